@@ -1,0 +1,87 @@
+//! `changelog.toml`: the one history every changelog format is derived from.
+
+use jiff::Timestamp;
+
+use crate::version::Version;
+
+/// One entry of `changelog.toml`, validated.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub upstream: Option<String>,
+    pub packages: Option<Vec<String>>,
+    pub version: Version,
+    pub date: Timestamp,
+    pub author: String,
+    pub changes: Vec<String>,
+}
+
+impl Entry {
+    /// Whether this entry speaks of `package` (of `upstream`).
+    pub fn covers(&self, package: &str, upstream: Option<&str>) -> bool {
+        if let Some(list) = &self.packages {
+            return list.iter().any(|p| p == package);
+        }
+        match (&self.upstream, upstream) {
+            (Some(u), Some(pu)) => u == pu,
+            (Some(_), None) => false,
+            (None, _) => true,
+        }
+    }
+
+    /// `Sun Nov 22 04:00:00 UTC 2026`, as `osc vc` writes it in `.changes`.
+    pub fn suse_date(&self) -> String {
+        self.date.strftime("%a %b %e %H:%M:%S UTC %Y").to_string()
+    }
+
+    /// `Sun Nov 22 2026`, as rpm's `%changelog` wants it.
+    pub fn rpm_date(&self) -> String {
+        self.date.strftime("%a %b %d %Y").to_string()
+    }
+
+    /// RFC 2822 with a numeric zone, as dch writes it.
+    pub fn debian_date(&self) -> String {
+        self.date
+            .strftime("%a, %d %b %Y %H:%M:%S +0000")
+            .to_string()
+    }
+}
+
+/// Parse an RFC 3339 date such as `2026-11-22T04:00:00Z`.
+pub fn parse_date(s: &str) -> Result<Timestamp, String> {
+    s.parse::<Timestamp>()
+        .map_err(|_| format!("`{s}` is not an RFC 3339 date such as 2026-11-22T04:00:00Z"))
+}
+
+/// The author without a trailing email, and the email (`Name <mail>`).
+pub fn split_author(author: &str) -> (&str, Option<&str>) {
+    match (author.find('<'), author.rfind('>')) {
+        (Some(a), Some(b)) if a < b => (author[..a].trim(), Some(&author[a + 1..b])),
+        _ => (author.trim(), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(date: &str) -> Entry {
+        Entry {
+            upstream: None,
+            packages: None,
+            version: Version::parse("1.0", None).unwrap(),
+            date: parse_date(date).unwrap(),
+            author: "A <a@example.org>".into(),
+            changes: vec!["x".into()],
+        }
+    }
+
+    #[test]
+    fn dates_in_every_format() {
+        let e = entry("2026-11-02T04:00:00Z");
+        assert_eq!(e.suse_date(), "Mon Nov  2 04:00:00 UTC 2026");
+        assert_eq!(e.rpm_date(), "Mon Nov 02 2026");
+        assert_eq!(e.debian_date(), "Mon, 02 Nov 2026 04:00:00 +0000");
+        let e = entry("2026-11-22T05:00:00+01:00");
+        assert_eq!(e.suse_date(), "Sun Nov 22 04:00:00 UTC 2026");
+    }
+}

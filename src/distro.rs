@@ -1,0 +1,464 @@
+//! The built-in table of distros pkgforge knows, and the facts renderers need about each.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The distribution a target belongs to. Families group into formats (rpm, deb)
+/// and, for rpm, into the lookup groups `suse` and `rhel`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    Opensuse,
+    Sle,
+    Fedora,
+    Centos,
+    Debian,
+    Ubuntu,
+}
+
+/// The package format a family builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Format {
+    Rpm,
+    Deb,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Rpm => "rpm",
+            Format::Deb => "deb",
+        }
+    }
+}
+
+impl Family {
+    pub const ALL: [Family; 6] = [
+        Family::Opensuse,
+        Family::Sle,
+        Family::Fedora,
+        Family::Centos,
+        Family::Debian,
+        Family::Ubuntu,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Opensuse => "opensuse",
+            Family::Sle => "sle",
+            Family::Fedora => "fedora",
+            Family::Centos => "centos",
+            Family::Debian => "debian",
+            Family::Ubuntu => "ubuntu",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Family> {
+        Family::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
+    pub fn format(self) -> Format {
+        match self {
+            Family::Debian | Family::Ubuntu => Format::Deb,
+            _ => Format::Rpm,
+        }
+    }
+
+    /// The lookup group between family and format: `suse` or `rhel`.
+    pub fn group(self) -> Option<&'static str> {
+        match self {
+            Family::Opensuse | Family::Sle => Some("suse"),
+            Family::Fedora | Family::Centos => Some("rhel"),
+            Family::Debian | Family::Ubuntu => None,
+        }
+    }
+
+    /// An rpm `%if` expression that is true on every distro of this family.
+    pub fn rpm_condition(self) -> &'static str {
+        match self {
+            Family::Opensuse => "0%{?is_opensuse}",
+            Family::Sle => "0%{?suse_version} && !0%{?is_opensuse}",
+            Family::Fedora => "0%{?fedora}",
+            Family::Centos => "0%{?rhel}",
+            Family::Debian | Family::Ubuntu => "0",
+        }
+    }
+}
+
+/// An rpm `%if` expression true on every distro of a lookup group.
+pub fn group_rpm_condition(group: &str) -> Option<&'static str> {
+    match group {
+        "suse" => Some("0%{?suse_version}"),
+        "rhel" => Some("0%{?fedora} || 0%{?rhel}"),
+        _ => None,
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One distro release that packages build for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Distro {
+    pub id: String,
+    pub family: Family,
+    /// Human name, e.g. "openSUSE Leap 15.6".
+    pub name: String,
+    /// Debian/Ubuntu code name, used as the changelog distribution.
+    pub codename: Option<String>,
+    /// The repository name in the OBS project meta (`openSUSE_Tumbleweed`).
+    pub obs_repository: String,
+    /// The OBS `project/repository` paths that repository builds against.
+    pub obs_paths: Vec<String>,
+    /// The rpm macros that identify this distro (empty for deb distros).
+    pub macros: BTreeMap<String, String>,
+    /// An rpm `%if` expression that is true on this distro and no other built-in one.
+    pub condition: String,
+    /// Package manager as kiwi names it: zypper, dnf4, dnf5 or apt.
+    pub package_manager: String,
+    /// The architectures this distro builds, by their rpm names.
+    pub archs: Vec<String>,
+    /// Build requirements per toolchain; `{version}` becomes the manifest's minimum.
+    pub toolchains: BTreeMap<String, Vec<String>>,
+}
+
+impl Distro {
+    pub fn format(&self) -> Format {
+        self.family.format()
+    }
+
+    /// The distro's own name of an architecture given by its rpm name.
+    pub fn arch_name(&self, arch: &str) -> String {
+        arch_name(self.format(), arch)
+    }
+}
+
+/// Map an rpm architecture name to the name the format uses.
+pub fn arch_name(format: Format, arch: &str) -> String {
+    match format {
+        Format::Rpm => arch.to_string(),
+        Format::Deb => match arch {
+            "x86_64" => "amd64",
+            "aarch64" => "arm64",
+            "ppc64le" => "ppc64el",
+            "noarch" => "all",
+            "i586" | "i686" => "i386",
+            "armv7hl" => "armhf",
+            other => other,
+        }
+        .to_string(),
+    }
+}
+
+/// Architectures the manifest may name, by their rpm names.
+pub const KNOWN_ARCHS: &[&str] = &[
+    "x86_64", "aarch64", "ppc64le", "s390x", "i586", "i686", "armv7hl", "riscv64", "noarch",
+];
+
+const FOUR: &[&str] = &["x86_64", "aarch64", "ppc64le", "s390x"];
+
+struct Row {
+    id: &'static str,
+    family: Family,
+    name: &'static str,
+    codename: Option<&'static str>,
+    repo: &'static str,
+    paths: &'static [&'static str],
+    macros: &'static [(&'static str, &'static str)],
+    condition: &'static str,
+    pm: &'static str,
+    go: &'static [&'static str],
+    rust: &'static [&'static str],
+}
+
+const SUSE_GO: &[&str] = &["golang(API) >= {version}"];
+const SUSE_RUST: &[&str] = &["cargo >= {version}", "rust >= {version}"];
+const RHEL_GO: &[&str] = &["golang >= {version}"];
+const RHEL_RUST: &[&str] = &["cargo >= {version}", "rust >= {version}"];
+// `~` so that noble's `2:1.22~2build1` satisfies it; golang-1.22-go serves bookworm-backports and jammy.
+const DEB_GO: &[&str] = &["golang-go (>= 2:{version}~) | golang-{version}-go"];
+// rustc-web serves bookworm, rustc-1.80 and the like serve jammy and noble.
+const DEB_RUST: &[&str] = &[
+    "cargo (>= {version}) | cargo-web (>= {version}) | cargo-{version}",
+    "rustc (>= {version}) | rustc-web (>= {version}) | rustc-{version}",
+];
+
+const ROWS: &[Row] = &[
+    Row {
+        id: "opensuse-tumbleweed",
+        family: Family::Opensuse,
+        name: "openSUSE Tumbleweed",
+        codename: None,
+        repo: "openSUSE_Tumbleweed",
+        paths: &["openSUSE:Factory/snapshot"],
+        macros: &[("suse_version", "1699"), ("is_opensuse", "1")],
+        condition: "0%{?suse_version} > 1600",
+        pm: "zypper",
+        go: SUSE_GO,
+        rust: SUSE_RUST,
+    },
+    Row {
+        id: "opensuse-leap-15.6",
+        family: Family::Opensuse,
+        name: "openSUSE Leap 15.6",
+        codename: None,
+        repo: "15.6",
+        paths: &["openSUSE:Leap:15.6/standard"],
+        macros: &[
+            ("suse_version", "1500"),
+            ("sle_version", "150600"),
+            ("is_opensuse", "1"),
+        ],
+        condition: "0%{?sle_version} == 150600 && 0%{?is_opensuse}",
+        pm: "zypper",
+        go: SUSE_GO,
+        rust: SUSE_RUST,
+    },
+    Row {
+        id: "sle-15-sp6",
+        family: Family::Sle,
+        name: "SUSE Linux Enterprise 15 SP6",
+        codename: None,
+        repo: "SLE_15_SP6",
+        paths: &["SUSE:SLE-15-SP6:GA/standard"],
+        macros: &[("suse_version", "1500"), ("sle_version", "150600")],
+        condition: "0%{?sle_version} == 150600 && !0%{?is_opensuse}",
+        pm: "zypper",
+        go: SUSE_GO,
+        rust: SUSE_RUST,
+    },
+    Row {
+        id: "fedora-41",
+        family: Family::Fedora,
+        name: "Fedora 41",
+        codename: None,
+        repo: "Fedora_41",
+        paths: &["Fedora:41/standard"],
+        macros: &[("fedora", "41")],
+        condition: "0%{?fedora} == 41",
+        pm: "dnf5",
+        go: RHEL_GO,
+        rust: RHEL_RUST,
+    },
+    Row {
+        id: "fedora-42",
+        family: Family::Fedora,
+        name: "Fedora 42",
+        codename: None,
+        repo: "Fedora_42",
+        paths: &["Fedora:42/standard"],
+        macros: &[("fedora", "42")],
+        condition: "0%{?fedora} == 42",
+        pm: "dnf5",
+        go: RHEL_GO,
+        rust: RHEL_RUST,
+    },
+    Row {
+        id: "centos-stream-9",
+        family: Family::Centos,
+        name: "CentOS Stream 9",
+        codename: None,
+        repo: "CentOS_Stream_9",
+        paths: &["CentOS:Stream:9/standard"],
+        macros: &[("rhel", "9"), ("centos", "9")],
+        condition: "0%{?rhel} == 9",
+        pm: "dnf4",
+        go: RHEL_GO,
+        rust: RHEL_RUST,
+    },
+    Row {
+        id: "centos-stream-10",
+        family: Family::Centos,
+        name: "CentOS Stream 10",
+        codename: None,
+        repo: "CentOS_Stream_10",
+        paths: &["CentOS:Stream:10/standard"],
+        macros: &[("rhel", "10"), ("centos", "10")],
+        condition: "0%{?rhel} == 10",
+        pm: "dnf4",
+        go: RHEL_GO,
+        rust: RHEL_RUST,
+    },
+    Row {
+        id: "debian-12",
+        family: Family::Debian,
+        name: "Debian 12",
+        codename: Some("bookworm"),
+        repo: "Debian_12",
+        paths: &["Debian:12/standard"],
+        macros: &[],
+        condition: "0",
+        pm: "apt",
+        go: DEB_GO,
+        rust: DEB_RUST,
+    },
+    Row {
+        id: "debian-13",
+        family: Family::Debian,
+        name: "Debian 13",
+        codename: Some("trixie"),
+        repo: "Debian_13",
+        paths: &["Debian:13/standard"],
+        macros: &[],
+        condition: "0",
+        pm: "apt",
+        go: DEB_GO,
+        rust: DEB_RUST,
+    },
+    Row {
+        id: "ubuntu-22.04",
+        family: Family::Ubuntu,
+        name: "Ubuntu 22.04",
+        codename: Some("jammy"),
+        repo: "xUbuntu_22.04",
+        paths: &["Ubuntu:22.04/universe"],
+        macros: &[],
+        condition: "0",
+        pm: "apt",
+        go: DEB_GO,
+        rust: DEB_RUST,
+    },
+    Row {
+        id: "ubuntu-24.04",
+        family: Family::Ubuntu,
+        name: "Ubuntu 24.04",
+        codename: Some("noble"),
+        repo: "xUbuntu_24.04",
+        paths: &["Ubuntu:24.04/universe"],
+        macros: &[],
+        condition: "0",
+        pm: "apt",
+        go: DEB_GO,
+        rust: DEB_RUST,
+    },
+];
+
+/// The built-in distro table, in a stable order (rpm families first, then deb).
+pub fn builtin() -> Vec<Distro> {
+    ROWS.iter()
+        .map(|r| Distro {
+            id: r.id.to_string(),
+            family: r.family,
+            name: r.name.to_string(),
+            codename: r.codename.map(str::to_string),
+            obs_repository: r.repo.to_string(),
+            obs_paths: r.paths.iter().map(|p| p.to_string()).collect(),
+            macros: r
+                .macros
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            condition: r.condition.to_string(),
+            package_manager: r.pm.to_string(),
+            archs: FOUR.iter().map(|a| a.to_string()).collect(),
+            toolchains: [("go", r.go), ("rust", r.rust)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Defaults for a distro the manifest adds under `[distros.<id>]`, from its family.
+pub fn template_for(id: &str, family: Family) -> Distro {
+    let base = builtin()
+        .into_iter()
+        .rev()
+        .find(|d| d.family == family)
+        .expect("every family has a built-in distro");
+    Distro {
+        id: id.to_string(),
+        name: id.to_string(),
+        codename: base.codename.clone().filter(|_| false),
+        obs_repository: id.to_string(),
+        obs_paths: Vec::new(),
+        macros: BTreeMap::new(),
+        condition: family.rpm_condition().to_string(),
+        ..base
+    }
+}
+
+/// The words `--distro` accepts besides distro ids.
+pub const SELECTOR_ALIASES: &[&str] = &[
+    "all", "opensuse", "sle", "suse", "fedora", "centos", "rhel", "debian", "ubuntu", "rpm", "deb",
+];
+
+/// Whether a `--distro` selector (id, family, group, format or `all`) selects `distro`.
+pub fn selector_matches(selector: &str, distro: &Distro) -> bool {
+    selector == "all"
+        || selector == distro.id
+        || selector == distro.family.as_str()
+        || Some(selector) == distro.family.group()
+        || selector == distro.format().as_str()
+}
+
+/// How specific a `[names]`/`[packages.distro]` key is for `distro`; `None` if it does not apply.
+/// Higher wins: distro id, family, ubuntu's fallback to debian, group, format.
+pub fn key_specificity(key: &str, distro: &Distro) -> Option<u8> {
+    if key == distro.id {
+        Some(5)
+    } else if key == distro.family.as_str() {
+        Some(4)
+    } else if distro.family == Family::Ubuntu && key == "debian" {
+        Some(3)
+    } else if Some(key) == distro.family.group() {
+        Some(2)
+    } else if key == distro.format().as_str() {
+        Some(1)
+    } else {
+        None
+    }
+}
+
+/// The table `pkgforge distros` prints.
+pub fn table(distros: &[Distro]) -> String {
+    let mut rows = vec![[
+        "ID".to_string(),
+        "FAMILY".to_string(),
+        "OBS REPOSITORY".to_string(),
+        "BUILDS AGAINST".to_string(),
+        "PKG MANAGER".to_string(),
+        "ARCHS".to_string(),
+        "RPM MACROS".to_string(),
+    ]];
+    for d in distros {
+        rows.push([
+            d.id.clone(),
+            d.family.to_string(),
+            d.obs_repository.clone(),
+            d.obs_paths.join(" "),
+            d.package_manager.clone(),
+            d.archs
+                .iter()
+                .map(|a| d.arch_name(a))
+                .collect::<Vec<_>>()
+                .join(","),
+            if d.macros.is_empty() {
+                "-".to_string()
+            } else {
+                d.macros
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            },
+        ]);
+    }
+    let widths: Vec<usize> = (0..7)
+        .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}

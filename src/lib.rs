@@ -1,0 +1,17 @@
+//! pkgforge: one manifest in, OBS packaging for every distro out.
+//!
+//! Data flows one way: [`manifest::load`] reads and resolves `packages.toml` and
+//! `changelog.toml` into a [`manifest::Model`]; [`render`] turns the model into
+//! `(path, bytes)` pairs; [`output`] puts them on disk.
+
+pub mod app;
+pub mod changelog;
+pub mod distro;
+pub mod error;
+pub mod manifest;
+pub mod names;
+pub mod output;
+pub mod render;
+pub mod version;
+
+pub use error::{Error, Result};

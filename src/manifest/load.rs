@@ -1,0 +1,1557 @@
+//! Loading: read, validate and resolve `packages.toml` and `changelog.toml` into a [`Model`].
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Component, Path};
+
+use indexmap::IndexMap;
+use regex::Regex;
+
+use super::model::*;
+use super::raw;
+use super::source::{Seg, Source as Src};
+use crate::changelog::{self, Entry};
+use crate::distro::{self, Distro, Family, Format};
+use crate::error::{Diagnostic, Diagnostics, Error, Result};
+use crate::names::{self, NameTable};
+use crate::path;
+use crate::version::{escape_for_message, Version};
+
+/// The changelog's file name, beside the manifest.
+pub const CHANGELOG: &str = "changelog.toml";
+
+/// Read and resolve the manifest at `path` and the changelog beside it.
+pub fn load(path: &Path) -> Result<Model> {
+    let text = read(
+        path,
+        "manifest",
+        "pass --manifest PATH or run pkgforge where packages.toml is",
+    )?;
+    let (src, raw): (Src, raw::Manifest) = Src::parse(path, text)?;
+    let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let changelog_path = dir.join(CHANGELOG);
+    let mut cx = Cx {
+        src: &src,
+        errs: Diagnostics::default(),
+    };
+    let partial = cx.resolve(&raw, &dir);
+    cx.errs.into_result()?;
+    let mut model = partial.expect("no errors means a model");
+
+    let text = read(
+        &changelog_path,
+        "changelog",
+        "create changelog.toml beside the manifest with one [[entry]] per upstream",
+    )?;
+    let (csrc, rawlog): (Src, raw::Changelog) = Src::parse(&changelog_path, text)?;
+    let entries = resolve_changelog(&csrc, &rawlog, &model)?;
+    attach_changelog(&src, &mut model, &entries)?;
+    Ok(model)
+}
+
+fn read(path: &Path, what: &str, note: &str) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| {
+        Diagnostic::new(
+            path,
+            format!("cannot read the {what} `{}`: {e}", path.display()),
+        )
+        .note(note)
+        .into()
+    })
+}
+
+struct Cx<'a> {
+    src: &'a Src,
+    errs: Diagnostics,
+}
+
+fn lookup_keys() -> Vec<&'static str> {
+    let mut v: Vec<&str> = Family::ALL.iter().map(|f| f.as_str()).collect();
+    v.extend(["suse", "rhel", "rpm", "deb"]);
+    v
+}
+
+fn is_hex(s: &str, len: usize) -> bool {
+    s.len() == len
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+const IMAGE_TYPES: &[&str] = &[
+    "tbz", "docker", "oci", "iso", "oem", "pxe", "kis", "appx", "wsl", "enclave",
+];
+
+impl Cx<'_> {
+    fn err(&mut self, path: Vec<Seg>, message: impl Into<String>) {
+        let d = self.src.error(&path, message);
+        self.errs.push(d);
+    }
+
+    fn err_note(&mut self, path: Vec<Seg>, message: impl Into<String>, note: impl Into<String>) {
+        let d = self.src.error(&path, message).note(note);
+        self.errs.push(d);
+    }
+
+    /// Text that becomes one line of a spec, a control file or XML.
+    fn single_line(&mut self, path: Vec<Seg>, what: &str, value: &str) -> bool {
+        if value.contains(['\n', '\r']) {
+            self.err(path, format!("{what} must be a single line"));
+            return false;
+        }
+        if value.chars().any(|c| c.is_control() && c != '\t') {
+            self.err(path, format!("{what} contains a control character"));
+            return false;
+        }
+        self.no_macros(path, what, value)
+    }
+
+    /// RPM macro syntax runs code when a spec is parsed: never pass it through.
+    fn no_macros(&mut self, path: Vec<Seg>, what: &str, value: &str) -> bool {
+        for pat in ["%{", "%(", "%["] {
+            if value.contains(pat) {
+                self.err_note(
+                    path,
+                    format!("{what} contains RPM macro syntax `{pat}`"),
+                    "macros would be expanded (and %(...) executed) when the spec is parsed; remove them",
+                );
+                return false;
+            }
+        }
+        true
+    }
+
+    fn nonempty(&mut self, path: Vec<Seg>, what: &str, value: &str) -> bool {
+        if value.trim().is_empty() {
+            self.err(path, format!("{what} must not be empty"));
+            false
+        } else {
+            true
+        }
+    }
+
+    fn package_name(&mut self, path: Vec<Seg>, name: &str) -> bool {
+        let ok = name.len() >= 2
+            && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && name.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '-' | '.')
+            });
+        if !ok {
+            self.err_note(
+                path,
+                format!("`{}` is not a valid package name", escape_for_message(name)),
+                "use at least two lowercase letters, digits, `+`, `-` or `.`, starting with a letter or digit, so rpm and Debian both accept it",
+            );
+        }
+        ok
+    }
+
+    fn url(&mut self, path: Vec<Seg>, what: &str, url: &str) -> bool {
+        let schemes = ["https://", "http://", "git://", "file://", "ssh://", "git@"];
+        if !schemes.iter().any(|s| url.starts_with(s)) {
+            self.err_note(
+                path,
+                format!("{what} `{}` is not a URL", escape_for_message(url)),
+                "use an https://, http://, git://, ssh:// or file:// URL",
+            );
+            return false;
+        }
+        if let Some(c) = url.chars().find(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '`' | '\\')
+        }) {
+            self.err(
+                path,
+                format!(
+                    "{what} contains `{}`, which is not allowed in a URL",
+                    c.escape_default()
+                ),
+            );
+            return false;
+        }
+        self.no_macros(path, what, url)
+    }
+
+    /// A path that stays under its root: relative (or absolute, for installed files) and free of `..`.
+    fn safe_path(&mut self, path: Vec<Seg>, what: &str, p: &str, absolute: bool) -> bool {
+        if !self.single_line(path.clone(), what, p) {
+            return false;
+        }
+        if p.contains('%')
+            || p.chars().any(char::is_whitespace)
+            || p.contains(['"', '\'', '\\', '$', '`'])
+        {
+            self.err(
+                path,
+                format!(
+                    "{what} `{}` contains a character that is not allowed in a path here",
+                    escape_for_message(p)
+                ),
+            );
+            return false;
+        }
+        let pp = Path::new(p);
+        let escapes = pp.components().any(|c| matches!(c, Component::ParentDir));
+        if escapes {
+            self.err(
+                path,
+                format!(
+                    "{what} `{}` escapes its root with `..`",
+                    escape_for_message(p)
+                ),
+            );
+            return false;
+        }
+        if absolute != pp.is_absolute() {
+            let want = if absolute {
+                "an absolute path such as /usr/bin/tool"
+            } else {
+                "a path relative to the manifest's directory"
+            };
+            self.err(
+                path,
+                format!("{what} `{}` must be {want}", escape_for_message(p)),
+            );
+            return false;
+        }
+        true
+    }
+
+    fn lookup_key(&mut self, path: Vec<Seg>, key: &str, distros: &[Distro]) -> bool {
+        if lookup_keys().contains(&key) || distros.iter().any(|d| d.id == key) {
+            return true;
+        }
+        self.err_note(
+            path,
+            format!("`{}` is neither a distro id, a family, a group nor a format", escape_for_message(key)),
+            "use a distro id (see `pkgforge distros`), a family (opensuse, sle, fedora, centos, debian, ubuntu), a group (suse, rhel) or a format (rpm, deb)",
+        );
+        false
+    }
+
+    fn archs(&mut self, path: Vec<Seg>, archs: &[String], allow_noarch: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, a) in archs.iter().enumerate() {
+            let mut p = path.clone();
+            p.push(Seg::Index(i));
+            if !distro::KNOWN_ARCHS.contains(&a.as_str()) || (a == "noarch" && !allow_noarch) {
+                self.err_note(
+                    p,
+                    format!("unknown architecture `{}`", escape_for_message(a)),
+                    format!(
+                        "known architectures: {}",
+                        distro::KNOWN_ARCHS
+                            .iter()
+                            .filter(|k| allow_noarch || **k != "noarch")
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            } else if out.contains(a) {
+                self.err(p, format!("architecture `{a}` is listed twice"));
+            } else {
+                out.push(a.clone());
+            }
+        }
+        if out.len() > 1 && out.iter().any(|a| a == "noarch") {
+            self.err(path, "`noarch` cannot be combined with other architectures");
+        }
+        out
+    }
+
+    fn resolve(&mut self, raw: &raw::Manifest, dir: &Path) -> Option<Model> {
+        let distros = self.distros(raw);
+        let project = self.project(&raw.project, &distros);
+        let upstreams = self.upstreams(raw);
+        let names = self.names(raw, &distros);
+        self.toolchains(raw);
+        let rootfs = self.rootfs(raw, &distros, project.as_ref(), &upstreams);
+        let packages = self.packages(raw, dir, project.as_ref(), &upstreams, &names, &rootfs);
+        let archive = self.archive(raw, &upstreams);
+        let project = project?;
+        Some(Model {
+            dir: dir.to_path_buf(),
+            project,
+            upstreams,
+            packages,
+            rootfs,
+            archive,
+            distros,
+        })
+    }
+
+    fn distros(&mut self, raw: &raw::Manifest) -> Vec<Distro> {
+        let mut all = distro::builtin();
+        for (id, o) in &raw.distros {
+            let p = path!["distros", id];
+            if !id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.'))
+                || id.is_empty()
+            {
+                self.err(
+                    p.clone(),
+                    format!("`{}` is not a valid distro id", escape_for_message(id)),
+                );
+                continue;
+            }
+            if lookup_keys().contains(&id.as_str()) || id == "all" {
+                self.err(
+                    p.clone(),
+                    format!("`{id}` is a family, group or format name and cannot be a distro id"),
+                );
+                continue;
+            }
+            let mut d = match all.iter().position(|d| &d.id == id) {
+                Some(i) => all.remove(i),
+                None => match o.family {
+                    Some(f) => distro::template_for(id, f),
+                    None => {
+                        self.err_note(
+                            p.clone(),
+                            format!("distro `{id}` is not built in, so it needs a `family`"),
+                            "add family = \"opensuse\" (or sle, fedora, centos, debian, ubuntu)",
+                        );
+                        continue;
+                    }
+                },
+            };
+            if let Some(f) = o.family {
+                d.family = f;
+            }
+            let sub = |k: &str| {
+                let mut q = p.clone();
+                q.push(Seg::from(k));
+                q
+            };
+            if let Some(v) = &o.name {
+                self.single_line(sub("name"), "the distro name", v);
+                d.name = v.clone();
+            }
+            if let Some(v) = &o.codename {
+                self.single_line(sub("codename"), "the codename", v);
+                d.codename = Some(v.clone());
+            }
+            if let Some(v) = &o.obs_repository {
+                self.single_line(sub("obs-repository"), "the OBS repository", v);
+                d.obs_repository = v.clone();
+            }
+            if let Some(v) = &o.obs_paths {
+                for (i, x) in v.iter().enumerate() {
+                    let mut q = sub("obs-paths");
+                    q.push(Seg::Index(i));
+                    if x.split('/').count() != 2 || !self.single_line(q.clone(), "an OBS path", x) {
+                        self.err(
+                            q,
+                            format!(
+                                "OBS path `{}` must read `project/repository`",
+                                escape_for_message(x)
+                            ),
+                        );
+                    }
+                }
+                d.obs_paths = v.clone();
+            }
+            if let Some(v) = &o.macros {
+                for (k, val) in v {
+                    let mut q = sub("macros");
+                    q.push(Seg::from(k));
+                    if !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        || !val.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+                    {
+                        self.err(
+                            q,
+                            format!(
+                                "macro `{}` must be a plain name with a plain value",
+                                escape_for_message(k)
+                            ),
+                        );
+                    }
+                }
+                d.macros = v.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            }
+            if let Some(v) = &o.condition {
+                if v.contains(['\n', '\r']) || v.contains("%(") || v.contains("%{lua") {
+                    self.err(
+                        sub("condition"),
+                        "the condition must be one line of %{?macro} comparisons",
+                    );
+                }
+                d.condition = v.clone();
+            }
+            if let Some(v) = &o.package_manager {
+                if !["zypper", "dnf4", "dnf5", "apt", "microdnf"].contains(&v.as_str()) {
+                    self.err(
+                        sub("package-manager"),
+                        format!(
+                            "unknown package manager `{}`; use zypper, dnf4, dnf5, microdnf or apt",
+                            escape_for_message(v)
+                        ),
+                    );
+                }
+                d.package_manager = v.clone();
+            }
+            if let Some(v) = &o.archs {
+                d.archs = self.archs(sub("archs"), v, false);
+            }
+            if let Some(v) = &o.toolchains {
+                for (k, val) in v {
+                    let mut q = sub("toolchains");
+                    q.push(Seg::from(k));
+                    for x in val.to_vec() {
+                        self.single_line(q.clone(), "a toolchain package", &x);
+                    }
+                    d.toolchains.insert(k.clone(), val.to_vec());
+                }
+            }
+            all.push(d);
+        }
+        all
+    }
+
+    fn project(&mut self, p: &raw::Project, distros: &[Distro]) -> Option<Project> {
+        self.single_line(path!["project", "name"], "the project name", &p.name);
+        self.nonempty(path!["project", "name"], "the project name", &p.name);
+        self.single_line(
+            path!["project", "maintainer"],
+            "the maintainer",
+            &p.maintainer,
+        );
+        if !p.maintainer.contains('<') || !p.maintainer.trim_end().ends_with('>') {
+            self.err_note(
+                path!["project", "maintainer"],
+                "the maintainer must read `Name <email>`",
+                "for example maintainer = \"Jane Packager <jane@example.org>\"",
+            );
+        }
+        if let Some(h) = &p.homepage {
+            self.url(path!["project", "homepage"], "the homepage", h);
+        }
+        let license = p
+            .license
+            .clone()
+            .unwrap_or_else(|| "Apache-2.0".to_string());
+        if let Some(l) = &p.license {
+            self.single_line(path!["project", "license"], "the license", l);
+        }
+        let obs_ok = |s: &str| {
+            !s.is_empty()
+                && s.split(':').all(|part| {
+                    !part.is_empty()
+                        && part.chars().all(|c| {
+                            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+')
+                        })
+                })
+        };
+        if !obs_ok(&p.obs_project) {
+            self.err(
+                path!["project", "obs-project"],
+                format!(
+                    "`{}` is not an OBS project name such as home:user:project",
+                    escape_for_message(&p.obs_project)
+                ),
+            );
+        }
+        let archive_project = p
+            .archive_project
+            .clone()
+            .unwrap_or_else(|| format!("{}:archive", p.obs_project));
+        if p.archive_project.is_some() && !obs_ok(&archive_project) {
+            self.err(
+                path!["project", "archive-project"],
+                format!(
+                    "`{}` is not an OBS project name",
+                    escape_for_message(&archive_project)
+                ),
+            );
+        }
+        if let Some(api) = &p.github_api {
+            self.url(path!["project", "github-api"], "the GitHub API base", api);
+        }
+        let mut targets = Vec::new();
+        if p.targets.is_empty() {
+            self.err(
+                path!["project", "targets"],
+                "the project needs at least one target",
+            );
+        }
+        for (i, t) in p.targets.iter().enumerate() {
+            match distros.iter().find(|d| &d.id == t) {
+                Some(d) if targets.iter().any(|x: &Distro| x.id == d.id) => {
+                    self.err(
+                        path!["project", "targets", i],
+                        format!("target `{t}` is listed twice"),
+                    );
+                }
+                Some(d) => targets.push(d.clone()),
+                None => self.err_note(
+                    path!["project", "targets", i],
+                    format!("unknown distro `{}`", escape_for_message(t)),
+                    format!(
+                        "known distros: {}; add others under [distros.<id>]",
+                        distros
+                            .iter()
+                            .map(|d| d.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ),
+            }
+        }
+        let archs = match &p.archs {
+            Some(a) => {
+                let v = self.archs(path!["project", "archs"], a, false);
+                if a.is_empty() {
+                    self.err(
+                        path!["project", "archs"],
+                        "the project needs at least one architecture",
+                    );
+                }
+                v
+            }
+            None => vec!["x86_64".to_string()],
+        };
+        Some(Project {
+            name: p.name.clone(),
+            maintainer: p.maintainer.clone(),
+            homepage: p.homepage.clone(),
+            license,
+            obs_project: p.obs_project.clone(),
+            archive_project,
+            keep_archived: p.keep_archived.unwrap_or(3),
+            targets,
+            archs,
+            github_api: p.github_api.clone(),
+        })
+    }
+
+    fn upstreams(&mut self, raw: &raw::Manifest) -> Vec<Upstream> {
+        let mut out = Vec::new();
+        for (name, u) in &raw.upstreams {
+            let p = |k: &str| path!["upstreams", name, k];
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            {
+                self.err(
+                    path!["upstreams", name],
+                    format!(
+                        "`{}` is not a valid upstream name",
+                        escape_for_message(name)
+                    ),
+                );
+                continue;
+            }
+            let version = match Version::parse(&u.version, u.epoch) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.err(p("version"), e);
+                    continue;
+                }
+            };
+            if let Some(g) = &u.git {
+                self.url(p("git"), "the git URL", g);
+            }
+            if let Some(gh) = &u.github {
+                let ok = gh.split('/').count() == 2
+                    && gh.split('/').all(|s| {
+                        !s.is_empty()
+                            && s.chars()
+                                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                    });
+                if !ok {
+                    self.err_note(
+                        p("github"),
+                        format!("`{}` is not a GitHub repository", escape_for_message(gh)),
+                        "write it as owner/name, e.g. kata-containers/kata-containers",
+                    );
+                }
+            }
+            let tag_prefix = u.tag_prefix.clone().unwrap_or_default();
+            if u.tag_prefix.is_some() {
+                self.single_line(p("tag-prefix"), "the tag prefix", &tag_prefix);
+                if tag_prefix.chars().any(|c| {
+                    c.is_whitespace()
+                        || matches!(
+                            c,
+                            '$' | '`' | '\\' | '"' | '\'' | '%' | '~' | '^' | ':' | '?' | '*' | '['
+                        )
+                }) {
+                    self.err(
+                        p("tag-prefix"),
+                        "the tag prefix contains a character git does not allow in tags",
+                    );
+                }
+            }
+            if u.tag_prefix.is_some() && u.tag_pattern.is_some() {
+                self.err(
+                    p("tag-pattern"),
+                    "give either `tag-prefix` or `tag-pattern`, not both",
+                );
+            }
+            if let Some(pat) = &u.tag_pattern {
+                match Regex::new(pat) {
+                    Ok(re) if re.capture_names().flatten().any(|n| n == "version") => {}
+                    Ok(_) => self.err_note(
+                        p("tag-pattern"),
+                        "the tag pattern has no group named `version`",
+                        "write it like ^release-(?P<version>[0-9.]+)$",
+                    ),
+                    Err(e) => self.err(
+                        p("tag-pattern"),
+                        format!(
+                            "the tag pattern is not a valid regex: {}",
+                            e.to_string().lines().last().unwrap_or("").trim()
+                        ),
+                    ),
+                }
+            }
+            let track = match &u.track {
+                Some(t) => match semver::VersionReq::parse(t) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        self.err_note(
+                            p("track"),
+                            format!(
+                                "`{}` is not a semver requirement: {e}",
+                                escape_for_message(t)
+                            ),
+                            "for example track = \"^3\" or \"~6.6\"",
+                        );
+                        None
+                    }
+                },
+                None => None,
+            };
+            for (i, ig) in u.ignore.iter().enumerate() {
+                if version::check(ig).is_err() {
+                    self.err(
+                        path!["upstreams", name, "ignore", i],
+                        format!("`{}` is not a version", escape_for_message(ig)),
+                    );
+                }
+            }
+            let source = match (&u.tarball, &u.git) {
+                (Some(t), git) => {
+                    self.url(p("tarball"), "the tarball URL", t);
+                    if !t.contains("{version}") {
+                        self.err_note(p("tarball"), "the tarball URL has no `{version}`", "write the URL with {version} where the version goes, so bump can fetch new releases");
+                    }
+                    if let Some(c) = &u.commit {
+                        let _ = c;
+                        self.err(
+                            p("commit"),
+                            "a tarball upstream is pinned by `sha256`, not `commit`",
+                        );
+                    }
+                    let sha = u.sha256.clone().unwrap_or_default();
+                    if u.sha256.is_none() {
+                        self.err_note(
+                            path!["upstreams", name],
+                            "a tarball upstream needs `sha256`",
+                            "add sha256 = \"<64 hex digits>\" (bump records it for you)",
+                        );
+                    } else if !is_hex(&sha, 64) {
+                        self.err(p("sha256"), "sha256 must be 64 lowercase hex digits");
+                    }
+                    Source::Tarball {
+                        url: t.replace("{version}", &version.raw),
+                        pattern: t.clone(),
+                        sha256: sha,
+                        git: git.clone(),
+                    }
+                }
+                (None, Some(g)) => {
+                    if u.sha256.is_some() {
+                        self.err(p("sha256"), "`sha256` belongs to tarball upstreams; a git upstream is pinned by `commit`");
+                    }
+                    let commit = u.commit.clone().unwrap_or_default();
+                    match &u.commit {
+                        None => self.err_note(path!["upstreams", name], "a git upstream needs `commit`", "pin the commit the release tag points to: git rev-parse <tag>^{commit}"),
+                        Some(c) if !is_hex(c, 40) => self.err(p("commit"), format!("commit `{}` is not 40 lowercase hex digits", escape_for_message(c))),
+                        _ => {}
+                    }
+                    Source::Git {
+                        url: g.clone(),
+                        commit,
+                    }
+                }
+                (None, None) => {
+                    self.err_note(path!["upstreams", name], format!("upstream `{name}` has neither `git` nor `tarball`"), "add git = \"https://...\" with a commit, or tarball = \"https://.../name-{version}.tar.xz\" with a sha256");
+                    continue;
+                }
+            };
+            out.push(Upstream {
+                name: name.clone(),
+                source,
+                github: u.github.clone(),
+                tag_prefix,
+                tag_pattern: u.tag_pattern.clone(),
+                version,
+                track,
+                prereleases: u.prereleases.unwrap_or(false),
+                ignore: u.ignore.clone(),
+            });
+        }
+        out
+    }
+
+    fn names(&mut self, raw: &raw::Manifest, distros: &[Distro]) -> NameTable {
+        let mut out = NameTable::new();
+        for (logical, keys) in &raw.names {
+            let mut m = IndexMap::new();
+            for (k, v) in keys {
+                if self.lookup_key(path!["names", logical, k], k, distros) {
+                    let list = v.to_vec();
+                    for x in &list {
+                        self.single_line(path!["names", logical, k], "a package name", x);
+                    }
+                    m.insert(k.clone(), list);
+                }
+            }
+            out.insert(logical.clone(), m);
+        }
+        out
+    }
+
+    fn toolchains(&mut self, raw: &raw::Manifest) {
+        for (k, v) in &raw.toolchains {
+            if let Err(e) = version::check(v) {
+                self.err(path!["toolchains", k], e);
+            }
+        }
+    }
+
+    fn rootfs(
+        &mut self,
+        raw: &raw::Manifest,
+        distros: &[Distro],
+        project: Option<&Project>,
+        upstreams: &[Upstream],
+    ) -> Vec<Rootfs> {
+        let mut out = Vec::new();
+        for (i, r) in raw.rootfs.iter().enumerate() {
+            let p = |k: &str| path!["rootfs", i, k];
+            let mut ok = self.package_name(p("name"), &r.name);
+            ok &= self.single_line(p("summary"), "the summary", &r.summary)
+                && self.nonempty(p("summary"), "the summary", &r.summary);
+            let version = match (&r.upstream, &r.version) {
+                (Some(u), None) => match upstreams.iter().find(|x| &x.name == u) {
+                    Some(up) => Some(up.version.clone()),
+                    None => {
+                        self.unknown_upstream(p("upstream"), u, raw);
+                        None
+                    }
+                },
+                (None, Some(v)) => match Version::parse(v, None) {
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        self.err(p("version"), e);
+                        None
+                    }
+                },
+                (Some(_), Some(_)) => {
+                    self.err(p("version"), "give either `upstream` or `version`, not both: the image version follows its upstream");
+                    None
+                }
+                (None, None) => {
+                    self.err_note(
+                        path!["rootfs", i],
+                        format!("rootfs `{}` has neither `upstream` nor `version`", r.name),
+                        "add upstream = \"<name>\" or version = \"1.0.0\"",
+                    );
+                    None
+                }
+            };
+            let mut bases = Vec::new();
+            if r.bases.is_empty() {
+                self.err(p("bases"), "a rootfs needs at least one base");
+            }
+            for (j, b) in r.bases.iter().enumerate() {
+                match distros.iter().find(|d| &d.id == b) {
+                    Some(_) if bases.iter().any(|x: &Distro| &x.id == b) => self.err(
+                        path!["rootfs", i, "bases", j],
+                        format!("base `{b}` is listed twice"),
+                    ),
+                    Some(d) => bases.push(d.clone()),
+                    None => self.err_note(
+                        path!["rootfs", i, "bases", j],
+                        format!("unknown distro `{}`", escape_for_message(b)),
+                        "a base is a distro id; see `pkgforge distros`",
+                    ),
+                }
+            }
+            if let Some(db) = &r.default_base {
+                if !r.bases.contains(db) {
+                    self.err_note(
+                        p("default-base"),
+                        format!(
+                            "default base `{}` is not one of the rootfs's bases",
+                            escape_for_message(db)
+                        ),
+                        format!("bases: {}", r.bases.join(", ")),
+                    );
+                }
+            }
+            for (j, pk) in r.packages.iter().enumerate() {
+                self.single_line(path!["rootfs", i, "packages", j], "an image package", pk);
+            }
+            let image_type = r.image_type.clone().unwrap_or_else(|| "tbz".to_string());
+            if !IMAGE_TYPES.contains(&image_type.as_str()) {
+                self.err_note(
+                    p("image-type"),
+                    format!(
+                        "unknown kiwi image type `{}`",
+                        escape_for_message(&image_type)
+                    ),
+                    format!("use one of {}", IMAGE_TYPES.join(", ")),
+                );
+            }
+            let description = r.description.clone().unwrap_or_else(|| r.summary.clone());
+            let archs = match &r.archs {
+                Some(a) => self.archs(p("archs"), a, false),
+                None => project.map(|p| p.archs.clone()).unwrap_or_default(),
+            };
+            if let (true, Some(version)) = (ok && !bases.is_empty(), version) {
+                out.push(Rootfs {
+                    name: r.name.clone(),
+                    summary: r.summary.clone(),
+                    description,
+                    upstream: r.upstream.clone(),
+                    version,
+                    bases,
+                    packages: r.packages.clone(),
+                    image_type,
+                    default_base: r.default_base.clone(),
+                    archs,
+                });
+            }
+        }
+        out
+    }
+
+    fn unknown_upstream(&mut self, path: Vec<Seg>, name: &str, raw: &raw::Manifest) {
+        let known: Vec<&str> = raw.upstreams.keys().map(String::as_str).collect();
+        self.err_note(
+            path,
+            format!("unknown upstream `{}`", escape_for_message(name)),
+            if known.is_empty() {
+                "declare it under [upstreams.<name>]".to_string()
+            } else {
+                format!("declared upstreams: {}", known.join(", "))
+            },
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn packages(
+        &mut self,
+        raw: &raw::Manifest,
+        dir: &Path,
+        project: Option<&Project>,
+        upstreams: &[Upstream],
+        names: &NameTable,
+        rootfs: &[Rootfs],
+    ) -> Vec<Package> {
+        let mut seen: HashMap<String, Vec<Seg>> = HashMap::new();
+        for (i, r) in raw.rootfs.iter().enumerate() {
+            seen.insert(r.name.clone(), path!["rootfs", i, "name"]);
+        }
+        let local: HashSet<&str> = raw.packages.iter().map(|p| p.name.as_str()).collect();
+        let mut out = Vec::new();
+        for (i, pkg) in raw.packages.iter().enumerate() {
+            let p = |k: &str| path!["packages", i, k];
+            let mut ok = self.package_name(p("name"), &pkg.name);
+            if let Some(first) = seen.get(&pkg.name) {
+                let line = self
+                    .src
+                    .span(first)
+                    .map(|s| self.src.text[..s.start].matches('\n').count() + 1);
+                self.err_note(
+                    p("name"),
+                    format!("package `{}` is defined twice", pkg.name),
+                    match line {
+                        Some(l) => format!("first defined at line {l}"),
+                        None => "package and rootfs names must be unique".to_string(),
+                    },
+                );
+                ok = false;
+            }
+            seen.insert(pkg.name.clone(), p("name"));
+            let upstream = upstreams.iter().find(|u| u.name == pkg.upstream);
+            if upstream.is_none() && !raw.upstreams.contains_key(&pkg.upstream) {
+                self.unknown_upstream(p("upstream"), &pkg.upstream, raw);
+            }
+            ok &= self.single_line(p("summary"), "the summary", &pkg.summary)
+                && self.nonempty(p("summary"), "the summary", &pkg.summary);
+            if pkg.summary.len() > 80 {
+                self.err(
+                    p("summary"),
+                    "the summary is longer than 80 characters; put details in the description",
+                );
+            }
+            ok &= self.nonempty(p("description"), "the description", &pkg.description);
+            if pkg
+                .description
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t')
+            {
+                self.err(
+                    p("description"),
+                    "the description contains a control character",
+                );
+            }
+            ok &= self.no_macros(p("description"), "the description", &pkg.description);
+            for (k, v) in [
+                ("group", &pkg.group),
+                ("section", &pkg.section),
+                ("license", &pkg.license),
+            ] {
+                if let Some(v) = v {
+                    ok &= self.single_line(p(k), &format!("the {k}"), v);
+                }
+            }
+            if let Some(u) = &pkg.url {
+                ok &= self.url(p("url"), "the URL", u);
+            }
+            let archs = match &pkg.archs {
+                Some(a) => {
+                    let v = self.archs(p("archs"), a, true);
+                    if a.is_empty() {
+                        self.err(p("archs"), "a package needs at least one architecture");
+                    }
+                    v
+                }
+                None => project.map(|p| p.archs.clone()).unwrap_or_default(),
+            };
+            if let Some(tc) = &pkg.toolchain {
+                if !raw.toolchains.contains_key(tc) {
+                    self.err_note(
+                        p("toolchain"),
+                        format!(
+                            "toolchain `{}` has no minimum version",
+                            escape_for_message(tc)
+                        ),
+                        format!("add it under [toolchains], e.g. {tc} = \"1.22\""),
+                    );
+                    ok = false;
+                } else if let Some(project) = project {
+                    for t in &project.targets {
+                        if !t.toolchains.contains_key(tc) {
+                            self.err_note(p("toolchain"), format!("distro `{}` does not know toolchain `{}`", t.id, escape_for_message(tc)), format!("add [distros.\"{}\"] toolchains = {{ {tc} = [\"<package> >= {{version}}\"] }}", t.id));
+                            ok = false;
+                        }
+                    }
+                }
+            }
+            let vendor = match pkg.vendor.as_deref() {
+                None => None,
+                Some("go") => Some(Vendor::Go),
+                Some("cargo") => Some(Vendor::Cargo),
+                Some(v) => {
+                    self.err_note(
+                        p("vendor"),
+                        format!("unknown vendoring `{}`", escape_for_message(v)),
+                        "use \"go\" (go_modules service) or \"cargo\" (cargo_vendor service)",
+                    );
+                    None
+                }
+            };
+            for (key, list) in [
+                ("build-requires", &pkg.build_requires),
+                ("requires", &pkg.requires),
+            ] {
+                for (j, d) in list.iter().enumerate() {
+                    ok &= self.dependency(path!["packages", i, key, j], d);
+                }
+            }
+            for (j, d) in pkg.requires.iter().enumerate() {
+                if d == &pkg.name {
+                    self.err(
+                        path!["packages", i, "requires", j],
+                        format!("package `{}` requires itself", pkg.name),
+                    );
+                    ok = false;
+                }
+            }
+            for (k, text) in [("build", &pkg.build), ("install", &pkg.install)] {
+                if let Some(t) = text {
+                    ok &= self.no_macros(p(k), &format!("`{k}`"), t);
+                    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+                        self.err(p(k), format!("`{k}` contains a control character"));
+                    }
+                }
+            }
+            if pkg.files.is_empty() {
+                self.err_note(
+                    p("files"),
+                    format!("package `{}` lists no files", pkg.name),
+                    "list what `install` puts in $DESTDIR, e.g. files = [\"/usr/bin/tool\"]",
+                );
+            }
+            for (key, list) in [("files", &pkg.files), ("config-files", &pkg.config_files)] {
+                for (j, f) in list.iter().enumerate() {
+                    ok &= self.safe_path(path!["packages", i, key, j], "the file", f, true);
+                }
+            }
+            let mut patches = Vec::new();
+            let mut patch_names = HashSet::new();
+            for (j, pa) in pkg.patches.iter().enumerate() {
+                let pp = path!["packages", i, "patches", j];
+                if !self.safe_path(pp.clone(), "the patch", pa, false) {
+                    ok = false;
+                    continue;
+                }
+                let name = Path::new(pa)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                if !patch_names.insert(name.clone()) {
+                    self.err(pp.clone(), format!("two patches are named `{name}`"));
+                }
+                match std::fs::read(dir.join(pa)) {
+                    Ok(content) => patches.push(Patch {
+                        name,
+                        path: pa.clone(),
+                        content,
+                    }),
+                    Err(e) => {
+                        self.err(pp, format!("cannot read patch `{pa}`: {e}"));
+                        ok = false;
+                    }
+                }
+            }
+            let distros_known: Vec<Distro> = project.map(|p| p.targets.clone()).unwrap_or_default();
+            for (k, o) in &pkg.distro {
+                let all = distro::builtin();
+                let known: Vec<Distro> = all
+                    .into_iter()
+                    .chain(distros_known.iter().cloned())
+                    .collect();
+                if self.lookup_key(path!["packages", i, "distro", k], k, &known) {
+                    for (key, list) in [
+                        ("build-requires", &o.build_requires),
+                        ("requires", &o.requires),
+                    ] {
+                        for (j, d) in list.iter().flatten().enumerate() {
+                            self.dependency(path!["packages", i, "distro", k, key, j], d);
+                        }
+                    }
+                    for (key, text) in [("build", &o.build), ("install", &o.install)] {
+                        if let Some(t) = text {
+                            self.no_macros(
+                                path!["packages", i, "distro", k, key],
+                                &format!("`{key}`"),
+                                t,
+                            );
+                        }
+                    }
+                }
+            }
+            let mut subpackages = Vec::new();
+            for (j, s) in pkg.subpackages.iter().enumerate() {
+                let sp = |k: &str| path!["packages", i, "subpackages", j, k];
+                let name = format!("{}-{}", pkg.name, s.suffix);
+                if !self.package_name(sp("suffix"), &name) {
+                    ok = false;
+                    continue;
+                }
+                if let Some(first) = seen.get(&name) {
+                    let _ = first;
+                    self.err(
+                        sp("suffix"),
+                        format!("subpackage `{name}` clashes with another package"),
+                    );
+                }
+                seen.insert(name.clone(), sp("suffix"));
+                self.single_line(sp("summary"), "the summary", &s.summary);
+                self.nonempty(sp("summary"), "the summary", &s.summary);
+                if let Some(d) = &s.description {
+                    self.no_macros(sp("description"), "the description", d);
+                }
+                for (k, v) in [("group", &s.group), ("section", &s.section)] {
+                    if let Some(v) = v {
+                        self.single_line(sp(k), &format!("the {k}"), v);
+                    }
+                }
+                for (key, list) in [("files", &s.files), ("config-files", &s.config_files)] {
+                    for (n, f) in list.iter().enumerate() {
+                        self.safe_path(
+                            path!["packages", i, "subpackages", j, key, n],
+                            "the file",
+                            f,
+                            true,
+                        );
+                    }
+                }
+                if s.files.is_empty() {
+                    self.err(sp("files"), format!("subpackage `{name}` lists no files"));
+                }
+                for (n, d) in s.requires.iter().enumerate() {
+                    self.dependency(path!["packages", i, "subpackages", j, "requires", n], d);
+                }
+                let sarchs = s.archs.as_ref().map(|a| self.archs(sp("archs"), a, true));
+                subpackages.push((s, name, sarchs));
+            }
+            let (Some(project), Some(upstream), true) = (project, upstream, ok) else {
+                continue;
+            };
+            let mut targets = BTreeMap::new();
+            for t in &project.targets {
+                let o = names::most_specific(pkg.distro.keys(), t).map(|k| &pkg.distro[k]);
+                let br_src = o
+                    .and_then(|o| o.build_requires.as_ref())
+                    .unwrap_or(&pkg.build_requires);
+                let rq_src = o.and_then(|o| o.requires.as_ref()).unwrap_or(&pkg.requires);
+                let mut build_requires = Vec::new();
+                for d in br_src {
+                    push_unique(
+                        &mut build_requires,
+                        resolve_dep(d, t, names, &local, rootfs),
+                    );
+                }
+                if let Some(tc) = &pkg.toolchain {
+                    let min = &raw.toolchains[tc];
+                    let list = t.toolchains.get(tc).cloned().unwrap_or_default();
+                    push_unique(
+                        &mut build_requires,
+                        list.iter().map(|s| s.replace("{version}", min)).collect(),
+                    );
+                }
+                if vendor == Some(Vendor::Cargo) && t.family.group() == Some("suse") {
+                    push_unique(&mut build_requires, vec!["cargo-packaging".to_string()]);
+                }
+                let mut requires = Vec::new();
+                for d in rq_src {
+                    push_unique(&mut requires, resolve_dep(d, t, names, &local, rootfs));
+                }
+                targets.insert(
+                    t.id.clone(),
+                    TargetDeps {
+                        build_requires,
+                        requires,
+                        build: o
+                            .and_then(|o| o.build.clone())
+                            .or_else(|| pkg.build.clone())
+                            .unwrap_or_else(|| "make".to_string()),
+                        install: o
+                            .and_then(|o| o.install.clone())
+                            .or_else(|| pkg.install.clone())
+                            .unwrap_or_else(|| {
+                                "make install DESTDIR=$DESTDIR PREFIX=/usr".to_string()
+                            }),
+                    },
+                );
+            }
+            let subpackages = subpackages
+                .into_iter()
+                .map(|(s, name, sarchs)| Subpackage {
+                    name,
+                    suffix: s.suffix.clone(),
+                    summary: s.summary.clone(),
+                    description: s.description.clone().unwrap_or_else(|| {
+                        format!(
+                            "{}\n\nThis package contains {}.",
+                            pkg.description.trim_end(),
+                            lowercase_first(&s.summary)
+                        )
+                    }),
+                    group: s.group.clone().or_else(|| pkg.group.clone()),
+                    section: s
+                        .section
+                        .clone()
+                        .or_else(|| pkg.section.clone())
+                        .unwrap_or_else(|| "misc".to_string()),
+                    archs: sarchs,
+                    requires: project
+                        .targets
+                        .iter()
+                        .map(|t| {
+                            let mut v = Vec::new();
+                            for d in &s.requires {
+                                push_unique(&mut v, resolve_dep(d, t, names, &local, rootfs));
+                            }
+                            (t.id.clone(), v)
+                        })
+                        .collect(),
+                    files: s.files.clone(),
+                    config_files: s.config_files.clone(),
+                })
+                .collect();
+            out.push(Package {
+                name: pkg.name.clone(),
+                upstream: pkg.upstream.clone(),
+                version: upstream.version.clone(),
+                revision: 1,
+                summary: pkg.summary.clone(),
+                description: pkg.description.trim_end().to_string(),
+                license: pkg
+                    .license
+                    .clone()
+                    .unwrap_or_else(|| project.license.clone()),
+                url: pkg.url.clone().or_else(|| project.homepage.clone()),
+                group: pkg.group.clone(),
+                section: pkg.section.clone().unwrap_or_else(|| "misc".to_string()),
+                archs,
+                toolchain: pkg.toolchain.clone(),
+                vendor,
+                targets,
+                files: pkg.files.clone(),
+                config_files: pkg.config_files.clone(),
+                patches,
+                subpackages,
+                changelog: Vec::new(),
+            });
+        }
+        self.cycles(raw);
+        out
+    }
+
+    fn dependency(&mut self, path: Vec<Seg>, d: &str) -> bool {
+        if !self.single_line(path.clone(), "a dependency", d)
+            || !self.nonempty(path.clone(), "a dependency", d)
+        {
+            return false;
+        }
+        if d.contains(['%', '$', '`', ',', ';', '"', '\'', '\\']) {
+            self.err(
+                path,
+                format!(
+                    "dependency `{}` contains a character that is not allowed in a package name",
+                    escape_for_message(d)
+                ),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// Requires between the manifest's own packages must not loop.
+    fn cycles(&mut self, raw: &raw::Manifest) {
+        let index: HashMap<&str, usize> = raw
+            .packages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.as_str(), i))
+            .collect();
+        // 0 = unvisited, 1 = on the stack, 2 = done
+        let mut state = vec![0u8; raw.packages.len()];
+        fn visit(
+            i: usize,
+            raw: &raw::Manifest,
+            index: &HashMap<&str, usize>,
+            state: &mut [u8],
+            stack: &mut Vec<usize>,
+        ) -> Option<(usize, usize, Vec<usize>)> {
+            state[i] = 1;
+            stack.push(i);
+            for (j, d) in raw.packages[i].requires.iter().enumerate() {
+                if let Some(&k) = index.get(d.as_str()) {
+                    if k == i {
+                        continue;
+                    }
+                    if state[k] == 1 {
+                        let from = stack.iter().position(|&s| s == k).unwrap_or(0);
+                        return Some((i, j, stack[from..].to_vec()));
+                    }
+                    if state[k] == 0 {
+                        if let Some(c) = visit(k, raw, index, state, stack) {
+                            return Some(c);
+                        }
+                    }
+                }
+            }
+            stack.pop();
+            state[i] = 2;
+            None
+        }
+        for i in 0..raw.packages.len() {
+            if state[i] == 0 {
+                let mut stack = Vec::new();
+                if let Some((p, j, cycle)) = visit(i, raw, &index, &mut state, &mut stack) {
+                    let mut names: Vec<&str> = cycle
+                        .iter()
+                        .map(|&c| raw.packages[c].name.as_str())
+                        .collect();
+                    names.push(names[0]);
+                    self.err(
+                        path!["packages", p, "requires", j],
+                        format!("requires form a cycle: {}", names.join(" -> ")),
+                    );
+                    return;
+                }
+            }
+        }
+    }
+
+    fn archive(&mut self, raw: &raw::Manifest, upstreams: &[Upstream]) -> Vec<Archived> {
+        let mut out = Vec::new();
+        for (i, a) in raw.archive.iter().enumerate() {
+            let p = |k: &str| path!["archive", i, k];
+            let mut ok = true;
+            if !upstreams.iter().any(|u| u.name == a.upstream) {
+                if raw.upstreams.contains_key(&a.upstream) {
+                    ok = false;
+                } else {
+                    self.unknown_upstream(p("upstream"), &a.upstream, raw);
+                    ok = false;
+                }
+            }
+            let series_ok = a.series.split('.').count() == 2
+                && a.series
+                    .split('.')
+                    .all(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
+            if !series_ok {
+                self.err(
+                    p("series"),
+                    format!(
+                        "series `{}` must read major.minor, e.g. 3.0",
+                        escape_for_message(&a.series)
+                    ),
+                );
+                ok = false;
+            }
+            let version = match Version::parse(&a.version, None) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    self.err(p("version"), e);
+                    None
+                }
+            };
+            if let Some(v) = &version {
+                if series_ok && v.series() != a.series {
+                    self.err(
+                        p("version"),
+                        format!("version {} is not in series {}", v.raw, a.series),
+                    );
+                }
+            }
+            if !is_hex(&a.commit, 40) {
+                self.err(
+                    p("commit"),
+                    format!(
+                        "commit `{}` is not 40 lowercase hex digits",
+                        escape_for_message(&a.commit)
+                    ),
+                );
+                ok = false;
+            }
+            if a.archived.parse::<jiff::civil::Date>().is_err() || a.archived.len() != 10 {
+                self.err(
+                    p("archived"),
+                    format!(
+                        "`{}` is not a date such as 2026-10-01",
+                        escape_for_message(&a.archived)
+                    ),
+                );
+                ok = false;
+            }
+            if out
+                .iter()
+                .any(|x: &Archived| x.upstream == a.upstream && x.series == a.series)
+            {
+                self.err(
+                    p("series"),
+                    format!("series {} of `{}` is archived twice", a.series, a.upstream),
+                );
+            }
+            if let (true, Some(version)) = (ok, version) {
+                out.push(Archived {
+                    upstream: a.upstream.clone(),
+                    series: a.series.clone(),
+                    version,
+                    commit: a.commit.clone(),
+                    archived: a.archived.clone(),
+                });
+            }
+        }
+        out
+    }
+}
+
+use crate::version;
+
+fn lowercase_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn push_unique(v: &mut Vec<String>, items: Vec<String>) {
+    for i in items {
+        if !v.contains(&i) {
+            v.push(i);
+        }
+    }
+}
+
+/// A dependency on one target: the manifest's own packages keep their name, a rootfs becomes
+/// the image built on the target's default base, anything else goes through the name lookup.
+fn resolve_dep(
+    d: &str,
+    t: &Distro,
+    names: &NameTable,
+    local: &HashSet<&str>,
+    rootfs: &[Rootfs],
+) -> Vec<String> {
+    if let Some(r) = rootfs.iter().find(|r| r.name == d) {
+        return vec![r.package_name(r.base_for(t))];
+    }
+    if local.contains(d) {
+        return vec![d.to_string()];
+    }
+    names::resolve(names, d, t)
+}
+
+fn resolve_changelog(src: &Src, raw: &raw::Changelog, model: &Model) -> Result<Vec<Entry>> {
+    let mut errs = Diagnostics::default();
+    let mut out = Vec::new();
+    let known: HashSet<&str> = model
+        .packages
+        .iter()
+        .map(|p| p.name.as_str())
+        .chain(model.rootfs.iter().map(|r| r.name.as_str()))
+        .collect();
+    for (i, e) in raw.entry.iter().enumerate() {
+        let p = |k: &str| path!["entry", i, k];
+        let mut ok = true;
+        if let Some(u) = &e.upstream {
+            if model.upstream(u).is_none() {
+                errs.push(
+                    src.error(
+                        &p("upstream"),
+                        format!("unknown upstream `{}`", escape_for_message(u)),
+                    )
+                    .note(format!(
+                        "upstreams of the manifest: {}",
+                        model
+                            .upstreams
+                            .iter()
+                            .map(|u| u.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                );
+                ok = false;
+            }
+        }
+        for (j, pk) in e.packages.iter().flatten().enumerate() {
+            if !known.contains(pk.as_str()) {
+                errs.push(src.error(
+                    &path!["entry", i, "packages", j],
+                    format!("unknown package `{}`", escape_for_message(pk)),
+                ));
+                ok = false;
+            }
+        }
+        let version = match Version::parse(&e.version, None) {
+            Ok(v) => Some(v),
+            Err(m) => {
+                errs.push(src.error(&p("version"), m));
+                None
+            }
+        };
+        let date = match changelog::parse_date(&e.date) {
+            Ok(d) => Some(d),
+            Err(m) => {
+                errs.push(src.error(&p("date"), m));
+                None
+            }
+        };
+        for (k, v) in [("author", &e.author)] {
+            if v.contains(['\n', '\r']) || v.trim().is_empty() || !v.contains('<') {
+                errs.push(src.error(&p(k), "the author must be one line reading `Name <email>`"));
+                ok = false;
+            }
+        }
+        if e.changes.is_empty() {
+            errs.push(src.error(&p("changes"), "an entry needs at least one change"));
+            ok = false;
+        }
+        for (j, c) in e.changes.iter().enumerate() {
+            if c.trim().is_empty() || c.chars().any(|ch| ch.is_control()) {
+                errs.push(src.error(
+                    &path!["entry", i, "changes", j],
+                    "each change must be one non-empty line",
+                ));
+                ok = false;
+            } else if c.contains("%{") || c.contains("%(") || c.contains("%[") {
+                errs.push(
+                    src.error(
+                        &path!["entry", i, "changes", j],
+                        "a change contains RPM macro syntax",
+                    )
+                    .note("macros would be expanded when the spec is parsed; remove them"),
+                );
+                ok = false;
+            }
+        }
+        if let (Some(d), Some(prev)) = (date, out.last().map(|x: &Entry| x.date)) {
+            if d > prev {
+                errs.push(
+                    src.error(&p("date"), "entries must be newest first")
+                        .note("bump prepends new entries at the top of the file"),
+                );
+            }
+        }
+        if let (true, Some(version), Some(date)) = (ok, version, date) {
+            out.push(Entry {
+                upstream: e.upstream.clone(),
+                packages: e.packages.clone(),
+                version,
+                date,
+                author: e.author.clone(),
+                changes: e.changes.clone(),
+            });
+        }
+    }
+    errs.into_result()?;
+    Ok(out)
+}
+
+fn attach_changelog(src: &Src, model: &mut Model, entries: &[Entry]) -> Result<()> {
+    let mut errs = Diagnostics::default();
+    for (i, p) in model.packages.iter_mut().enumerate() {
+        let mine: Vec<Entry> = entries
+            .iter()
+            .filter(|e| e.covers(&p.name, Some(&p.upstream)))
+            .cloned()
+            .collect();
+        let note = format!(
+            "add at the top of {CHANGELOG}:\n\n    [[entry]]\n    upstream = \"{}\"\n    version = \"{}\"\n    date = \"2026-01-01T00:00:00Z\"\n    author = \"{}\"\n    changes = [\"Update to version {}\"]",
+            p.upstream, p.version.raw, model.project.maintainer, p.version.raw
+        );
+        match mine.first() {
+            None => errs.push(src.error(&path!["packages", i, "name"], format!("no changelog entry covers package `{}`", p.name)).note(note)),
+            Some(top) if top.version.raw != p.version.raw => errs.push(
+                src.error(&path!["packages", i, "name"], format!(
+                    "the newest changelog entry for `{}` is for version {}, but the package is at {}",
+                    p.name, top.version.raw, p.version.raw
+                ))
+                .note(note),
+            ),
+            Some(_) => {
+                p.revision = mine.iter().take_while(|e| e.version.raw == p.version.raw).count() as u32;
+                p.changelog = mine;
+            }
+        }
+    }
+    errs.into_result()
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(d: Diagnostic) -> Self {
+        Diagnostics(vec![d])
+    }
+}
+
+#[allow(dead_code)]
+fn _formats(_: Format) {}
+
+impl Error {
+    /// Whether this error is about invalid input (exit 2).
+    pub fn is_invalid(&self) -> bool {
+        matches!(self, Error::Invalid(_) | Error::Usage(_))
+    }
+}

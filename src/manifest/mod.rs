@@ -1,0 +1,9 @@
+//! The manifest: what it says (`raw`), where it says it (`source`), and what it means (`model`).
+
+mod load;
+pub mod model;
+pub mod raw;
+pub mod source;
+
+pub use load::{load, CHANGELOG};
+pub use model::*;

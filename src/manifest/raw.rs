@@ -1,0 +1,242 @@
+//! The manifest exactly as written: serde structs with no meaning attached yet.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Manifest {
+    pub project: Project,
+    #[serde(default)]
+    pub upstreams: IndexMap<String, Upstream>,
+    #[serde(default)]
+    pub toolchains: IndexMap<String, String>,
+    #[serde(default)]
+    pub names: IndexMap<String, IndexMap<String, OneOrMany>>,
+    #[serde(default)]
+    pub distros: IndexMap<String, DistroOverride>,
+    #[serde(default)]
+    pub packages: Vec<Package>,
+    #[serde(default)]
+    pub rootfs: Vec<Rootfs>,
+    #[serde(default)]
+    pub archive: Vec<Archive>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Project {
+    pub name: String,
+    pub maintainer: String,
+    #[serde(default)]
+    pub homepage: Option<String>,
+    #[serde(default)]
+    pub license: Option<String>,
+    pub obs_project: String,
+    #[serde(default)]
+    pub archive_project: Option<String>,
+    #[serde(default)]
+    pub keep_archived: Option<u32>,
+    pub targets: Vec<String>,
+    #[serde(default)]
+    pub archs: Option<Vec<String>>,
+    #[serde(default)]
+    pub github_api: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Upstream {
+    #[serde(default)]
+    pub git: Option<String>,
+    #[serde(default)]
+    pub github: Option<String>,
+    #[serde(default)]
+    pub tarball: Option<String>,
+    #[serde(default)]
+    pub sha256: Option<String>,
+    #[serde(default)]
+    pub tag_prefix: Option<String>,
+    #[serde(default)]
+    pub tag_pattern: Option<String>,
+    pub version: String,
+    #[serde(default)]
+    pub epoch: Option<u32>,
+    #[serde(default)]
+    pub commit: Option<String>,
+    #[serde(default)]
+    pub track: Option<String>,
+    #[serde(default)]
+    pub prereleases: Option<bool>,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DistroOverride {
+    #[serde(default)]
+    pub family: Option<crate::distro::Family>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub codename: Option<String>,
+    #[serde(default)]
+    pub obs_repository: Option<String>,
+    #[serde(default)]
+    pub obs_paths: Option<Vec<String>>,
+    #[serde(default)]
+    pub macros: Option<IndexMap<String, String>>,
+    #[serde(default)]
+    pub condition: Option<String>,
+    #[serde(default)]
+    pub package_manager: Option<String>,
+    #[serde(default)]
+    pub archs: Option<Vec<String>>,
+    #[serde(default)]
+    pub toolchains: Option<IndexMap<String, OneOrMany>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Package {
+    pub name: String,
+    pub upstream: String,
+    pub summary: String,
+    pub description: String,
+    #[serde(default)]
+    pub license: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub section: Option<String>,
+    #[serde(default)]
+    pub archs: Option<Vec<String>>,
+    #[serde(default)]
+    pub toolchain: Option<String>,
+    #[serde(default)]
+    pub vendor: Option<String>,
+    #[serde(default)]
+    pub build_requires: Vec<String>,
+    #[serde(default)]
+    pub requires: Vec<String>,
+    #[serde(default)]
+    pub build: Option<String>,
+    #[serde(default)]
+    pub install: Option<String>,
+    #[serde(default)]
+    pub files: Vec<String>,
+    #[serde(default)]
+    pub config_files: Vec<String>,
+    #[serde(default)]
+    pub patches: Vec<String>,
+    #[serde(default)]
+    pub distro: IndexMap<String, PackageOverride>,
+    #[serde(default)]
+    pub subpackages: Vec<Subpackage>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PackageOverride {
+    #[serde(default)]
+    pub build_requires: Option<Vec<String>>,
+    #[serde(default)]
+    pub requires: Option<Vec<String>>,
+    #[serde(default)]
+    pub build: Option<String>,
+    #[serde(default)]
+    pub install: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Subpackage {
+    pub suffix: String,
+    pub summary: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub section: Option<String>,
+    #[serde(default)]
+    pub archs: Option<Vec<String>>,
+    #[serde(default)]
+    pub requires: Vec<String>,
+    #[serde(default)]
+    pub files: Vec<String>,
+    #[serde(default)]
+    pub config_files: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Rootfs {
+    pub name: String,
+    pub summary: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub upstream: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+    pub bases: Vec<String>,
+    #[serde(default)]
+    pub packages: Vec<String>,
+    #[serde(default)]
+    pub image_type: Option<String>,
+    #[serde(default)]
+    pub default_base: Option<String>,
+    #[serde(default)]
+    pub archs: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Archive {
+    pub upstream: String,
+    pub series: String,
+    pub version: String,
+    pub commit: String,
+    pub archived: String,
+}
+
+/// `changelog.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Changelog {
+    #[serde(default)]
+    pub entry: Vec<ChangelogEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ChangelogEntry {
+    #[serde(default)]
+    pub upstream: Option<String>,
+    #[serde(default)]
+    pub packages: Option<Vec<String>>,
+    pub version: String,
+    pub date: String,
+    pub author: String,
+    pub changes: Vec<String>,
+}

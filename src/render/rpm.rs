@@ -1,0 +1,311 @@
+//! Text conventions of rpm specs shared by the OBS spec and the per-target specs:
+//! escaping, `$DESTDIR`, the directory macros spec-cleaner expects, and `%if` conditions.
+
+use std::collections::BTreeSet;
+
+use crate::distro::{group_rpm_condition, Distro};
+
+/// A literal `%` must be written `%%`, or rpm expands it.
+pub fn escape(text: &str) -> String {
+    text.replace('%', "%%")
+}
+
+/// The directory macros spec-cleaner rewrites hard-coded paths into, in its order.
+/// Each rule: (text to find, replacement, whether it must start a path).
+const DIR_RULES: &[(&str, &str, Start)] = &[
+    ("/usr", "%{_prefix}", Start::NotAfterWord),
+    ("%{_prefix}/bin", "%{_bindir}", Start::Anywhere),
+    ("%{_prefix}/sbin", "%{_sbindir}", Start::Anywhere),
+    ("%{_prefix}/libexec", "%{_libexecdir}", Start::Anywhere),
+    ("%{_prefix}/include", "%{_includedir}", Start::Anywhere),
+    ("%{_prefix}/share", "%{_datadir}", Start::Anywhere),
+    ("%{_datadir}/man", "%{_mandir}", Start::Anywhere),
+    ("%{_datadir}/info", "%{_infodir}", Start::Anywhere),
+    ("%{_datadir}/doc/packages", "%{_docdir}", Start::Anywhere),
+    ("/etc/init.d", "%{_initddir}", Start::PathStart),
+    ("/etc", "%{_sysconfdir}", Start::PathStart),
+    ("/var", "%{_localstatedir}", Start::PathStart),
+    ("%{_prefix}/lib64", "%{_libdir}", Start::Anywhere),
+    (
+        "%{_prefix}/lib/systemd/system",
+        "%{_unitdir}",
+        Start::Anywhere,
+    ),
+    (
+        "%{_prefix}/lib/tmpfiles.d",
+        "%{_tmpfilesdir}",
+        Start::Anywhere,
+    ),
+    (
+        "%{_prefix}/lib/sysusers.d",
+        "%{_sysusersdir}",
+        Start::Anywhere,
+    ),
+    (
+        "%{_prefix}/lib/udev/rules.d",
+        "%{_udevrulesdir}",
+        Start::Anywhere,
+    ),
+    ("%{_prefix}/lib/sysctl.d", "%{_sysctldir}", Start::Anywhere),
+    ("%{_datadir}/fonts", "%{_fontsdir}", Start::Anywhere),
+];
+
+/// Macros that only `systemd-rpm-macros` defines.
+pub const SYSTEMD_MACROS: &[&str] = &[
+    "%{_unitdir}",
+    "%{_tmpfilesdir}",
+    "%{_sysusersdir}",
+    "%{_udevrulesdir}",
+    "%{_sysctldir}",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Start {
+    Anywhere,
+    NotAfterWord,
+    PathStart,
+}
+
+fn ends_macro(rest: &str) -> bool {
+    rest.is_empty() || rest.starts_with(['/', '%', '"']) || rest.starts_with(char::is_whitespace)
+}
+
+fn starts_path(before: &str) -> bool {
+    before.is_empty()
+        || before.ends_with(|c: char| {
+            c.is_whitespace() || matches!(c, '"' | '\'' | '=' | ':' | ',' | '(' | '{')
+        })
+        || before.ends_with("%{buildroot}")
+        || before.ends_with("%buildroot")
+}
+
+/// Write hard-coded directories as rpm macros, the way spec-cleaner would.
+pub fn dir_macros(line: &str) -> String {
+    let mut line = line.to_string();
+    for (find, replace, start) in DIR_RULES {
+        let mut out = String::with_capacity(line.len());
+        let mut rest = line.as_str();
+        let mut consumed = 0;
+        while let Some(i) = rest.find(find) {
+            let before = &line[..consumed + i];
+            let after = &rest[i + find.len()..];
+            let ok_start = match start {
+                Start::Anywhere => true,
+                Start::NotAfterWord => !before.ends_with(|c: char| c.is_alphanumeric() || c == '_'),
+                Start::PathStart => starts_path(before),
+            };
+            out.push_str(&rest[..i]);
+            if ok_start && ends_macro(after) {
+                out.push_str(replace);
+            } else {
+                out.push_str(find);
+            }
+            consumed += i + find.len();
+            rest = after;
+        }
+        out.push_str(rest);
+        line = out;
+    }
+    line
+}
+
+/// A shell script from the manifest as a spec section body: `%` escaped, `$DESTDIR`
+/// as `%{buildroot}`, directories as macros, and `make` as spec-cleaner writes it.
+pub fn script(text: &str, section: Section) -> String {
+    let mut out = Vec::new();
+    for raw in text.trim_end().lines() {
+        let mut line = escape(raw.trim_end());
+        for v in ["${DESTDIR}", "$DESTDIR", "$(DESTDIR)"] {
+            line = line.replace(v, "%{buildroot}");
+        }
+        line = dir_macros(&line);
+        if !line.trim_start().starts_with('#') {
+            let indent = &line[..line.len() - line.trim_start().len()];
+            let body = line.trim_start();
+            match section {
+                Section::Build => {
+                    if body == "make" || body.starts_with("make ") || body.starts_with("make\t") {
+                        line = format!("{indent}%make_build{}", &body[4..]);
+                    }
+                }
+                Section::Install => {
+                    let words: Vec<&str> = body.split_whitespace().collect();
+                    if words.len() >= 2
+                        && words[0] == "make"
+                        && words.contains(&"install")
+                        && words[1..].iter().all(|w| {
+                            matches!(
+                                *w,
+                                "install"
+                                    | "DESTDIR=%{buildroot}"
+                                    | "V=1"
+                                    | "VERBOSE=1"
+                                    | "%{?_smp_mflags}"
+                            )
+                        })
+                    {
+                        line = "%make_install".to_string();
+                    }
+                }
+            }
+        }
+        out.push(line);
+    }
+    out.join("\n")
+}
+
+#[derive(Clone, Copy)]
+pub enum Section {
+    Build,
+    Install,
+}
+
+/// `%files` lines for files, config files and the package's own directories.
+pub fn files(files: &[String], config_files: &[String], owned_dir_words: &[&str]) -> Vec<String> {
+    let mut dirs = BTreeSet::new();
+    for f in files.iter().chain(config_files) {
+        let path = std::path::Path::new(f);
+        let comps: Vec<String> = path
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().to_string())
+            .collect();
+        // own directories named after the project or package, from the first such one down
+        if let Some(first) = comps
+            .iter()
+            .position(|c| owned_dir_words.iter().any(|w| c.contains(w)))
+        {
+            for end in (first + 1)..comps.len() {
+                let dir: std::path::PathBuf = comps[..end].iter().collect();
+                let dir = dir.to_string_lossy().to_string();
+                if !files.contains(&dir) {
+                    dirs.insert(dir);
+                }
+            }
+        }
+    }
+    let mut out: Vec<String> = dirs
+        .iter()
+        .map(|d| format!("%dir {}", dir_macros(d)))
+        .collect();
+    out.extend(files.iter().map(|f| dir_macros(f)));
+    out.extend(
+        config_files
+            .iter()
+            .map(|f| format!("%config(noreplace) {}", dir_macros(f))),
+    );
+    out
+}
+
+/// A condition true on exactly `chosen` among `all` rpm targets, as general as possible:
+/// a group (`0%{?suse_version}`), then a family, then single distros.
+pub fn condition(chosen: &[&Distro], all: &[&Distro]) -> String {
+    let in_chosen = |d: &Distro| chosen.iter().any(|c| c.id == d.id);
+    let mut covered: BTreeSet<String> = BTreeSet::new();
+    let mut parts: Vec<String> = Vec::new();
+    let mut candidates: Vec<(String, Vec<&Distro>)> = Vec::new();
+    for g in ["suse", "rhel"] {
+        let members: Vec<&Distro> = all
+            .iter()
+            .copied()
+            .filter(|d| d.family.group() == Some(g))
+            .collect();
+        if let Some(c) = group_rpm_condition(g) {
+            candidates.push((c.to_string(), members));
+        }
+    }
+    let mut families: Vec<_> = all.iter().map(|d| d.family).collect();
+    families.dedup();
+    for f in crate::distro::Family::ALL {
+        if families.contains(&f) {
+            let members = all.iter().copied().filter(|d| d.family == f).collect();
+            candidates.push((f.rpm_condition().to_string(), members));
+        }
+    }
+    for d in all {
+        candidates.push((d.condition.clone(), vec![*d]));
+    }
+    for (cond, members) in candidates {
+        if members.is_empty() || !members.iter().all(|m| in_chosen(m)) {
+            continue;
+        }
+        if members.iter().all(|m| covered.contains(&m.id)) {
+            continue;
+        }
+        for m in &members {
+            covered.insert(m.id.clone());
+        }
+        parts.push(cond);
+    }
+    if parts.len() == 1 {
+        return parts.remove(0);
+    }
+    parts
+        .into_iter()
+        .map(|p| {
+            if p.contains("&&") || p.contains("||") {
+                format!("({p})")
+            } else {
+                p
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" || ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directories_become_macros() {
+        assert_eq!(
+            dir_macros("/usr/bin/kata-runtime"),
+            "%{_bindir}/kata-runtime"
+        );
+        assert_eq!(
+            dir_macros("/etc/kata-containers/configuration.toml"),
+            "%{_sysconfdir}/kata-containers/configuration.toml"
+        );
+        assert_eq!(
+            dir_macros("/usr/lib/systemd/system/kata.service"),
+            "%{_unitdir}/kata.service"
+        );
+        assert_eq!(
+            dir_macros("/usr/share/defaults/kata"),
+            "%{_datadir}/defaults/kata"
+        );
+        assert_eq!(dir_macros("/usr/lib/foo"), "%{_prefix}/lib/foo");
+        assert_eq!(
+            dir_macros("make install PREFIX=/usr"),
+            "make install PREFIX=%{_prefix}"
+        );
+        assert_eq!(
+            dir_macros("https://example.org/usr/etc"),
+            "https://example.org/usr/etc"
+        );
+        assert_eq!(
+            dir_macros("cp x %{buildroot}/etc/x"),
+            "cp x %{buildroot}%{_sysconfdir}/x"
+        );
+    }
+
+    #[test]
+    fn scripts_are_escaped_and_use_buildroot() {
+        assert_eq!(
+            script(
+                "make -C src install DESTDIR=$DESTDIR PREFIX=/usr",
+                Section::Install
+            ),
+            "make -C src install DESTDIR=%{buildroot} PREFIX=%{_prefix}"
+        );
+        assert_eq!(
+            script("make install DESTDIR=$DESTDIR", Section::Install),
+            "%make_install"
+        );
+        assert_eq!(
+            script("make -C src/runtime", Section::Build),
+            "%make_build -C src/runtime"
+        );
+        assert_eq!(script("echo 100%", Section::Build), "echo 100%%");
+    }
+}

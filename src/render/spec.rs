@@ -1,0 +1,390 @@
+//! RPM specs: one SUSE-style spec per package for OBS, with per-distro differences as
+//! `%if` blocks, and one resolved spec per rpm target with its `%changelog` filled.
+
+use serde::Serialize;
+
+use super::rpm::{self, Section};
+use super::service;
+use super::templates::Templates;
+use crate::changelog::split_author;
+use crate::distro::Distro;
+use crate::error::Result;
+use crate::manifest::{Model, Package, Source};
+
+#[derive(Serialize)]
+struct Tag {
+    n: usize,
+    value: String,
+}
+
+#[derive(Serialize, Default)]
+struct Conditional {
+    condition: String,
+    build_requires: Vec<String>,
+    requires: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Sub {
+    suffix: String,
+    summary: String,
+    group: Option<String>,
+    requires: Vec<String>,
+    conditionals: Vec<Conditional>,
+    build_arch: Option<String>,
+    description: String,
+    files: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ChangelogItem {
+    header: String,
+    changes: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct TargetInfo {
+    id: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct Context {
+    /// true for the OBS spec, false for a per-target spec.
+    obs: bool,
+    target: Option<TargetInfo>,
+    project: String,
+    year: String,
+    copyright_holder: String,
+    bugs_url: String,
+    name: String,
+    version: String,
+    release: String,
+    summary: String,
+    license: String,
+    group: Option<String>,
+    url: Option<String>,
+    sources: Vec<Tag>,
+    patches: Vec<Tag>,
+    build_requires: Vec<String>,
+    requires: Vec<String>,
+    build_arch: Option<String>,
+    exclusive_arch: Option<String>,
+    conditionals: Vec<Conditional>,
+    description: String,
+    subpackages: Vec<Sub>,
+    setup: String,
+    build: String,
+    install: String,
+    files: Vec<String>,
+    changelog: Vec<ChangelogItem>,
+}
+
+/// One dependency list per target, folded into what every target shares and `%if` blocks.
+fn fold(
+    per_target: &[(&Distro, Vec<String>, Vec<String>)],
+    all: &[&Distro],
+) -> (Vec<String>, Vec<String>, Vec<Conditional>) {
+    let mut items: Vec<(bool, String)> = Vec::new();
+    for (_, br, rq) in per_target {
+        for b in br {
+            if !items.contains(&(true, b.clone())) {
+                items.push((true, b.clone()));
+            }
+        }
+        for r in rq {
+            if !items.contains(&(false, r.clone())) {
+                items.push((false, r.clone()));
+            }
+        }
+    }
+    let mut common_br = Vec::new();
+    let mut common_rq = Vec::new();
+    let mut conditionals: Vec<Conditional> = Vec::new();
+    for (is_br, item) in items {
+        let having: Vec<&Distro> = per_target
+            .iter()
+            .filter(|(_, br, rq)| {
+                if is_br {
+                    br.contains(&item)
+                } else {
+                    rq.contains(&item)
+                }
+            })
+            .map(|(d, _, _)| *d)
+            .collect();
+        let (br_list, rq_list) = if having.len() == all.len() {
+            (&mut common_br, &mut common_rq)
+        } else {
+            let cond = rpm::condition(&having, all);
+            let i = match conditionals.iter().position(|c| c.condition == cond) {
+                Some(i) => i,
+                None => {
+                    conditionals.push(Conditional {
+                        condition: cond,
+                        ..Default::default()
+                    });
+                    conditionals.len() - 1
+                }
+            };
+            let c = &mut conditionals[i];
+            (&mut c.build_requires, &mut c.requires)
+        };
+        if is_br {
+            br_list.push(item);
+        } else {
+            rq_list.push(item);
+        }
+    }
+    // spec-cleaner sorts dependencies as plain strings
+    common_br.sort();
+    common_rq.sort();
+    for c in &mut conditionals {
+        c.build_requires.sort();
+        c.requires.sort();
+    }
+    (common_br, common_rq, conditionals)
+}
+
+fn arch_tags(archs: &[String]) -> (Option<String>, Option<String>) {
+    if archs.iter().any(|a| a == "noarch") {
+        (Some("noarch".to_string()), None)
+    } else {
+        (None, Some(archs.join(" ")))
+    }
+}
+
+/// Render the OBS spec (`target = None`) or the spec for one rpm target.
+pub fn render(
+    model: &Model,
+    package: &Package,
+    target: Option<&Distro>,
+    templates: &Templates,
+) -> Result<String> {
+    let all: Vec<&Distro> = match target {
+        Some(t) => vec![t],
+        None => model.rpm_targets().collect(),
+    };
+    let upstream = model
+        .upstream(&package.upstream)
+        .expect("validated upstream");
+    let mut uses_systemd = false;
+    let all_files: Vec<String> = package
+        .files
+        .iter()
+        .chain(&package.config_files)
+        .chain(
+            package
+                .subpackages
+                .iter()
+                .flat_map(|s| s.files.iter().chain(&s.config_files)),
+        )
+        .map(|f| rpm::dir_macros(f))
+        .collect();
+    if all_files
+        .iter()
+        .any(|f| rpm::SYSTEMD_MACROS.iter().any(|m| f.contains(m)))
+    {
+        uses_systemd = true;
+    }
+    let per_target: Vec<(&Distro, Vec<String>, Vec<String>)> = all
+        .iter()
+        .map(|t| {
+            let deps = &package.targets[&t.id];
+            let mut br = deps.build_requires.clone();
+            if uses_systemd && !br.iter().any(|b| b == "systemd-rpm-macros") {
+                br.push("systemd-rpm-macros".to_string());
+            }
+            (*t, br, deps.requires.clone())
+        })
+        .collect();
+    let (build_requires, requires, conditionals) = fold(&per_target, &all);
+
+    let (build_arch, exclusive_arch) = arch_tags(&package.archs);
+    let mut sources = Vec::new();
+    let mut setup_dir = None;
+    match &upstream.source {
+        Source::Git { .. } => sources.push(Tag {
+            n: 0,
+            value: "%{name}-%{version}.tar.xz".to_string(),
+        }),
+        Source::Tarball { url, pattern, .. } => {
+            let value = if package.version.rpm == package.version.raw {
+                pattern.replace("{version}", "%{version}")
+            } else {
+                url.clone()
+            };
+            let file = super::url_file_name(url);
+            let dir = super::tarball_dir(file);
+            let dir_pattern = if package.version.rpm == package.version.raw {
+                dir.replace(&package.version.raw, "%{version}")
+            } else {
+                dir.to_string()
+            };
+            if dir_pattern != "%{name}-%{version}" {
+                setup_dir = Some(dir_pattern);
+            }
+            sources.push(Tag {
+                n: 0,
+                value: rpm::escape(&value).replace("%%{version}", "%{version}"),
+            });
+        }
+    }
+    if let Some(v) = package.vendor {
+        sources.push(Tag {
+            n: 1,
+            value: service::vendor_archive(v).to_string(),
+        });
+    }
+    let patches = package
+        .patches
+        .iter()
+        .enumerate()
+        .map(|(n, p)| Tag {
+            n,
+            value: p.name.clone(),
+        })
+        .collect();
+    let mut setup = "%autosetup -p1".to_string();
+    if package.vendor.is_some() {
+        setup.push_str(" -a1");
+    }
+    if let Some(dir) = setup_dir {
+        setup.push_str(&format!(" -n {dir}"));
+    }
+
+    // Build and install commands may differ per target; the OBS spec puts them under %if.
+    let scripts =
+        |f: &dyn Fn(&crate::manifest::TargetDeps) -> &String, section: Section| -> String {
+            let bodies: Vec<(&Distro, String)> = all
+                .iter()
+                .map(|t| (*t, rpm::script(f(&package.targets[&t.id]), section)))
+                .collect();
+            if bodies.iter().all(|(_, b)| *b == bodies[0].1) {
+                return bodies[0].1.clone();
+            }
+            let mut distinct: Vec<String> = Vec::new();
+            for (_, b) in &bodies {
+                if !distinct.contains(b) {
+                    distinct.push(b.clone());
+                }
+            }
+            let mut out = String::new();
+            for (i, b) in distinct.iter().enumerate() {
+                let having: Vec<&Distro> = bodies
+                    .iter()
+                    .filter(|(_, x)| x == b)
+                    .map(|(d, _)| *d)
+                    .collect();
+                let cond = rpm::condition(&having, &all);
+                out.push_str(&format!(
+                    "{}if {cond}\n{b}\n",
+                    if i == 0 { "%" } else { "%" }
+                ));
+                out.push_str("%endif\n");
+            }
+            out.trim_end().to_string()
+        };
+    let build = scripts(&|d| &d.build, Section::Build);
+    let install = scripts(&|d| &d.install, Section::Install);
+
+    let owned: Vec<&str> = vec![model.project.name.as_str(), package.name.as_str()];
+    let subpackages = package
+        .subpackages
+        .iter()
+        .map(|s| {
+            let parent = if target.is_some() {
+                "%{name} = %{version}-%{release}"
+            } else {
+                "%{name} = %{version}"
+            };
+            let per: Vec<(&Distro, Vec<String>, Vec<String>)> = all
+                .iter()
+                .map(|t| {
+                    let mut rq = vec![parent.to_string()];
+                    rq.extend(s.requires[&t.id].iter().cloned());
+                    (*t, Vec::new(), rq)
+                })
+                .collect();
+            let (_, requires, conditionals) = fold(&per, &all);
+            let (build_arch, _) = s.archs.as_deref().map(arch_tags).unwrap_or((None, None));
+            Sub {
+                suffix: s.suffix.clone(),
+                summary: rpm::escape(&s.summary),
+                group: s.group.clone(),
+                requires,
+                conditionals,
+                build_arch,
+                description: rpm::escape(&s.description),
+                files: rpm::files(&s.files, &s.config_files, &owned),
+            }
+        })
+        .collect();
+
+    let newest = package.changelog.first().expect("validated changelog");
+    let changelog = match target {
+        None => Vec::new(),
+        Some(_) => package
+            .changelog
+            .iter()
+            .map(|e| {
+                let revision = package
+                    .changelog
+                    .iter()
+                    .filter(|x| x.version.raw == e.version.raw && x.date <= e.date)
+                    .count();
+                ChangelogItem {
+                    header: format!(
+                        "* {} {} - {}-{}",
+                        e.rpm_date(),
+                        e.author,
+                        e.version.rpm,
+                        revision
+                    ),
+                    changes: e.changes.iter().map(|c| rpm::escape(c)).collect(),
+                }
+            })
+            .collect(),
+    };
+    let (holder, _) = split_author(&model.project.maintainer);
+    let ctx = Context {
+        obs: target.is_none(),
+        target: target.map(|t| TargetInfo {
+            id: t.id.clone(),
+            name: t.name.clone(),
+        }),
+        project: model.project.name.clone(),
+        year: newest.date.strftime("%Y").to_string(),
+        copyright_holder: holder.to_string(),
+        bugs_url: model
+            .project
+            .homepage
+            .clone()
+            .unwrap_or_else(|| "https://bugs.opensuse.org/".to_string()),
+        name: package.name.clone(),
+        version: package.version.rpm.clone(),
+        release: match target {
+            None => "0".to_string(),
+            Some(_) => format!("{}%{{?dist}}", package.revision),
+        },
+        summary: rpm::escape(&package.summary),
+        license: package.license.clone(),
+        group: package.group.clone(),
+        url: package.url.clone(),
+        sources,
+        patches,
+        build_requires,
+        requires,
+        build_arch,
+        exclusive_arch,
+        conditionals,
+        description: rpm::escape(&package.description),
+        subpackages,
+        setup,
+        build,
+        install,
+        files: rpm::files(&package.files, &package.config_files, &owned),
+        changelog,
+    };
+    templates.render("spec.tera", &ctx)
+}

@@ -1,0 +1,181 @@
+//! Text templates: defaults embedded in the binary, overridable file by file from
+//! `templates/` beside the manifest. Undefined variables are errors.
+
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+use serde::Serialize;
+
+use crate::error::{Diagnostic, Diagnostics, Location, Result};
+
+/// The templates pkgforge renders, with their built-in text.
+pub const DEFAULTS: &[(&str, &str)] = &[
+    ("spec.tera", include_str!("../../templates/spec.tera")),
+    ("changes.tera", include_str!("../../templates/changes.tera")),
+];
+
+pub struct Templates {
+    tera: tera::Tera,
+    /// Where each template came from, for messages: a path, or `<built-in>/<name>`.
+    origins: Vec<(String, PathBuf, String)>,
+}
+
+impl Templates {
+    /// The built-in templates, layered with `<dir>/templates/*.tera`.
+    pub fn load(dir: &Path) -> Result<Templates> {
+        let user_dir = dir.join("templates");
+        let mut errs = Diagnostics::default();
+        if let Ok(entries) = std::fs::read_dir(&user_dir) {
+            let mut names: Vec<String> = entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .filter(|n| n.ends_with(".tera"))
+                .collect();
+            names.sort();
+            for n in names {
+                if !DEFAULTS.iter().any(|(d, _)| *d == n) {
+                    errs.push(
+                        Diagnostic::new(
+                            user_dir.join(&n),
+                            format!("`{n}` is not a template pkgforge renders"),
+                        )
+                        .note(format!(
+                            "templates it renders: {}",
+                            DEFAULTS
+                                .iter()
+                                .map(|(d, _)| *d)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    );
+                }
+            }
+        }
+        let mut origins = Vec::new();
+        for (name, builtin) in DEFAULTS {
+            let path = user_dir.join(name);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => origins.push((name.to_string(), path, text)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => origins.push((
+                    name.to_string(),
+                    PathBuf::from(format!("<built-in>/{name}")),
+                    builtin.to_string(),
+                )),
+                Err(e) => errs.push(Diagnostic::new(&path, format!("cannot read template: {e}"))),
+            }
+        }
+        std::mem::take(&mut errs).into_result()?;
+        let mut tera = tera::Tera::default();
+        tera.autoescape_on(vec![]);
+        for (name, path, text) in &origins {
+            if let Err(e) = tera.add_raw_template(name, text) {
+                errs.push(parse_error(path, text, &e));
+            }
+        }
+        errs.into_result()?;
+        Ok(Templates { tera, origins })
+    }
+
+    /// Render template `name` with `context`.
+    pub fn render(&self, name: &str, context: &impl Serialize) -> Result<String> {
+        let ctx =
+            tera::Context::from_serialize(context).expect("render contexts serialize to maps");
+        let text = self.tera.render(name, &ctx).map_err(|e| {
+            let (_, path, text) = self
+                .origins
+                .iter()
+                .find(|(n, _, _)| n == name)
+                .expect("rendering a known template");
+            crate::error::Error::from(render_error(path, text, &e))
+        })?;
+        // Text files end with exactly one newline, whatever the template's last line does.
+        let mut text = text.trim_end_matches('\n').to_string();
+        text.push('\n');
+        Ok(text)
+    }
+}
+
+fn chain(e: &tera::Error) -> Vec<String> {
+    let mut out = vec![e.to_string()];
+    let mut cur: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = cur {
+        out.push(s.to_string());
+        cur = s.source();
+    }
+    out
+}
+
+fn parse_error(path: &Path, text: &str, e: &tera::Error) -> Diagnostic {
+    let messages = chain(e);
+    let all = messages.join("\n");
+    let re = Regex::new(r"--> (\d+):(\d+)").expect("static regex");
+    let mut d = Diagnostic::new(path, "the template does not parse");
+    if let Some(c) = re.captures(&all) {
+        let line: usize = c[1].parse().unwrap_or(1);
+        let column: usize = c[2].parse().unwrap_or(1);
+        d.location = Some(location(text, line, column, 1));
+    }
+    let detail = all
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with("= "))
+        .map(|l| l.trim_start().trim_start_matches("= ").to_string());
+    if let Some(detail) = detail {
+        d.message = format!("the template does not parse: {detail}");
+    }
+    d
+}
+
+fn render_error(path: &Path, text: &str, e: &tera::Error) -> Diagnostic {
+    let messages = chain(e);
+    // Tera puts the real cause at the end of the chain.
+    let cause = messages.last().cloned().unwrap_or_default();
+    let re = Regex::new(r"Variable `([^`]+)` not found").expect("static regex");
+    if let Some(c) = re.captures(&cause) {
+        let var = c[1].to_string();
+        let mut d = Diagnostic::new(path, format!("undefined variable `{var}` in template"));
+        let first = var.split(['.', '[']).next().unwrap_or(&var).to_string();
+        for (i, line) in text.lines().enumerate() {
+            if let Some(col) = find_in_tags(line, &var).or_else(|| find_in_tags(line, &first)) {
+                d.location = Some(location(text, i + 1, col + 1, var.len().max(1)));
+                break;
+            }
+        }
+        return d.note("see docs/templates.md for the variables each template gets");
+    }
+    Diagnostic::new(
+        path,
+        format!(
+            "the template failed to render: {}",
+            messages[1..].join(": ")
+        ),
+    )
+}
+
+/// The byte column of `word` inside a `{{ }}` or `{% %}` tag on `line`.
+fn find_in_tags(line: &str, word: &str) -> Option<usize> {
+    let mut start = 0;
+    while let Some(open) = line[start..].find(['{']).map(|i| i + start) {
+        let rest = &line[open..];
+        if rest.starts_with("{{") || rest.starts_with("{%") {
+            let close = rest.find(['}']).map(|i| open + i).unwrap_or(line.len());
+            if let Some(i) = line[open..close].find(word) {
+                return Some(open + i);
+            }
+            start = close.max(open + 1);
+        } else {
+            start = open + 1;
+        }
+    }
+    None
+}
+
+fn location(text: &str, line: usize, column: usize, width: usize) -> Location {
+    let src = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    Location {
+        line,
+        column,
+        text: src.to_string(),
+        width,
+    }
+}

@@ -1,0 +1,214 @@
+//! Upstream versions and their spelling in each package format.
+
+use std::fmt;
+
+/// An upstream version as the manifest gives it, with its rpm and Debian spellings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    /// As written in the manifest and in upstream tags (`3.2.0-rc1`).
+    pub raw: String,
+    /// For rpm `Version:` (`3.2.0~rc1`).
+    pub rpm: String,
+    /// The Debian upstream version, without epoch or revision (`3.2.0~rc1`).
+    pub deb: String,
+    /// The Debian epoch, when the manifest gives one.
+    pub epoch: Option<u32>,
+}
+
+const PRERELEASE_WORDS: &[&str] = &["alpha", "beta", "rc", "pre", "dev", "a", "b"];
+
+impl Version {
+    /// Check the characters of `raw` and derive its spellings.
+    pub fn parse(raw: &str, epoch: Option<u32>) -> Result<Version, String> {
+        check(raw)?;
+        let pre = mark_prerelease(raw);
+        Ok(Version {
+            raw: raw.to_string(),
+            rpm: pre.clone(),
+            deb: pre.replace('_', "."),
+            epoch,
+        })
+    }
+
+    /// The full Debian version with a revision: `[epoch:]upstream-revision`.
+    pub fn debian(&self, revision: u32) -> String {
+        match self.epoch {
+            Some(e) => format!("{e}:{}-{revision}", self.deb),
+            None => format!("{}-{revision}", self.deb),
+        }
+    }
+
+    /// The series a version belongs to: `major.minor`.
+    pub fn series(&self) -> String {
+        let mut parts = self.raw.split(|c: char| !c.is_ascii_digit());
+        let major = parts.next().unwrap_or("0");
+        let minor = parts.next().filter(|s| !s.is_empty()).unwrap_or("0");
+        format!("{major}.{minor}")
+    }
+
+    /// The version read leniently as semver (`3.2` is `3.2.0`), for comparisons and `track`.
+    pub fn semver(&self) -> Option<semver::Version> {
+        lenient_semver(&self.raw)
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+/// Reject anything but a plain version: it ends up in specs, shell and file names.
+pub fn check(raw: &str) -> Result<(), String> {
+    if raw.is_empty() {
+        return Err("version is empty".into());
+    }
+    if !raw.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(format!(
+            "version `{}` must start with a digit",
+            escape_for_message(raw)
+        ));
+    }
+    if let Some(c) = raw
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '~' | '_' | '-')))
+    {
+        return Err(format!(
+            "version `{}` contains `{}`; versions may only use letters, digits and `.+~_-`",
+            escape_for_message(raw),
+            c.escape_default()
+        ));
+    }
+    if raw.len() > 64 {
+        return Err("version is longer than 64 characters".into());
+    }
+    Ok(())
+}
+
+/// Show untrusted text on one line.
+pub fn escape_for_message(s: &str) -> String {
+    s.chars().flat_map(char::escape_default).collect()
+}
+
+/// Put `~` before a pre-release, so it sorts before the release in rpm and dpkg:
+/// `3.2.0-rc1`, `3.2.0.rc1` and `3.2.0rc1` all become `3.2.0~rc1`. Any other `-` becomes `.`.
+fn mark_prerelease(raw: &str) -> String {
+    let lower = raw.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let mut out = String::with_capacity(raw.len() + 1);
+    let mut marked = raw.contains('~');
+    let mut i = 0;
+    while i < raw.len() {
+        let c = bytes[i] as char;
+        let rest = &lower[i..];
+        let after_sep = if matches!(c, '-' | '.' | '_') {
+            &lower[i + 1..]
+        } else {
+            rest
+        };
+        let prev_digit = i > 0 && bytes[i - 1].is_ascii_digit();
+        let word = PRERELEASE_WORDS.iter().find(|w| {
+            after_sep.starts_with(*w)
+                && after_sep[w.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|n| n.is_ascii_digit() || n == '.')
+        });
+        if !marked
+            && prev_digit
+            && word.is_some()
+            && (matches!(c, '-' | '.' | '_') || c.is_ascii_alphabetic())
+        {
+            out.push('~');
+            marked = true;
+            if matches!(c, '-' | '.' | '_') {
+                i += 1;
+            }
+            continue;
+        }
+        out.push(if c == '-' {
+            '.'
+        } else {
+            raw.as_bytes()[i] as char
+        });
+        i += 1;
+    }
+    out
+}
+
+/// `3.2` -> `3.2.0`, `v3` is not accepted here (strip prefixes first), `3.2.0-rc1` keeps its pre-release.
+pub fn lenient_semver(raw: &str) -> Option<semver::Version> {
+    if let Ok(v) = semver::Version::parse(raw) {
+        return Some(v);
+    }
+    let (core, rest) = match raw.find(['-', '+']) {
+        Some(i) => (&raw[..i], &raw[i..]),
+        None => (raw, ""),
+    };
+    let parts: Vec<&str> = core.split('.').collect();
+    if parts.is_empty()
+        || parts.len() > 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let mut full: Vec<String> = parts
+        .iter()
+        .map(|p| p.trim_start_matches('0').to_string())
+        .map(|p| if p.is_empty() { "0".into() } else { p })
+        .collect();
+    while full.len() < 3 {
+        full.push("0".into());
+    }
+    semver::Version::parse(&format!("{}{rest}", full.join("."))).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prereleases_get_a_tilde() {
+        for (raw, rpm) in [
+            ("3.2.0-rc1", "3.2.0~rc1"),
+            ("3.2.0.rc1", "3.2.0~rc1"),
+            ("3.2.0rc1", "3.2.0~rc1"),
+            ("3.2.0-alpha.1", "3.2.0~alpha.1"),
+            ("3.1.3", "3.1.3"),
+            ("6.6.52", "6.6.52"),
+            ("9.1.0", "9.1.0"),
+            ("1.0-2", "1.0.2"),
+        ] {
+            assert_eq!(Version::parse(raw, None).unwrap().rpm, rpm, "{raw}");
+        }
+    }
+
+    #[test]
+    fn hostile_versions_are_refused() {
+        for raw in [
+            "1.0%{lua:x}",
+            "1.0%(touch x)",
+            "1.0\nRequires: evil",
+            "$(x)",
+            "../../etc",
+            "",
+        ] {
+            assert!(Version::parse(raw, None).is_err(), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn series_and_semver() {
+        let v = Version::parse("3.1.3", None).unwrap();
+        assert_eq!(v.series(), "3.1");
+        assert_eq!(lenient_semver("3.2").unwrap().to_string(), "3.2.0");
+        assert_eq!(
+            lenient_semver("3.2.0-rc1").unwrap().to_string(),
+            "3.2.0-rc1"
+        );
+        assert_eq!(v.debian(1), "3.1.3-1");
+        assert_eq!(Version::parse("1.0", Some(2)).unwrap().debian(3), "2:1.0-3");
+    }
+}

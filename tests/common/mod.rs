@@ -1,0 +1,121 @@
+//! Shared test helpers: running the binary, temporary project trees, and the real validators.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root (where the bundled manifest lives).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The built `pkgforge` binary.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_pkgforge"))
+}
+
+/// `pkgforge --manifest <dir>/packages.toml <args>`, run in `dir`.
+pub fn pkgforge(dir: &Path, args: &[&str]) -> Output {
+    Command::new(bin())
+        .current_dir(dir)
+        .arg("--manifest")
+        .arg(dir.join("packages.toml"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run pkgforge")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// Assert success and return stdout.
+#[track_caller]
+pub fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "pkgforge failed ({:?})\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        stdout(o),
+        stderr(o)
+    );
+    stdout(o)
+}
+
+/// Copy a directory tree (files only, no symlinks) into a new temporary directory.
+pub fn copy_tree(from: &Path) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    copy_into(from, tmp.path());
+    tmp
+}
+
+pub fn copy_into(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk");
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else if entry.file_type().is_file() {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// A validator's path. The validators are part of the test suite: a missing one fails
+/// the test (scripts/test.sh installs them all).
+#[track_caller]
+pub fn tool(name: &str) -> PathBuf {
+    let candidates = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let mut dirs = candidates;
+    dirs.push(repo().join(".venv/bin"));
+    dirs.push(PathBuf::from("/usr/lib/obs-build"));
+    for d in dirs {
+        let p = d.join(name);
+        if p.is_file() {
+            return p;
+        }
+    }
+    panic!(
+        "validator `{name}` is missing (PKGFORGE_REQUIRE_TOOLS={}); run scripts/test.sh, which installs every validator",
+        std::env::var("PKGFORGE_REQUIRE_TOOLS").unwrap_or_default()
+    );
+}
+
+/// Run a command; return (success, combined output).
+pub fn run(cmd: &mut Command) -> (bool, String) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+/// Every file under `dir` with its bytes, relative paths sorted: to prove a tree unchanged.
+pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut v: Vec<(PathBuf, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Files under `dir` whose name matches `pred`.
+pub fn files_where(dir: &Path, pred: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file() && pred(e.path()))
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    v.sort();
+    v
+}

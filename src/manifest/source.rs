@@ -123,5 +123,14 @@ fn is_container(item: Option<&toml_edit::Item>) -> bool {
 
 /// toml's messages end with a newline and sometimes list expectations; keep them on one line.
 fn clean_toml_message(message: &str) -> String {
-    message.trim().replace('\n', " ")
+    let mut m = message.trim().replace('\n', " ");
+    for (rust, plain) in [
+        ("expected u32", "expected a whole number"),
+        ("expected a boolean", "expected true or false"),
+        ("expected a sequence", "expected a list"),
+        ("expected struct", "expected a table"),
+    ] {
+        m = m.replace(rust, plain);
+    }
+    m
 }

@@ -119,3 +119,79 @@ pub fn files_where(dir: &Path, pred: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// Render a golden case (`tests/cases/<name>/`: the manifest, its changelog and any
+/// patches or templates, plus `expected/`) into a temporary copy and compare every
+/// rendered file with `expected/`. `PKGFORGE_BLESS=1` rewrites `expected/` instead.
+/// Returns the temporary tree, rendered, for validators to run on.
+#[track_caller]
+pub fn golden(case: &Path) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for entry in std::fs::read_dir(case).expect("case dir") {
+        let entry = entry.unwrap();
+        if entry.file_name() == "expected" {
+            continue;
+        }
+        let dest = tmp.path().join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            copy_into(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+    ok(&pkgforge(tmp.path(), &["render", "-q"]));
+    let state = std::fs::read_to_string(tmp.path().join(".pkgforge-outputs")).expect("state file");
+    let mut rendered: Vec<String> = state
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split('\t').next())
+        .map(str::to_string)
+        .collect();
+    rendered.push(".pkgforge-outputs".to_string());
+    rendered.sort();
+    let expected_dir = case.join("expected");
+    if std::env::var_os("PKGFORGE_BLESS").is_some() {
+        let _ = std::fs::remove_dir_all(&expected_dir);
+        for rel in &rendered {
+            let dest = expected_dir.join(rel);
+            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+            std::fs::copy(tmp.path().join(rel), dest).unwrap();
+        }
+        return tmp;
+    }
+    let expected: Vec<String> = files_where(&expected_dir, |_| true)
+        .iter()
+        .map(|p| p.strip_prefix(&expected_dir).unwrap().to_string_lossy().to_string())
+        .collect();
+    let mut report = String::new();
+    for rel in &rendered {
+        let got = std::fs::read_to_string(tmp.path().join(rel)).unwrap_or_default();
+        match std::fs::read_to_string(expected_dir.join(rel)) {
+            Err(_) => report.push_str(&format!("+++ {rel}: rendered but not expected\n")),
+            Ok(want) if want != got => {
+                let diff = similar::TextDiff::from_lines(&want, &got);
+                report.push_str(&diff.unified_diff().header(&format!("expected/{rel}"), &format!("rendered/{rel}")).to_string());
+            }
+            Ok(_) => {}
+        }
+    }
+    for rel in expected.iter().filter(|e| !rendered.contains(e)) {
+        report.push_str(&format!("--- {rel}: expected but not rendered\n"));
+    }
+    assert!(
+        report.is_empty(),
+        "golden case {} differs (re-bless with PKGFORGE_BLESS=1 cargo test):\n{report}",
+        case.display()
+    );
+    tmp
+}
+
+/// Every golden case directory under tests/cases.
+pub fn cases() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/cases"))
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.join("packages.toml").is_file()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}

@@ -1,0 +1,402 @@
+//! The rpm side against the real tools: rpmspec, rpmlint, spec-cleaner, rpmbuild,
+//! obs-build's changelog2spec and xmllint, over the bundled manifest and every golden case.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+use pkgforge::distro::Distro;
+
+/// The bundled manifest (rendered and committed at the repository root) and every golden
+/// case rendered into a temporary directory.
+fn rendered_trees() -> Vec<(PathBuf, Option<tempfile::TempDir>)> {
+    let mut v = vec![(repo(), None)];
+    for case in cases() {
+        let tmp = golden_or_render(&case);
+        v.push((tmp.path().to_path_buf(), Some(tmp)));
+    }
+    v
+}
+
+/// Render a case without comparing (the golden test compares).
+fn golden_or_render(case: &Path) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_into(case, tmp.path());
+    let _ = std::fs::remove_dir_all(tmp.path().join("expected"));
+    ok(&pkgforge(tmp.path(), &["render", "-q"]));
+    tmp
+}
+
+fn model(dir: &Path) -> pkgforge::manifest::Model {
+    pkgforge::manifest::load(&dir.join("packages.toml")).expect("manifest loads")
+}
+
+/// `--define` arguments for a target, plus what Debian's rpm lacks and SUSE/Fedora define.
+fn defines(t: &Distro) -> Vec<String> {
+    let mut v = Vec::new();
+    for (k, val) in &t.macros {
+        v.push(format!("{k} {val}"));
+    }
+    let dist = match t.family {
+        pkgforge::distro::Family::Fedora => format!(".fc{}", t.macros.get("fedora").cloned().unwrap_or_default()),
+        pkgforge::distro::Family::Centos => format!(".el{}", t.macros.get("rhel").cloned().unwrap_or_default()),
+        _ => String::new(),
+    };
+    if !dist.is_empty() {
+        v.push(format!("dist {dist}"));
+    }
+    for (k, val) in [
+        ("_unitdir", "/usr/lib/systemd/system"),
+        ("_tmpfilesdir", "/usr/lib/tmpfiles.d"),
+        ("_sysusersdir", "/usr/lib/sysusers.d"),
+        ("_udevrulesdir", "/usr/lib/udev/rules.d"),
+        ("_sysctldir", "/usr/lib/sysctl.d"),
+        ("_fontsdir", "/usr/share/fonts"),
+        ("_docdir", "/usr/share/doc/packages"),
+    ] {
+        v.push(format!("{k} {val}"));
+    }
+    v
+}
+
+fn with_defines<'a>(cmd: &'a mut Command, t: &Distro) -> &'a mut Command {
+    for d in defines(t) {
+        cmd.arg("--define").arg(d);
+    }
+    cmd
+}
+
+#[test]
+fn golden_cases_match() {
+    let all = cases();
+    assert!(all.len() >= 3, "the golden cases are missing");
+    for case in all {
+        golden(&case);
+    }
+}
+
+#[test]
+fn specs_parse_for_every_rpm_target() {
+    let rpmspec = tool("rpmspec");
+    let mut checked = 0;
+    for (dir, _keep) in rendered_trees() {
+        let m = model(&dir);
+        for p in &m.packages {
+            let obs = dir.join("obs").join(&p.name).join(format!("{}.spec", p.name));
+            for t in m.rpm_targets() {
+                let target_spec = dir.join("rpm").join(&t.id).join(format!("{}.spec", p.name));
+                for spec in [&obs, &target_spec] {
+                    let out = with_defines(Command::new(&rpmspec).arg("-P"), t).arg(spec).output().unwrap();
+                    let err = String::from_utf8_lossy(&out.stderr);
+                    assert!(out.status.success() && err.trim().is_empty(), "rpmspec -P {} for {}:\n{err}", spec.display(), t.id);
+                    let parsed = String::from_utf8_lossy(&out.stdout);
+                    // The resolved requirements of this target are what the parsed spec asks for.
+                    for br in &p.targets[&t.id].build_requires {
+                        assert!(parsed.contains(&format!("BuildRequires:  {br}\n")), "{} for {}: missing BuildRequires {br}\n{parsed}", spec.display(), t.id);
+                    }
+                    for rq in &p.targets[&t.id].requires {
+                        assert!(parsed.contains(&format!("Requires:       {rq}\n")), "{} for {}: missing Requires {rq}", spec.display(), t.id);
+                    }
+                    assert!(!parsed.contains("%{"), "{} for {}: an unexpanded macro is left:\n{parsed}", spec.display(), t.id);
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 40, "only {checked} specs parsed");
+}
+
+#[test]
+fn rpmlint_reports_no_errors() {
+    let rpmlint = tool("rpmlint");
+    let mut checked = 0;
+    for (dir, _keep) in rendered_trees() {
+        for spec in files_where(&dir, |p| p.extension().is_some_and(|e| e == "spec")) {
+            let (_, text) = run(Command::new(&rpmlint).arg(&spec));
+            let summary = text.lines().find(|l| l.contains("specfiles checked")).unwrap_or_else(|| panic!("rpmlint printed no summary:\n{text}"));
+            assert!(summary.contains(" 0 errors"), "rpmlint {}:\n{text}", spec.display());
+            checked += 1;
+        }
+    }
+    assert!(checked > 20);
+}
+
+#[test]
+fn spec_cleaner_leaves_obs_specs_unchanged() {
+    let cleaner = tool("spec-cleaner");
+    let mut checked = 0;
+    for (dir, _keep) in rendered_trees() {
+        for spec in files_where(&dir.join("obs"), |p| p.extension().is_some_and(|e| e == "spec")) {
+            let out = Command::new(&cleaner).arg(&spec).output().unwrap();
+            assert!(out.status.success(), "spec-cleaner {} failed: {}", spec.display(), String::from_utf8_lossy(&out.stderr));
+            let original = std::fs::read_to_string(&spec).unwrap();
+            let cleaned = String::from_utf8_lossy(&out.stdout);
+            if original != cleaned {
+                let diff = similar::TextDiff::from_lines(original.as_str(), cleaned.as_ref());
+                panic!("spec-cleaner changes {}:\n{}", spec.display(), diff.unified_diff().header("rendered", "cleaned"));
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8);
+}
+
+#[test]
+fn rpmbuild_makes_source_packages() {
+    let rpmbuild = tool("rpmbuild");
+    for (dir, _keep) in rendered_trees() {
+        let m = model(&dir);
+        let t = m.rpm_targets().next().unwrap().clone();
+        for p in &m.packages {
+            let top = tempfile::tempdir().unwrap();
+            let sources = top.path().join("SOURCES");
+            std::fs::create_dir_all(&sources).unwrap();
+            let obs = dir.join("obs").join(&p.name);
+            for f in std::fs::read_dir(&obs).unwrap() {
+                let f = f.unwrap();
+                std::fs::copy(f.path(), sources.join(f.file_name())).unwrap();
+            }
+            // The sources OBS services would produce: empty stand-ins suffice for -bs.
+            let spec = obs.join(format!("{}.spec", p.name));
+            let parsed = run(with_defines(Command::new(tool("rpmspec")).arg("-P"), &t).arg(&spec)).1;
+            for line in parsed.lines().filter(|l| l.starts_with("Source")) {
+                let value = line.split_whitespace().nth(1).unwrap();
+                let name = value.rsplit('/').next().unwrap();
+                std::fs::write(sources.join(name), b"").unwrap();
+            }
+            let (ok, text) = run(with_defines(&mut Command::new(&rpmbuild), &t)
+                .arg("-bs")
+                .arg("--define")
+                .arg(format!("_topdir {}", top.path().display()))
+                .arg("--define")
+                .arg(format!("_sourcedir {}", sources.display()))
+                .arg(&spec));
+            assert!(ok, "rpmbuild -bs {}:\n{text}", spec.display());
+            assert!(!files_where(&top.path().join("SRPMS"), |p| p.to_string_lossy().ends_with(".src.rpm")).is_empty());
+        }
+    }
+}
+
+#[test]
+fn changes_parse_with_changelog2spec() {
+    let c2s = tool("changelog2spec");
+    let header = regex::Regex::new(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 123][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9] UTC [0-9]{4} - .+ <[^>]+>$").unwrap();
+    let mut checked = 0;
+    for (dir, _keep) in rendered_trees() {
+        for changes in files_where(&dir.join("obs"), |p| p.extension().is_some_and(|e| e == "changes")) {
+            let (ok, text) = run(Command::new(&c2s).args(["--test", "--target", "rpm"]).arg(&changes));
+            assert!(ok, "changelog2spec {}:\n{text}", changes.display());
+            assert!(text.starts_with("* "), "changelog2spec printed no entry for {}:\n{text}", changes.display());
+            let content = std::fs::read_to_string(&changes).unwrap();
+            let lines: Vec<&str> = content.lines().collect();
+            for (i, l) in lines.iter().enumerate() {
+                if *l == "-".repeat(67) {
+                    assert!(header.is_match(lines[i + 1]), "{}: bad header {:?}", changes.display(), lines[i + 1]);
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6);
+}
+
+/// Every `<service>` of a `_service` validates against the grammar and uses only the
+/// services, modes and parameters OBS defines (tests/schemas/obs/services.toml).
+#[test]
+fn services_validate() {
+    let xmllint = tool("xmllint");
+    let schemas = repo().join("tests/schemas/obs");
+    let facts: toml::Table = toml::from_str(&std::fs::read_to_string(schemas.join("services.toml")).unwrap()).unwrap();
+    let modes: Vec<&str> = facts["modes"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let services = facts["services"].as_table().unwrap();
+    let mut checked = 0;
+    for (dir, _keep) in rendered_trees() {
+        for file in files_where(&dir.join("obs"), |p| p.file_name().is_some_and(|n| n == "_service")) {
+            let (ok, text) = run(Command::new(&xmllint).arg("--noout").arg("--relaxng").arg(schemas.join("service.rng")).arg(&file));
+            assert!(ok, "{}: {text}", file.display());
+            let xml = std::fs::read_to_string(&file).unwrap();
+            let mut reader = quick_xml::Reader::from_str(&xml);
+            let mut current: Option<String> = None;
+            let mut seen: Vec<String> = Vec::new();
+            loop {
+                use quick_xml::events::Event;
+                let event = reader.read_event().unwrap();
+                match &event {
+                    Event::Start(e) | Event::Empty(e) => {
+                        let attr = |n: &str| e.try_get_attribute(n).unwrap().map(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).unwrap().to_string());
+                        match e.name().as_ref() {
+                            "service" => {
+                                let name = attr("name").unwrap();
+                                let def = services.get(&name).unwrap_or_else(|| panic!("{}: unknown service {name}", file.display()));
+                                if let Some(m) = attr("mode") {
+                                    assert!(modes.contains(&m.as_str()), "{}: mode {m}", file.display());
+                                }
+                                seen.clear();
+                                if matches!(event, Event::Empty(_)) {
+                                    for req in def["required"].as_array().unwrap() {
+                                        panic!("{}: service {name} lacks required {req}", file.display());
+                                    }
+                                } else {
+                                    current = Some(name);
+                                }
+                            }
+                            "param" => {
+                                let service = current.as_ref().unwrap();
+                                let p = attr("name").unwrap();
+                                let allowed = services[service]["params"].as_array().unwrap();
+                                assert!(allowed.iter().any(|a| a.as_str() == Some(p.as_str())), "{}: service {service} has no parameter {p}", file.display());
+                                seen.push(p);
+                            }
+                            _ => {}
+                        }
+                    }
+                    Event::End(e) if e.name().as_ref() == "service" => {
+                        let service = current.take().unwrap();
+                        for req in services[&service]["required"].as_array().unwrap() {
+                            assert!(seen.iter().any(|s| Some(s.as_str()) == req.as_str()), "{}: service {service} lacks required {req}", file.display());
+                        }
+                    }
+                    Event::Eof => break,
+                    _ => {}
+                }
+            }
+            checked += 1;
+        }
+        for meta in files_where(&dir.join("obs/_meta"), |_| true) {
+            let (ok, text) = run(Command::new(&xmllint).arg("--noout").arg(&meta));
+            assert!(ok, "{}: {text}", meta.display());
+        }
+    }
+    assert!(checked >= 8);
+}
+
+/// End to end: a real upstream git repository, the tarball obs_scm + tar would make from
+/// the pinned commit, and `rpmbuild -bb` of the rendered spec.
+#[test]
+fn builds_a_binary_rpm_from_a_pinned_git_commit() {
+    let work = tempfile::tempdir().unwrap();
+    let upstream = work.path().join("hello");
+    let (commit, _) = hello_upstream(&upstream);
+    let project = work.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("packages.toml"),
+        format!(
+            r#"[project]
+name = "hello"
+maintainer = "Hello Packagers <hello@example.org>"
+obs-project = "home:hello"
+targets = ["opensuse-tumbleweed", "fedora-42"]
+archs = ["x86_64"]
+
+[upstreams.hello]
+git = "file://{}"
+commit = "{commit}"
+tag-prefix = "v"
+version = "1.0"
+
+[[packages]]
+name = "hello"
+upstream = "hello"
+summary = "Greets the world"
+description = "A greeting program."
+build-requires = ["make", "gcc"]
+build = "make"
+install = "make install DESTDIR=$DESTDIR PREFIX=/usr"
+files = ["/usr/bin/hello", "/usr/share/hello/greeting.txt"]
+config-files = ["/etc/hello/hello.conf"]
+
+[[packages.subpackages]]
+suffix = "doc"
+summary = "Documentation of hello"
+archs = ["noarch"]
+files = ["/usr/share/doc/hello-doc/README"]
+"#,
+            upstream.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("changelog.toml"),
+        "[[entry]]\nversion = \"1.0\"\ndate = \"2026-11-22T04:00:00Z\"\nauthor = \"Hello Packagers <hello@example.org>\"\nchanges = [\"Initial package\"]\n",
+    )
+    .unwrap();
+    ok(&pkgforge(&project, &["render", "-q"]));
+
+    let top = work.path().join("rpmbuild");
+    let sources = top.join("SOURCES");
+    std::fs::create_dir_all(&sources).unwrap();
+    // obs_scm checks out the pinned revision; tar + recompress make <name>-<version>.tar.xz
+    let tarball = sources.join("hello-1.0.tar.xz");
+    let (ok_archive, text) = run(Command::new("sh").arg("-c").arg(format!(
+        "git -C '{}' archive --format=tar --prefix=hello-1.0/ {commit} | xz > '{}'",
+        upstream.display(),
+        tarball.display()
+    )));
+    assert!(ok_archive, "{text}");
+    let spec = project.join("obs/hello/hello.spec");
+    let m = model(&project);
+    let t = m.rpm_targets().next().unwrap().clone();
+    let (built, text) = run(with_defines(&mut Command::new(tool("rpmbuild")), &t)
+        .arg("-bb")
+        .arg("--nodeps")
+        .arg("--define")
+        .arg(format!("_topdir {}", top.display()))
+        .arg("--define")
+        .arg("_build_id_links none")
+        .arg("--define")
+        .arg("debug_package %{nil}")
+        .arg(&spec));
+    assert!(built, "rpmbuild -bb:\n{text}");
+    let rpms = files_where(&top.join("RPMS"), |p| p.to_string_lossy().ends_with(".rpm"));
+    let main = rpms.iter().find(|p| p.file_name().unwrap().to_string_lossy().starts_with("hello-1.0")).expect("main rpm");
+    let doc = rpms.iter().find(|p| p.file_name().unwrap().to_string_lossy().starts_with("hello-doc-")).expect("doc rpm");
+    let list = |rpm: &Path| -> Vec<String> {
+        let (ok, text) = run(Command::new(tool("rpm")).arg("-qlp").arg(rpm));
+        assert!(ok, "{text}");
+        let mut v: Vec<String> = text.lines().map(str::to_string).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(list(main), ["/etc/hello", "/etc/hello/hello.conf", "/usr/bin/hello", "/usr/share/hello", "/usr/share/hello/greeting.txt"]);
+    assert_eq!(list(doc), ["/usr/share/doc/hello-doc", "/usr/share/doc/hello-doc/README"]);
+    let (ok_cfg, cfg) = run(Command::new(tool("rpm")).arg("-qcp").arg(main));
+    assert!(ok_cfg);
+    assert_eq!(cfg.trim(), "/etc/hello/hello.conf");
+    assert!(doc.to_string_lossy().ends_with(".noarch.rpm"));
+}
+
+/// A tiny C program with a Makefile that honours DESTDIR and PREFIX, committed and tagged.
+pub fn hello_upstream(dir: &Path) -> (String, git2::Repository) {
+    std::fs::create_dir_all(dir).unwrap();
+    let files: &[(&str, &str)] = &[
+        ("hello.c", "#include <stdio.h>\nint main(void) { puts(\"hello\"); return 0; }\n"),
+        (
+            "Makefile",
+            "PREFIX ?= /usr/local\nCFLAGS ?= -O2\n\nhello: hello.c\n\t$(CC) $(CFLAGS) -o $@ $<\n\ninstall: hello\n\tinstall -D -m 0755 hello $(DESTDIR)$(PREFIX)/bin/hello\n\tinstall -D -m 0644 greeting.txt $(DESTDIR)$(PREFIX)/share/hello/greeting.txt\n\tinstall -D -m 0644 hello.conf $(DESTDIR)/etc/hello/hello.conf\n\tinstall -D -m 0644 README $(DESTDIR)$(PREFIX)/share/doc/hello-doc/README\n",
+        ),
+        ("greeting.txt", "Hello, world.\n"),
+        ("hello.conf", "greeting=hello\n"),
+        ("README", "hello greets.\n"),
+    ];
+    for (name, content) in files {
+        std::fs::write(dir.join(name), content).unwrap();
+    }
+    let repo = git2::Repository::init(dir).unwrap();
+    let oid = {
+        let mut index = repo.index().unwrap();
+        for (name, _) in files {
+            index.add_path(Path::new(name)).unwrap();
+        }
+        index.write().unwrap();
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig = git2::Signature::new("Upstream", "upstream@example.org", &git2::Time::new(1_700_000_000, 0)).unwrap();
+        let oid = repo.commit(Some("HEAD"), &sig, &sig, "hello 1.0", &tree, &[]).unwrap();
+        let obj = repo.find_object(oid, None).unwrap();
+        repo.tag("v1.0", &obj, &sig, "hello 1.0", false).unwrap();
+        oid
+    };
+    (oid.to_string(), repo)
+}

@@ -1,0 +1,460 @@
+//! The command line as a packager uses it: render, check, diff, selection, errors.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+/// A copy of the bundled manifest and its changelog, without rendered outputs.
+fn bundled_project() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["packages.toml", "changelog.toml"] {
+        std::fs::copy(repo().join(f), tmp.path().join(f)).unwrap();
+    }
+    tmp
+}
+
+fn write(dir: &Path, rel: &str, content: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, content).unwrap();
+}
+
+#[test]
+fn bundled_outputs_are_current() {
+    let out = pkgforge(&repo(), &["render", "--check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the committed outputs are stale; run `cargo run -- render`:\n{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn check_accepts_the_bundled_manifest() {
+    let out = pkgforge(&repo(), &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is valid"));
+}
+
+#[test]
+fn second_render_writes_nothing() {
+    let p = bundled_project();
+    let first = pkgforge(p.path(), &["render"]);
+    assert!(
+        stderr(&first).contains(" created, 0 updated, 0 removed, 0 unchanged"),
+        "{}",
+        stderr(&first)
+    );
+    let before: Vec<_> = files_where(p.path(), |_| true)
+        .into_iter()
+        .map(|f| {
+            (
+                f.clone(),
+                std::fs::metadata(&f).unwrap().modified().unwrap(),
+            )
+        })
+        .collect();
+    let second = pkgforge(p.path(), &["render"]);
+    assert!(
+        stderr(&second).contains("0 created, 0 updated, 0 removed"),
+        "{}",
+        stderr(&second)
+    );
+    for (f, mtime) in before {
+        assert_eq!(
+            std::fs::metadata(&f).unwrap().modified().unwrap(),
+            mtime,
+            "{} was rewritten",
+            f.display()
+        );
+    }
+    assert_eq!(
+        pkgforge(p.path(), &["render", "--check"]).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn distro_selection_writes_only_what_those_targets_use() {
+    let p = bundled_project();
+    ok(&pkgforge(
+        p.path(),
+        &["render", "--distro", "opensuse", "-q"],
+    ));
+    let files: Vec<String> = files_where(p.path(), |_| true)
+        .iter()
+        .map(|f| {
+            f.strip_prefix(p.path())
+                .unwrap()
+                .to_string_lossy()
+                .to_string()
+        })
+        .collect();
+    assert!(files.contains(&"obs/kata-runtime/kata-runtime.spec".to_string()));
+    assert!(files.contains(&"obs/kata-runtime/kata-runtime.changes".to_string()));
+    assert!(files.contains(&"obs/kata-runtime/_service".to_string()));
+    assert!(files.contains(&"rpm/opensuse-tumbleweed/kata-agent.spec".to_string()));
+    assert!(files.contains(&"rpm/opensuse-leap-15.6/kata-agent.spec".to_string()));
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.starts_with("rpm/fedora-41") || f.starts_with("rpm/sle-15-sp6")),
+        "{files:?}"
+    );
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.starts_with("debian/") || f.contains("debian.")),
+        "{files:?}"
+    );
+    // Selecting never changes content: a full render afterwards only adds files.
+    let full = pkgforge(p.path(), &["render", "-v"]);
+    let updated: Vec<String> = stderr(&full)
+        .lines()
+        .filter(|l| l.starts_with("updated ") || l.starts_with("removed "))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(updated, ["updated .pkgforge-outputs"], "{}", stderr(&full));
+}
+
+#[test]
+fn check_reports_stale_missing_and_extra_files() {
+    let p = bundled_project();
+    ok(&pkgforge(p.path(), &["render", "-q"]));
+    let spec = p.path().join("obs/kata-qemu/kata-qemu.spec");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(
+        &spec,
+        text.replace("Release:        0", "Release:        7"),
+    )
+    .unwrap();
+    std::fs::remove_file(p.path().join("obs/kata-agent/_service")).unwrap();
+    let out = pkgforge(p.path(), &["render", "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let diff = stdout(&out);
+    assert!(
+        diff.contains("--- a/obs/kata-qemu/kata-qemu.spec\n+++ b/obs/kata-qemu/kata-qemu.spec"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("-Release:        7\n+Release:        0\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("--- /dev/null\n+++ b/obs/kata-agent/_service"),
+        "{diff}"
+    );
+    assert!(
+        stderr(&out).contains("2 files are out of date; run `pkgforge render`"),
+        "{}",
+        stderr(&out)
+    );
+    // check and diff write nothing
+    assert_eq!(
+        std::fs::read_to_string(&spec).unwrap(),
+        text.replace("Release:        0", "Release:        7")
+    );
+    let d = pkgforge(p.path(), &["diff"]);
+    assert_eq!(d.status.code(), Some(0));
+    assert_eq!(stdout(&d), diff);
+    ok(&pkgforge(p.path(), &["render", "-q"]));
+    assert_eq!(
+        pkgforge(p.path(), &["render", "--check"]).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn render_removes_what_it_no_longer_produces_and_nothing_else() {
+    let p = bundled_project();
+    ok(&pkgforge(p.path(), &["render", "-q"]));
+    // an osc working copy and a tarball the user placed
+    write(p.path(), "obs/kata-qemu/.osc/_files", "<directory/>\n");
+    write(p.path(), "obs/kata-qemu/qemu-9.1.2.tar.xz", "tarball");
+    write(p.path(), "notes.txt", "mine");
+    // drop the kata-qemu package from the manifest
+    let manifest = std::fs::read_to_string(p.path().join("packages.toml")).unwrap();
+    let start = manifest.find("[[packages]]\nname = \"kata-qemu\"").unwrap();
+    let end = start + manifest[start..].find("[[rootfs]]").unwrap();
+    let edited = manifest[..start].to_string() + &manifest[end..];
+    let edited = edited.replace(", \"kata-qemu\"]", "]");
+    std::fs::write(p.path().join("packages.toml"), edited).unwrap();
+    let check = pkgforge(p.path(), &["render", "--check"]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(
+        stdout(&check).contains("--- a/obs/kata-qemu/kata-qemu.spec\n+++ /dev/null"),
+        "{}",
+        stdout(&check)
+    );
+    let out = pkgforge(p.path(), &["render", "-v"]);
+    assert!(
+        stderr(&out).contains("removed obs/kata-qemu/kata-qemu.spec"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!p.path().join("obs/kata-qemu/kata-qemu.spec").exists());
+    assert!(!p.path().join("rpm/fedora-41/kata-qemu.spec").exists());
+    assert!(p.path().join("obs/kata-qemu/.osc/_files").exists());
+    assert!(p.path().join("obs/kata-qemu/qemu-9.1.2.tar.xz").exists());
+    assert!(p.path().join("notes.txt").exists());
+    assert_eq!(
+        pkgforge(p.path(), &["render", "--check"]).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn no_temporary_files_are_left() {
+    let p = bundled_project();
+    ok(&pkgforge(p.path(), &["render", "-q"]));
+    let tmp = files_where(p.path(), |f| {
+        f.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with(".pkgforge-")
+            && f.extension().is_some_and(|e| e == "tmp")
+    });
+    assert!(tmp.is_empty(), "{tmp:?}");
+}
+
+/// The bad-input corpus: each `tests/bad/<case>/` holds a manifest (and optionally its own
+/// changelog or templates) and `expected.txt`, the exact message. Every case exits 2 and
+/// leaves the tree byte for byte as it was. `PKGFORGE_BLESS=1` rewrites `expected.txt`.
+#[test]
+fn bad_inputs_are_refused_with_exact_messages() {
+    let bad = repo().join("tests/bad");
+    let mut cases: Vec<_> = std::fs::read_dir(&bad)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 15, "the bad-input corpus is missing");
+    let mut failures = String::new();
+    for case in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::copy(
+            bad.join("changelog.toml"),
+            tmp.path().join("changelog.toml"),
+        )
+        .unwrap();
+        copy_into(&case, tmp.path());
+        let _ = std::fs::remove_file(tmp.path().join("expected.txt"));
+        // A tree rendered earlier, which the refused run must leave alone.
+        write(tmp.path(), "obs/demo/demo.spec", "old spec\n");
+        write(
+            tmp.path(),
+            ".pkgforge-outputs",
+            "obs/demo/demo.spec\tdemo\trpm\n",
+        );
+        let before = snapshot(tmp.path());
+        let mut first: Option<String> = None;
+        for args in [
+            &["render"][..],
+            &["render", "--check"],
+            &["check"],
+            &["diff"],
+        ] {
+            let out = pkgforge(tmp.path(), args);
+            let err = stderr(&out).replace(&format!("{}/", tmp.path().display()), "");
+            if out.status.code() != Some(2) || !stdout(&out).is_empty() {
+                failures.push_str(&format!(
+                    "{}: {args:?} exited {:?}\n{err}\n",
+                    case.display(),
+                    out.status.code()
+                ));
+            }
+            match &first {
+                None => first = Some(err),
+                Some(f) if *f != err => failures.push_str(&format!(
+                    "{}: {args:?} printed another message:\n{err}\n",
+                    case.display()
+                )),
+                Some(_) => {}
+            }
+        }
+        if snapshot(tmp.path()) != before {
+            failures.push_str(&format!("{}: the tree changed\n", case.display()));
+        }
+        let got = first.unwrap_or_default();
+        let expected_file = case.join("expected.txt");
+        if std::env::var_os("PKGFORGE_BLESS").is_some() {
+            std::fs::write(&expected_file, &got).unwrap();
+            continue;
+        }
+        let want = std::fs::read_to_string(&expected_file).unwrap_or_default();
+        if want != got {
+            let diff = similar::TextDiff::from_lines(&want, &got);
+            failures.push_str(&format!(
+                "{}:\n{}",
+                case.display(),
+                diff.unified_diff().header("expected.txt", "printed")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures}");
+}
+
+#[test]
+fn a_package_without_changelog_entry_is_refused() {
+    let p = bundled_project();
+    let log = std::fs::read_to_string(p.path().join("changelog.toml")).unwrap();
+    let cut = log.find("[[entry]]\nupstream = \"qemu\"").unwrap();
+    std::fs::write(p.path().join("changelog.toml"), &log[..cut]).unwrap();
+    let out = pkgforge(p.path(), &["render"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: no changelog entry covers package `kata-qemu`\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("= note: add at the top of changelog.toml:"),
+        "{err}"
+    );
+    assert!(!p.path().join("obs").exists());
+}
+
+#[test]
+fn an_undefined_template_variable_names_template_and_line() {
+    let p = bundled_project();
+    let spec = std::fs::read_to_string(repo().join("templates/spec.tera")).unwrap();
+    write(
+        p.path(),
+        "templates/spec.tera",
+        &spec.replace(
+            "Summary:        {{ summary }}",
+            "Summary:        {{ sumary }}",
+        ),
+    );
+    let out = pkgforge(p.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out).replace(&format!("{}/", p.path().display()), "");
+    let line = spec
+        .lines()
+        .position(|l| l.contains("{{ summary }}"))
+        .unwrap()
+        + 1;
+    assert!(
+        err.starts_with(&format!(
+            "error: undefined variable `sumary` in template\n  --> templates/spec.tera:{line}:"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_template_override_changes_the_output() {
+    let p = bundled_project();
+    let changes = std::fs::read_to_string(repo().join("templates/changes.tera")).unwrap();
+    write(
+        p.path(),
+        "templates/changes.tera",
+        &format!("{changes}\n# kept in changelog.toml\n"),
+    );
+    ok(&pkgforge(p.path(), &["render", "-q"]));
+    let text =
+        std::fs::read_to_string(p.path().join("obs/kata-runtime/kata-runtime.changes")).unwrap();
+    assert!(text.ends_with("# kept in changelog.toml\n"), "{text}");
+}
+
+#[test]
+fn bad_selection_is_a_usage_error() {
+    let p = bundled_project();
+    let out = pkgforge(p.path(), &["render", "--distro", "gentoo"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: --distro gentoo: not a distro id"),
+        "{}",
+        stderr(&out)
+    );
+    let out = pkgforge(p.path(), &["render", "--distro", "fedora-42"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("selects none of the manifest's targets"));
+    let out = pkgforge(p.path(), &["render", "--package", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!p.path().join("obs").exists());
+}
+
+#[test]
+fn missing_manifest_is_invalid_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = pkgforge(tmp.path(), &["render"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: cannot read the manifest"),
+        "{}",
+        stderr(&out)
+    );
+    let out = std::process::Command::new(bin())
+        .args(["render", "--frobnicate"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn help_shows_examples_and_completions_and_man_page_exist() {
+    for cmd in ["render", "diff", "check", "distros", "completions", "man"] {
+        let out = std::process::Command::new(bin())
+            .args([cmd, "--help"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            help.contains("Example"),
+            "{cmd} --help has no example:\n{help}"
+        );
+    }
+    let out = std::process::Command::new(bin())
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("complete -F"));
+    let out = std::process::Command::new(bin())
+        .arg("man")
+        .output()
+        .unwrap();
+    let man = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH pkgforge"),
+        "{man}"
+    );
+    assert!(man.contains("render"));
+}
+
+#[test]
+fn distros_lists_the_table() {
+    let out = std::process::Command::new(bin())
+        .current_dir(std::env::temp_dir())
+        .args(["--manifest", "/nonexistent/packages.toml", "distros"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for id in [
+        "opensuse-tumbleweed",
+        "opensuse-leap-15.6",
+        "sle-15-sp6",
+        "fedora-41",
+        "fedora-42",
+        "centos-stream-9",
+        "centos-stream-10",
+        "debian-12",
+        "debian-13",
+        "ubuntu-22.04",
+        "ubuntu-24.04",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{id} "))),
+            "{id} missing:\n{text}"
+        );
+    }
+    assert!(text.contains("amd64,arm64,ppc64el,s390x"));
+    assert!(text.contains("suse_version=1699"));
+}

@@ -40,8 +40,12 @@ fn defines(t: &Distro) -> Vec<String> {
         v.push(format!("{k} {val}"));
     }
     let dist = match t.family {
-        pkgforge::distro::Family::Fedora => format!(".fc{}", t.macros.get("fedora").cloned().unwrap_or_default()),
-        pkgforge::distro::Family::Centos => format!(".el{}", t.macros.get("rhel").cloned().unwrap_or_default()),
+        pkgforge::distro::Family::Fedora => {
+            format!(".fc{}", t.macros.get("fedora").cloned().unwrap_or_default())
+        }
+        pkgforge::distro::Family::Centos => {
+            format!(".el{}", t.macros.get("rhel").cloned().unwrap_or_default())
+        }
         _ => String::new(),
     };
     if !dist.is_empty() {
@@ -84,22 +88,48 @@ fn specs_parse_for_every_rpm_target() {
     for (dir, _keep) in rendered_trees() {
         let m = model(&dir);
         for p in &m.packages {
-            let obs = dir.join("obs").join(&p.name).join(format!("{}.spec", p.name));
+            let obs = dir
+                .join("obs")
+                .join(&p.name)
+                .join(format!("{}.spec", p.name));
             for t in m.rpm_targets() {
                 let target_spec = dir.join("rpm").join(&t.id).join(format!("{}.spec", p.name));
                 for spec in [&obs, &target_spec] {
-                    let out = with_defines(Command::new(&rpmspec).arg("-P"), t).arg(spec).output().unwrap();
+                    let out = with_defines(Command::new(&rpmspec).arg("-P"), t)
+                        .arg(spec)
+                        .output()
+                        .unwrap();
                     let err = String::from_utf8_lossy(&out.stderr);
-                    assert!(out.status.success() && err.trim().is_empty(), "rpmspec -P {} for {}:\n{err}", spec.display(), t.id);
+                    assert!(
+                        out.status.success() && err.trim().is_empty(),
+                        "rpmspec -P {} for {}:\n{err}",
+                        spec.display(),
+                        t.id
+                    );
                     let parsed = String::from_utf8_lossy(&out.stdout);
                     // The resolved requirements of this target are what the parsed spec asks for.
                     for br in &p.targets[&t.id].build_requires {
-                        assert!(parsed.contains(&format!("BuildRequires:  {br}\n")), "{} for {}: missing BuildRequires {br}\n{parsed}", spec.display(), t.id);
+                        assert!(
+                            parsed.contains(&format!("BuildRequires:  {br}\n")),
+                            "{} for {}: missing BuildRequires {br}\n{parsed}",
+                            spec.display(),
+                            t.id
+                        );
                     }
                     for rq in &p.targets[&t.id].requires {
-                        assert!(parsed.contains(&format!("Requires:       {rq}\n")), "{} for {}: missing Requires {rq}", spec.display(), t.id);
+                        assert!(
+                            parsed.contains(&format!("Requires:       {rq}\n")),
+                            "{} for {}: missing Requires {rq}",
+                            spec.display(),
+                            t.id
+                        );
                     }
-                    assert!(!parsed.contains("%{"), "{} for {}: an unexpanded macro is left:\n{parsed}", spec.display(), t.id);
+                    assert!(
+                        !parsed.contains("%{"),
+                        "{} for {}: an unexpanded macro is left:\n{parsed}",
+                        spec.display(),
+                        t.id
+                    );
                     checked += 1;
                 }
             }
@@ -115,8 +145,15 @@ fn rpmlint_reports_no_errors() {
     for (dir, _keep) in rendered_trees() {
         for spec in files_where(&dir, |p| p.extension().is_some_and(|e| e == "spec")) {
             let (_, text) = run(Command::new(&rpmlint).arg(&spec));
-            let summary = text.lines().find(|l| l.contains("specfiles checked")).unwrap_or_else(|| panic!("rpmlint printed no summary:\n{text}"));
-            assert!(summary.contains(" 0 errors"), "rpmlint {}:\n{text}", spec.display());
+            let summary = text
+                .lines()
+                .find(|l| l.contains("specfiles checked"))
+                .unwrap_or_else(|| panic!("rpmlint printed no summary:\n{text}"));
+            assert!(
+                summary.contains(" 0 errors"),
+                "rpmlint {}:\n{text}",
+                spec.display()
+            );
             checked += 1;
         }
     }
@@ -128,14 +165,25 @@ fn spec_cleaner_leaves_obs_specs_unchanged() {
     let cleaner = tool("spec-cleaner");
     let mut checked = 0;
     for (dir, _keep) in rendered_trees() {
-        for spec in files_where(&dir.join("obs"), |p| p.extension().is_some_and(|e| e == "spec")) {
+        for spec in files_where(&dir.join("obs"), |p| {
+            p.extension().is_some_and(|e| e == "spec")
+        }) {
             let out = Command::new(&cleaner).arg(&spec).output().unwrap();
-            assert!(out.status.success(), "spec-cleaner {} failed: {}", spec.display(), String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "spec-cleaner {} failed: {}",
+                spec.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
             let original = std::fs::read_to_string(&spec).unwrap();
             let cleaned = String::from_utf8_lossy(&out.stdout);
             if original != cleaned {
                 let diff = similar::TextDiff::from_lines(original.as_str(), cleaned.as_ref());
-                panic!("spec-cleaner changes {}:\n{}", spec.display(), diff.unified_diff().header("rendered", "cleaned"));
+                panic!(
+                    "spec-cleaner changes {}:\n{}",
+                    spec.display(),
+                    diff.unified_diff().header("rendered", "cleaned")
+                );
             }
             checked += 1;
         }
@@ -160,7 +208,8 @@ fn rpmbuild_makes_source_packages() {
             }
             // The sources OBS services would produce: empty stand-ins suffice for -bs.
             let spec = obs.join(format!("{}.spec", p.name));
-            let parsed = run(with_defines(Command::new(tool("rpmspec")).arg("-P"), &t).arg(&spec)).1;
+            let parsed =
+                run(with_defines(Command::new(tool("rpmspec")).arg("-P"), &t).arg(&spec)).1;
             for line in parsed.lines().filter(|l| l.starts_with("Source")) {
                 let value = line.split_whitespace().nth(1).unwrap();
                 let name = value.rsplit('/').next().unwrap();
@@ -174,7 +223,10 @@ fn rpmbuild_makes_source_packages() {
                 .arg(format!("_sourcedir {}", sources.display()))
                 .arg(&spec));
             assert!(ok, "rpmbuild -bs {}:\n{text}", spec.display());
-            assert!(!files_where(&top.path().join("SRPMS"), |p| p.to_string_lossy().ends_with(".src.rpm")).is_empty());
+            assert!(!files_where(&top.path().join("SRPMS"), |p| p
+                .to_string_lossy()
+                .ends_with(".src.rpm"))
+            .is_empty());
         }
     }
 }
@@ -185,15 +237,28 @@ fn changes_parse_with_changelog2spec() {
     let header = regex::Regex::new(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 123][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9] UTC [0-9]{4} - .+ <[^>]+>$").unwrap();
     let mut checked = 0;
     for (dir, _keep) in rendered_trees() {
-        for changes in files_where(&dir.join("obs"), |p| p.extension().is_some_and(|e| e == "changes")) {
-            let (ok, text) = run(Command::new(&c2s).args(["--test", "--target", "rpm"]).arg(&changes));
+        for changes in files_where(&dir.join("obs"), |p| {
+            p.extension().is_some_and(|e| e == "changes")
+        }) {
+            let (ok, text) = run(Command::new(&c2s)
+                .args(["--test", "--target", "rpm"])
+                .arg(&changes));
             assert!(ok, "changelog2spec {}:\n{text}", changes.display());
-            assert!(text.starts_with("* "), "changelog2spec printed no entry for {}:\n{text}", changes.display());
+            assert!(
+                text.starts_with("* "),
+                "changelog2spec printed no entry for {}:\n{text}",
+                changes.display()
+            );
             let content = std::fs::read_to_string(&changes).unwrap();
             let lines: Vec<&str> = content.lines().collect();
             for (i, l) in lines.iter().enumerate() {
                 if *l == "-".repeat(67) {
-                    assert!(header.is_match(lines[i + 1]), "{}: bad header {:?}", changes.display(), lines[i + 1]);
+                    assert!(
+                        header.is_match(lines[i + 1]),
+                        "{}: bad header {:?}",
+                        changes.display(),
+                        lines[i + 1]
+                    );
                 }
             }
             checked += 1;
@@ -208,13 +273,25 @@ fn changes_parse_with_changelog2spec() {
 fn services_validate() {
     let xmllint = tool("xmllint");
     let schemas = repo().join("tests/schemas/obs");
-    let facts: toml::Table = toml::from_str(&std::fs::read_to_string(schemas.join("services.toml")).unwrap()).unwrap();
-    let modes: Vec<&str> = facts["modes"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let facts: toml::Table =
+        toml::from_str(&std::fs::read_to_string(schemas.join("services.toml")).unwrap()).unwrap();
+    let modes: Vec<&str> = facts["modes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     let services = facts["services"].as_table().unwrap();
     let mut checked = 0;
     for (dir, _keep) in rendered_trees() {
-        for file in files_where(&dir.join("obs"), |p| p.file_name().is_some_and(|n| n == "_service")) {
-            let (ok, text) = run(Command::new(&xmllint).arg("--noout").arg("--relaxng").arg(schemas.join("service.rng")).arg(&file));
+        for file in files_where(&dir.join("obs"), |p| {
+            p.file_name().is_some_and(|n| n == "_service")
+        }) {
+            let (ok, text) = run(Command::new(&xmllint)
+                .arg("--noout")
+                .arg("--relaxng")
+                .arg(schemas.join("service.rng"))
+                .arg(&file));
             assert!(ok, "{}: {text}", file.display());
             let xml = std::fs::read_to_string(&file).unwrap();
             let mut reader = quick_xml::Reader::from_str(&xml);
@@ -225,18 +302,33 @@ fn services_validate() {
                 let event = reader.read_event().unwrap();
                 match &event {
                     Event::Start(e) | Event::Empty(e) => {
-                        let attr = |n: &str| e.try_get_attribute(n).unwrap().map(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).unwrap().to_string());
+                        let attr = |n: &str| {
+                            e.try_get_attribute(n).unwrap().map(|a| {
+                                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                    .unwrap()
+                                    .to_string()
+                            })
+                        };
                         match e.name().as_ref() {
                             "service" => {
                                 let name = attr("name").unwrap();
-                                let def = services.get(&name).unwrap_or_else(|| panic!("{}: unknown service {name}", file.display()));
+                                let def = services.get(&name).unwrap_or_else(|| {
+                                    panic!("{}: unknown service {name}", file.display())
+                                });
                                 if let Some(m) = attr("mode") {
-                                    assert!(modes.contains(&m.as_str()), "{}: mode {m}", file.display());
+                                    assert!(
+                                        modes.contains(&m.as_str()),
+                                        "{}: mode {m}",
+                                        file.display()
+                                    );
                                 }
                                 seen.clear();
                                 if matches!(event, Event::Empty(_)) {
                                     for req in def["required"].as_array().unwrap() {
-                                        panic!("{}: service {name} lacks required {req}", file.display());
+                                        panic!(
+                                            "{}: service {name} lacks required {req}",
+                                            file.display()
+                                        );
                                     }
                                 } else {
                                     current = Some(name);
@@ -246,7 +338,11 @@ fn services_validate() {
                                 let service = current.as_ref().unwrap();
                                 let p = attr("name").unwrap();
                                 let allowed = services[service]["params"].as_array().unwrap();
-                                assert!(allowed.iter().any(|a| a.as_str() == Some(p.as_str())), "{}: service {service} has no parameter {p}", file.display());
+                                assert!(
+                                    allowed.iter().any(|a| a.as_str() == Some(p.as_str())),
+                                    "{}: service {service} has no parameter {p}",
+                                    file.display()
+                                );
                                 seen.push(p);
                             }
                             _ => {}
@@ -255,7 +351,11 @@ fn services_validate() {
                     Event::End(e) if e.name().as_ref() == "service" => {
                         let service = current.take().unwrap();
                         for req in services[&service]["required"].as_array().unwrap() {
-                            assert!(seen.iter().any(|s| Some(s.as_str()) == req.as_str()), "{}: service {service} lacks required {req}", file.display());
+                            assert!(
+                                seen.iter().any(|s| Some(s.as_str()) == req.as_str()),
+                                "{}: service {service} lacks required {req}",
+                                file.display()
+                            );
                         }
                     }
                     Event::Eof => break,
@@ -351,8 +451,24 @@ files = ["/usr/share/doc/hello-doc/README"]
         .arg(&spec));
     assert!(built, "rpmbuild -bb:\n{text}");
     let rpms = files_where(&top.join("RPMS"), |p| p.to_string_lossy().ends_with(".rpm"));
-    let main = rpms.iter().find(|p| p.file_name().unwrap().to_string_lossy().starts_with("hello-1.0")).expect("main rpm");
-    let doc = rpms.iter().find(|p| p.file_name().unwrap().to_string_lossy().starts_with("hello-doc-")).expect("doc rpm");
+    let main = rpms
+        .iter()
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("hello-1.0")
+        })
+        .expect("main rpm");
+    let doc = rpms
+        .iter()
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("hello-doc-")
+        })
+        .expect("doc rpm");
     let list = |rpm: &Path| -> Vec<String> {
         let (ok, text) = run(Command::new(tool("rpm")).arg("-qlp").arg(rpm));
         assert!(ok, "{text}");
@@ -360,8 +476,23 @@ files = ["/usr/share/doc/hello-doc/README"]
         v.sort();
         v
     };
-    assert_eq!(list(main), ["/etc/hello", "/etc/hello/hello.conf", "/usr/bin/hello", "/usr/share/hello", "/usr/share/hello/greeting.txt"]);
-    assert_eq!(list(doc), ["/usr/share/doc/hello-doc", "/usr/share/doc/hello-doc/README"]);
+    assert_eq!(
+        list(main),
+        [
+            "/etc/hello",
+            "/etc/hello/hello.conf",
+            "/usr/bin/hello",
+            "/usr/share/hello",
+            "/usr/share/hello/greeting.txt"
+        ]
+    );
+    assert_eq!(
+        list(doc),
+        [
+            "/usr/share/doc/hello-doc",
+            "/usr/share/doc/hello-doc/README"
+        ]
+    );
     let (ok_cfg, cfg) = run(Command::new(tool("rpm")).arg("-qcp").arg(main));
     assert!(ok_cfg);
     assert_eq!(cfg.trim(), "/etc/hello/hello.conf");
@@ -392,8 +523,15 @@ pub fn hello_upstream(dir: &Path) -> (String, git2::Repository) {
         }
         index.write().unwrap();
         let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-        let sig = git2::Signature::new("Upstream", "upstream@example.org", &git2::Time::new(1_700_000_000, 0)).unwrap();
-        let oid = repo.commit(Some("HEAD"), &sig, &sig, "hello 1.0", &tree, &[]).unwrap();
+        let sig = git2::Signature::new(
+            "Upstream",
+            "upstream@example.org",
+            &git2::Time::new(1_700_000_000, 0),
+        )
+        .unwrap();
+        let oid = repo
+            .commit(Some("HEAD"), &sig, &sig, "hello 1.0", &tree, &[])
+            .unwrap();
         let obj = repo.find_object(oid, None).unwrap();
         repo.tag("v1.0", &obj, &sig, "hello 1.0", false).unwrap();
         oid

@@ -91,8 +91,14 @@ pub fn tool(name: &str) -> PathBuf {
 
 /// Run a command; return (success, combined output).
 pub fn run(cmd: &mut Command) -> (bool, String) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.success(), text)
 }
 
@@ -102,7 +108,12 @@ pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         .into_iter()
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().to_path_buf(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect();
     v.sort();
     v
@@ -162,7 +173,12 @@ pub fn golden(case: &Path) -> tempfile::TempDir {
     }
     let expected: Vec<String> = files_where(&expected_dir, |_| true)
         .iter()
-        .map(|p| p.strip_prefix(&expected_dir).unwrap().to_string_lossy().to_string())
+        .map(|p| {
+            p.strip_prefix(&expected_dir)
+                .unwrap()
+                .to_string_lossy()
+                .to_string()
+        })
         .collect();
     let mut report = String::new();
     for rel in &rendered {
@@ -171,7 +187,12 @@ pub fn golden(case: &Path) -> tempfile::TempDir {
             Err(_) => report.push_str(&format!("+++ {rel}: rendered but not expected\n")),
             Ok(want) if want != got => {
                 let diff = similar::TextDiff::from_lines(&want, &got);
-                report.push_str(&diff.unified_diff().header(&format!("expected/{rel}"), &format!("rendered/{rel}")).to_string());
+                report.push_str(
+                    &diff
+                        .unified_diff()
+                        .header(&format!("expected/{rel}"), &format!("rendered/{rel}"))
+                        .to_string(),
+                );
             }
             Ok(_) => {}
         }
@@ -190,7 +211,12 @@ pub fn golden(case: &Path) -> tempfile::TempDir {
 /// Every golden case directory under tests/cases.
 pub fn cases() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/cases"))
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.join("packages.toml").is_file()).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.join("packages.toml").is_file())
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v

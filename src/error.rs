@@ -13,6 +13,9 @@ pub enum Error {
     /// Invalid input that has no position to point at (a missing file, a bad argument).
     #[error("{0}")]
     Usage(String),
+    /// An upstream could not be reached (network, server errors): exit 3.
+    #[error("{0}")]
+    Unreachable(String),
     /// The filesystem or another environment failure.
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -27,6 +30,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Invalid(_) | Error::Usage(_) => 2,
+            Error::Unreachable(_) => 3,
             Error::Other(_) => 1,
         }
     }

@@ -5,6 +5,8 @@
 //! `(path, bytes)` pairs; [`output`] puts them on disk.
 
 pub mod app;
+pub mod archive;
+pub mod bump;
 pub mod changelog;
 pub mod distro;
 pub mod error;
@@ -13,5 +15,6 @@ pub mod names;
 pub mod output;
 pub mod render;
 pub mod version;
+pub mod watch;
 
 pub use error::{Error, Result};

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use cli::{Cli, Color, Command};
+use cli::{ArchiveCommand, Cli, Color, Command};
 use pkgforge::app::Project;
 use pkgforge::output::{self, Kind};
 use pkgforge::Error;
@@ -24,7 +24,9 @@ fn main() -> ExitCode {
         Err(e) => {
             match &e {
                 Error::Other(err) => eprintln!("error: {err:#}"),
-                Error::Usage(m) if !m.starts_with("error:") => eprintln!("error: {m}"),
+                Error::Usage(m) | Error::Unreachable(m) if !m.starts_with("error:") => {
+                    eprintln!("error: {m}")
+                }
                 other => eprintln!("{other}"),
             }
             ExitCode::from(e.exit_code() as u8)
@@ -96,11 +98,83 @@ fn run(cli: &Cli) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Distros => {
-            let distros = match cli.manifest.exists() {
-                true => Project::load(&cli.manifest)?.model.distros,
-                false => pkgforge::distro::builtin(),
+            let model = match cli.manifest.exists() {
+                true => Some(Project::load(&cli.manifest)?.model),
+                false => None,
+            };
+            let distros = match &model {
+                Some(m) => m.distros.clone(),
+                None => pkgforge::distro::builtin(),
             };
             print!("{}", pkgforge::distro::table(&distros));
+            // Which image each target's packages require: the default base of every rootfs.
+            if let Some(m) = model.filter(|m| !m.rootfs.is_empty()) {
+                print!("\n{}", pkgforge::render::kiwi::default_base_table(&m));
+            }
+            Ok(0)
+        }
+        Command::Bump(args) => {
+            let req = pkgforge::bump::Request {
+                upstream: args.upstream.clone(),
+                version: args.version.clone(),
+                commit: args.commit.clone(),
+                messages: args.messages.clone(),
+                date: args.date.clone(),
+                force: args.force,
+            };
+            let bump =
+                pkgforge::bump::prepare(&cli.manifest, &req, &pkgforge::bump::Env::from_process())?;
+            for w in &bump.warnings {
+                eprintln!("warning: {w}");
+            }
+            if args.dry_run {
+                print_diff(cli, &output::diff(&bump.plan));
+                if !cli.quiet {
+                    eprintln!(
+                        "dry run: {} files would change; nothing was written",
+                        bump.plan.changes.len()
+                    );
+                }
+                return Ok(0);
+            }
+            let dir = cli.manifest.parent().unwrap_or(std::path::Path::new(""));
+            output::apply(dir, &bump.plan).map_err(Error::Other)?;
+            if !cli.quiet {
+                let pin = bump
+                    .commit
+                    .as_ref()
+                    .map(|c| format!("commit {c}"))
+                    .or_else(|| bump.sha256.as_ref().map(|s| format!("sha256 {s}")))
+                    .unwrap_or_default();
+                eprintln!(
+                    "bumped {} from {} to {} ({pin})",
+                    bump.upstream, bump.from, bump.to
+                );
+                if let Some(series) = &bump.archived {
+                    eprintln!("archived series {series} in obs/_archive/{series}/");
+                }
+                eprintln!(
+                    "{} files changed; review with `git diff`, then `osc addremove && osc commit`",
+                    bump.plan.changes.len()
+                );
+            }
+            Ok(0)
+        }
+        Command::Archive(ArchiveCommand::List) => {
+            let project = Project::load(&cli.manifest)?;
+            print!("{}", pkgforge::archive::table(&project.model));
+            Ok(0)
+        }
+        Command::Archive(ArchiveCommand::Prune { series, upstream }) => {
+            let plan = pkgforge::archive::prune(&cli.manifest, series, upstream.as_deref())?;
+            let dir = cli.manifest.parent().unwrap_or(std::path::Path::new(""));
+            output::apply(dir, &plan).map_err(Error::Other)?;
+            if !cli.quiet {
+                eprintln!(
+                    "pruned series {series}: {} files changed",
+                    plan.changes.len()
+                );
+            }
             Ok(0)
         }
         Command::Check => {
@@ -144,6 +218,9 @@ fn run(cli: &Cli) -> Result<u8, Error> {
                 return Ok(1);
             }
             project.apply(&plan)?;
+            for w in pkgforge::archive::warnings(&project.model) {
+                eprintln!("{w}");
+            }
             if cli.verbose {
                 for c in &plan.changes {
                     let verb = match c.kind {

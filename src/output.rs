@@ -31,6 +31,8 @@ pub struct Change {
     pub old: Option<Vec<u8>>,
     pub new: Option<Vec<u8>>,
     pub executable: bool,
+    /// Whether the file it replaces was executable, to restore it on rollback.
+    pub old_executable: bool,
 }
 
 /// Every change a render would make, and how many files are already current.
@@ -158,6 +160,7 @@ pub fn plan(
                 old: None,
                 new: Some(o.content.clone()),
                 executable: o.executable,
+                old_executable: false,
             }),
             Some((bytes, exec)) if bytes != o.content || exec != o.executable => {
                 plan.changes.push(Change {
@@ -166,6 +169,7 @@ pub fn plan(
                     old: Some(bytes),
                     new: Some(o.content.clone()),
                     executable: o.executable,
+                    old_executable: exec,
                 })
             }
             Some(_) => plan.unchanged += 1,
@@ -179,13 +183,14 @@ pub fn plan(
         if selection.picks(rec.package.as_deref(), &rec.serves)
             || selection.is_everything(all_targets)
         {
-            if let Some((bytes, _)) = read_existing(&dir.join(&path))? {
+            if let Some((bytes, exec)) = read_existing(&dir.join(&path))? {
                 plan.changes.push(Change {
                     path,
                     kind: Kind::Remove,
                     old: Some(bytes),
                     new: None,
                     executable: false,
+                    old_executable: exec,
                 });
             }
         } else {
@@ -206,6 +211,7 @@ pub fn plan(
             path: state_path,
             new: Some(state),
             executable: false,
+            old_executable: false,
         }),
     }
     Ok(plan)
@@ -235,40 +241,60 @@ pub fn write_atomic(path: &Path, content: &[u8], executable: bool) -> anyhow::Re
     Ok(())
 }
 
-/// Carry out a plan under `dir`. The state file goes last, so an interrupted run
+/// Carry out a plan under `dir`, all or nothing: if any write fails, every file already
+/// changed gets its old content back. The state file goes last, so an interrupted run
 /// still knows every file it may have written.
 pub fn apply(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
     let (state, files): (Vec<&Change>, Vec<&Change>) = plan
         .changes
         .iter()
         .partition(|c| c.path == Path::new(STATE_FILE));
-    for c in files {
-        let full = dir.join(&c.path);
-        match c.kind {
-            Kind::Create | Kind::Update => {
-                write_atomic(&full, c.new.as_deref().unwrap_or_default(), c.executable)?
+    let mut done: Vec<&Change> = Vec::new();
+    for c in files.into_iter().chain(state) {
+        if let Err(e) = apply_one(dir, c) {
+            for undo in done.iter().rev() {
+                revert(dir, undo);
             }
-            Kind::Remove => {
-                match fs::remove_file(&full) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => {
-                        return Err(e)
-                            .with_context(|| format!("cannot remove `{}`", full.display()))
-                    }
-                }
-                prune_empty_dirs(dir, full.parent());
-            }
+            return Err(e);
         }
-    }
-    for c in state {
-        write_atomic(
-            &dir.join(&c.path),
-            c.new.as_deref().unwrap_or_default(),
-            false,
-        )?;
+        done.push(c);
     }
     Ok(())
+}
+
+fn apply_one(dir: &Path, c: &Change) -> anyhow::Result<()> {
+    let full = dir.join(&c.path);
+    match c.kind {
+        Kind::Create | Kind::Update => {
+            write_atomic(&full, c.new.as_deref().unwrap_or_default(), c.executable)
+        }
+        Kind::Remove => {
+            match fs::remove_file(&full) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot remove `{}`", full.display()))
+                }
+            }
+            prune_empty_dirs(dir, full.parent());
+            Ok(())
+        }
+    }
+}
+
+/// Best effort: put back what `c` replaced.
+fn revert(dir: &Path, c: &Change) {
+    let full = dir.join(&c.path);
+    match (&c.kind, &c.old) {
+        (Kind::Create, _) => {
+            let _ = fs::remove_file(&full);
+            prune_empty_dirs(dir, full.parent());
+        }
+        (_, Some(old)) => {
+            let _ = write_atomic(&full, old, c.old_executable);
+        }
+        _ => {}
+    }
 }
 
 /// Remove directories left empty by a removal, up to (not including) `root`.

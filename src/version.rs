@@ -165,8 +165,93 @@ pub fn lenient_semver(raw: &str) -> Option<semver::Version> {
     semver::Version::parse(&format!("{}{rest}", full.join("."))).ok()
 }
 
+/// Order two upstream versions: as semver when both read as semver (`3.2` is `3.2.0`),
+/// else segment by segment the way rpm compares, with `~` sorting before anything.
+pub fn compare(a: &str, b: &str) -> std::cmp::Ordering {
+    match (lenient_semver(a), lenient_semver(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => rpmvercmp(&mark_prerelease(a), &mark_prerelease(b)),
+    }
+}
+
+fn rpmvercmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering::*;
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    loop {
+        let skip = |s: &[u8]| {
+            s.iter()
+                .position(|c| c.is_ascii_alphanumeric() || *c == b'~')
+                .unwrap_or(s.len())
+        };
+        a = &a[skip(a)..];
+        b = &b[skip(b)..];
+        match (a.first() == Some(&b'~'), b.first() == Some(&b'~')) {
+            (true, true) => {
+                a = &a[1..];
+                b = &b[1..];
+                continue;
+            }
+            (true, false) => return Less,
+            (false, true) => return Greater,
+            _ => {}
+        }
+        if a.is_empty() || b.is_empty() {
+            // what is left over makes a version newer
+            return a.len().min(1).cmp(&b.len().min(1));
+        }
+        let numeric = a[0].is_ascii_digit();
+        let take = |s: &[u8]| {
+            s.iter()
+                .position(|c| {
+                    if numeric {
+                        !c.is_ascii_digit()
+                    } else {
+                        !c.is_ascii_alphabetic()
+                    }
+                })
+                .unwrap_or(s.len())
+        };
+        let (sa, sb) = (&a[..take(a)], &b[..take(b)]);
+        if sb.is_empty() {
+            return if numeric { Greater } else { Less };
+        }
+        let ord = if numeric {
+            let ta = std::str::from_utf8(sa)
+                .unwrap_or("0")
+                .trim_start_matches('0');
+            let tb = std::str::from_utf8(sb)
+                .unwrap_or("0")
+                .trim_start_matches('0');
+            ta.len().cmp(&tb.len()).then(ta.cmp(tb))
+        } else {
+            sa.cmp(sb)
+        };
+        if ord != Equal {
+            return ord;
+        }
+        a = &a[sa.len()..];
+        b = &b[sb.len()..];
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn versions_order_like_rpm() {
+        use std::cmp::Ordering::*;
+        for (a, b, o) in [
+            ("1.9", "1.10", Less),
+            ("3.2.0-rc1", "3.2.0", Less),
+            ("3.2", "3.2.0", Equal),
+            ("6.6.52", "6.6.9", Greater),
+            ("1.0a", "1.0b", Less),
+            ("2024.1", "2024.1.1", Less),
+            ("1.0~rc1", "1.0", Less),
+        ] {
+            assert_eq!(super::compare(a, b), o, "{a} vs {b}");
+        }
+    }
+
     use super::*;
 
     #[test]

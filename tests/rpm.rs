@@ -499,42 +499,9 @@ files = ["/usr/share/doc/hello-doc/README"]
     assert!(doc.to_string_lossy().ends_with(".noarch.rpm"));
 }
 
-/// A tiny C program with a Makefile that honours DESTDIR and PREFIX, committed and tagged.
+/// The hello upstream, committed and tagged v1.0.
 pub fn hello_upstream(dir: &Path) -> (String, git2::Repository) {
-    std::fs::create_dir_all(dir).unwrap();
-    let files: &[(&str, &str)] = &[
-        ("hello.c", "#include <stdio.h>\nint main(void) { puts(\"hello\"); return 0; }\n"),
-        (
-            "Makefile",
-            "PREFIX ?= /usr/local\nCFLAGS ?= -O2\n\nhello: hello.c\n\t$(CC) $(CFLAGS) -o $@ $<\n\ninstall: hello\n\tinstall -D -m 0755 hello $(DESTDIR)$(PREFIX)/bin/hello\n\tinstall -D -m 0644 greeting.txt $(DESTDIR)$(PREFIX)/share/hello/greeting.txt\n\tinstall -D -m 0644 hello.conf $(DESTDIR)/etc/hello/hello.conf\n\tinstall -D -m 0644 README $(DESTDIR)$(PREFIX)/share/doc/hello-doc/README\n",
-        ),
-        ("greeting.txt", "Hello, world.\n"),
-        ("hello.conf", "greeting=hello\n"),
-        ("README", "hello greets.\n"),
-    ];
-    for (name, content) in files {
-        std::fs::write(dir.join(name), content).unwrap();
-    }
-    let repo = git2::Repository::init(dir).unwrap();
-    let oid = {
-        let mut index = repo.index().unwrap();
-        for (name, _) in files {
-            index.add_path(Path::new(name)).unwrap();
-        }
-        index.write().unwrap();
-        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-        let sig = git2::Signature::new(
-            "Upstream",
-            "upstream@example.org",
-            &git2::Time::new(1_700_000_000, 0),
-        )
-        .unwrap();
-        let oid = repo
-            .commit(Some("HEAD"), &sig, &sig, "hello 1.0", &tree, &[])
-            .unwrap();
-        let obj = repo.find_object(oid, None).unwrap();
-        repo.tag("v1.0", &obj, &sig, "hello 1.0", false).unwrap();
-        oid
-    };
-    (oid.to_string(), repo)
+    let (repo, oid) = common::git::repo_with(dir, common::git::HELLO, "hello 1.0");
+    common::git::tag(&repo, "v1.0", &oid);
+    (oid, repo)
 }

@@ -58,10 +58,19 @@ pub enum Command {
         after_help = "Examples:\n  pkgforge diff\n  pkgforge diff --distro debian-12 | less -R"
     )]
     Diff(SelectArgs),
+    /// Move every package of an upstream to a new release: manifest, changelog, outputs.
+    #[command(
+        after_help = "Examples:\n  pkgforge bump --version 3.15.0                 # the first upstream of the manifest\n  pkgforge bump --upstream linux --version 6.12.14\n  pkgforge bump --version 3.15.0 --dry-run       # print the diff, write nothing\n  pkgforge bump --version 3.15.0 --message \"Fix CVE-2026-1234\"\n\nThen review with `git diff` and upload with `osc addremove && osc commit`."
+    )]
+    Bump(BumpArgs),
+    /// Archived release series: list them, or prune one.
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
     /// Validate the manifest, the changelog and the templates; writes nothing.
     #[command(after_help = "Example:\n  pkgforge check && echo valid")]
     Check,
-    /// List the distros pkgforge knows (built in and from the manifest).
+    /// List the distros pkgforge knows (built in and from the manifest), and for each
+    /// rootfs of the manifest the base whose image every target's packages require.
     #[command(
         after_help = "Examples:\n  pkgforge distros\n  pkgforge --manifest path/to/packages.toml distros"
     )]
@@ -97,4 +106,48 @@ pub struct RenderArgs {
     /// Write nothing; print the diff of stale, missing and extra files and exit 1 if any.
     #[arg(long)]
     pub check: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct BumpArgs {
+    /// The new upstream version, e.g. 3.15.0.
+    #[arg(long, value_name = "V")]
+    pub version: String,
+    /// The upstream to bump (default: the first one of the manifest).
+    #[arg(long, value_name = "U")]
+    pub upstream: Option<String>,
+    /// Pin this commit instead of looking up the release tag.
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    /// A changelog line (repeatable); default "Update to version V" plus GitHub release notes.
+    #[arg(long = "message", value_name = "TEXT")]
+    pub messages: Vec<String>,
+    /// The changelog date (RFC 3339); default SOURCE_DATE_EPOCH, else now.
+    #[arg(long, value_name = "RFC3339")]
+    pub date: Option<String>,
+    /// Accept a version that is not newer or is outside `track`.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the diff of every file it would change, manifest included; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ArchiveCommand {
+    /// Every archived series with its pin, and whether it is beyond keep-archived.
+    #[command(after_help = "Example:\n  pkgforge archive list")]
+    List,
+    /// Remove one archived series: its [[archive]] entry and its outputs, nothing else.
+    #[command(
+        after_help = "Examples:\n  pkgforge archive prune --series 3.0\n  pkgforge archive prune --series 6.6 --upstream linux"
+    )]
+    Prune {
+        /// The series (major.minor).
+        #[arg(long, value_name = "S")]
+        series: String,
+        /// The upstream, when several have that series.
+        #[arg(long, value_name = "U")]
+        upstream: Option<String>,
+    },
 }

@@ -5,5 +5,5 @@ pub mod model;
 pub mod raw;
 pub mod source;
 
-pub use load::{load, CHANGELOG};
+pub use load::{load, load_texts, CHANGELOG};
 pub use model::*;

@@ -1,6 +1,9 @@
 //! Shared test helpers: running the binary, temporary project trees, and the real validators.
 #![allow(dead_code)]
 
+pub mod git;
+pub mod http;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

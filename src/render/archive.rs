@@ -1,0 +1,152 @@
+//! `obs/_archive/<series>/<package>/`: superseded release series, pinned to their old
+//! commit (or tarball checksum) so the archive project keeps building them.
+
+use std::path::PathBuf;
+
+use super::{changes, meta, service, spec, Output, Serves, Templates};
+use crate::distro::{Distro, Format};
+use crate::error::Result;
+use crate::manifest::{Archived, Model, Package, Pin, Source};
+
+/// The model as it was at an archived release: that upstream at its old version and pin,
+/// its packages with the changelog up to that release.
+fn archived_model(model: &Model, a: &Archived) -> Option<Model> {
+    let current = model.upstream(&a.upstream)?;
+    let mut upstream = current.clone();
+    upstream.version = a.version.clone();
+    upstream.source = match (&current.source, &a.pin) {
+        (Source::Git { url, .. }, Pin::Commit(c)) => Source::Git {
+            url: url.clone(),
+            commit: c.clone(),
+        },
+        (Source::Tarball { pattern, git, .. }, Pin::Sha256(s)) => Source::Tarball {
+            url: pattern.replace("{version}", &a.version.raw),
+            pattern: pattern.clone(),
+            sha256: s.clone(),
+            git: git.clone(),
+        },
+        _ => return None,
+    };
+    let mut m = model.clone();
+    for u in &mut m.upstreams {
+        if u.name == a.upstream {
+            *u = upstream.clone();
+        }
+    }
+    let siblings: Vec<String> = model
+        .packages
+        .iter()
+        .filter(|p| p.upstream == a.upstream)
+        .map(|p| p.name.clone())
+        .collect();
+    m.packages = model
+        .packages
+        .iter()
+        .filter(|p| p.upstream == a.upstream)
+        .map(|p| archived_package(p, current.version.clone(), a, &siblings))
+        .collect();
+    Some(m)
+}
+
+fn archived_package(
+    p: &Package,
+    current: crate::version::Version,
+    a: &Archived,
+    siblings: &[String],
+) -> Package {
+    let mut p = p.clone();
+    p.version = a.version.clone();
+    // The history up to the archived release.
+    let start = p
+        .changelog
+        .iter()
+        .position(|e| {
+            crate::version::compare(&e.version.raw, &a.version.raw) != std::cmp::Ordering::Greater
+        })
+        .unwrap_or(0);
+    p.changelog = p.changelog[start..].to_vec();
+    p.revision = p
+        .changelog
+        .iter()
+        .take_while(|e| e.version.raw == a.version.raw)
+        .count()
+        .max(1) as u32;
+    // Exact requirements between components follow the archived version.
+    for deps in p.targets.values_mut() {
+        for r in &mut deps.requires {
+            if siblings.iter().any(|s| r.starts_with(&format!("{s} "))) {
+                *r = r
+                    .replace(&current.rpm, &a.version.rpm)
+                    .replace(&current.deb, &a.version.deb);
+            }
+        }
+    }
+    p
+}
+
+/// Every archived package, and one OBS project meta per archived series.
+pub fn render(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
+    let mut out = Vec::new();
+    let has_rpm = model.rpm_targets().next().is_some();
+    let mut series_done: Vec<String> = Vec::new();
+    for a in &model.archive {
+        let Some(m) = archived_model(model, a) else {
+            continue;
+        };
+        let upstream = m.upstream(&a.upstream).expect("archived upstream");
+        for p in m.packages.iter() {
+            let dir = PathBuf::from("obs/_archive").join(&a.series).join(&p.name);
+            let pkg = Some(p.name.as_str());
+            out.push(Output::new(
+                dir.join("_service"),
+                service::render(p, upstream, None),
+                pkg,
+                Serves::All,
+            ));
+            for patch in &p.patches {
+                out.push(Output::new(
+                    dir.join(&patch.name),
+                    patch.content.clone(),
+                    pkg,
+                    Serves::All,
+                ));
+            }
+            if has_rpm {
+                let rpm = Serves::Format(Format::Rpm);
+                out.push(Output::new(
+                    dir.join(format!("{}.spec", p.name)),
+                    spec::render(&m, p, None, templates)?,
+                    pkg,
+                    rpm.clone(),
+                ));
+                out.push(Output::new(
+                    dir.join(format!("{}.changes", p.name)),
+                    changes::render(p, templates)?,
+                    pkg,
+                    rpm,
+                ));
+            }
+        }
+        if !series_done.contains(&a.series) {
+            series_done.push(a.series.clone());
+            let project = format!("{}:{}", model.project.archive_project, a.series);
+            let targets: Vec<&Distro> = model.project.targets.iter().collect();
+            out.push(Output::new(
+                PathBuf::from("obs/_meta").join(format!("{project}.xml")),
+                meta::render(
+                    &project,
+                    &format!("{} {} (archived)", model.project.name, a.series),
+                    &format!(
+                        "Release series {} of {}, kept installable after it was superseded.",
+                        a.series, model.project.name
+                    ),
+                    &targets,
+                    &model.project.archs,
+                ),
+                None,
+                Serves::All,
+            ));
+        }
+    }
+    Ok(out)
+}

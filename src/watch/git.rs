@@ -1,0 +1,136 @@
+//! The tags of a remote git repository, without cloning it.
+//!
+//! file:// and git:// go through git2. https:// and http:// speak git's smart HTTP
+//! protocol (the ref advertisement of `info/refs`) over the rustls HTTP client, so no
+//! OpenSSL is needed.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+
+/// tag name (without `refs/tags/`) -> the commit it points to (annotated tags peeled).
+pub type Tags = BTreeMap<String, String>;
+
+/// The tags `url` advertises.
+pub fn remote_tags(url: &str) -> anyhow::Result<Tags> {
+    let refs = if url.starts_with("https://") || url.starts_with("http://") {
+        smart_http_refs(url)?
+    } else {
+        git2_refs(url)?
+    };
+    Ok(tags_of(&refs))
+}
+
+/// Fold an advertisement into tags, preferring the peeled `^{}` commit of annotated tags.
+pub fn tags_of(refs: &[(String, String)]) -> Tags {
+    let mut tags = Tags::new();
+    let mut peeled = BTreeMap::new();
+    for (name, oid) in refs {
+        let Some(tag) = name.strip_prefix("refs/tags/") else {
+            continue;
+        };
+        match tag.strip_suffix("^{}") {
+            Some(t) => {
+                peeled.insert(t.to_string(), oid.clone());
+            }
+            None => {
+                tags.insert(tag.to_string(), oid.clone());
+            }
+        }
+    }
+    for (t, oid) in peeled {
+        tags.insert(t, oid);
+    }
+    tags
+}
+
+fn git2_refs(url: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let mut remote = git2::Remote::create_detached(url)
+        .with_context(|| format!("cannot use git remote {url}"))?;
+    remote
+        .connect(git2::Direction::Fetch)
+        .with_context(|| format!("cannot reach git remote {url}"))?;
+    let list = remote
+        .list()
+        .with_context(|| format!("cannot list the refs of {url}"))?
+        .iter()
+        .map(|h| (h.name().to_string(), h.oid().to_string()))
+        .collect();
+    let _ = remote.disconnect();
+    Ok(list)
+}
+
+fn smart_http_refs(url: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let base = url.trim_end_matches('/');
+    let info = format!("{base}/info/refs?service=git-upload-pack");
+    let client = super::http::client(Duration::from_secs(60))?;
+    let resp = client
+        .get(&info)
+        .send()
+        .with_context(|| format!("cannot reach git remote {url}"))?;
+    super::http::check_status(&info, resp.status())?;
+    let body = resp
+        .bytes()
+        .with_context(|| format!("cannot read the refs of {url}"))?;
+    parse_advertisement(&body).with_context(|| format!("{url} did not answer like a git server"))
+}
+
+/// Parse pkt-lines of a smart HTTP ref advertisement.
+pub fn parse_advertisement(body: &[u8]) -> anyhow::Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 4 <= body.len() {
+        let len_hex = std::str::from_utf8(&body[i..i + 4]).context("bad pkt-line length")?;
+        let len = usize::from_str_radix(len_hex, 16).context("bad pkt-line length")?;
+        if len == 0 {
+            i += 4;
+            continue;
+        }
+        if len < 4 || i + len > body.len() {
+            bail!("truncated pkt-line");
+        }
+        let line = &body[i + 4..i + len];
+        i += len;
+        let line = String::from_utf8_lossy(line);
+        let line = line.trim_end_matches('\n');
+        if line.starts_with('#') {
+            continue;
+        }
+        let line = line.split('\0').next().unwrap_or("");
+        if let Some((oid, name)) = line.split_once(' ') {
+            if oid.len() == 40 && oid.bytes().all(|b| b.is_ascii_hexdigit()) {
+                out.push((name.to_string(), oid.to_string()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pkt(s: &str) -> String {
+        format!("{:04x}{s}", s.len() + 4)
+    }
+
+    #[test]
+    fn advertisement_with_peeled_tags() {
+        let a = "a".repeat(40);
+        let b = "b".repeat(40);
+        let c = "c".repeat(40);
+        let body = format!(
+            "{}0000{}{}{}{}0000",
+            pkt("# service=git-upload-pack\n"),
+            pkt(&format!("{a} HEAD\0multi_ack side-band\n")),
+            pkt(&format!("{a} refs/heads/main\n")),
+            pkt(&format!("{b} refs/tags/v1.0\n")),
+            pkt(&format!("{c} refs/tags/v1.0^{{}}\n")),
+        );
+        let refs = parse_advertisement(body.as_bytes()).unwrap();
+        let tags = tags_of(&refs);
+        assert_eq!(tags.get("v1.0"), Some(&c));
+        assert_eq!(tags.len(), 1);
+    }
+}

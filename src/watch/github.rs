@@ -1,0 +1,56 @@
+//! The GitHub releases API: release notes for changelog entries.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+pub const DEFAULT_API: &str = "https://api.github.com";
+
+/// The body of the release tagged `tag` in `repo` (`owner/name`), if GitHub has one.
+pub fn release_notes(
+    api: &str,
+    repo: &str,
+    tag: &str,
+    token: Option<&str>,
+) -> anyhow::Result<Option<String>> {
+    let url = format!(
+        "{}/repos/{repo}/releases/tags/{tag}",
+        api.trim_end_matches('/')
+    );
+    let client = super::http::client(Duration::from_secs(30))?;
+    let mut req = client
+        .get(&url)
+        .header("Accept", "application/vnd.github+json")
+        .header("X-GitHub-Api-Version", "2022-11-28");
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    // The URL is safe to show; the token never is.
+    let resp = req
+        .send()
+        .map_err(|e| anyhow::anyhow!("cannot reach {url}: {}", e.without_url()))?;
+    if resp.status() == reqwest::StatusCode::NOT_FOUND {
+        return Ok(None);
+    }
+    super::http::check_status(&url, resp.status())?;
+    let json: serde_json::Value = resp
+        .json()
+        .with_context(|| format!("{url} did not answer JSON"))?;
+    Ok(json
+        .get("body")
+        .and_then(|b| b.as_str())
+        .map(str::to_string))
+}
+
+/// The bullet points of release notes, as changelog lines: one line each, no markup that
+/// specs would expand, at most `max` of them.
+pub fn note_lines(body: &str, max: usize) -> Vec<String> {
+    body.lines()
+        .map(str::trim)
+        .filter_map(|l| l.strip_prefix("- ").or_else(|| l.strip_prefix("* ")))
+        .map(|l| l.replace(['`', '\t'], "").trim().to_string())
+        .filter(|l| !l.is_empty() && !l.chars().any(char::is_control))
+        .filter(|l| !(l.contains("%{") || l.contains("%(") || l.contains("%[")))
+        .take(max)
+        .collect()
+}

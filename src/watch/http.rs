@@ -1,0 +1,58 @@
+//! One HTTP client for every request: rustls, timeouts, a user agent.
+
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use sha2::{Digest, Sha256};
+
+/// A blocking client with the timeouts pkgforge uses everywhere.
+pub fn client(timeout: Duration) -> anyhow::Result<reqwest::blocking::Client> {
+    reqwest::blocking::Client::builder()
+        .user_agent(concat!("pkgforge/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(timeout)
+        .build()
+        .context("cannot set up the HTTP client")
+}
+
+/// Why a download failed: the server said no (the file does not exist), or it could not be reached.
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    #[error("{url} answered {status}")]
+    Status { url: String, status: u16 },
+    #[error("cannot download {url}: {reason}")]
+    Network { url: String, reason: String },
+}
+
+/// Download `url` whole.
+pub fn download(url: &str) -> Result<Vec<u8>, DownloadError> {
+    let net = |e: &dyn std::fmt::Display| DownloadError::Network {
+        url: url.to_string(),
+        reason: e.to_string(),
+    };
+    let client = client(Duration::from_secs(600)).map_err(|e| net(&e))?;
+    let resp = client.get(url).send().map_err(|e| net(&e))?;
+    let status = resp.status();
+    if !status.is_success() {
+        return Err(DownloadError::Status {
+            url: url.to_string(),
+            status: status.as_u16(),
+        });
+    }
+    let bytes = resp.bytes().map_err(|e| net(&e))?;
+    Ok(bytes.to_vec())
+}
+
+/// Lowercase hex sha256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Fail unless the response is a success, with the URL in the message.
+pub fn check_status(url: &str, status: reqwest::StatusCode) -> anyhow::Result<()> {
+    if !status.is_success() {
+        bail!("{url} answered {status}");
+    }
+    Ok(())
+}

@@ -1,0 +1,21 @@
+//! Asking upstreams what they released: git tags (git2, or git's smart HTTP protocol
+//! for https), GitHub releases, and tarball downloads.
+
+pub mod git;
+pub mod github;
+pub mod http;
+
+/// The tag a version is released as, and back: `tag-prefix` or `tag-pattern`.
+pub fn version_of_tag(upstream: &crate::manifest::Upstream, tag: &str) -> Option<String> {
+    match &upstream.tag_pattern {
+        Some(p) => {
+            let re = regex::Regex::new(p).ok()?;
+            re.captures(tag)?
+                .name("version")
+                .map(|m| m.as_str().to_string())
+        }
+        None => tag
+            .strip_prefix(upstream.tag_prefix.as_str())
+            .map(str::to_string),
+    }
+}

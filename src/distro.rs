@@ -119,6 +119,9 @@ pub struct Distro {
     pub condition: String,
     /// Package manager as kiwi names it: zypper, dnf4, dnf5 or apt.
     pub package_manager: String,
+    /// What a kiwi image root needs before its own packages (kiwi adds the package
+    /// manager itself; for apt it also adds the `?essential` set).
+    pub bootstrap: Vec<String>,
     /// The architectures this distro builds, by their rpm names.
     pub archs: Vec<String>,
     /// Build requirements per toolchain; `{version}` becomes the manifest's minimum.
@@ -170,6 +173,7 @@ struct Row {
     macros: &'static [(&'static str, &'static str)],
     condition: &'static str,
     pm: &'static str,
+    bootstrap: &'static [&'static str],
     go: &'static [&'static str],
     rust: &'static [&'static str],
 }
@@ -186,6 +190,48 @@ const DEB_RUST: &[&str] = &[
     "rustc (>= {version}) | rustc-web (>= {version}) | rustc-{version}",
 ];
 
+// kiwi bootstrap sets, as kiwi's own build tests and the distros' image descriptions use them.
+const TUMBLEWEED_BOOT: &[&str] = &[
+    "filesystem",
+    "glibc-locale-base",
+    "ca-certificates",
+    "ca-certificates-mozilla",
+    "openSUSE-release",
+    "openSUSE-release-appliance-custom",
+];
+const LEAP_BOOT: &[&str] = &[
+    "filesystem",
+    "glibc-locale-base",
+    "ca-certificates",
+    "ca-certificates-mozilla",
+    "openSUSE-release",
+];
+const SLE_BOOT: &[&str] = &[
+    "filesystem",
+    "glibc-locale-base",
+    "ca-certificates",
+    "ca-certificates-mozilla",
+    "sles-release",
+];
+const FEDORA_BOOT: &[&str] = &[
+    "filesystem",
+    "basesystem",
+    "setup",
+    "fedora-release",
+    "ca-certificates",
+    "glibc-minimal-langpack",
+];
+const CENTOS_BOOT: &[&str] = &[
+    "filesystem",
+    "basesystem",
+    "setup",
+    "centos-stream-release",
+    "ca-certificates",
+    "glibc-minimal-langpack",
+];
+// kiwi's apt bootstrap installs the `?essential` set and apt itself.
+const DEB_BOOT: &[&str] = &["ca-certificates"];
+
 const ROWS: &[Row] = &[
     Row {
         id: "opensuse-tumbleweed",
@@ -197,6 +243,7 @@ const ROWS: &[Row] = &[
         macros: &[("suse_version", "1699"), ("is_opensuse", "1")],
         condition: "0%{?suse_version} > 1600",
         pm: "zypper",
+        bootstrap: TUMBLEWEED_BOOT,
         go: SUSE_GO,
         rust: SUSE_RUST,
     },
@@ -214,6 +261,7 @@ const ROWS: &[Row] = &[
         ],
         condition: "0%{?sle_version} == 150600 && 0%{?is_opensuse}",
         pm: "zypper",
+        bootstrap: LEAP_BOOT,
         go: SUSE_GO,
         rust: SUSE_RUST,
     },
@@ -227,6 +275,7 @@ const ROWS: &[Row] = &[
         macros: &[("suse_version", "1500"), ("sle_version", "150600")],
         condition: "0%{?sle_version} == 150600 && !0%{?is_opensuse}",
         pm: "zypper",
+        bootstrap: SLE_BOOT,
         go: SUSE_GO,
         rust: SUSE_RUST,
     },
@@ -240,6 +289,7 @@ const ROWS: &[Row] = &[
         macros: &[("fedora", "41")],
         condition: "0%{?fedora} == 41",
         pm: "dnf5",
+        bootstrap: FEDORA_BOOT,
         go: RHEL_GO,
         rust: RHEL_RUST,
     },
@@ -253,6 +303,7 @@ const ROWS: &[Row] = &[
         macros: &[("fedora", "42")],
         condition: "0%{?fedora} == 42",
         pm: "dnf5",
+        bootstrap: FEDORA_BOOT,
         go: RHEL_GO,
         rust: RHEL_RUST,
     },
@@ -266,6 +317,7 @@ const ROWS: &[Row] = &[
         macros: &[("rhel", "9"), ("centos", "9")],
         condition: "0%{?rhel} == 9",
         pm: "dnf4",
+        bootstrap: CENTOS_BOOT,
         go: RHEL_GO,
         rust: RHEL_RUST,
     },
@@ -279,6 +331,7 @@ const ROWS: &[Row] = &[
         macros: &[("rhel", "10"), ("centos", "10")],
         condition: "0%{?rhel} == 10",
         pm: "dnf4",
+        bootstrap: CENTOS_BOOT,
         go: RHEL_GO,
         rust: RHEL_RUST,
     },
@@ -292,6 +345,7 @@ const ROWS: &[Row] = &[
         macros: &[],
         condition: "0",
         pm: "apt",
+        bootstrap: DEB_BOOT,
         go: DEB_GO,
         rust: DEB_RUST,
     },
@@ -305,6 +359,7 @@ const ROWS: &[Row] = &[
         macros: &[],
         condition: "0",
         pm: "apt",
+        bootstrap: DEB_BOOT,
         go: DEB_GO,
         rust: DEB_RUST,
     },
@@ -318,6 +373,7 @@ const ROWS: &[Row] = &[
         macros: &[],
         condition: "0",
         pm: "apt",
+        bootstrap: DEB_BOOT,
         go: DEB_GO,
         rust: DEB_RUST,
     },
@@ -331,6 +387,7 @@ const ROWS: &[Row] = &[
         macros: &[],
         condition: "0",
         pm: "apt",
+        bootstrap: DEB_BOOT,
         go: DEB_GO,
         rust: DEB_RUST,
     },
@@ -353,6 +410,7 @@ pub fn builtin() -> Vec<Distro> {
                 .collect(),
             condition: r.condition.to_string(),
             package_manager: r.pm.to_string(),
+            bootstrap: r.bootstrap.iter().map(|p| p.to_string()).collect(),
             archs: FOUR.iter().map(|a| a.to_string()).collect(),
             toolchains: [("go", r.go), ("rust", r.rust)]
                 .into_iter()

@@ -156,22 +156,146 @@ pub struct Rootfs {
     pub image_type: String,
     pub default_base: Option<String>,
     pub archs: Vec<String>,
+    /// One per base, in the order of `bases`: what the kiwi description on that base holds.
+    pub images: Vec<Image>,
+    pub agent: Option<Agent>,
+    pub users: Vec<User>,
+    /// kiwi profiles, one `_multibuild` flavor each.
+    pub profiles: Vec<Profile>,
+}
+
+/// The image of a rootfs on one base, names resolved for that base.
+#[derive(Debug, Clone)]
+pub struct Image {
+    /// The base's distro id.
+    pub base: String,
+    pub bootstrap: Vec<String>,
+    pub packages: Vec<String>,
+    pub arch_packages: Vec<ArchPackage>,
+    pub delete: Vec<String>,
+    pub repositories: Vec<Repository>,
+    /// The body of `config.sh`, as the manifest gives it.
+    pub config_sh: Option<String>,
+    /// A failed build of this image is expected: no target defaults to it.
+    pub build_can_fail: bool,
+    /// Per profile, in the order of `Rootfs::profiles`: the packages it adds.
+    pub profiles: Vec<ProfilePackages>,
+}
+
+/// A package installed only on some architectures (rpm names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchPackage {
+    pub name: String,
+    pub archs: Vec<String>,
+}
+
+/// An extra repository of one image, placeholders already replaced.
+#[derive(Debug, Clone)]
+pub struct Repository {
+    pub source: String,
+    pub alias: Option<String>,
+    pub priority: Option<i32>,
+    pub distribution: Option<String>,
+    pub components: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Agent {
+    pub source: AgentSource,
+    /// Where the agent binary is in the image.
+    pub path: String,
+    /// The agent is the guest's init (`/sbin/init`) instead of a systemd service.
+    pub init: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum AgentSource {
+    /// Installed as this package (already in each image's `packages`).
+    Package(String),
+    /// A file beside the manifest, shipped in the OBS package and copied into the image.
+    File {
+        /// The file's name in the OBS package.
+        name: String,
+        content: Vec<u8>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub name: String,
+    /// An encrypted password; `!` locks the account.
+    pub password: String,
+    pub home: Option<String>,
+    pub groups: Vec<String>,
+    pub shell: Option<String>,
+    pub id: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProfilePackages {
+    pub packages: Vec<String>,
+    pub arch_packages: Vec<ArchPackage>,
+}
+
+/// Why a target gets the image of a base: the rule of `Rootfs::base_choice` that applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaseRule {
+    /// The manifest's `default-base`.
+    DefaultBase,
+    /// The base is the target itself.
+    SameDistro,
+    /// The first base of the target's family.
+    SameFamily,
+    /// No base of the target's family: the first base.
+    FirstBase,
+}
+
+impl BaseRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaseRule::DefaultBase => "default-base",
+            BaseRule::SameDistro => "same distro",
+            BaseRule::SameFamily => "same family",
+            BaseRule::FirstBase => "first base",
+        }
+    }
 }
 
 impl Rootfs {
     /// The base a target's packages get: the one named by `default-base`, else the base of
-    /// the target's family, else the first base.
+    /// the target's family, else the first base. Bases whose build may fail are skipped.
     pub fn base_for(&self, target: &Distro) -> &Distro {
+        self.base_choice(target).0
+    }
+
+    /// `base_for` with the rule that chose the base.
+    pub fn base_choice(&self, target: &Distro) -> (&Distro, BaseRule) {
         if let Some(id) = &self.default_base {
             if let Some(b) = self.bases.iter().find(|b| &b.id == id) {
-                return b;
+                return (b, BaseRule::DefaultBase);
             }
         }
-        self.bases
-            .iter()
-            .find(|b| b.id == target.id)
-            .or_else(|| self.bases.iter().find(|b| b.family == target.family))
-            .unwrap_or(&self.bases[0])
+        let can_fail = |b: &Distro| self.image(&b.id).is_some_and(|i| i.build_can_fail);
+        let mut usable = self.bases.iter().filter(|b| !can_fail(b));
+        if let Some(b) = usable.clone().find(|b| b.id == target.id) {
+            return (b, BaseRule::SameDistro);
+        }
+        if let Some(b) = usable.clone().find(|b| b.family == target.family) {
+            return (b, BaseRule::SameFamily);
+        }
+        // Loading refuses a rootfs whose every base may fail.
+        (usable.next().unwrap_or(&self.bases[0]), BaseRule::FirstBase)
+    }
+
+    /// The image on one base.
+    pub fn image(&self, base: &str) -> Option<&Image> {
+        self.images.iter().find(|i| i.base == base)
     }
 
     /// The OBS package (and image package) name of the image on one base.

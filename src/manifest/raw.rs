@@ -208,6 +208,99 @@ pub struct Rootfs {
     pub default_base: Option<String>,
     #[serde(default)]
     pub archs: Option<Vec<String>>,
+    /// arch -> packages installed only on that arch.
+    #[serde(default)]
+    pub arch_packages: IndexMap<String, Vec<String>>,
+    /// Packages removed from the finished image (kiwi `type="delete"`).
+    #[serde(default)]
+    pub delete: Vec<String>,
+    /// The body of kiwi's `config.sh`.
+    #[serde(default)]
+    pub config_sh: Option<String>,
+    #[serde(default)]
+    pub agent: Option<RootfsAgent>,
+    #[serde(default)]
+    pub users: Vec<RootfsUser>,
+    #[serde(default)]
+    pub repositories: Vec<RootfsRepository>,
+    #[serde(default)]
+    pub profiles: Vec<RootfsProfile>,
+    /// Per base (distro id, family, group or format): overrides, most specific key wins.
+    #[serde(default)]
+    pub distro: IndexMap<String, RootfsOverride>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RootfsOverride {
+    #[serde(default)]
+    pub packages: Option<Vec<String>>,
+    #[serde(default)]
+    pub arch_packages: Option<IndexMap<String, Vec<String>>>,
+    #[serde(default)]
+    pub bootstrap_packages: Option<Vec<String>>,
+    #[serde(default)]
+    pub delete: Option<Vec<String>>,
+    #[serde(default)]
+    pub config_sh: Option<String>,
+    #[serde(default)]
+    pub build_can_fail: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RootfsAgent {
+    #[serde(default)]
+    pub package: Option<String>,
+    #[serde(default)]
+    pub file: Option<String>,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub init: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RootfsUser {
+    pub name: String,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub home: Option<String>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub shell: Option<String>,
+    #[serde(default)]
+    pub id: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RootfsRepository {
+    pub source: String,
+    #[serde(default)]
+    pub alias: Option<String>,
+    #[serde(default)]
+    pub priority: Option<i32>,
+    #[serde(default)]
+    pub bases: Option<Vec<String>>,
+    #[serde(default)]
+    pub distribution: Option<String>,
+    #[serde(default)]
+    pub components: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RootfsProfile {
+    pub name: String,
+    pub description: String,
+    #[serde(default)]
+    pub packages: Vec<String>,
+    #[serde(default)]
+    pub arch_packages: IndexMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]

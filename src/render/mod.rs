@@ -2,6 +2,7 @@
 //! the filesystem or the network; [`crate::output`] writes what they return.
 
 pub mod changes;
+pub mod kiwi;
 pub mod meta;
 pub mod rpm;
 pub mod service;
@@ -154,6 +155,7 @@ pub fn render(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
             }
         }
     }
+    out.extend(kiwi::render(model));
     let targets: Vec<&Distro> = model.project.targets.iter().collect();
     out.push(Output::new(
         PathBuf::from("obs/_meta").join(format!("{}.xml", model.project.obs_project)),

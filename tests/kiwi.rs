@@ -1,0 +1,496 @@
+//! Guest root filesystems: kiwi descriptions checked by kiwi itself (PyPI `kiwi`, through
+//! tests/tools/check_kiwi.py), `_multibuild` by xmllint with OBS's grammar, golden cases,
+//! the default-base table, the rootfs diagnostics, and (with PKGFORGE_SLOW=1) a real
+//! `kiwi-ng system prepare` of a Debian description from the Debian mirror.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use common::*;
+
+/// The Python with kiwi installed: `PKGFORGE_PYTHON`, else the venv scripts/test.sh makes.
+fn python() -> PathBuf {
+    let p = match std::env::var_os("PKGFORGE_PYTHON") {
+        Some(p) => PathBuf::from(p),
+        None => repo().join(".venv/bin/python"),
+    };
+    assert!(
+        p.is_file(),
+        "no Python with kiwi at {} (set PKGFORGE_PYTHON or run scripts/test.sh, which creates .venv)",
+        p.display()
+    );
+    p
+}
+
+/// kiwi's own loader and obs-build's view of the magic comments, over `files`.
+#[track_caller]
+fn check_kiwi(files: &[PathBuf]) {
+    assert!(!files.is_empty(), "no .kiwi files to check");
+    let (ok, out) = run(Command::new(python())
+        .arg(repo().join("tests/tools/check_kiwi.py"))
+        .args(files));
+    assert!(ok, "kiwi refuses a description:\n{out}");
+}
+
+#[track_caller]
+fn check_multibuild(files: &[PathBuf]) {
+    let rng = repo().join("tests/schemas/obs/multibuild.rng");
+    for f in files {
+        let (ok, out) = run(Command::new(tool("xmllint"))
+            .args(["--noout", "--relaxng"])
+            .arg(&rng)
+            .arg(f));
+        assert!(ok, "{} is not a valid _multibuild:\n{out}", f.display());
+    }
+}
+
+fn named(dir: &Path, suffix: &'static str) -> Vec<PathBuf> {
+    files_where(dir, |p| {
+        p.to_string_lossy().ends_with(suffix)
+            && !p.components().any(|c| c.as_os_str() == "expected")
+    })
+}
+
+fn case(name: &str) -> PathBuf {
+    repo().join("tests/cases").join(name)
+}
+
+/// A case rendered into a temporary directory, without comparing it.
+fn render_case(case: &Path) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_into(case, tmp.path());
+    let _ = std::fs::remove_dir_all(tmp.path().join("expected"));
+    ok(&pkgforge(tmp.path(), &["render", "-q"]));
+    tmp
+}
+
+/// A project from manifest text (and an empty changelog unless packages need entries).
+fn project(manifest: &str, changelog: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("packages.toml"), manifest).unwrap();
+    std::fs::write(tmp.path().join("changelog.toml"), changelog).unwrap();
+    tmp
+}
+
+#[test]
+fn bundled_descriptions_load_with_kiwi() {
+    let kiwis = named(&repo().join("obs"), ".kiwi");
+    let bases: Vec<String> = kiwis
+        .iter()
+        .map(|p| {
+            p.parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .to_string()
+        })
+        .collect();
+    for base in ["opensuse-tumbleweed", "fedora-41", "debian-12"] {
+        assert!(
+            bases.contains(&format!("kata-containers-image-{base}")),
+            "the bundled guest image on {base} is missing: {bases:?}"
+        );
+    }
+    check_kiwi(&kiwis);
+    check_multibuild(&named(&repo().join("obs"), "/_multibuild"));
+}
+
+#[test]
+fn every_case_description_loads_with_kiwi() {
+    let mut kiwis = 0;
+    let mut multibuilds = 0;
+    for c in cases() {
+        let tmp = render_case(&c);
+        let k = named(tmp.path(), ".kiwi");
+        let m = named(tmp.path(), "/_multibuild");
+        kiwis += k.len();
+        multibuilds += m.len();
+        if !k.is_empty() {
+            check_kiwi(&k);
+        }
+        check_multibuild(&m);
+    }
+    assert!(kiwis >= 9, "only {kiwis} descriptions among the cases");
+    assert!(
+        multibuilds >= 2,
+        "only {multibuilds} _multibuild files among the cases"
+    );
+}
+
+#[test]
+fn golden_three_families() {
+    let tmp = golden(&case("kiwi-three-families"));
+    let dir = tmp.path().join("obs");
+    for base in ["opensuse-tumbleweed", "fedora-41", "debian-12"] {
+        let pkg = dir.join(format!("guest-image-{base}"));
+        assert!(pkg.join("guest-image.kiwi").is_file(), "{base}");
+        assert!(pkg.join("config.sh").is_file(), "{base}");
+        assert!(
+            pkg.join("guest-agent").is_file(),
+            "{base}: the agent file ships in the OBS package"
+        );
+    }
+    check_kiwi(&named(&dir, ".kiwi"));
+}
+
+#[test]
+fn golden_versions_and_archs() {
+    let tmp = golden(&case("kiwi-versions-archs"));
+    let dir = tmp.path().join("obs");
+    check_kiwi(&named(&dir, ".kiwi"));
+    let multibuild = named(&dir, "/_multibuild");
+    assert_eq!(multibuild.len(), 4, "one _multibuild per base");
+    check_multibuild(&multibuild);
+    let kiwi = std::fs::read_to_string(dir.join("pipeline-rootfs-fedora-42/pipeline-rootfs.kiwi"))
+        .unwrap();
+    assert!(
+        kiwi.contains("<!-- OBS-ExclusiveArch: x86_64 aarch64 s390x ppc64le -->"),
+        "{kiwi}"
+    );
+    assert!(
+        kiwi.contains("<!-- OBS-Profiles: @BUILD_FLAVOR@ -->"),
+        "{kiwi}"
+    );
+}
+
+#[test]
+fn golden_default_base() {
+    let c = case("kiwi-default-base");
+    let tmp = golden(&c);
+    check_kiwi(&named(&tmp.path().join("obs"), ".kiwi"));
+    // Each per-target spec requires the image of the target's default base.
+    let requires = |target: &str| {
+        let spec =
+            std::fs::read_to_string(tmp.path().join(format!("rpm/{target}/runtime-config.spec")))
+                .unwrap();
+        spec.lines()
+            .filter(|l| l.starts_with("Requires:"))
+            .map(|l| l.trim_start_matches("Requires:").trim().to_string())
+            .collect::<Vec<_>>()
+    };
+    for (target, guest) in [
+        ("opensuse-tumbleweed", "guest-image-opensuse-leap-15.6"),
+        ("opensuse-leap-15.6", "guest-image-opensuse-leap-15.6"),
+        ("sle-15-sp6", "guest-image-debian-12"),
+        ("fedora-41", "guest-image-fedora-41"),
+        ("centos-stream-9", "guest-image-debian-12"),
+    ] {
+        let r = requires(target);
+        assert!(r.contains(&guest.to_string()), "{target}: {r:?}");
+        assert!(
+            r.contains(&"debug-image-fedora-41".to_string()),
+            "{target}: {r:?}"
+        );
+    }
+}
+
+/// The table `pkgforge distros` prints for a manifest with rootfs, against
+/// `tests/cases/kiwi-default-base/default-bases.txt` (re-blessed with PKGFORGE_BLESS=1).
+#[test]
+fn default_base_table() {
+    let c = case("kiwi-default-base");
+    let out = ok(&pkgforge(&c, &["distros"]));
+    let table = &out[out.find("ROOTFS").expect("the default-base table")..];
+    let expected_path = c.join("default-bases.txt");
+    if std::env::var_os("PKGFORGE_BLESS").is_some() {
+        std::fs::write(&expected_path, table).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&expected_path).unwrap();
+    if expected != table {
+        let diff = similar::TextDiff::from_lines(&expected, table);
+        panic!(
+            "the default-base table differs (re-bless with PKGFORGE_BLESS=1):\n{}",
+            diff.unified_diff()
+                .header("default-bases.txt", "pkgforge distros")
+        );
+    }
+}
+
+#[test]
+fn distros_without_rootfs_prints_no_table() {
+    let tmp = project(
+        "[project]\nname = \"p\"\nmaintainer = \"P <p@example.org>\"\nobs-project = \"home:p\"\ntargets = [\"debian-12\"]\n",
+        "",
+    );
+    let out = ok(&pkgforge(tmp.path(), &["distros"]));
+    assert!(!out.contains("ROOTFS"), "{out}");
+}
+
+/// `--distro` writes the images a selected target's packages ship, and its base's own.
+#[test]
+fn distro_selection_writes_the_images_a_target_ships() {
+    let tmp = copy_tree(&case("kiwi-default-base"));
+    let _ = std::fs::remove_dir_all(tmp.path().join("expected"));
+    ok(&pkgforge(
+        tmp.path(),
+        &["render", "-q", "--distro", "centos-stream-9"],
+    ));
+    let obs = tmp.path().join("obs");
+    for written in [
+        "guest-image-debian-12",
+        "guest-image-centos-stream-9",
+        "debug-image-fedora-41",
+    ] {
+        assert!(obs.join(written).is_dir(), "{written} not written");
+    }
+    for skipped in [
+        "guest-image-fedora-41",
+        "guest-image-opensuse-leap-15.6",
+        "debug-image-debian-12",
+    ] {
+        assert!(
+            !obs.join(skipped).exists(),
+            "{skipped} written for centos-stream-9"
+        );
+    }
+}
+
+#[test]
+fn package_meta_builds_each_image_in_its_base_repository_only() {
+    let tmp = render_case(&case("kiwi-three-families"));
+    let meta = std::fs::read_to_string(
+        tmp.path()
+            .join("obs/_meta/packages/guest-image-fedora-41.xml"),
+    )
+    .unwrap();
+    assert!(
+        meta.contains("<package name=\"guest-image-fedora-41\" project=\"home:guest\">"),
+        "{meta}"
+    );
+    assert!(
+        meta.contains("<disable/>") && meta.contains("<enable repository=\"Fedora_41\"/>"),
+        "{meta}"
+    );
+}
+
+const BASE: &str = r#"[project]
+name = "p"
+maintainer = "P <p@example.org>"
+obs-project = "home:p"
+targets = ["opensuse-tumbleweed", "fedora-41", "debian-12"]
+archs = ["x86_64", "aarch64"]
+
+[[rootfs]]
+name = "img"
+summary = "Image"
+version = "1.0.0"
+bases = ["opensuse-tumbleweed", "fedora-41", "debian-12"]
+packages = ["systemd"]
+"#;
+
+/// A manifest refused with exit 2, nothing written, and this message at this place.
+#[track_caller]
+fn refused(extra: &str, message: &str, at: &str) {
+    let tmp = project(&format!("{BASE}{extra}"), "");
+    let out = pkgforge(tmp.path(), &["render"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(message), "expected `{message}` in:\n{err}");
+    assert!(err.contains(at), "expected `{at}` in:\n{err}");
+    assert!(!tmp.path().join("obs").exists(), "something was written");
+}
+
+#[test]
+fn refuses_unknown_rootfs_keys() {
+    refused(
+        "[rootfs.distro.fedora]\nbuild-may-fail = true\n",
+        "unknown field `build-may-fail`",
+        "packages.toml:15:1",
+    );
+}
+
+#[test]
+fn refuses_a_base_that_is_not_a_target() {
+    let manifest = BASE.replace(
+        "bases = [\"opensuse-tumbleweed\", \"fedora-41\", \"debian-12\"]",
+        "bases = [\"opensuse-tumbleweed\", \"fedora-42\"]",
+    );
+    let tmp = project(&manifest, "");
+    let out = pkgforge(tmp.path(), &["check"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("base `fedora-42` is not one of the project's targets"),
+        "{err}"
+    );
+    assert!(err.contains("packages.toml:12:33"), "{err}");
+    assert!(err.contains("add the base to [project] targets"), "{err}");
+}
+
+#[test]
+fn refuses_an_override_that_selects_no_base() {
+    refused(
+        "[rootfs.distro.centos]\nbuild-can-fail = true\n",
+        "`centos` selects none of the rootfs's bases",
+        "packages.toml:14:16",
+    );
+}
+
+#[test]
+fn refuses_arch_packages_for_an_arch_the_image_is_not_built_for() {
+    refused(
+        "arch-packages = { s390x = [\"s390-tools\"] }\n",
+        "the image is not built for architecture `s390x`",
+        "packages.toml:14:",
+    );
+}
+
+#[test]
+fn refuses_version_constraints_as_image_packages() {
+    refused(
+        "delete = [\"apt >= 2\"]\n",
+        "`apt >= 2` is not a package name",
+        "packages.toml:14:11",
+    );
+}
+
+#[test]
+fn refuses_an_agent_given_twice() {
+    refused(
+        "agent = { package = \"kata-agent\", file = \"agent\" }\n",
+        "give the agent as a `package` or a `file`, not both",
+        "packages.toml:14:9",
+    );
+}
+
+#[test]
+fn refuses_an_agent_file_outside_the_manifest_directory() {
+    refused(
+        "agent = { file = \"../kata-agent\" }\n",
+        "escapes its root with `..`",
+        "packages.toml:14:18",
+    );
+}
+
+#[test]
+fn refuses_when_every_base_may_fail() {
+    refused(
+        "[rootfs.distro.rpm]\nbuild-can-fail = true\n[rootfs.distro.deb]\nbuild-can-fail = true\n",
+        "every base of rootfs `img` has build-can-fail",
+        "packages.toml:12:",
+    );
+}
+
+#[test]
+fn refuses_a_default_base_whose_build_may_fail() {
+    refused(
+        "default-base = \"fedora-41\"\n[rootfs.distro.fedora-41]\nbuild-can-fail = true\n",
+        "default base `fedora-41` has build-can-fail",
+        "packages.toml:14:16",
+    );
+}
+
+#[test]
+fn refuses_a_profile_name_obs_cannot_use_as_a_flavor() {
+    refused(
+        "[[rootfs.profiles]]\nname = \"conf idential\"\ndescription = \"x\"\n",
+        "`conf idential` is not a valid profile name",
+        "packages.toml:15:8",
+    );
+}
+
+#[test]
+fn refuses_apt_keys_on_a_repository_of_rpm_bases() {
+    refused(
+        "[[rootfs.repositories]]\nsource = \"obs://home:p:deps/{obs-repository}\"\nbases = [\"rpm\"]\ndistribution = \"stable\"\n",
+        "`distribution` only applies to apt repositories",
+        "packages.toml:17:16",
+    );
+}
+
+#[test]
+fn refuses_unknown_repository_placeholders() {
+    refused(
+        "[[rootfs.repositories]]\nsource = \"obs://home:p/{repository}\"\n",
+        "unknown placeholder",
+        "packages.toml:15:10",
+    );
+}
+
+#[test]
+fn refuses_a_config_sh_with_its_own_shebang() {
+    refused(
+        "config-sh = \"\"\"#!/bin/sh\ntrue\"\"\"\n",
+        "must not start with `#!`",
+        "packages.toml:14:13",
+    );
+}
+
+/// `kiwi-ng system prepare` of the Debian 12 description of the three-families case, with
+/// its repositories replaced by the Debian mirror this machine's apt uses. Slow (about half
+/// a minute with a warm cache, two without) and needs root and the network to the mirror:
+/// runs only with PKGFORGE_SLOW=1. `PKGFORGE_DEBIAN_MIRROR` overrides the mirror.
+#[test]
+fn slow_kiwi_prepares_the_debian_description() {
+    if std::env::var_os("PKGFORGE_SLOW").is_none() {
+        eprintln!("skipped: set PKGFORGE_SLOW=1 to build a Debian root with kiwi-ng");
+        return;
+    }
+    let (_, uid) = run(Command::new("id").arg("-u"));
+    assert_eq!(uid.trim(), "0", "kiwi-ng system prepare needs root");
+    let kiwi_ng = python().with_file_name("kiwi-ng");
+    assert!(
+        kiwi_ng.is_file(),
+        "no kiwi-ng beside {}",
+        python().display()
+    );
+    let mirror = std::env::var("PKGFORGE_DEBIAN_MIRROR")
+        .unwrap_or_else(|_| "http://deb.debian.org/debian".into());
+    let tmp = render_case(&case("kiwi-three-families"));
+    let description = tmp.path().join("obs/guest-image-debian-12");
+    let root = tmp.path().join("root");
+    let started = Instant::now();
+    let (ok, out) = run(Command::new(&kiwi_ng)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                kiwi_ng.parent().unwrap().display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .args(["--logfile", "stdout", "system", "prepare", "--description"])
+        .arg(&description)
+        .arg("--root")
+        .arg(&root)
+        // The description's own repositories are OBS's; locally, the Debian mirror.
+        .arg("--ignore-repos")
+        .arg(format!(
+            "--add-repo={mirror},apt-deb,debian,,false,false,,main,bookworm,false"
+        )));
+    let took = started.elapsed();
+    eprintln!(
+        "kiwi-ng system prepare of the Debian 12 description took {:.0} s",
+        took.as_secs_f64()
+    );
+    assert!(ok, "kiwi-ng system prepare failed after {took:?}:\n{out}");
+    let agent = root.join("usr/libexec/guest-agent");
+    assert!(agent.is_file(), "the agent file is not in the root");
+    assert!(
+        root.join("usr/sbin/chronyd").is_file(),
+        "chrony is not installed"
+    );
+    if cfg!(target_arch = "x86_64") {
+        assert!(
+            root.join("usr/bin/cpuid").is_file(),
+            "the x86_64-only package is missing"
+        );
+    }
+    assert!(
+        !root.join("usr/bin/apt-get").exists(),
+        "the delete list left apt in place"
+    );
+    let passwd = std::fs::read_to_string(root.join("etc/passwd")).unwrap();
+    assert!(passwd.contains("agent:x:990:"), "{passwd}");
+    // An absolute link into the image root: look at the link, not at what it names.
+    let chrony = root.join("etc/systemd/system/multi-user.target.wants/chrony.service");
+    assert!(
+        chrony.symlink_metadata().is_ok(),
+        "config.sh did not enable chrony"
+    );
+}

@@ -2,6 +2,7 @@
 //! the filesystem or the network; [`crate::output`] writes what they return.
 
 pub mod changes;
+pub mod debian;
 pub mod kiwi;
 pub mod meta;
 pub mod rpm;
@@ -153,6 +154,9 @@ pub fn render(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
                     Serves::one(&t.id),
                 ));
             }
+        }
+        if model.deb_targets().next().is_some() {
+            out.extend(debian::render(model, p, templates)?);
         }
     }
     out.extend(kiwi::render(model));

@@ -12,6 +12,26 @@ use crate::error::{Diagnostic, Diagnostics, Location, Result};
 pub const DEFAULTS: &[(&str, &str)] = &[
     ("spec.tera", include_str!("../../templates/spec.tera")),
     ("changes.tera", include_str!("../../templates/changes.tera")),
+    (
+        "debian/control.tera",
+        include_str!("../../templates/debian/control.tera"),
+    ),
+    (
+        "debian/rules.tera",
+        include_str!("../../templates/debian/rules.tera"),
+    ),
+    (
+        "debian/changelog.tera",
+        include_str!("../../templates/debian/changelog.tera"),
+    ),
+    (
+        "debian/copyright.tera",
+        include_str!("../../templates/debian/copyright.tera"),
+    ),
+    (
+        "debian/dsc.tera",
+        include_str!("../../templates/debian/dsc.tera"),
+    ),
 ];
 
 pub struct Templates {
@@ -21,14 +41,26 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// The built-in templates, layered with `<dir>/templates/*.tera`.
+    /// The built-in templates, layered with `<dir>/templates/*.tera` and
+    /// `<dir>/templates/<format>/*.tera` (`debian/control.tera`).
     pub fn load(dir: &Path) -> Result<Templates> {
         let user_dir = dir.join("templates");
         let mut errs = Diagnostics::default();
-        if let Ok(entries) = std::fs::read_dir(&user_dir) {
-            let mut names: Vec<String> = entries
+        if user_dir.is_dir() {
+            let mut names: Vec<String> = walkdir::WalkDir::new(&user_dir)
+                .min_depth(1)
+                .max_depth(2)
+                .into_iter()
                 .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().to_string())
+                .filter(|e| e.file_type().is_file())
+                .filter_map(|e| {
+                    let rel = e.path().strip_prefix(&user_dir).ok()?;
+                    let parts: Vec<String> = rel
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy().to_string())
+                        .collect();
+                    Some(parts.join("/"))
+                })
                 .filter(|n| n.ends_with(".tera"))
                 .collect();
             names.sort();

@@ -1,0 +1,978 @@
+//! Debian and Ubuntu: the OBS debtransform set in `obs/<package>/`, one for every deb
+//! target, and a native `debian/` directory per target (`debian/<target>/<package>/debian/`).
+//!
+//! debtransform (obs-build) turns the OBS set into a format 1.0 source package: it
+//! copies every `debian.<name>` file to `debian/<name>`, joins the patches listed in
+//! `debian.series` into the `.diff.gz`, and takes the upstream tarball the `.dsc` names
+//! in `DEBTRANSFORM-TAR`.
+
+mod copyright;
+
+use std::cmp::Ordering;
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+use serde::Serialize;
+
+use super::templates::Templates;
+use super::{service, Output, Serves};
+use crate::changelog::Entry;
+use crate::distro::{self, Distro, Format};
+use crate::error::Result;
+use crate::manifest::{Model, Package, Source, Vendor};
+
+/// The newest policy version bookworm's lintian knows; newer lintians only note it as old.
+pub const STANDARDS_VERSION: &str = "4.6.2";
+const DEBHELPER: &str = "debhelper-compat (= 13)";
+/// The changelog distribution of the OBS set: OBS ignores it, and one set serves every target.
+pub const OBS_DISTRIBUTION: &str = "unstable";
+/// Native directories of a distro without a code name.
+const FALLBACK_DISTRIBUTION: &str = "unstable";
+const PRIORITY: &str = "optional";
+
+/// Every Debian build has these (Build-Essential: yes); listing them unversioned in
+/// Build-Depends is a lintian error.
+const BUILD_ESSENTIAL: &[&str] = &[
+    "build-essential",
+    "dpkg-dev",
+    "g++",
+    "gcc",
+    "libc-dev",
+    "libc6-dev",
+    "make",
+];
+
+/// Every Debian system has these (Essential: yes); listing them unversioned in
+/// Depends or Build-Depends is a lintian error.
+const ESSENTIAL: &[&str] = &[
+    "base-files",
+    "base-passwd",
+    "bash",
+    "bsdutils",
+    "coreutils",
+    "dash",
+    "debianutils",
+    "diffutils",
+    "dpkg",
+    "findutils",
+    "grep",
+    "gzip",
+    "hostname",
+    "init-system-helpers",
+    "libc-bin",
+    "login",
+    "ncurses-base",
+    "ncurses-bin",
+    "perl-base",
+    "sed",
+    "sysvinit-utils",
+    "tar",
+    "util-linux",
+];
+
+/// Render the OBS set and the native directory of every deb target.
+pub fn render(model: &Model, package: &Package, templates: &Templates) -> Result<Vec<Output>> {
+    let targets: Vec<&Distro> = model.deb_targets().collect();
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = obs(model, package, &targets, templates)?;
+    for t in &targets {
+        out.extend(native(model, package, t, templates)?);
+    }
+    Ok(out)
+}
+
+/// `obs/<package>/`: the `.dsc` and the `debian.*` files debtransform reads.
+fn obs(
+    model: &Model,
+    package: &Package,
+    targets: &[&Distro],
+    templates: &Templates,
+) -> Result<Vec<Output>> {
+    let dir = PathBuf::from("obs").join(&package.name);
+    let serves = Serves::Format(Format::Deb);
+    let file = |name: String, content: String| {
+        Output::new(dir.join(name), content, Some(&package.name), serves.clone())
+    };
+    let control = Control::new(model, package, targets);
+    let mut out = vec![
+        file(
+            format!("{}.dsc", package.name),
+            dsc(model, package, &control, templates)?,
+        ),
+        file("debian.control".to_string(), control.render(templates)?),
+        file(
+            "debian.changelog".to_string(),
+            changelog(package, OBS_DISTRIBUTION, false, templates)?,
+        ),
+        file(
+            "debian.copyright".to_string(),
+            copyright(model, package, templates)?,
+        ),
+    ];
+    let mut rules = file(
+        "debian.rules".to_string(),
+        rules(package, targets, templates)?,
+    );
+    rules.executable = true;
+    out.push(rules);
+    if !package.patches.is_empty() {
+        // the patch files themselves are in obs/<package>/ already, beside the spec's
+        let series: String = package
+            .patches
+            .iter()
+            .map(|p| format!("{} -p1\n", p.name))
+            .collect();
+        out.push(file("debian.series".to_string(), series));
+    }
+    for b in &control.binaries {
+        out.push(file(format!("debian.{}.install", b.name), install(b)));
+    }
+    Ok(out)
+}
+
+/// `debian/<target>/<package>/debian/`: a 3.0 (quilt) source for one target.
+fn native(
+    model: &Model,
+    package: &Package,
+    target: &Distro,
+    templates: &Templates,
+) -> Result<Vec<Output>> {
+    let dir = Path::new("debian")
+        .join(&target.id)
+        .join(&package.name)
+        .join("debian");
+    let serves = Serves::one(&target.id);
+    let file = |name: &str, content: Vec<u8>| {
+        Output::new(dir.join(name), content, Some(&package.name), serves.clone())
+    };
+    let control = Control::new(model, package, &[target]);
+    let distribution = target.codename.as_deref().unwrap_or(FALLBACK_DISTRIBUTION);
+    let mut rules = file("rules", rules(package, &[target], templates)?.into_bytes());
+    rules.executable = true;
+    let mut out = vec![
+        file("control", control.render(templates)?.into_bytes()),
+        file(
+            "changelog",
+            changelog(package, distribution, true, templates)?.into_bytes(),
+        ),
+        file(
+            "copyright",
+            copyright(model, package, templates)?.into_bytes(),
+        ),
+        file("source/format", b"3.0 (quilt)\n".to_vec()),
+        rules,
+    ];
+    if !package.patches.is_empty() {
+        let series: String = package
+            .patches
+            .iter()
+            .map(|p| format!("{}\n", p.name))
+            .collect();
+        out.push(file("patches/series", series.into_bytes()));
+        for p in &package.patches {
+            out.push(file(&format!("patches/{}", p.name), p.content.clone()));
+        }
+    }
+    for b in &control.binaries {
+        out.push(file(
+            &format!("{}.install", b.name),
+            install(b).into_bytes(),
+        ));
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------
+// control
+
+/// `debian/control`, for one target or folded over several.
+struct Control {
+    source: String,
+    section: String,
+    maintainer: String,
+    homepage: Option<String>,
+    build_depends: Vec<String>,
+    binaries: Vec<Binary>,
+}
+
+struct Binary {
+    name: String,
+    section: String,
+    /// Debian arch names, or `["all"]`.
+    archs: Vec<String>,
+    depends: Vec<String>,
+    synopsis: String,
+    description: String,
+    /// What it contains: files and config files, absolute.
+    files: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ControlContext {
+    source: String,
+    section: String,
+    priority: &'static str,
+    maintainer: String,
+    homepage: Option<String>,
+    standards_version: &'static str,
+    build_depends: String,
+    binaries: Vec<BinaryContext>,
+}
+
+#[derive(Serialize)]
+struct BinaryContext {
+    name: String,
+    /// Only when it differs from the source's.
+    section: Option<String>,
+    architecture: String,
+    depends: String,
+    synopsis: String,
+    description: String,
+}
+
+impl Control {
+    fn new(model: &Model, package: &Package, targets: &[&Distro]) -> Control {
+        let mut build_depends = fold(
+            targets
+                .iter()
+                .map(|t| {
+                    let mut v: Vec<String> = package.targets[&t.id]
+                        .build_requires
+                        .iter()
+                        .filter(|d| !implied(d, true))
+                        .cloned()
+                        .collect();
+                    // tar needs zstd to unpack the cargo_vendor archive
+                    if package.vendor == Some(Vendor::Cargo) && !v.iter().any(|d| d == "zstd") {
+                        v.push("zstd".to_string());
+                    }
+                    v
+                })
+                .collect(),
+        );
+        build_depends.retain(|d| !d.starts_with("debhelper-compat"));
+        build_depends.sort();
+        build_depends.insert(0, DEBHELPER.to_string());
+
+        let main_archs = deb_archs(&package.archs);
+        let main_all = main_archs.iter().any(|a| a == "all");
+        let requires = |per: Vec<Vec<String>>| -> Vec<String> {
+            let mut v: Vec<String> = fold(per)
+                .into_iter()
+                .filter(|d| !implied(d, false))
+                .collect();
+            v.sort();
+            v
+        };
+        let substvars = |all: bool| -> Vec<String> {
+            if all {
+                vec!["${misc:Depends}".to_string()]
+            } else {
+                vec![
+                    "${shlibs:Depends}".to_string(),
+                    "${misc:Depends}".to_string(),
+                ]
+            }
+        };
+        let mut main_depends = substvars(main_all);
+        main_depends.extend(requires(
+            targets
+                .iter()
+                .map(|t| package.targets[&t.id].requires.clone())
+                .collect(),
+        ));
+        let mut binaries = vec![Binary {
+            name: package.name.clone(),
+            section: package.section.clone(),
+            archs: main_archs,
+            depends: main_depends,
+            synopsis: package.summary.clone(),
+            description: description(&package.description),
+            files: package
+                .files
+                .iter()
+                .chain(&package.config_files)
+                .cloned()
+                .collect(),
+        }];
+        for s in &package.subpackages {
+            let archs = s
+                .archs
+                .as_deref()
+                .map(deb_archs)
+                .unwrap_or_else(|| binaries[0].archs.clone());
+            let all = archs.iter().any(|a| a == "all");
+            // binNMU-safe relations: an arch:all package cannot pin an arch:any one exactly
+            let parent = match (all, main_all) {
+                (false, false) | (true, true) => {
+                    format!("{} (= ${{binary:Version}})", package.name)
+                }
+                (true, false) => format!("{} (>= ${{source:Version}})", package.name),
+                (false, true) => format!("{} (= ${{source:Version}})", package.name),
+            };
+            let mut depends = substvars(all);
+            depends.push(parent);
+            depends.extend(requires(
+                targets.iter().map(|t| s.requires[&t.id].clone()).collect(),
+            ));
+            binaries.push(Binary {
+                name: s.name.clone(),
+                section: s.section.clone(),
+                archs,
+                depends,
+                synopsis: s.summary.clone(),
+                description: description(&s.description),
+                files: s.files.iter().chain(&s.config_files).cloned().collect(),
+            });
+        }
+        Control {
+            source: package.name.clone(),
+            section: package.section.clone(),
+            maintainer: model.project.maintainer.clone(),
+            homepage: package.url.clone(),
+            build_depends,
+            binaries,
+        }
+    }
+
+    fn render(&self, templates: &Templates) -> Result<String> {
+        let ctx = ControlContext {
+            source: self.source.clone(),
+            section: self.section.clone(),
+            priority: PRIORITY,
+            maintainer: self.maintainer.clone(),
+            homepage: self.homepage.clone(),
+            standards_version: STANDARDS_VERSION,
+            build_depends: field_list("Build-Depends", &self.build_depends),
+            binaries: self
+                .binaries
+                .iter()
+                .map(|b| BinaryContext {
+                    name: b.name.clone(),
+                    section: (b.section != self.section).then(|| b.section.clone()),
+                    architecture: b.archs.join(" "),
+                    depends: field_list("Depends", &b.depends),
+                    synopsis: b.synopsis.clone(),
+                    description: b.description.clone(),
+                })
+                .collect(),
+        };
+        templates.render("debian/control.tera", &ctx)
+    }
+
+    /// The `.dsc` `Architecture:`: every arch of every binary, in order.
+    fn architecture(&self) -> String {
+        let mut v: Vec<&str> = Vec::new();
+        for b in &self.binaries {
+            for a in &b.archs {
+                if !v.contains(&a.as_str()) {
+                    v.push(a);
+                }
+            }
+        }
+        // dpkg-source lists arch:all last
+        v.sort_by_key(|a| *a == "all");
+        v.join(" ")
+    }
+}
+
+/// rpm arch names as Debian's (`x86_64` -> `amd64`, `noarch` -> `all`).
+fn deb_archs(archs: &[String]) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for a in archs {
+        let d = distro::arch_name(Format::Deb, a);
+        if !v.contains(&d) {
+            v.push(d);
+        }
+    }
+    v
+}
+
+/// Whether a dependency goes without saying: an unversioned essential (or, for build
+/// dependencies, build-essential) package, which lintian refuses in the field.
+fn implied(dep: &str, build: bool) -> bool {
+    let name = dep.trim();
+    if name.contains(['|', '(', ' ']) {
+        return false;
+    }
+    ESSENTIAL.contains(&name) || (build && BUILD_ESSENTIAL.contains(&name))
+}
+
+/// One dependency list per target folded into one list for all of them: what every
+/// target has stays as it is; what differs is paired up, in order, as `a | b`
+/// alternatives, so each target finds its own package among them.
+pub fn fold(per_target: Vec<Vec<String>>) -> Vec<String> {
+    let Some(first) = per_target.first() else {
+        return Vec::new();
+    };
+    let common: Vec<String> = first
+        .iter()
+        .filter(|d| per_target.iter().all(|l| l.contains(d)))
+        .cloned()
+        .collect();
+    let rest: Vec<Vec<&String>> = per_target
+        .iter()
+        .map(|l| l.iter().filter(|d| !common.contains(d)).collect())
+        .collect();
+    let width = rest.iter().map(Vec::len).max().unwrap_or(0);
+    let mut out = common;
+    for i in 0..width {
+        let mut alternatives: Vec<&str> = Vec::new();
+        for l in &rest {
+            if let Some(d) = l.get(i) {
+                for a in d.split('|').map(str::trim) {
+                    if !alternatives.contains(&a) {
+                        alternatives.push(a);
+                    }
+                }
+            }
+        }
+        let joined = alternatives.join(" | ");
+        if !out.contains(&joined) {
+            out.push(joined);
+        }
+    }
+    out
+}
+
+/// A comma-separated field value: on one line when `Field: value` fits in 80 columns,
+/// else one item per line aligned under the first (wrap-and-sort's layout).
+fn field_list(field: &str, items: &[String]) -> String {
+    let one = items.join(", ");
+    if field.len() + 2 + one.len() <= 80 {
+        return one;
+    }
+    let indent = " ".repeat(field.len() + 2);
+    items.join(&format!(",\n{indent}"))
+}
+
+/// The extended description: one leading space per line, ` .` for blank lines,
+/// paragraphs wrapped at 80 columns, indented lines kept verbatim.
+fn description(text: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for l in text.trim().lines() {
+        let l = l.trim_end();
+        if l.trim().is_empty() {
+            if lines.last().map(String::as_str) != Some(" .") {
+                lines.push(" .".to_string());
+            }
+        } else if l.starts_with(char::is_whitespace) {
+            // two or more leading spaces: displayed verbatim
+            lines.push(format!(" {l}"));
+        } else if l.starts_with('.') {
+            // policy reserves ` .text`
+            lines.push(format!("  {l}"));
+        } else {
+            lines.extend(wrap(l, 79).into_iter().map(|w| format!(" {w}")));
+        }
+    }
+    lines.join("\n")
+}
+
+/// Greedy word wrap to `width` columns; a longer word stays whole on its own line.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for w in text.split_whitespace() {
+        if !cur.is_empty() && cur.len() + 1 + w.len() > width {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(w);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// `<binary>.install`: paths relative to debian/tmp, where `install` put them.
+fn install(b: &Binary) -> String {
+    b.files
+        .iter()
+        .map(|f| format!("{}\n", f.trim_start_matches('/')))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------
+// .dsc
+
+#[derive(Serialize)]
+struct DscContext {
+    source: String,
+    binary: String,
+    architecture: String,
+    version: String,
+    maintainer: String,
+    homepage: Option<String>,
+    standards_version: &'static str,
+    build_depends: String,
+    package_list: Vec<String>,
+    tarball: String,
+    series: bool,
+}
+
+/// The upstream tarball the `_service` leaves in the OBS package.
+pub fn tarball(model: &Model, package: &Package) -> String {
+    match model.upstream(&package.upstream).map(|u| &u.source) {
+        Some(Source::Tarball { url, .. }) => super::url_file_name(url).to_string(),
+        _ => service::git_tarball(package),
+    }
+}
+
+fn dsc(
+    model: &Model,
+    package: &Package,
+    control: &Control,
+    templates: &Templates,
+) -> Result<String> {
+    let ctx = DscContext {
+        source: package.name.clone(),
+        binary: control
+            .binaries
+            .iter()
+            .map(|b| b.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        architecture: control.architecture(),
+        // debtransform drops any epoch from the .dsc, then re-versions a changelog whose
+        // top entry differs: so the OBS set carries none (see docs/manifest.md)
+        version: format!("{}-{}", package.version.deb, package.revision),
+        maintainer: control.maintainer.clone(),
+        homepage: control.homepage.clone(),
+        standards_version: STANDARDS_VERSION,
+        // OBS installs what the .dsc says, then dpkg-buildpackage checks debian/control:
+        // the same list in both
+        build_depends: control.build_depends.join(", "),
+        package_list: control
+            .binaries
+            .iter()
+            .map(|b| {
+                format!(
+                    "{} deb {} {PRIORITY} arch={}",
+                    b.name,
+                    b.section,
+                    b.archs.join(",")
+                )
+            })
+            .collect(),
+        tarball: tarball(model, package),
+        series: !package.patches.is_empty(),
+    };
+    templates.render("debian/dsc.tera", &ctx)
+}
+
+// ---------------------------------------------------------------------------------
+// rules
+
+#[derive(Serialize)]
+struct RulesContext {
+    name: String,
+    go: bool,
+    rust: bool,
+    /// Directories of versioned toolchain packages, which install outside PATH.
+    path: Vec<String>,
+    /// Whether `$(JOBS)` is used.
+    jobs: bool,
+    /// Whether the scripts differ per target, so rules asks /etc/os-release.
+    distro_switch: bool,
+    /// Whether a script has more than one command, so each runs as one shell script.
+    oneshell: bool,
+    /// The vendored dependencies archive, when the package has one.
+    vendor_archive: Option<String>,
+    cargo_vendor: bool,
+    build: String,
+    install: String,
+    clean: Vec<String>,
+}
+
+fn rules(package: &Package, targets: &[&Distro], templates: &Templates) -> Result<String> {
+    let go = package.toolchain.as_deref() == Some("go") || package.vendor == Some(Vendor::Go);
+    let rust =
+        package.toolchain.as_deref() == Some("rust") || package.vendor == Some(Vendor::Cargo);
+    let mut path: Vec<String> = Vec::new();
+    let toolchain_dirs = [
+        (r"\bgolang-(\d+(?:\.\d+)*)-go\b", "/usr/lib/go-{}/bin"),
+        (r"\brustc-(\d+(?:\.\d+)*)\b", "/usr/lib/rust-{}/bin"),
+    ];
+    for (pattern, dir) in toolchain_dirs {
+        let re = Regex::new(pattern).expect("static regex");
+        for t in targets {
+            for d in &package.targets[&t.id].build_requires {
+                for c in re.captures_iter(d) {
+                    let p = dir.replace("{}", &c[1]);
+                    if !path.contains(&p) {
+                        path.push(p);
+                    }
+                }
+            }
+        }
+    }
+    let build = recipe(package, targets, |d| &d.build, true);
+    let install = recipe(package, targets, |d| &d.install, false);
+    let mut clean = Vec::new();
+    if go {
+        clean.push("rm -rf debian/.gocache debian/.gopath".to_string());
+    }
+    if rust {
+        clean.push("rm -rf debian/.cargo".to_string());
+    }
+    let ctx = RulesContext {
+        name: package.name.clone(),
+        go,
+        rust,
+        path,
+        jobs: build.text.contains("$(JOBS)"),
+        distro_switch: build.switch || install.switch,
+        oneshell: build.multiline || install.multiline,
+        vendor_archive: package
+            .vendor
+            .map(|v| service::vendor_archive(v).to_string()),
+        cargo_vendor: package.vendor == Some(Vendor::Cargo),
+        build: build.text,
+        install: install.text,
+        clean,
+    };
+    templates.render("debian/rules.tera", &ctx)
+}
+
+struct Recipe {
+    text: String,
+    switch: bool,
+    multiline: bool,
+}
+
+/// A `build` or `install` script as the body of a rules target. Scripts that differ
+/// between targets are chosen at build time with make conditionals on `$(DISTRO)`.
+fn recipe(
+    package: &Package,
+    targets: &[&Distro],
+    pick: impl Fn(&crate::manifest::TargetDeps) -> &String,
+    build: bool,
+) -> Recipe {
+    // distinct scripts, each with the targets using it, in target order
+    let mut variants: Vec<(String, Vec<&str>)> = Vec::new();
+    for t in targets {
+        let s = pick(&package.targets[&t.id]).clone();
+        match variants.iter_mut().find(|(x, _)| *x == s) {
+            Some((_, ids)) => ids.push(&t.id),
+            None => variants.push((s, vec![&t.id])),
+        }
+    }
+    let multiline = variants.iter().any(|(s, _)| {
+        s.lines()
+            .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+            .count()
+            > 1
+    });
+    if variants.len() == 1 {
+        return Recipe {
+            text: make_lines(&variants[0].0, build),
+            switch: false,
+            multiline,
+        };
+    }
+    // the script most targets use is the `else` branch, also for distros the table lacks
+    let default = (0..variants.len())
+        .max_by_key(|i| (variants[*i].1.len(), std::cmp::Reverse(*i)))
+        .unwrap_or(0);
+    let mut text = String::new();
+    let mut first = true;
+    for (i, (script, ids)) in variants.iter().enumerate() {
+        if i == default {
+            continue;
+        }
+        let kw = if first { "ifneq" } else { "else ifneq" };
+        first = false;
+        text.push_str(&format!(
+            "{kw} (,$(filter {},$(DISTRO)))\n{}\n",
+            ids.join(" "),
+            make_lines(script, build)
+        ));
+    }
+    text.push_str(&format!(
+        "else\n{}\nendif",
+        make_lines(&variants[default].0, build)
+    ));
+    Recipe {
+        text,
+        switch: true,
+        multiline,
+    }
+}
+
+/// Shell lines as make recipe lines: `$` doubled, `$DESTDIR` as debian/tmp, a leading
+/// `make` as `$(MAKE)` (with the parallel jobs dpkg-buildpackage asks for, when building).
+fn make_lines(script: &str, build: bool) -> String {
+    let mut out = Vec::new();
+    for line in script.trim_end().lines() {
+        let line = line.trim_end();
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut l = line.replace('$', "$$");
+        for v in ["$${DESTDIR}", "$$(DESTDIR)", "$$DESTDIR"] {
+            l = l.replace(v, "$(CURDIR)/debian/tmp");
+        }
+        let indent_len = l.len() - l.trim_start().len();
+        let (indent, body) = l.split_at(indent_len);
+        let mut words = body.splitn(2, [' ', '\t']);
+        if words.next() == Some("make") {
+            let rest = words.next().map(|r| format!(" {r}")).unwrap_or_default();
+            let jobs = if build { " $(JOBS)" } else { "" };
+            l = format!("{indent}$(MAKE){jobs}{rest}");
+        }
+        out.push(format!("\t{l}"));
+    }
+    out.join("\n")
+}
+
+// ---------------------------------------------------------------------------------
+// changelog
+
+#[derive(Serialize)]
+struct ChangelogContext {
+    entries: Vec<ChangelogEntry>,
+}
+
+#[derive(Serialize)]
+struct ChangelogEntry {
+    source: String,
+    version: String,
+    distribution: String,
+    /// Each change wrapped at 80 columns, continuation lines indented under the text.
+    changes: Vec<String>,
+    author: String,
+    date: String,
+}
+
+/// `debian/changelog` in dch's format from the package's changelog entries.
+/// With `epoch`, the package's epoch goes on its newest entries, back to where the
+/// versions stop falling (the release that made the epoch necessary is older).
+fn changelog(
+    package: &Package,
+    distribution: &str,
+    epoch: bool,
+    templates: &Templates,
+) -> Result<String> {
+    let log = &package.changelog;
+    let mut with_epoch = epoch && package.version.epoch.is_some();
+    let mut entries = Vec::new();
+    for (i, e) in log.iter().enumerate() {
+        if i > 0 && compare_upstream(&e.version.deb, &log[i - 1].version.deb) == Ordering::Greater {
+            with_epoch = false;
+        }
+        let revision = log[i..]
+            .iter()
+            .filter(|x| x.version.raw == e.version.raw)
+            .count();
+        let version = match (with_epoch, package.version.epoch) {
+            (true, Some(n)) => format!("{n}:{}-{revision}", e.version.deb),
+            _ => format!("{}-{revision}", e.version.deb),
+        };
+        entries.push(ChangelogEntry {
+            source: package.name.clone(),
+            version,
+            distribution: distribution.to_string(),
+            changes: e.changes.iter().map(|c| change(c)).collect(),
+            author: e.author.clone(),
+            date: e.debian_date(),
+        });
+    }
+    templates.render("debian/changelog.tera", &ChangelogContext { entries })
+}
+
+/// A change as dch wraps it: the text after `  * `, continuation lines indented by four.
+fn change(text: &str) -> String {
+    wrap(text, 76).join("\n    ")
+}
+
+/// dpkg's comparison of two upstream versions (no epoch, no revision): `~` sorts
+/// before everything, letters before other characters, digit runs numerically.
+pub fn compare_upstream(a: &str, b: &str) -> Ordering {
+    fn order(c: Option<u8>) -> i32 {
+        match c {
+            None => 0,
+            Some(b'~') => -1,
+            Some(c) if c.is_ascii_digit() => 0,
+            Some(c) if c.is_ascii_alphabetic() => i32::from(c),
+            Some(c) => i32::from(c) + 256,
+        }
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    let digit = |s: &[u8], k: usize| s.get(k).is_some_and(u8::is_ascii_digit);
+    while i < a.len() || j < b.len() {
+        while (i < a.len() && !digit(a, i)) || (j < b.len() && !digit(b, j)) {
+            let (x, y) = (order(a.get(i).copied()), order(b.get(j).copied()));
+            if x != y {
+                return x.cmp(&y);
+            }
+            i += 1;
+            j += 1;
+        }
+        while a.get(i) == Some(&b'0') {
+            i += 1;
+        }
+        while b.get(j) == Some(&b'0') {
+            j += 1;
+        }
+        let mut first_diff = Ordering::Equal;
+        while digit(a, i) && digit(b, j) {
+            if first_diff == Ordering::Equal {
+                first_diff = a[i].cmp(&b[j]);
+            }
+            i += 1;
+            j += 1;
+        }
+        if digit(a, i) {
+            return Ordering::Greater;
+        }
+        if digit(b, j) {
+            return Ordering::Less;
+        }
+        if first_diff != Ordering::Equal {
+            return first_diff;
+        }
+    }
+    Ordering::Equal
+}
+
+// ---------------------------------------------------------------------------------
+// copyright
+
+#[derive(Serialize)]
+struct CopyrightContext {
+    upstream_name: String,
+    source: Option<String>,
+    upstream_copyright: String,
+    packaging_copyright: String,
+    license: String,
+    licenses: Vec<copyright::License>,
+}
+
+fn copyright(model: &Model, package: &Package, templates: &Templates) -> Result<String> {
+    let upstream = model.upstream(&package.upstream);
+    let (name, source) = match upstream.map(|u| &u.source) {
+        Some(Source::Git { url, .. }) => (repository_name(url), Some(url.clone())),
+        Some(Source::Tarball { pattern, git, .. }) => {
+            let file = super::url_file_name(pattern);
+            let stem = super::tarball_dir(file);
+            let name = stem
+                .replace("-{version}", "")
+                .replace("_{version}", "")
+                .replace("{version}", "");
+            let source = git
+                .clone()
+                .unwrap_or_else(|| pattern[..pattern.len() - file.len()].to_string());
+            (name, Some(source))
+        }
+        None => (package.upstream.clone(), None),
+    };
+    let years: Vec<String> = package
+        .changelog
+        .iter()
+        .map(|e: &Entry| e.date.strftime("%Y").to_string())
+        .collect();
+    let (newest, oldest) = (
+        years.first().cloned().unwrap_or_default(),
+        years.last().cloned().unwrap_or_default(),
+    );
+    let span = if newest == oldest {
+        newest
+    } else {
+        format!("{oldest}-{newest}")
+    };
+    let (license, licenses) = copyright::dep5(&package.license);
+    let ctx = CopyrightContext {
+        upstream_copyright: format!("The {name} authors"),
+        upstream_name: name,
+        source,
+        packaging_copyright: format!("{span} {}", model.project.maintainer),
+        license,
+        licenses,
+    };
+    templates.render("debian/copyright.tera", &ctx)
+}
+
+/// `https://github.com/kata-containers/kata-containers.git` -> `kata-containers`.
+fn repository_name(url: &str) -> String {
+    let last = url
+        .trim_end_matches('/')
+        .rsplit(['/', ':'])
+        .next()
+        .unwrap_or(url);
+    last.trim_end_matches(".git").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn differing_dependencies_become_alternatives() {
+        assert_eq!(
+            fold(vec![
+                v(&["make", "libfoo-dev", "golang-go"]),
+                v(&["make", "libfoo2-dev", "golang-go"]),
+            ]),
+            v(&["make", "golang-go", "libfoo-dev | libfoo2-dev"])
+        );
+        assert_eq!(
+            fold(vec![v(&["a", "b | c"]), v(&["a", "c | d"])]),
+            v(&["a", "b | c | d"])
+        );
+        assert_eq!(fold(vec![v(&["a"]), v(&["a", "x"])]), v(&["a", "x"]));
+        assert_eq!(fold(vec![]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn dpkg_version_order() {
+        let ascending = [
+            "1.9",
+            "1.10",
+            "3.2.0~~",
+            "3.2.0~beta1",
+            "3.2.0~rc1",
+            "3.2.0",
+            "3.2.0+git1",
+            "3.2.0.1",
+            "3.2.1~rc1",
+            "3.2.1",
+        ];
+        for w in ascending.windows(2) {
+            assert_eq!(compare_upstream(w[0], w[1]), Ordering::Less, "{w:?}");
+            assert_eq!(compare_upstream(w[1], w[0]), Ordering::Greater, "{w:?}");
+        }
+        assert_eq!(compare_upstream("1.01", "1.1"), Ordering::Equal);
+    }
+
+    #[test]
+    fn descriptions_and_make_lines() {
+        assert_eq!(
+            description("First paragraph.\n\nSecond one.\n  verbatim $x"),
+            " First paragraph.\n .\n Second one.\n   verbatim $x"
+        );
+        assert_eq!(
+            make_lines(
+                "make -C src install DESTDIR=$DESTDIR PREFIX=/usr\necho ${HOME}",
+                false
+            ),
+            "\t$(MAKE) -C src install DESTDIR=$(CURDIR)/debian/tmp PREFIX=/usr\n\techo $${HOME}"
+        );
+        assert_eq!(make_lines("make", true), "\t$(MAKE) $(JOBS)");
+        assert_eq!(field_list("Depends", &v(&["a", "b"])), "a, b".to_string());
+        assert_eq!(
+            repository_name("https://github.com/kata-containers/kata-containers.git"),
+            "kata-containers"
+        );
+    }
+}

@@ -686,84 +686,89 @@ fn golden_cases_match_and_pass_dpkg_source_and_lintian() {
     assert!(all.len() >= 3, "the deb golden cases are missing");
     for case in all {
         let tmp = golden(&case);
-        let model = pkgforge::manifest::load(&tmp.path().join("packages.toml")).unwrap();
-        for p in &model.packages {
-            // OBS set: debtransform and dpkg-source accept it, lintian accepts the source
+        check_sources(tmp.path());
+    }
+}
+
+#[test]
+fn bundled_manifest_passes_dpkg_source_and_lintian() {
+    let b = bundled();
+    check_sources(b.path());
+}
+
+/// Every package's OBS set goes through debtransform and `dpkg-source -x`, every native
+/// directory through `dpkg-source --before-build` and `-b`, over a stand-in upstream
+/// tree; debhelper reads each control file and lintian checks each source package.
+fn check_sources(root: &Path) {
+    let model = pkgforge::manifest::load(&root.join("packages.toml")).unwrap();
+    for p in &model.packages {
+        // OBS set: debtransform and dpkg-source accept it, lintian accepts the source
+        let work = tempfile::tempdir().unwrap();
+        let src = work.path().join(&p.name);
+        std::fs::create_dir_all(&src).unwrap();
+        copy_into(&root.join("obs").join(&p.name), &src);
+        let dsc_text = std::fs::read_to_string(src.join(format!("{}.dsc", p.name))).unwrap();
+        let tar = field(&dsc_text, "DEBTRANSFORM-TAR").unwrap();
+        let top = pkgforge::render::tarball_dir(&tar);
+        dummy_upstream(&work.path().join("up").join(top));
+        must(
+            Command::new("tar")
+                .arg("-caf")
+                .arg(src.join(&tar))
+                .arg(top)
+                .current_dir(work.path().join("up")),
+            "tar",
+        );
+        let (dsc, unpacked) = debtransform(&src, work.path(), None);
+        must(
+            Command::new(tool("dh_listpackages")).current_dir(&unpacked),
+            "dh_listpackages",
+        );
+        lintian(&[dsc], &[]);
+
+        // native directories: dpkg-source applies the patches and builds a source package
+        for t in model.deb_targets() {
             let work = tempfile::tempdir().unwrap();
-            let src = work.path().join(&p.name);
-            std::fs::create_dir_all(&src).unwrap();
-            copy_into(&tmp.path().join("obs").join(&p.name), &src);
-            let dsc_text = std::fs::read_to_string(src.join(format!("{}.dsc", p.name))).unwrap();
-            let tar = field(&dsc_text, "DEBTRANSFORM-TAR").unwrap();
-            let top = pkgforge::render::tarball_dir(&tar);
-            dummy_upstream(&work.path().join("up").join(top));
+            let upstream = &p.version.deb;
+            let tree = work.path().join(format!("{}-{upstream}", p.name));
+            dummy_upstream(&tree);
+            let orig = work
+                .path()
+                .join(format!("{}_{upstream}.orig.tar.xz", p.name));
             must(
                 Command::new("tar")
-                    .args(["-caf"])
-                    .arg(src.join(&tar))
-                    .arg(top)
-                    .current_dir(work.path().join("up")),
+                    .arg("-caf")
+                    .arg(&orig)
+                    .arg(tree.file_name().unwrap())
+                    .current_dir(work.path()),
                 "tar",
             );
-            let (dsc, tree) = debtransform(&src, work.path(), None);
+            let debian = root.join("debian").join(&t.id).join(&p.name).join("debian");
+            std::fs::create_dir_all(tree.join("debian")).unwrap();
+            copy_into(&debian, &tree.join("debian"));
+            must(
+                Command::new(tool("dpkg-source"))
+                    .arg("--before-build")
+                    .arg(&tree),
+                "dpkg-source --before-build",
+            );
+            must(
+                Command::new(tool("dpkg-source"))
+                    .arg("-b")
+                    .arg(&tree)
+                    .current_dir(work.path()),
+                "dpkg-source -b",
+            );
             must(
                 Command::new(tool("dh_listpackages")).current_dir(&tree),
                 "dh_listpackages",
             );
-            lintian(&[dsc], &[]);
-
-            // native directories: dpkg-source applies the patches and builds a source package
-            for t in model.deb_targets() {
-                let work = tempfile::tempdir().unwrap();
-                let upstream = p.version.deb.clone();
-                let tree = work.path().join(format!("{}-{upstream}", p.name));
-                dummy_upstream(&tree);
-                must(
-                    Command::new("tar")
-                        .arg("-cJf")
-                        .arg(
-                            work.path()
-                                .join(format!("{}_{upstream}.orig.tar.xz", p.name)),
-                        )
-                        .arg(tree.file_name().unwrap())
-                        .current_dir(work.path()),
-                    "tar",
-                );
-                copy_into(
-                    &tmp.path()
-                        .join("debian")
-                        .join(&t.id)
-                        .join(&p.name)
-                        .join("debian"),
-                    &{
-                        std::fs::create_dir_all(tree.join("debian")).unwrap();
-                        tree.join("debian")
-                    },
-                );
-                must(
-                    Command::new(tool("dpkg-source"))
-                        .arg("--before-build")
-                        .arg(&tree),
-                    "dpkg-source --before-build",
-                );
-                must(
-                    Command::new(tool("dpkg-source"))
-                        .arg("-b")
-                        .arg(&tree)
-                        .current_dir(work.path()),
-                    "dpkg-source -b",
-                );
-                must(
-                    Command::new(tool("dh_listpackages")).current_dir(&tree),
-                    "dh_listpackages",
-                );
-                let profile: &[&str] = if t.family == pkgforge::distro::Family::Ubuntu {
-                    &["--profile", "ubuntu"]
-                } else {
-                    &[]
-                };
-                lintian(&[only(work.path(), ".dsc")], profile);
-            }
+            let profile: &[&str] = if t.family == pkgforge::distro::Family::Ubuntu {
+                &["--profile", "ubuntu"]
+            } else {
+                &[]
+            };
+            lintian(&[only(work.path(), ".dsc")], profile);
         }
     }
 }

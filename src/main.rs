@@ -160,6 +160,7 @@ fn run(cli: &Cli) -> Result<u8, Error> {
             }
             Ok(0)
         }
+        Command::Watch(args) => watch(cli, args),
         Command::Archive(ArchiveCommand::List) => {
             let project = Project::load(&cli.manifest)?;
             print!("{}", pkgforge::archive::table(&project.model));
@@ -244,4 +245,219 @@ fn run(cli: &Cli) -> Result<u8, Error> {
             Ok(0)
         }
     }
+}
+
+fn watch(cli: &Cli, args: &cli::WatchArgs) -> Result<u8, Error> {
+    use pkgforge::watch::{cache, check, fetch};
+    let project = Project::load(&cli.manifest)?;
+    let model = &project.model;
+    let mut upstreams = Vec::new();
+    for name in &args.upstreams {
+        match model.upstream(name) {
+            Some(u) => upstreams.push(u),
+            None => {
+                return Err(Error::usage(format!(
+                    "--upstream {name}: the manifest has no such upstream\n  = note: upstreams: {}",
+                    model
+                        .upstreams
+                        .iter()
+                        .map(|u| u.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )))
+            }
+        }
+    }
+    if upstreams.is_empty() {
+        upstreams = model.upstreams.iter().collect();
+    }
+    let env = pkgforge::bump::Env::from_process();
+    let (cache, warning) = cache::Cache::load(&model.dir);
+    if let Some(w) = warning {
+        eprintln!("warning: {w}");
+    }
+    let fetcher = fetch::Fetcher::new(
+        std::time::Duration::from_secs(args.timeout.max(1)),
+        env.github_token.clone(),
+        cache,
+    )?;
+    let api = env
+        .github_api
+        .clone()
+        .or_else(|| model.project.github_api.clone())
+        .unwrap_or_else(|| pkgforge::watch::github::DEFAULT_API.to_string());
+    let bar = if std::io::stderr().is_terminal() && !cli.quiet {
+        let b = indicatif::ProgressBar::new(upstreams.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} checking upstreams {pos}/{len} {wide_bar} {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let opts = check::Options {
+        upstreams,
+        jobs: args.jobs,
+        github_api: api,
+    };
+    let mut reports = check::run(model, &opts, &fetcher, &|| {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if let Ok(c) = fetcher.cache.lock() {
+        if let Err(e) = c.save(&model.dir) {
+            eprintln!("warning: cannot save the watch cache: {e:#}");
+        }
+    }
+    if cli.verbose {
+        eprintln!(
+            "{} requests, {} answered 304 Not Modified",
+            fetcher.requests.load(std::sync::atomic::Ordering::Relaxed),
+            fetcher
+                .not_modified
+                .load(std::sync::atomic::Ordering::Relaxed)
+        );
+    }
+
+    if args.apply {
+        apply_updates(cli, args, &mut reports, &env)?;
+    }
+
+    if args.json {
+        let json = serde_json::to_string_pretty(&reports).map_err(anyhow::Error::from)?;
+        println!("{json}");
+    } else {
+        print!("{}", check::table(&reports));
+    }
+    let moved = reports.iter().any(|r| !r.moved_tags.is_empty());
+    let failed = reports.iter().any(|r| r.error.is_some());
+    let pending = reports.iter().any(|r| r.has_update() && !r.applied);
+    Ok(if moved {
+        4
+    } else if failed {
+        3
+    } else if pending && !args.apply {
+        1
+    } else {
+        0
+    })
+}
+
+/// Bump every upstream with an allowed newer release through the same code as `bump`,
+/// optionally committing each bump to a branch and leaving the checkout as it was.
+fn apply_updates(
+    cli: &Cli,
+    args: &cli::WatchArgs,
+    reports: &mut [pkgforge::watch::check::Report],
+    env: &pkgforge::bump::Env,
+) -> Result<(), Error> {
+    use pkgforge::watch::branch;
+    let dir = cli
+        .manifest
+        .parent()
+        .unwrap_or(std::path::Path::new(""))
+        .to_path_buf();
+    let repo = match &args.commit_branch {
+        Some(name) => {
+            let repo = branch::open(&dir)?;
+            let checked_out = repo
+                .head()
+                .map_err(anyhow::Error::from)?
+                .shorthand()
+                .ok()
+                .map(str::to_string);
+            if checked_out.as_deref() == Some(name.as_str()) {
+                return Err(Error::usage(format!(
+                    "--commit-branch {name} is the branch checked out; name another branch"
+                )));
+            }
+            Some(repo)
+        }
+        None => None,
+    };
+    let mut parent: Option<git2::Oid> = match &repo {
+        Some(r) => Some(
+            r.head()
+                .and_then(|h| h.peel_to_commit())
+                .map_err(anyhow::Error::from)?
+                .id(),
+        ),
+        None => None,
+    };
+    let mut originals: Vec<(std::path::PathBuf, Option<Vec<u8>>, bool)> = Vec::new();
+    for r in reports.iter_mut().filter(|r| r.has_update()) {
+        let Some(version) = r.newest_allowed.clone() else {
+            continue;
+        };
+        let req = pkgforge::bump::Request {
+            upstream: Some(r.upstream.clone()),
+            version: version.clone(),
+            commit: r.newest_commit.clone(),
+            ..Default::default()
+        };
+        let bump = match pkgforge::bump::prepare(&cli.manifest, &req, env) {
+            Ok(b) => b,
+            Err(e) => {
+                r.error = Some(format!(
+                    "bump to {version} failed: {}",
+                    e.to_string().trim_start_matches("error: ")
+                ));
+                continue;
+            }
+        };
+        for c in &bump.plan.changes {
+            if !originals.iter().any(|(p, _, _)| p == &c.path) {
+                originals.push((c.path.clone(), c.old.clone(), c.old_executable));
+            }
+        }
+        if let Err(e) = output::apply(&dir, &bump.plan) {
+            r.error = Some(format!("bump to {version} failed: {e:#}"));
+            continue;
+        }
+        r.applied = true;
+        if !cli.quiet {
+            eprintln!("bumped {} from {} to {}", bump.upstream, bump.from, bump.to);
+        }
+        if let (Some(repo), Some(name), Some(p)) = (&repo, &args.commit_branch, parent) {
+            let paths: Vec<std::path::PathBuf> =
+                bump.plan.changes.iter().map(|c| c.path.clone()).collect();
+            let message = format!(
+                "Update {} to {}\n\n{}\n",
+                bump.upstream,
+                bump.to,
+                bump.changes
+                    .iter()
+                    .map(|c| format!("- {}", c.trim()))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+            let parent_commit = repo.find_commit(p).map_err(anyhow::Error::from)?;
+            let oid = branch::commit_files(repo, &dir, &parent_commit, &paths, name, &message)?;
+            parent = Some(oid);
+        }
+    }
+    if let (Some(name), Some(oid)) = (&args.commit_branch, parent) {
+        // The checkout goes back to what it was: the changes live on the branch only.
+        for (path, old, exec) in originals.iter().rev() {
+            let full = dir.join(path);
+            match old {
+                Some(bytes) => output::write_atomic(&full, bytes, *exec)?,
+                None => {
+                    let _ = std::fs::remove_file(&full);
+                    output::prune_empty_dirs(&dir, full.parent());
+                }
+            }
+        }
+        if !cli.quiet && reports.iter().any(|r| r.applied) {
+            eprintln!("committed to branch {name} ({oid}); push it and open a pull request");
+        }
+    }
+    Ok(())
 }

@@ -298,7 +298,7 @@ fn revert(dir: &Path, c: &Change) {
 }
 
 /// Remove directories left empty by a removal, up to (not including) `root`.
-fn prune_empty_dirs(root: &Path, mut dir: Option<&Path>) {
+pub fn prune_empty_dirs(root: &Path, mut dir: Option<&Path>) {
     while let Some(d) = dir {
         if d == root || !d.starts_with(root) || d.as_os_str().is_empty() {
             break;

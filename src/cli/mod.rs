@@ -63,6 +63,11 @@ pub enum Command {
         after_help = "Examples:\n  pkgforge bump --version 3.15.0                 # the first upstream of the manifest\n  pkgforge bump --upstream linux --version 6.12.14\n  pkgforge bump --version 3.15.0 --dry-run       # print the diff, write nothing\n  pkgforge bump --version 3.15.0 --message \"Fix CVE-2026-1234\"\n\nThen review with `git diff` and upload with `osc addremove && osc commit`."
     )]
     Bump(BumpArgs),
+    /// Ask every upstream for new releases, report, and with --apply bump them.
+    #[command(
+        after_help = "Examples:\n  pkgforge watch                                 # report; exit 1 when updates are available\n  pkgforge watch --json\n  pkgforge watch --apply --commit-branch pkgforge/updates\n\nExit codes: 0 nothing to do, 1 updates available, 3 some upstreams could not be checked,\n4 a pinned tag moved. GITHUB_TOKEN is used when set; PKGFORGE_GITHUB_API overrides the API base."
+    )]
+    Watch(WatchArgs),
     /// Archived release series: list them, or prune one.
     #[command(subcommand)]
     Archive(ArchiveCommand),
@@ -150,4 +155,27 @@ pub enum ArchiveCommand {
         #[arg(long, value_name = "U")]
         upstream: Option<String>,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct WatchArgs {
+    /// Only these upstreams. Repeatable.
+    #[arg(long = "upstream", value_name = "U")]
+    pub upstreams: Vec<String>,
+    /// One JSON object per upstream on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Bump every upstream that has an allowed newer release.
+    #[arg(long)]
+    pub apply: bool,
+    /// With --apply: commit the result to this branch (created from HEAD), leaving the
+    /// checked-out branch and its files as they were.
+    #[arg(long, value_name = "NAME", requires = "apply")]
+    pub commit_branch: Option<String>,
+    /// Upstreams checked at once.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub jobs: usize,
+    /// Seconds before a request is abandoned.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub timeout: u64,
 }

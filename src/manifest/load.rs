@@ -26,7 +26,19 @@ pub fn load(path: &Path) -> Result<Model> {
         "manifest",
         "pass --manifest PATH or run pkgforge where packages.toml is",
     )?;
-    let (src, raw): (Src, raw::Manifest) = Src::parse(path, text)?;
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let changelog = read(
+        &dir.join(CHANGELOG),
+        "changelog",
+        "create changelog.toml beside the manifest with one [[entry]] per upstream",
+    )?;
+    load_texts(path, text, changelog)
+}
+
+/// Resolve a manifest and changelog given as text, as if read from `path` and the
+/// changelog beside it: how `bump` validates its edits before writing them.
+pub fn load_texts(path: &Path, manifest: String, changelog: String) -> Result<Model> {
+    let (src, raw): (Src, raw::Manifest) = Src::parse(path, manifest)?;
     let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let changelog_path = dir.join(CHANGELOG);
     let mut cx = Cx {
@@ -37,12 +49,7 @@ pub fn load(path: &Path) -> Result<Model> {
     cx.errs.into_result()?;
     let mut model = partial.expect("no errors means a model");
 
-    let text = read(
-        &changelog_path,
-        "changelog",
-        "create changelog.toml beside the manifest with one [[entry]] per upstream",
-    )?;
-    let (csrc, rawlog): (Src, raw::Changelog) = Src::parse(&changelog_path, text)?;
+    let (csrc, rawlog): (Src, raw::Changelog) = Src::parse(&changelog_path, changelog)?;
     let entries = resolve_changelog(&csrc, &rawlog, &model)?;
     attach_changelog(&src, &mut model, &entries)?;
     Ok(model)
@@ -1690,7 +1697,11 @@ impl Cx<'_> {
                 }
                 let mut requires = Vec::new();
                 for d in rq_src {
-                    push_unique(&mut requires, resolve_dep(d, t, names, &local, rootfs));
+                    let exact = exact_requires(d, &pkg.upstream, &upstream.version, t, raw);
+                    push_unique(
+                        &mut requires,
+                        exact.unwrap_or_else(|| resolve_dep(d, t, names, &local, rootfs)),
+                    );
                 }
                 targets.insert(
                     t.id.clone(),
@@ -1736,7 +1747,14 @@ impl Cx<'_> {
                         .map(|t| {
                             let mut v = Vec::new();
                             for d in &s.requires {
-                                push_unique(&mut v, resolve_dep(d, t, names, &local, rootfs));
+                                let exact =
+                                    exact_requires(d, &pkg.upstream, &upstream.version, t, raw);
+                                push_unique(
+                                    &mut v,
+                                    exact.unwrap_or_else(|| {
+                                        resolve_dep(d, t, names, &local, rootfs)
+                                    }),
+                                );
                             }
                             (t.id.clone(), v)
                         })
@@ -1893,16 +1911,45 @@ impl Cx<'_> {
                     );
                 }
             }
-            if !is_hex(&a.commit, 40) {
-                self.err(
-                    p("commit"),
-                    format!(
-                        "commit `{}` is not 40 lowercase hex digits",
-                        escape_for_message(&a.commit)
-                    ),
-                );
-                ok = false;
-            }
+            let is_tarball = raw
+                .upstreams
+                .get(&a.upstream)
+                .is_some_and(|u| u.tarball.is_some());
+            let pin = match (&a.commit, &a.sha256, is_tarball) {
+                (Some(c), None, false) if is_hex(c, 40) => Some(Pin::Commit(c.clone())),
+                (Some(c), None, false) => {
+                    self.err(
+                        p("commit"),
+                        format!(
+                            "commit `{}` is not 40 lowercase hex digits",
+                            escape_for_message(c)
+                        ),
+                    );
+                    None
+                }
+                (None, Some(s), true) if is_hex(s, 64) => Some(Pin::Sha256(s.clone())),
+                (None, Some(_), true) => {
+                    self.err(p("sha256"), "sha256 must be 64 lowercase hex digits");
+                    None
+                }
+                (_, _, false) => {
+                    self.err_note(
+                        path!["archive", i],
+                        "an archived release of a git upstream is pinned by `commit` alone",
+                        "add commit = \"<40 hex digits>\"",
+                    );
+                    None
+                }
+                (_, _, true) => {
+                    self.err_note(
+                        path!["archive", i],
+                        "an archived release of a tarball upstream is pinned by `sha256` alone",
+                        "add sha256 = \"<64 hex digits>\"",
+                    );
+                    None
+                }
+            };
+            ok &= pin.is_some();
             if a.archived.parse::<jiff::civil::Date>().is_err() || a.archived.len() != 10 {
                 self.err(
                     p("archived"),
@@ -1922,12 +1969,12 @@ impl Cx<'_> {
                     format!("series {} of `{}` is archived twice", a.series, a.upstream),
                 );
             }
-            if let (true, Some(version)) = (ok, version) {
+            if let (true, Some(version), Some(pin)) = (ok, version, pin) {
                 out.push(Archived {
                     upstream: a.upstream.clone(),
                     series: a.series.clone(),
                     version,
-                    commit: a.commit.clone(),
+                    pin,
                     archived: a.archived.clone(),
                 });
             }
@@ -1995,6 +2042,31 @@ fn push_unique(v: &mut Vec<String>, items: Vec<String>) {
             v.push(i);
         }
     }
+}
+
+/// Components of one upstream are released together: a requirement on another package of
+/// the same upstream pins its exact version, so they can never be installed skewed.
+fn exact_requires(
+    d: &str,
+    upstream: &str,
+    version: &Version,
+    t: &Distro,
+    raw: &raw::Manifest,
+) -> Option<Vec<String>> {
+    raw.packages
+        .iter()
+        .find(|p| p.name == d && p.upstream == upstream)?;
+    Some(match t.format() {
+        Format::Rpm => vec![format!("{d} = {}", version.rpm)],
+        Format::Deb => {
+            let v = match version.epoch {
+                Some(e) => format!("{e}:{}", version.deb),
+                None => version.deb.clone(),
+            };
+            // any Debian revision of exactly this upstream version
+            vec![format!("{d} (>= {v}~)"), format!("{d} (<< {v}.~)")]
+        }
+    })
 }
 
 /// A dependency on one target: the manifest's own packages keep their name, a rootfs becomes

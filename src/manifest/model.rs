@@ -309,8 +309,15 @@ pub struct Archived {
     pub upstream: String,
     pub series: String,
     pub version: Version,
-    pub commit: String,
+    /// The pin: a commit for git upstreams, a sha256 for tarball upstreams.
+    pub pin: Pin,
     pub archived: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pin {
+    Commit(String),
+    Sha256(String),
 }
 
 impl Model {

@@ -309,7 +309,12 @@ pub struct Archive {
     pub upstream: String,
     pub series: String,
     pub version: String,
-    pub commit: String,
+    /// The pin of a git upstream's release.
+    #[serde(default)]
+    pub commit: Option<String>,
+    /// The pin of a tarball upstream's release.
+    #[serde(default)]
+    pub sha256: Option<String>,
     pub archived: String,
 }
 

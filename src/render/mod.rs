@@ -1,6 +1,7 @@
 //! Renderers: the resolved model in, `(path, bytes)` pairs out. Nothing here touches
 //! the filesystem or the network; [`crate::output`] writes what they return.
 
+pub mod archive;
 pub mod changes;
 pub mod debian;
 pub mod kiwi;
@@ -160,6 +161,7 @@ pub fn render(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
         }
     }
     out.extend(kiwi::render(model));
+    out.extend(archive::render(model, templates)?);
     let targets: Vec<&Distro> = model.project.targets.iter().collect();
     out.push(Output::new(
         PathBuf::from("obs/_meta").join(format!("{}.xml", model.project.obs_project)),

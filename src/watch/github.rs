@@ -54,3 +54,39 @@ pub fn note_lines(body: &str, max: usize) -> Vec<String> {
         .take(max)
         .collect()
 }
+
+/// One release of the releases API.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Release {
+    pub tag_name: String,
+    #[serde(default)]
+    pub draft: bool,
+    #[serde(default)]
+    pub prerelease: bool,
+}
+
+/// Every release of `repo`, following pagination.
+pub fn releases(
+    fetcher: &super::fetch::Fetcher,
+    api: &str,
+    repo: &str,
+) -> Result<Vec<Release>, String> {
+    let mut url = Some(format!(
+        "{}/repos/{repo}/releases?per_page=100",
+        api.trim_end_matches('/')
+    ));
+    let mut out = Vec::new();
+    let mut pages = 0;
+    while let Some(u) = url.take() {
+        pages += 1;
+        if pages > 50 {
+            return Err(format!("{repo}: more than 50 pages of releases"));
+        }
+        let page = fetcher.get(&u)?;
+        let list: Vec<Release> = serde_json::from_str(&page.body)
+            .map_err(|e| format!("{u} answered JSON that is not a list of releases: {e}"))?;
+        out.extend(list);
+        url = page.next;
+    }
+    Ok(out)
+}

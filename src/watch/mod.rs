@@ -1,11 +1,15 @@
 //! Asking upstreams what they released: git tags (git2, or git's smart HTTP protocol
-//! for https), GitHub releases, and tarball downloads.
+//! for https), GitHub releases with conditional requests, and tarball downloads.
 
+pub mod branch;
+pub mod cache;
+pub mod check;
+pub mod fetch;
 pub mod git;
 pub mod github;
 pub mod http;
 
-/// The tag a version is released as, and back: `tag-prefix` or `tag-pattern`.
+/// The version a tag stands for, through `tag-pattern` or `tag-prefix`.
 pub fn version_of_tag(upstream: &crate::manifest::Upstream, tag: &str) -> Option<String> {
     match &upstream.tag_pattern {
         Some(p) => {

@@ -1,0 +1,53 @@
+//! The conditional-request cache: ETags and bodies of earlier answers, kept in a file
+//! beside the manifest between runs so an unchanged upstream costs a 304.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub const FILE: &str = ".pkgforge-watch-cache.json";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Entry {
+    pub etag: String,
+    pub body: String,
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Cache {
+    #[serde(default)]
+    pub entries: BTreeMap<String, Entry>,
+}
+
+impl Cache {
+    /// Read the cache; a missing one is empty, a corrupt one is discarded with a warning.
+    pub fn load(dir: &Path) -> (Cache, Option<String>) {
+        let path = dir.join(FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match serde_json::from_str(&text) {
+                Ok(c) => (c, None),
+                Err(e) => (
+                    Cache::default(),
+                    Some(format!(
+                        "discarding the corrupt watch cache `{}`: {e}",
+                        path.display()
+                    )),
+                ),
+            },
+            Err(_) => (Cache::default(), None),
+        }
+    }
+
+    /// Write the cache atomically.
+    pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
+        let text = serde_json::to_string_pretty(self)?;
+        crate::output::write_atomic(&path(dir), text.as_bytes(), false)
+    }
+}
+
+pub fn path(dir: &Path) -> PathBuf {
+    dir.join(FILE)
+}

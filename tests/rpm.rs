@@ -324,12 +324,12 @@ fn services_validate() {
                                 }
                                 seen.clear();
                                 if matches!(event, Event::Empty(_)) {
-                                    for req in def["required"].as_array().unwrap() {
-                                        panic!(
-                                            "{}: service {name} lacks required {req}",
-                                            file.display()
-                                        );
-                                    }
+                                    let required = def["required"].as_array().unwrap();
+                                    assert!(
+                                        required.is_empty(),
+                                        "{}: service {name} lacks required {required:?}",
+                                        file.display()
+                                    );
                                 } else {
                                     current = Some(name);
                                 }

@@ -91,12 +91,12 @@ const IMAGE_TYPES: &[&str] = &[
 
 impl Cx<'_> {
     fn err(&mut self, path: Vec<Seg>, message: impl Into<String>) {
-        let d = self.src.error(&path, message);
+        let d = self.src.error(path, message);
         self.errs.push(d);
     }
 
     fn err_note(&mut self, path: Vec<Seg>, message: impl Into<String>, note: impl Into<String>) {
-        let d = self.src.error(&path, message).note(note);
+        let d = self.src.error(path, message).note(note);
         self.errs.push(d);
     }
 
@@ -2103,7 +2103,7 @@ fn resolve_changelog(src: &Src, raw: &raw::Changelog, model: &Model) -> Result<V
             if model.upstream(u).is_none() {
                 errs.push(
                     src.error(
-                        &p("upstream"),
+                        p("upstream"),
                         format!("unknown upstream `{}`", escape_for_message(u)),
                     )
                     .note(format!(
@@ -2122,7 +2122,7 @@ fn resolve_changelog(src: &Src, raw: &raw::Changelog, model: &Model) -> Result<V
         for (j, pk) in e.packages.iter().flatten().enumerate() {
             if !known.contains(pk.as_str()) {
                 errs.push(src.error(
-                    &path!["entry", i, "packages", j],
+                    path!["entry", i, "packages", j],
                     format!("unknown package `{}`", escape_for_message(pk)),
                 ));
                 ok = false;
@@ -2131,38 +2131,38 @@ fn resolve_changelog(src: &Src, raw: &raw::Changelog, model: &Model) -> Result<V
         let version = match Version::parse(&e.version, None) {
             Ok(v) => Some(v),
             Err(m) => {
-                errs.push(src.error(&p("version"), m));
+                errs.push(src.error(p("version"), m));
                 None
             }
         };
         let date = match changelog::parse_date(&e.date) {
             Ok(d) => Some(d),
             Err(m) => {
-                errs.push(src.error(&p("date"), m));
+                errs.push(src.error(p("date"), m));
                 None
             }
         };
         for (k, v) in [("author", &e.author)] {
             if v.contains(['\n', '\r']) || v.trim().is_empty() || !v.contains('<') {
-                errs.push(src.error(&p(k), "the author must be one line reading `Name <email>`"));
+                errs.push(src.error(p(k), "the author must be one line reading `Name <email>`"));
                 ok = false;
             }
         }
         if e.changes.is_empty() {
-            errs.push(src.error(&p("changes"), "an entry needs at least one change"));
+            errs.push(src.error(p("changes"), "an entry needs at least one change"));
             ok = false;
         }
         for (j, c) in e.changes.iter().enumerate() {
             if c.trim().is_empty() || c.chars().any(|ch| ch.is_control()) {
                 errs.push(src.error(
-                    &path!["entry", i, "changes", j],
+                    path!["entry", i, "changes", j],
                     "each change must be one non-empty line",
                 ));
                 ok = false;
             } else if c.contains("%{") || c.contains("%(") || c.contains("%[") {
                 errs.push(
                     src.error(
-                        &path!["entry", i, "changes", j],
+                        path!["entry", i, "changes", j],
                         "a change contains RPM macro syntax",
                     )
                     .note("macros would be expanded when the spec is parsed; remove them"),
@@ -2173,7 +2173,7 @@ fn resolve_changelog(src: &Src, raw: &raw::Changelog, model: &Model) -> Result<V
         if let (Some(d), Some(prev)) = (date, out.last().map(|x: &Entry| x.date)) {
             if d > prev {
                 errs.push(
-                    src.error(&p("date"), "entries must be newest first")
+                    src.error(p("date"), "entries must be newest first")
                         .note("bump prepends new entries at the top of the file"),
                 );
             }
@@ -2206,9 +2206,9 @@ fn attach_changelog(src: &Src, model: &mut Model, entries: &[Entry]) -> Result<(
             p.upstream, p.version.raw, model.project.maintainer, p.version.raw
         );
         match mine.first() {
-            None => errs.push(src.error(&path!["packages", i, "name"], format!("no changelog entry covers package `{}`", p.name)).note(note)),
+            None => errs.push(src.error(path!["packages", i, "name"], format!("no changelog entry covers package `{}`", p.name)).note(note)),
             Some(top) if top.version.raw != p.version.raw => errs.push(
-                src.error(&path!["packages", i, "name"], format!(
+                src.error(path!["packages", i, "name"], format!(
                     "the newest changelog entry for `{}` is for version {}, but the package is at {}",
                     p.name, top.version.raw, p.version.raw
                 ))

@@ -109,8 +109,8 @@ impl Source {
     }
 
     /// A diagnostic pointing at the value at `path`.
-    pub fn error(&self, path: &[Seg], message: impl Into<String>) -> Diagnostic {
-        Diagnostic::new(&self.path, message).at(&self.text, self.span(path))
+    pub fn error(&self, path: Vec<Seg>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(&self.path, message).at(&self.text, self.span(&path))
     }
 }
 

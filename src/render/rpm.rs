@@ -22,9 +22,9 @@ const DIR_RULES: &[(&str, &str, Start)] = &[
     ("%{_datadir}/man", "%{_mandir}", Start::Anywhere),
     ("%{_datadir}/info", "%{_infodir}", Start::Anywhere),
     ("%{_datadir}/doc/packages", "%{_docdir}", Start::Anywhere),
-    ("/etc/init.d", "%{_initddir}", Start::PathStart),
-    ("/etc", "%{_sysconfdir}", Start::PathStart),
-    ("/var", "%{_localstatedir}", Start::PathStart),
+    ("/etc/init.d", "%{_initddir}", Start::Path),
+    ("/etc", "%{_sysconfdir}", Start::Path),
+    ("/var", "%{_localstatedir}", Start::Path),
     ("%{_prefix}/lib64", "%{_libdir}", Start::Anywhere),
     (
         "%{_prefix}/lib/systemd/system",
@@ -63,7 +63,7 @@ pub const SYSTEMD_MACROS: &[&str] = &[
 enum Start {
     Anywhere,
     NotAfterWord,
-    PathStart,
+    Path,
 }
 
 fn ends_macro(rest: &str) -> bool {
@@ -92,7 +92,7 @@ pub fn dir_macros(line: &str) -> String {
             let ok_start = match start {
                 Start::Anywhere => true,
                 Start::NotAfterWord => !before.ends_with(|c: char| c.is_alphanumeric() || c == '_'),
-                Start::PathStart => starts_path(before),
+                Start::Path => starts_path(before),
             };
             out.push_str(&rest[..i]);
             if ok_start && ends_macro(after) {

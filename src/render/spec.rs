@@ -270,18 +270,14 @@ pub fn render(
                 }
             }
             let mut out = String::new();
-            for (i, b) in distinct.iter().enumerate() {
+            for b in &distinct {
                 let having: Vec<&Distro> = bodies
                     .iter()
                     .filter(|(_, x)| x == b)
                     .map(|(d, _)| *d)
                     .collect();
                 let cond = rpm::condition(&having, &all);
-                out.push_str(&format!(
-                    "{}if {cond}\n{b}\n",
-                    if i == 0 { "%" } else { "%" }
-                ));
-                out.push_str("%endif\n");
+                out.push_str(&format!("%if {cond}\n{b}\n%endif\n"));
             }
             out.trim_end().to_string()
         };

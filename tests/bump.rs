@@ -227,14 +227,16 @@ fn bump_pins_the_commit_of_the_tag_and_only_changed_values_move() {
         let (parsed, text) = run(cmd.arg(&spec));
         assert!(parsed, "{text}");
     }
-    let deb_changelog = f.project.join("obs/hello/debian.changelog");
-    if deb_changelog.exists() {
+    for changelog in [
+        "obs/hello/debian.changelog",
+        "debian/debian-12/hello/debian/changelog",
+    ] {
         let (parsed, text) = run(Command::new(tool("dpkg-parsechangelog"))
             .arg("-l")
-            .arg(&deb_changelog)
+            .arg(f.project.join(changelog))
             .args(["-S", "Version"]));
         assert!(parsed, "{text}");
-        assert_eq!(text.trim(), "1.0.1-1");
+        assert_eq!(text.trim(), "1.0.1-1", "{changelog}");
     }
     assert_eq!(
         pkgforge(&f.project, &["render", "--check"]).status.code(),
@@ -342,6 +344,16 @@ fn a_new_series_archives_the_old_one() {
         .args(["-P", "--define", "suse_version 1699"])
         .arg(f.project.join("obs/_archive/1.0/hello/hello.spec")));
     assert!(parsed, "{text}");
+    let (parsed, text) = run(Command::new(tool("dpkg-parsechangelog"))
+        .arg("-l")
+        .arg(f.project.join("obs/_archive/1.0/hello/debian.changelog"))
+        .args(["-S", "Version"]));
+    assert!(parsed && text.trim() == "1.0.1-1", "{text}");
+    let dsc = f.file("obs/_archive/1.0/hello/hello.dsc");
+    assert!(
+        dsc.contains("Version: 1.0.1-1\n") && dsc.contains("DEBTRANSFORM-TAR: hello-1.0.1.tar.xz"),
+        "{dsc}"
+    );
     let (ok_c, text) =
         run(Command::new(tool("spec-cleaner"))
             .arg(f.project.join("obs/_archive/1.0/hello/hello.spec")));

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{changes, meta, service, spec, Output, Serves, Templates};
+use super::{changes, debian, meta, service, spec, Output, Serves, Templates};
 use crate::distro::{Distro, Format};
 use crate::error::Result;
 use crate::manifest::{Archived, Model, Package, Pin, Source};
@@ -88,6 +88,7 @@ fn archived_package(
 pub fn render(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
     let mut out = Vec::new();
     let has_rpm = model.rpm_targets().next().is_some();
+    let has_deb = model.deb_targets().next().is_some();
     let mut series_done: Vec<String> = Vec::new();
     for a in &model.archive {
         let Some(m) = archived_model(model, a) else {
@@ -125,6 +126,9 @@ pub fn render(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
                     pkg,
                     rpm,
                 ));
+            }
+            if has_deb {
+                out.extend(debian::obs(&m, p, dir.clone(), templates)?);
             }
         }
         if !series_done.contains(&a.series) {

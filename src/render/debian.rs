@@ -76,21 +76,28 @@ pub fn render(model: &Model, package: &Package, templates: &Templates) -> Result
     if targets.is_empty() {
         return Ok(Vec::new());
     }
-    let mut out = obs(model, package, &targets, templates)?;
+    let mut out = obs(
+        model,
+        package,
+        PathBuf::from("obs").join(&package.name),
+        templates,
+    )?;
     for t in &targets {
         out.extend(native(model, package, t, templates)?);
     }
     Ok(out)
 }
 
-/// `obs/<package>/`: the `.dsc` and the `debian.*` files debtransform reads.
-fn obs(
+/// `obs/<package>/` (or an archived copy's directory): the `.dsc` and the `debian.*`
+/// files debtransform reads, one set for every deb target.
+pub fn obs(
     model: &Model,
     package: &Package,
-    targets: &[&Distro],
+    dir: PathBuf,
     templates: &Templates,
 ) -> Result<Vec<Output>> {
-    let dir = PathBuf::from("obs").join(&package.name);
+    let targets: Vec<&Distro> = model.deb_targets().collect();
+    let targets = targets.as_slice();
     let serves = Serves::Format(Format::Deb);
     let file = |name: String, content: String| {
         Output::new(dir.join(name), content, Some(&package.name), serves.clone())

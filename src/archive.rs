@@ -67,20 +67,7 @@ pub fn table(model: &Model) -> String {
             },
         ]);
     }
-    let widths: Vec<usize> = (0..6)
-        .map(|i| lines.iter().map(|l| l[i].len()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for l in lines {
-        let cells: Vec<String> = l
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
+    crate::table::columns(&lines)
 }
 
 /// Warnings render prints for series beyond `keep-archived`. Nothing is removed implicitly.

@@ -14,6 +14,7 @@ pub mod manifest;
 pub mod names;
 pub mod output;
 pub mod render;
+pub mod table;
 pub mod version;
 pub mod watch;
 

@@ -32,3 +32,8 @@ export PKGFORGE_PYTHON="$PWD/.venv/bin/python"
 
 echo "==> cargo test"
 cargo test --locked --all-targets -- --test-threads="${PKGFORGE_TEST_THREADS:-2}"
+
+# The slow test: kiwi-ng builds the Debian 12 guest root from the Debian mirror apt uses
+# (about a minute; needs root).
+echo "==> cargo test --test kiwi -- --ignored"
+cargo test --locked --test kiwi -- --ignored

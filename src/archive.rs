@@ -7,7 +7,7 @@ use toml_edit::{DocumentMut, Item};
 use crate::app::Project;
 use crate::error::{Error, Result};
 use crate::manifest::{self, Archived, Model, Pin, CHANGELOG};
-use crate::output::{self, Change, Kind, Plan, Selection};
+use crate::output::{self, Change, Plan, Selection};
 use crate::render;
 
 /// An archived series and whether it is beyond `keep-archived`.
@@ -150,16 +150,7 @@ pub fn prune(manifest_path: &Path, series: &str, upstream: Option<&str>) -> Resu
         .file_name()
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("packages.toml"));
-    plan.changes.insert(
-        0,
-        Change {
-            path: rel,
-            kind: Kind::Update,
-            old: Some(old.into_bytes()),
-            new: Some(new.into_bytes()),
-            executable: false,
-            old_executable: false,
-        },
-    );
+    plan.changes
+        .insert(0, Change::input(rel, old.into_bytes(), new.into_bytes()));
     Ok(plan)
 }

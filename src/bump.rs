@@ -13,7 +13,7 @@ use toml_edit::{value, ArrayOfTables, DocumentMut, Item, Table};
 use crate::app::Project;
 use crate::error::{Error, Result};
 use crate::manifest::{self, Source, Upstream, CHANGELOG};
-use crate::output::{self, Change, Kind, Plan, Selection};
+use crate::output::{self, Change, Plan, Selection};
 use crate::render;
 use crate::version::{self, escape_for_message};
 use crate::watch;
@@ -253,20 +253,15 @@ pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
         packages: Vec::new(),
     };
     let mut plan = output::plan(&dir, &outputs, &selection, model.project.targets.len())?;
+    // The changelog, then the manifest: `output::apply` writes inputs in this order after
+    // every output, so the manifest changes last (see `crate::journal`).
     for (path, old, new_text) in [
         (relative(&dir, manifest_path), old_manifest, new_manifest),
         (PathBuf::from(CHANGELOG), old_changelog, new_changelog),
     ] {
         plan.changes.insert(
             0,
-            Change {
-                path,
-                kind: Kind::Update,
-                old: Some(old.into_bytes()),
-                new: Some(new_text.into_bytes()),
-                executable: false,
-                old_executable: false,
-            },
+            Change::input(path, old.into_bytes(), new_text.into_bytes()),
         );
     }
     Ok(Bump {

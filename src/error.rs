@@ -16,6 +16,9 @@ pub enum Error {
     /// An upstream could not be reached (network, server errors): exit 3.
     #[error("{0}")]
     Unreachable(String),
+    /// Another pkgforge run holds the manifest's lock: exit 2, nothing written.
+    #[error("{0}")]
+    Locked(String),
     /// The filesystem or another environment failure.
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -26,10 +29,11 @@ impl Error {
         Error::Usage(message.into())
     }
 
-    /// The exit code of SPEC: 2 for invalid input, 1 for anything else that failed.
+    /// The exit code of SPEC: 2 for invalid input (and a run refused because another one
+    /// holds the lock: nothing written either), 1 for anything else that failed.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Invalid(_) | Error::Usage(_) => 2,
+            Error::Invalid(_) | Error::Usage(_) | Error::Locked(_) => 2,
             Error::Unreachable(_) => 3,
             Error::Other(_) => 1,
         }

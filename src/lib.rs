@@ -10,6 +10,8 @@ pub mod bump;
 pub mod changelog;
 pub mod distro;
 pub mod error;
+pub mod journal;
+pub mod lock;
 pub mod manifest;
 pub mod names;
 pub mod output;

@@ -7,6 +7,8 @@ use clap::{CommandFactory, Parser};
 
 use cli::{ArchiveCommand, Cli, Color, Command};
 use pkgforge::app::Project;
+use pkgforge::journal;
+use pkgforge::lock::{self, Lock};
 use pkgforge::output::{self, Kind};
 use pkgforge::Error;
 
@@ -80,6 +82,48 @@ fn print_diff(cli: &Cli, text: &str) {
     let _ = stdout.write_all(text.as_bytes());
 }
 
+fn manifest_dir(cli: &Cli) -> &std::path::Path {
+    cli.manifest.parent().unwrap_or(std::path::Path::new(""))
+}
+
+/// For the commands that change files: take the lock of the manifest's directory, then
+/// repair what a killed run left (temporary files, a half-applied bump). Whether a bump
+/// or prune was completed from its journal, so every output must be rendered again.
+fn lock_and_recover(cli: &Cli) -> Result<(Lock, bool), Error> {
+    let lock = Lock::acquire(&cli.manifest, &lock::command_line())?;
+    if let Some(w) = lock.stale_warning() {
+        eprintln!("{w}");
+    }
+    let rec = journal::recover(manifest_dir(cli))?;
+    if rec.journal {
+        let files: Vec<String> = rec
+            .rolled_forward
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        eprintln!(
+            "warning: completing a bump or prune that was interrupted{}",
+            if files.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({} rolled forward from {})",
+                    files.join(", "),
+                    journal::JOURNAL
+                )
+            }
+        );
+    }
+    Ok((lock, rec.journal))
+}
+
+/// For the commands that only read: say so when an interrupted bump waits for a render.
+fn warn_pending(cli: &Cli) {
+    if let Some(w) = journal::pending_warning(manifest_dir(cli)) {
+        eprintln!("{w}");
+    }
+}
+
 fn run(cli: &Cli) -> Result<u8, Error> {
     match &cli.command {
         Command::Completions { shell } => {
@@ -114,6 +158,12 @@ fn run(cli: &Cli) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Bump(args) => {
+            let _lock = if args.dry_run {
+                warn_pending(cli);
+                None
+            } else {
+                Some(lock_and_recover(cli)?)
+            };
             let req = pkgforge::bump::Request {
                 upstream: args.upstream.clone(),
                 version: args.version.clone(),
@@ -167,6 +217,7 @@ fn run(cli: &Cli) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Archive(ArchiveCommand::Prune { series, upstream }) => {
+            let _lock = lock_and_recover(cli)?;
             let plan = pkgforge::archive::prune(&cli.manifest, series, upstream.as_deref())?;
             let dir = cli.manifest.parent().unwrap_or(std::path::Path::new(""));
             output::apply(dir, &plan).map_err(Error::Other)?;
@@ -179,6 +230,7 @@ fn run(cli: &Cli) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Check => {
+            warn_pending(cli);
             let project = Project::load(&cli.manifest)?;
             project.render()?;
             if !cli.quiet {
@@ -192,6 +244,7 @@ fn run(cli: &Cli) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Diff(sel) => {
+            warn_pending(cli);
             let project = Project::load(&cli.manifest)?;
             let selection = project.select(&sel.distros, &sel.packages)?;
             let plan = project.plan(&selection)?;
@@ -199,8 +252,19 @@ fn run(cli: &Cli) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Render(args) => {
+            let (_lock, recovered) = if args.check {
+                warn_pending(cli);
+                (None, false)
+            } else {
+                let (lock, recovered) = lock_and_recover(cli)?;
+                (Some(lock), recovered)
+            };
             let project = Project::load(&cli.manifest)?;
-            let selection = project.select(&args.select.distros, &args.select.packages)?;
+            let mut selection = project.select(&args.select.distros, &args.select.packages)?;
+            if recovered {
+                // The inputs just moved: a partial render would leave other files stale.
+                selection = project.select(&[], &[])?;
+            }
             let plan = project.plan(&selection)?;
             if args.check {
                 if plan.changes.is_empty() {
@@ -249,6 +313,13 @@ fn run(cli: &Cli) -> Result<u8, Error> {
 
 fn watch(cli: &Cli, args: &cli::WatchArgs) -> Result<u8, Error> {
     use pkgforge::watch::{cache, check, fetch};
+    // Taken before loading, so the bumps apply to the manifest the checks read.
+    let _lock = if args.apply {
+        Some(lock_and_recover(cli)?)
+    } else {
+        warn_pending(cli);
+        None
+    };
     let project = Project::load(&cli.manifest)?;
     let model = &project.model;
     let mut upstreams = Vec::new();
@@ -391,7 +462,8 @@ fn apply_updates(
         ),
         None => None,
     };
-    let mut originals: Vec<(std::path::PathBuf, Option<Vec<u8>>, bool)> = Vec::new();
+    let mut originals: Vec<&output::Change> = Vec::new();
+    let mut bumps = Vec::new();
     for r in reports.iter_mut().filter(|r| r.has_update()) {
         let Some(version) = r.newest_allowed.clone() else {
             continue;
@@ -412,11 +484,6 @@ fn apply_updates(
                 continue;
             }
         };
-        for c in &bump.plan.changes {
-            if !originals.iter().any(|(p, _, _)| p == &c.path) {
-                originals.push((c.path.clone(), c.old.clone(), c.old_executable));
-            }
-        }
         if let Err(e) = output::apply(&dir, &bump.plan) {
             r.error = Some(format!("bump to {version} failed: {e:#}"));
             continue;
@@ -442,19 +509,37 @@ fn apply_updates(
             let oid = branch::commit_files(repo, &dir, &parent_commit, &paths, name, &message)?;
             parent = Some(oid);
         }
+        bumps.push(bump);
     }
     if let (Some(name), Some(oid)) = (&args.commit_branch, parent) {
         // The checkout goes back to what it was: the changes live on the branch only.
-        for (path, old, exec) in originals.iter().rev() {
-            let full = dir.join(path);
-            match old {
-                Some(bytes) => output::write_atomic(&full, bytes, *exec)?,
-                None => {
-                    let _ = std::fs::remove_file(&full);
-                    output::prune_empty_dirs(&dir, full.parent());
-                }
+        // One plan through the same journaled writer, so a kill cannot leave the manifest
+        // and the changelog apart.
+        for c in bumps.iter().flat_map(|b| &b.plan.changes) {
+            if !originals.iter().any(|o| o.path == c.path) {
+                originals.push(c);
             }
         }
+        let mut restore = output::Plan::default();
+        for o in originals {
+            let full = dir.join(&o.path);
+            let current = std::fs::read(&full).ok();
+            let kind = match (&current, &o.old) {
+                (_, None) => Kind::Remove,
+                (None, Some(_)) => Kind::Create,
+                (Some(_), Some(_)) => Kind::Update,
+            };
+            restore.changes.push(output::Change {
+                path: o.path.clone(),
+                kind,
+                old: current,
+                new: o.old.clone(),
+                executable: o.old_executable,
+                old_executable: o.executable,
+                input: o.input,
+            });
+        }
+        output::apply(&dir, &restore)?;
         if !cli.quiet && reports.iter().any(|r| r.applied) {
             eprintln!("committed to branch {name} ({oid}); push it and open a pull request");
         }

@@ -1,6 +1,7 @@
 //! The one writer: only files whose content changed, each atomically, and removal of
 //! files an earlier render produced that this one does not. It records what it wrote in
-//! `.pkgforge-outputs` beside the manifest and touches nothing else.
+//! `.pkgforge-outputs` beside the manifest and touches nothing else. How a write survives
+//! a kill at any instant is in [`crate::journal`].
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 use crate::distro::Distro;
+use crate::journal;
 use crate::render::{Output, Serves};
 
 /// The record of rendered files, beside the manifest.
@@ -33,6 +35,24 @@ pub struct Change {
     pub executable: bool,
     /// Whether the file it replaces was executable, to restore it on rollback.
     pub old_executable: bool,
+    /// An input (the manifest, the changelog) rather than a rendered file: journaled,
+    /// written after every output and synced to disk.
+    pub input: bool,
+}
+
+impl Change {
+    /// A new content for an input file, which exists.
+    pub fn input(path: PathBuf, old: Vec<u8>, new: Vec<u8>) -> Change {
+        Change {
+            path,
+            kind: Kind::Update,
+            old: Some(old),
+            new: Some(new),
+            executable: false,
+            old_executable: false,
+            input: true,
+        }
+    }
 }
 
 /// Every change a render would make, and how many files are already current.
@@ -40,6 +60,9 @@ pub struct Change {
 pub struct Plan {
     pub changes: Vec<Change>,
     pub unchanged: usize,
+    /// The record of rendered files to write before anything else: the old records plus
+    /// the new ones, so a run killed after creating a file still knows it made it.
+    pub pre_state: Option<Vec<u8>>,
 }
 
 /// Which outputs a run is about: the `--distro` and `--package` selection.
@@ -61,6 +84,7 @@ impl Selection<'_> {
     }
 }
 
+#[derive(Clone)]
 struct Record {
     package: Option<String>,
     serves: Serves,
@@ -136,6 +160,8 @@ pub fn plan(
     all_targets: usize,
 ) -> anyhow::Result<Plan> {
     let old = read_state(dir)?;
+    let old_text = state_text(&old);
+    let mut union = old.clone();
     let mut plan = Plan::default();
     let mut new_state: BTreeMap<PathBuf, Record> = BTreeMap::new();
     for o in outputs {
@@ -161,6 +187,7 @@ pub fn plan(
                 new: Some(o.content.clone()),
                 executable: o.executable,
                 old_executable: false,
+                input: false,
             }),
             Some((bytes, exec)) if bytes != o.content || exec != o.executable => {
                 plan.changes.push(Change {
@@ -170,6 +197,7 @@ pub fn plan(
                     new: Some(o.content.clone()),
                     executable: o.executable,
                     old_executable: exec,
+                    input: false,
                 })
             }
             Some(_) => plan.unchanged += 1,
@@ -191,6 +219,7 @@ pub fn plan(
                     new: None,
                     executable: false,
                     old_executable: exec,
+                    input: false,
                 });
             }
         } else {
@@ -198,6 +227,13 @@ pub fn plan(
         }
     }
     let state = state_text(&new_state);
+    for (p, r) in &new_state {
+        union.insert(p.clone(), r.clone());
+    }
+    let union = state_text(&union);
+    if union != old_text && union != state {
+        plan.pre_state = Some(union);
+    }
     let state_path = PathBuf::from(STATE_FILE);
     match read_existing(&dir.join(&state_path))? {
         Some((bytes, _)) if bytes == state => {}
@@ -212,50 +248,193 @@ pub fn plan(
             new: Some(state),
             executable: false,
             old_executable: false,
+            input: false,
         }),
     }
     Ok(plan)
 }
 
-/// Write `content` to `path` atomically: a temporary file beside it, then rename.
+/// Write `content` to `path` atomically: a temporary file beside it, then rename. For
+/// files beside the manifest that no run holds the lock for (the watch cache); rendered
+/// files go through [`write_atomic_in`].
 pub fn write_atomic(path: &Path, content: &[u8], executable: bool) -> anyhow::Result<()> {
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let parent = parent_of(path);
     fs::create_dir_all(parent).with_context(|| format!("cannot create `{}`", parent.display()))?;
+    let tmp = temp_in(parent, path, content, executable, false)?;
+    persist(tmp, path)
+}
+
+/// Write `content` to `path` (below the manifest's directory `dir`) atomically: a
+/// temporary file in `dir/.pkgforge-tmp/`, then rename, so no temporary file ever sits in
+/// an output directory. Falls back to a temporary file beside `path` when the two are on
+/// different filesystems.
+pub fn write_atomic_in(
+    dir: &Path,
+    path: &Path,
+    content: &[u8],
+    executable: bool,
+) -> anyhow::Result<()> {
+    write_in(dir, path, content, executable, false)
+}
+
+/// [`write_atomic_in`], synced to disk (file and directory) before it returns: for the
+/// journal and the inputs, which no render can regenerate.
+pub fn write_durable(dir: &Path, path: &Path, content: &[u8]) -> anyhow::Result<()> {
+    write_in(dir, path, content, false, true)?;
+    journal::sync_dir(parent_of(path));
+    Ok(())
+}
+
+fn write_in(
+    dir: &Path,
+    path: &Path,
+    content: &[u8],
+    executable: bool,
+    sync: bool,
+) -> anyhow::Result<()> {
+    let parent = parent_of(path);
+    fs::create_dir_all(parent).with_context(|| format!("cannot create `{}`", parent.display()))?;
+    let tmp_dir = journal::tmp_dir(journal::base(dir))?;
+    let tmp = temp_in(&tmp_dir, path, content, executable, sync)?;
+    match tmp.persist(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.error.raw_os_error() == Some(rustix::io::Errno::XDEV.raw_os_error()) => {
+            drop(e.file);
+            let tmp = temp_in(parent, path, content, executable, sync)?;
+            persist(tmp, path)
+        }
+        Err(e) => Err(e.error).with_context(|| format!("cannot replace `{}`", path.display())),
+    }
+}
+
+fn parent_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+fn temp_in(
+    tmp_dir: &Path,
+    path: &Path,
+    content: &[u8],
+    executable: bool,
+    sync: bool,
+) -> anyhow::Result<tempfile::NamedTempFile> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".pkgforge-")
         .suffix(".tmp")
-        .tempfile_in(parent)
-        .with_context(|| format!("cannot create a temporary file in `{}`", parent.display()))?;
+        .tempfile_in(tmp_dir)
+        .with_context(|| format!("cannot create a temporary file in `{}`", tmp_dir.display()))?;
     tmp.write_all(content)
         .with_context(|| format!("cannot write `{}`", path.display()))?;
     let mode = if executable { 0o755 } else { 0o644 };
     tmp.as_file()
         .set_permissions(fs::Permissions::from_mode(mode))
         .with_context(|| format!("cannot set permissions of `{}`", path.display()))?;
+    if sync {
+        tmp.as_file()
+            .sync_all()
+            .with_context(|| format!("cannot sync `{}`", path.display()))?;
+    }
+    Ok(tmp)
+}
+
+fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> {
     tmp.persist(path)
         .map_err(|e| e.error)
         .with_context(|| format!("cannot replace `{}`", path.display()))?;
     Ok(())
 }
 
-/// Carry out a plan under `dir`, all or nothing: if any write fails, every file already
-/// changed gets its old content back. The state file goes last, so an interrupted run
-/// still knows every file it may have written.
+/// Carry out a plan under `dir`, all or nothing, in an order that a kill at any instant
+/// leaves repairable (see [`crate::journal`]): the journal of the inputs, the union
+/// record, the outputs, the inputs, the final record, and the journal's removal. If a
+/// write fails, every file already changed gets its old content back. The caller holds
+/// the lock ([`crate::lock::Lock`]).
 pub fn apply(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
-    let (state, files): (Vec<&Change>, Vec<&Change>) = plan
+    let mut dirs: Vec<&Path> = plan
         .changes
         .iter()
+        .map(|c| c.path.parent().unwrap_or(Path::new("")))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for d in dirs {
+        journal::remove_stray_temporaries(&dir.join(d));
+    }
+    let inputs: Vec<&Change> = plan.changes.iter().filter(|c| c.input).collect();
+    let (state, outputs): (Vec<&Change>, Vec<&Change>) = plan
+        .changes
+        .iter()
+        .filter(|c| !c.input)
         .partition(|c| c.path == Path::new(STATE_FILE));
+    if !inputs.is_empty() {
+        let mut files = Vec::new();
+        for c in &inputs {
+            let new = String::from_utf8(c.new.clone().unwrap_or_default())
+                .map_err(|_| anyhow::anyhow!("`{}` is not UTF-8", c.path.display()))?;
+            files.push(journal::JournalFile {
+                path: c.path.clone(),
+                old_sha256: c.old.as_deref().map(journal::sha256),
+                new,
+            });
+        }
+        journal::write(
+            dir,
+            &journal::Journal {
+                written: jiff::Timestamp::now().to_string(),
+                pid: std::process::id(),
+                files,
+            },
+        )?;
+    }
+    let result = apply_all(dir, plan, &outputs, &inputs, &state);
+    match &result {
+        // Done, or cleanly undone: the journal has served.
+        Ok(()) | Err(Failed { undone: true, .. }) => journal::remove(dir)?,
+        // Keep the journal: the next run rolls forward to a consistent state.
+        Err(Failed { undone: false, .. }) => {}
+    }
+    journal::remove_tmp_dir(journal::base(dir));
+    result.map_err(|f| f.error)
+}
+
+struct Failed {
+    error: anyhow::Error,
+    /// Whether every file already changed got its old content back.
+    undone: bool,
+}
+
+fn apply_all(
+    dir: &Path,
+    plan: &Plan,
+    outputs: &[&Change],
+    inputs: &[&Change],
+    state: &[&Change],
+) -> Result<(), Failed> {
+    if let Some(pre) = &plan.pre_state {
+        write_atomic_in(dir, &dir.join(STATE_FILE), pre, false).map_err(|error| Failed {
+            error,
+            undone: true,
+        })?;
+    }
     let mut done: Vec<&Change> = Vec::new();
-    for c in files.into_iter().chain(state) {
-        if let Err(e) = apply_one(dir, c) {
+    for c in outputs.iter().chain(inputs).chain(state) {
+        if let Err(error) = apply_one(dir, c) {
+            let mut undone = true;
             for undo in done.iter().rev() {
-                revert(dir, undo);
+                undone &= revert(dir, undo);
             }
-            return Err(e);
+            if undone || inputs.is_empty() {
+                return Err(Failed { error, undone });
+            }
+            return Err(Failed {
+                error: error.context(format!(
+                    "could not restore every file; the next `pkgforge render` completes the change recorded in `{}`",
+                    journal::JOURNAL
+                )),
+                undone,
+            });
         }
         done.push(c);
     }
@@ -265,9 +444,15 @@ pub fn apply(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
 fn apply_one(dir: &Path, c: &Change) -> anyhow::Result<()> {
     let full = dir.join(&c.path);
     match c.kind {
-        Kind::Create | Kind::Update => {
-            write_atomic(&full, c.new.as_deref().unwrap_or_default(), c.executable)
+        Kind::Create | Kind::Update if c.input => {
+            write_durable(dir, &full, c.new.as_deref().unwrap_or_default())
         }
+        Kind::Create | Kind::Update => write_atomic_in(
+            dir,
+            &full,
+            c.new.as_deref().unwrap_or_default(),
+            c.executable,
+        ),
         Kind::Remove => {
             match fs::remove_file(&full) {
                 Ok(()) => {}
@@ -282,18 +467,20 @@ fn apply_one(dir: &Path, c: &Change) -> anyhow::Result<()> {
     }
 }
 
-/// Best effort: put back what `c` replaced.
-fn revert(dir: &Path, c: &Change) {
+/// Put back what `c` replaced; whether that worked.
+fn revert(dir: &Path, c: &Change) -> bool {
     let full = dir.join(&c.path);
     match (&c.kind, &c.old) {
         (Kind::Create, _) => {
-            let _ = fs::remove_file(&full);
+            let gone = match fs::remove_file(&full) {
+                Ok(()) => true,
+                Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+            };
             prune_empty_dirs(dir, full.parent());
+            gone
         }
-        (_, Some(old)) => {
-            let _ = write_atomic(&full, old, c.old_executable);
-        }
-        _ => {}
+        (_, Some(old)) => write_atomic_in(dir, &full, old, c.old_executable).is_ok(),
+        _ => true,
     }
 }
 

@@ -1,0 +1,246 @@
+//! Crash safety: what a run killed at any instant leaves behind, and how the next one
+//! repairs it.
+//!
+//! - **One file at a time is atomic.** Every write goes to a temporary file in
+//!   `.pkgforge-tmp/` beside the manifest (the same filesystem, so `rename(2)` is atomic)
+//!   and is renamed over its target. A rendered file is therefore always its old or its
+//!   new content, never half. Temporary files never sit in an output directory, where
+//!   `osc addremove` (outside its default `exclude_glob`) or `dpkg-source` would take them
+//!   for sources; the next mutating run empties `.pkgforge-tmp/` under the lock. (Only if
+//!   an output directory is on another filesystem, where a rename cannot cross, the
+//!   temporary file goes beside its target as `.pkgforge-*.tmp`; the next run removes
+//!   those it finds in the directories it writes.)
+//! - **A render is idempotent.** Outputs are a function of the manifest, the changelog
+//!   and the templates, and render compares contents: a render killed half-way is
+//!   finished by the next one. The record of rendered files, `.pkgforge-outputs`, is
+//!   written first as the union of the old and new records and last as the new one, so
+//!   every file an interrupted run may have created is known and can be removed later.
+//! - **A change to the inputs is journaled.** `bump` and `archive prune` change the
+//!   manifest and the changelog, two files that must move together. Before touching
+//!   anything, [`crate::output::apply`] writes `.pkgforge-journal` (the new content of
+//!   each input and the hash of its old one), synced to disk; then the outputs, then the
+//!   changelog, then the manifest (each synced), then the final record; then it deletes
+//!   the journal. A kill before the journal exists changed nothing; after it, the next
+//!   mutating run finds the journal, rolls the inputs forward to the journaled content
+//!   ([`recover`]) and renders everything again, which completes the bump. The manifest
+//!   goes last so that even without the journal an old manifest means an unfinished bump
+//!   rather than a finished one.
+//!
+//! Against power loss as well as kills, the journal and the inputs are fsynced; rendered
+//! files are not (thousands of fsyncs would make render slow) because the next render
+//! compares and rewrites any that did not survive.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// The journal of an input change in progress, beside the manifest.
+pub const JOURNAL: &str = ".pkgforge-journal";
+
+/// Where temporary files go, beside the manifest.
+pub const TMP_DIR: &str = ".pkgforge-tmp";
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Journal {
+    /// What to tell the user: the files and when.
+    pub written: String,
+    pub pid: u32,
+    pub files: Vec<JournalFile>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct JournalFile {
+    /// Relative to the manifest's directory.
+    pub path: PathBuf,
+    /// The SHA-256 of the content it replaces; `None` when it did not exist.
+    pub old_sha256: Option<String>,
+    pub new: String,
+}
+
+pub fn sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `dir`, or `.` when it is the empty path of a bare `--manifest packages.toml`.
+pub fn base(dir: &Path) -> &Path {
+    if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }
+}
+
+/// Write the journal durably: after this returns, a crash is rolled forward.
+pub fn write(dir: &Path, journal: &Journal) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(journal)?;
+    crate::output::write_durable(dir, &dir.join(JOURNAL), text.as_bytes())
+}
+
+/// Delete the journal: the change it describes is complete (or undone).
+pub fn remove(dir: &Path) -> anyhow::Result<()> {
+    let path = dir.join(JOURNAL);
+    match fs::remove_file(&path) {
+        Ok(()) => {
+            sync_dir(base(dir));
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("cannot remove `{}`", path.display())),
+    }
+}
+
+/// Whether an interrupted change waits for the next mutating run; read-only commands
+/// warn with this.
+pub fn pending_warning(dir: &Path) -> Option<String> {
+    let path = dir.join(JOURNAL);
+    path.exists().then(|| {
+        format!(
+            "warning: `{}` records an interrupted bump or prune; the next `pkgforge render` completes it",
+            path.display()
+        )
+    })
+}
+
+/// What [`recover`] did.
+#[derive(Debug, Default)]
+pub struct Recovery {
+    /// Files rolled forward from a journal (empty when there was none).
+    pub rolled_forward: Vec<PathBuf>,
+    /// Whether a journal was found: every output must then be rendered again.
+    pub journal: bool,
+    /// Temporary files removed.
+    pub temporaries: usize,
+}
+
+/// Repair what a killed run left: remove temporary files and roll a journaled input
+/// change forward. Call it holding the lock, before loading the manifest.
+pub fn recover(dir: &Path) -> Result<Recovery> {
+    let mut rec = Recovery {
+        temporaries: remove_temporaries(dir),
+        ..Recovery::default()
+    };
+    let path = dir.join(JOURNAL);
+    let text = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(rec),
+        Err(e) => {
+            return Err(anyhow::anyhow!("cannot read `{}`: {e}", path.display()).into());
+        }
+    };
+    // The journal is renamed into place whole, so a journal that does not parse was not
+    // written by pkgforge.
+    let journal: Journal = serde_json::from_str(&text).map_err(|e| {
+        Error::usage(format!(
+            "`{}` is not a pkgforge journal: {e}\n  = note: remove it if you know what it is",
+            path.display()
+        ))
+    })?;
+    rec.journal = true;
+    // Check every file before writing any, so a conflict leaves the tree as it is.
+    let mut writes = Vec::new();
+    for f in &journal.files {
+        if f.path.is_absolute()
+            || f.path
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(Error::usage(format!(
+                "`{}` names `{}`, outside the manifest's directory",
+                path.display(),
+                f.path.display()
+            )));
+        }
+        let full = dir.join(&f.path);
+        let current = match fs::read(&full) {
+            Ok(b) => Some(b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(anyhow::anyhow!("cannot read `{}`: {e}", full.display()).into()),
+        };
+        if current.as_deref() == Some(f.new.as_bytes()) {
+            continue;
+        }
+        if current.as_deref().map(sha256) != f.old_sha256 {
+            return Err(Error::usage(format!(
+                "`{}` changed after the bump or prune that `{}` records was interrupted\n  = note: the journal holds what that run meant to write; compare, then delete the journal to keep your version",
+                full.display(),
+                path.display()
+            )));
+        }
+        writes.push((full, f));
+    }
+    for (full, f) in writes {
+        crate::output::write_durable(dir, &full, f.new.as_bytes())?;
+        rec.rolled_forward.push(f.path.clone());
+    }
+    remove(dir)?;
+    remove_tmp_dir(dir);
+    Ok(rec)
+}
+
+/// Empty `.pkgforge-tmp/`: whatever is there belongs to a run that was killed (the
+/// caller holds the lock). Returns how many files went.
+fn remove_temporaries(dir: &Path) -> usize {
+    let tmp = dir.join(TMP_DIR);
+    let count = fs::read_dir(&tmp)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_name() != ".gitignore")
+                .count()
+        })
+        .unwrap_or(0);
+    let _ = fs::remove_dir_all(&tmp);
+    count
+}
+
+/// Remove `.pkgforge-*.tmp` files in `dir`, left by a run killed while writing there.
+pub fn remove_stray_temporaries(dir: &Path) {
+    let Ok(entries) = fs::read_dir(base(dir)) else {
+        return;
+    };
+    for e in entries.filter_map(|e| e.ok()) {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(".pkgforge-")
+            && name.ends_with(".tmp")
+            && e.file_type().is_ok_and(|t| t.is_file())
+        {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+/// The temporary directory, created on demand with a `.gitignore` so a kill does not
+/// leave anything `git status` shows.
+pub fn tmp_dir(dir: &Path) -> anyhow::Result<PathBuf> {
+    let tmp = dir.join(TMP_DIR);
+    if !tmp.is_dir() {
+        fs::create_dir_all(&tmp).with_context(|| format!("cannot create `{}`", tmp.display()))?;
+        let mut f = fs::File::create(tmp.join(".gitignore"))
+            .with_context(|| format!("cannot create `{}`", tmp.display()))?;
+        f.write_all(b"# pkgforge's temporary files\n*\n")
+            .with_context(|| format!("cannot write `{}`", tmp.display()))?;
+    }
+    Ok(tmp)
+}
+
+/// Remove the temporary directory once a run is done with it.
+pub fn remove_tmp_dir(dir: &Path) {
+    let tmp = dir.join(TMP_DIR);
+    let _ = fs::remove_file(tmp.join(".gitignore"));
+    let _ = fs::remove_dir(&tmp);
+}
+
+/// Make a rename or a removal in `dir` durable. Best effort: not every filesystem can.
+pub fn sync_dir(dir: &Path) {
+    if let Ok(d) = fs::File::open(base(dir)) {
+        let _ = d.sync_all();
+    }
+}

@@ -10,6 +10,7 @@ mod copyright;
 
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use regex::Regex;
 use serde::Serialize;
@@ -602,12 +603,15 @@ fn rules(package: &Package, targets: &[&Distro], templates: &Templates) -> Resul
     let rust =
         package.toolchain.as_deref() == Some("rust") || package.vendor == Some(Vendor::Cargo);
     let mut path: Vec<String> = Vec::new();
-    let toolchain_dirs = [
-        (r"\bgolang-(\d+(?:\.\d+)*)-go\b", "/usr/lib/go-{}/bin"),
-        (r"\brustc-(\d+(?:\.\d+)*)\b", "/usr/lib/rust-{}/bin"),
-    ];
-    for (pattern, dir) in toolchain_dirs {
-        let re = Regex::new(pattern).expect("static regex");
+    // Compiled once per process: compiling them per package was most of the render time.
+    static TOOLCHAIN_DIRS: LazyLock<[(Regex, &str); 2]> = LazyLock::new(|| {
+        [
+            (r"\bgolang-(\d+(?:\.\d+)*)-go\b", "/usr/lib/go-{}/bin"),
+            (r"\brustc-(\d+(?:\.\d+)*)\b", "/usr/lib/rust-{}/bin"),
+        ]
+        .map(|(pattern, dir)| (Regex::new(pattern).expect("static regex"), dir))
+    });
+    for (re, dir) in TOOLCHAIN_DIRS.iter() {
         for t in targets {
             for d in &package.targets[&t.id].build_requires {
                 for c in re.captures_iter(d) {

@@ -1,0 +1,454 @@
+"""pkgforge's benchmarks: render against the filesystem floor and renderspec, watch
+against nvchecker. Run through bench/run.sh, which builds and installs what this uses.
+
+Every comparison is measured side by side in the same run, interleaved, and reported
+as the median of --runs runs. See bench/README.md.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+# ---------------------------------------------------------------------------------
+# measuring
+
+def timed(cmd, cwd=None, env=None, expect=(0,)):
+    """Run cmd under /usr/bin/time -v: (wall seconds, peak RSS KiB, stdout, stderr)."""
+    full = ["/usr/bin/time", "-v"] + cmd
+    start = time.perf_counter()
+    p = subprocess.run(full, cwd=cwd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if p.returncode not in expect:
+        sys.exit(f"{' '.join(cmd)} exited {p.returncode}:\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+    rss = int(m.group(1)) if m else 0
+    # /usr/bin/time appends its report to the command's stderr
+    err = p.stderr.split("\tCommand being timed:")[0]
+    return wall, rss, p.stdout, err, p.returncode
+
+
+def snapshot(root):
+    """path -> (inode, mtime_ns, size) of every file below root except the inputs."""
+    out = {}
+    skip = {"packages.toml", "changelog.toml"}
+
+    def walk(d, rel):
+        with os.scandir(d) as it:
+            for e in it:
+                r = os.path.join(rel, e.name) if rel else e.name
+                if e.is_dir(follow_symlinks=False):
+                    if r not in ("patches",):
+                        walk(e.path, r)
+                elif r not in skip:
+                    st = e.stat(follow_symlinks=False)
+                    out[r] = (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    walk(root, "")
+    return out
+
+
+def written(before, after):
+    """Files created or replaced between two snapshots (a rename gives a new inode)."""
+    return sum(1 for p, s in after.items() if before.get(p) != s)
+
+
+def copy_inputs(src, dst):
+    if os.path.exists(dst):
+        shutil.rmtree(dst)
+    os.makedirs(dst)
+    for f in ("packages.toml", "changelog.toml"):
+        shutil.copy(os.path.join(src, f), dst)
+    if os.path.isdir(os.path.join(src, "patches")):
+        shutil.copytree(os.path.join(src, "patches"), os.path.join(dst, "patches"))
+
+
+def floor(tools, *args):
+    p = subprocess.run([os.path.join(tools, "floor"), *args], capture_output=True, text=True, check=True)
+    op, files, size, secs = p.stdout.split()
+    return float(secs), int(files), int(size)
+
+
+# ---------------------------------------------------------------------------------
+# render
+
+def change_one_package(manifest, index):
+    """Edit the summary of the index-th package; return the original text."""
+    with open(manifest) as f:
+        text = f.read()
+    starts = [m.start() for m in re.finditer(r"^\[\[packages\]\]$", text, re.M)]
+    at = starts[index]
+    m = re.compile(r'^summary = "([^"]*)"$', re.M).search(text, at)
+    new = text[: m.start()] + f'summary = "{m.group(1)} (changed)"' + text[m.end():]
+    with open(manifest, "w") as f:
+        f.write(new)
+    return text
+
+
+def bench_render(a, work):
+    tools, pkgforge = a.tools, a.pkgforge
+    gen_dir = os.path.join(work, "manifest")
+    log(f"== generating {a.packages} packages into {gen_dir}")
+    if os.path.exists(gen_dir):
+        shutil.rmtree(gen_dir)
+    subprocess.run([os.path.join(tools, "gen"), "--out", gen_dir, "--packages", str(a.packages)], check=True)
+    # The reference tree: the files the floor writes and reads.
+    ref = os.path.join(work, "ref")
+    copy_inputs(gen_dir, ref)
+    subprocess.run([pkgforge, "-q", "render"], cwd=ref, check=True)
+    ref_snap = snapshot(ref)
+    n_files = len([p for p in ref_snap if not p.startswith(".pkgforge")])
+    n_specs = len([p for p in ref_snap if p.endswith(".spec")])
+    log(f"   {n_files} rendered files, {n_specs} spec files")
+
+    tree = os.path.join(work, "tree")
+    fl = os.path.join(work, "floor")
+    r = {k: [] for k in ("floor_write", "floor_read", "cold", "cold_rss", "cold_written",
+                         "noop", "noop_rss", "noop_written", "check", "check_rss",
+                         "one", "one_rss", "one_written")}
+    for i in range(a.runs):
+        log(f"== render run {i + 1}/{a.runs}")
+        # floor: write the same files atomically into an empty tree
+        if os.path.exists(fl):
+            shutil.rmtree(fl)
+        secs, files, _ = floor(tools, "write", ref, fl)
+        assert files == n_files, (files, n_files)
+        r["floor_write"].append(secs)
+        # pkgforge cold: the same files, from the manifest, into an empty tree
+        copy_inputs(gen_dir, tree)
+        before = snapshot(tree)
+        wall, rss, _, err, _ = timed([pkgforge, "render"], cwd=tree)
+        r["cold"].append(wall)
+        r["cold_rss"].append(rss)
+        r["cold_written"].append(written(before, snapshot(tree)))
+        # floor: read them back
+        secs, files, _ = floor(tools, "read", fl)
+        r["floor_read"].append(secs)
+        # pkgforge no-op
+        before = snapshot(tree)
+        wall, rss, _, err, _ = timed([pkgforge, "render"], cwd=tree)
+        r["noop"].append(wall)
+        r["noop_rss"].append(rss)
+        r["noop_written"].append(written(before, snapshot(tree)))
+        # pkgforge render --check on the current tree: exit 0, nothing to print
+        wall, rss, _, err, _ = timed([pkgforge, "render", "--check"], cwd=tree)
+        r["check"].append(wall)
+        r["check_rss"].append(rss)
+        # one package changed (its summary), then back (untimed)
+        manifest = os.path.join(tree, "packages.toml")
+        original = change_one_package(manifest, a.packages // 2)
+        before = snapshot(tree)
+        wall, rss, _, err, _ = timed([pkgforge, "render"], cwd=tree)
+        r["one"].append(wall)
+        r["one_rss"].append(rss)
+        r["one_written"].append(written(before, snapshot(tree)))
+        with open(manifest, "w") as f:
+            f.write(original)
+        subprocess.run([pkgforge, "-q", "render"], cwd=tree, check=True)
+    r["files"] = n_files
+    r["specs"] = n_specs
+    return r
+
+
+# ---------------------------------------------------------------------------------
+# renderspec
+
+def to_template(spec):
+    """pkgforge's OBS spec as an equivalent renderspec .spec.j2 template: the values in
+    variables, the dependency and file lists in loops, the license through renderspec's
+    license() mapping."""
+    out, sets = [], []
+    lines = spec.split("\n")
+    i = 0
+    brs, reqs = [], []
+    in_files = False
+    files = []
+
+    def lit(line):
+        if "{{" in line or "{%" in line or "{#" in line:
+            return "{% raw %}" + line + "{% endraw %}"
+        return line
+
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("Name:"):
+            sets.append(("name", line.split(None, 1)[1]))
+            out.append("Name:           {{ name }}")
+        elif line.startswith("Version:"):
+            sets.append(("version", line.split(None, 1)[1]))
+            out.append("Version:        {{ version }}")
+        elif line.startswith("Summary:") and not sets_has(sets, "summary"):
+            sets.append(("summary", line.split(None, 1)[1]))
+            out.append("Summary:        {{ summary }}")
+        elif line.startswith("License:"):
+            out.append("License:        {{ license('%s') }}" % line.split(None, 1)[1])
+        elif line.startswith("BuildRequires:") and not brs_done(out):
+            # the unconditional block: collected, written as one loop
+            while i < len(lines) and lines[i].startswith("BuildRequires:"):
+                brs.append(lines[i].split(None, 1)[1])
+                i += 1
+            out.append("{% for r in build_requires %}\nBuildRequires:  {{ r }}\n{% endfor %}")
+            out.append("{#brs#}")
+            continue
+        elif line.startswith("Requires:") and not reqs:
+            while i < len(lines) and lines[i].startswith("Requires:"):
+                reqs.append(lines[i].split(None, 1)[1])
+                i += 1
+            out.append("{% for r in requires %}\nRequires:       {{ r }}\n{% endfor %}")
+            continue
+        elif line == "%files" and not in_files:
+            in_files = True
+            out.append(line)
+            i += 1
+            while i < len(lines) and lines[i] and not lines[i].startswith("%changelog") and not lines[i].startswith("%package") and not lines[i].startswith("%files"):
+                files.append(lines[i])
+                i += 1
+            out.append("{% for f in files %}\n{{ f }}\n{% endfor %}")
+            continue
+        else:
+            out.append(lit(line))
+        i += 1
+    out = [x for x in out if x != "{#brs#}"]
+    head = []
+    for k, v in sets:
+        head.append("{%% set %s = %s %%}" % (k, json.dumps(v)))
+    head.append("{%% set build_requires = %s %%}" % json.dumps(brs))
+    head.append("{%% set requires = %s %%}" % json.dumps(reqs))
+    head.append("{%% set files = %s %%}" % json.dumps(files))
+    return "\n".join(head) + "\n" + "\n".join(out)
+
+
+def sets_has(sets, k):
+    return any(x == k for x, _ in sets)
+
+
+def brs_done(out):
+    return "{#brs#}" in out
+
+
+def bench_renderspec(a, work, render):
+    ref = os.path.join(work, "ref")
+    in_dir = os.path.join(work, "renderspec", "in")
+    if os.path.exists(in_dir):
+        shutil.rmtree(in_dir)
+    os.makedirs(in_dir)
+    pkgs = sorted(d for d in os.listdir(os.path.join(ref, "obs"))
+                  if os.path.exists(os.path.join(ref, "obs", d, d + ".spec")))
+    for p in pkgs:
+        with open(os.path.join(ref, "obs", p, p + ".spec")) as f:
+            t = to_template(f.read())
+        with open(os.path.join(in_dir, p + ".spec.j2"), "w") as f:
+            f.write(t)
+    # Sanity: renderspec gives back pkgforge's spec for the first template.
+    py = a.python
+    script = os.path.join(HERE, "renderspec_bench.py")
+    res = {"inproc": [], "perproc": []}
+    for i in range(a.runs):
+        log(f"== renderspec run {i + 1}/{a.runs}")
+        out = os.path.join(work, "renderspec", "out")
+        if os.path.exists(out):
+            shutil.rmtree(out)
+        p = subprocess.run([py, script, "inproc", in_dir, out], capture_output=True, text=True, check=True)
+        j = json.loads(p.stdout)
+        res["inproc"].append(j["specs"] / j["seconds"])
+        if i == 0:
+            same = sum(
+                1 for p_ in pkgs
+                if open(os.path.join(out, p_ + ".spec")).read().rstrip("\n")
+                == open(os.path.join(ref, "obs", p_, p_ + ".spec")).read().rstrip("\n"))
+            res["identical"] = same
+            res["templates"] = len(pkgs)
+        p = subprocess.run([py, script, "perproc", in_dir, out + "-pp", str(a.perproc)],
+                           capture_output=True, text=True, check=True)
+        j = json.loads(p.stdout)
+        res["perproc"].append(j["specs"] / j["seconds"])
+    return res
+
+
+# ---------------------------------------------------------------------------------
+# watch
+
+def git(*args, cwd=None):
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def start_httpd(tools, delay):
+    p = subprocess.Popen([os.path.join(tools, "httpd"), "--delay-ms", str(delay)],
+                         stdout=subprocess.PIPE, text=True)
+    line = p.stdout.readline().split()
+    assert line[0] == "listening", line
+    return p, line[1]
+
+
+def stats(addr, reset=False):
+    with urllib.request.urlopen(f"http://{addr}/{'_reset' if reset else '_stats'}") as r:
+        return json.loads(r.read())
+
+
+def bench_watch(a, work):
+    wdir = os.path.join(work, "watch")
+    if os.path.exists(wdir):
+        shutil.rmtree(wdir)
+    os.makedirs(wdir)
+    # One small local repository serves every upstream's tags.
+    src = os.path.join(wdir, "src")
+    os.makedirs(src)
+    env = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@example.org",
+               GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@example.org",
+               GIT_AUTHOR_DATE="2026-01-01T00:00:00Z", GIT_COMMITTER_DATE="2026-01-01T00:00:00Z")
+    subprocess.run(["git", "init", "-q", "-b", "main", src], check=True)
+    with open(os.path.join(src, "README"), "w") as f:
+        f.write("bench\n")
+    subprocess.run(["git", "add", "README"], cwd=src, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "one"], cwd=src, check=True, env=env)
+    for t in ("v1.0.0", "v1.0.2", "v1.1.0", "v1.2.0"):
+        subprocess.run(["git", "tag", t], cwd=src, check=True)
+    repo = os.path.join(wdir, "repo.git")
+    subprocess.run(["git", "clone", "-q", "--bare", src, repo], check=True)
+    commit = git("rev-parse", "v1.0.2^{commit}", cwd=src)
+    mdir = os.path.join(wdir, "manifest")
+    n = a.upstreams
+    subprocess.run([os.path.join(a.tools, "gen"), "--out", mdir, "--packages", str(n), "--upstreams", str(n),
+                    "--rootfs", "0", "--watch-git", "file://" + repo, "--watch-commit", commit], check=True)
+    names = re.findall(r"^\[upstreams\.([^\]]+)\]$", open(os.path.join(mdir, "packages.toml")).read(), re.M)
+    assert len(names) == n
+
+    httpd, addr = start_httpd(a.tools, a.delay)
+    try:
+        # nvchecker: the same releases lists through its regex source, at its default
+        # concurrency of 20.
+        conf = os.path.join(wdir, "nvchecker.toml")
+        with open(conf, "w") as f:
+            f.write("[__config__]\nmax_concurrency = 20\n\n")
+            for u in names:
+                f.write(f'[{json.dumps(u)}]\nsource = "regex"\n'
+                        f'url = "http://{addr}/repos/bench/{u}/releases?per_page=100"\n'
+                        "regex = '\"tag_name\":\"v([0-9.]+)\"'\n\n")
+        nv = os.path.join(os.path.dirname(a.python), "nvchecker")
+        env = dict(os.environ, PKGFORGE_GITHUB_API=f"http://{addr}")
+        env.pop("GITHUB_TOKEN", None)
+        cache = os.path.join(mdir, ".pkgforge-watch-cache.json")
+        res = {k: [] for k in ("first", "second", "nvchecker", "first_rss", "second_rss",
+                               "second_304", "second_requests", "nv_found")}
+        for i in range(a.runs):
+            log(f"== watch run {i + 1}/{a.runs}")
+            if os.path.exists(cache):
+                os.remove(cache)
+            stats(addr, reset=True)
+            # exit 1: updates are available (1.5.0 for every upstream)
+            wall, rss, out, err, _ = timed([a.pkgforge, "-v", "watch", "--jobs", "20"], cwd=mdir, env=env, expect=(1,))
+            res["first"].append(wall)
+            res["first_rss"].append(rss)
+            assert out.count("bump to 1.5.0") == n, out[-2000:]
+            s = stats(addr, reset=True)
+            assert s["requests"] == n, s
+            wall, rss, out, err, _ = timed([a.pkgforge, "-v", "watch", "--jobs", "20"], cwd=mdir, env=env, expect=(1,))
+            res["second"].append(wall)
+            res["second_rss"].append(rss)
+            m = re.search(r"(\d+) requests, (\d+) answered 304 Not Modified", err)
+            res["second_requests"].append(int(m.group(1)))
+            res["second_304"].append(int(m.group(2)))
+            s = stats(addr, reset=True)
+            assert s["not_modified"] == s["requests"] == n, s
+            wall, rss, out, err, _ = timed([nv, "-c", conf, "--logger", "json"], cwd=wdir)
+            res["nvchecker"].append(wall)
+            found = len([ln for ln in out.splitlines() if '"version": "1.5.0"' in ln])
+            res["nv_found"].append(found)
+            stats(addr, reset=True)
+    finally:
+        httpd.send_signal(signal.SIGTERM)
+        httpd.wait()
+    return res
+
+
+# ---------------------------------------------------------------------------------
+# report
+
+def table(a, render, rs, watch):
+    rows = []
+    mib = lambda k: f"{max(render[k]) / 1024:.1f} MiB"
+    if render:
+        fw, fr = median(render["floor_write"]), median(render["floor_read"])
+        rows.append(("render: floor write (temp + rename)", f"{fw:.3f} s", f"{render['files']} files", "", ""))
+        rows.append(("render: cold", f"{median(render['cold']):.3f} s", f"{median(render['cold_written']):.0f} written",
+                     f"{median(render['cold']) / fw:.2f}x floor write", mib("cold_rss")))
+        rows.append(("render: floor read", f"{fr:.3f} s", f"{render['files']} files", "", ""))
+        rows.append(("render: no-op", f"{median(render['noop']):.3f} s", f"{max(render['noop_written'])} written",
+                     f"{median(render['noop']) / fr:.2f}x floor read", mib("noop_rss")))
+        rows.append(("render --check (up to date)", f"{median(render['check']):.3f} s", "0 written",
+                     f"{median(render['check']) / fr:.2f}x floor read", mib("check_rss")))
+        rows.append(("render: one package changed", f"{median(render['one']):.3f} s",
+                     f"{median(render['one_written']):.0f} written", f"{median(render['one']) / fr:.2f}x floor read",
+                     mib("one_rss")))
+    if rs and render:
+        pk = render["specs"] / median(render["cold"])
+        ip = median(rs["inproc"])
+        rows.append(("specs/s: pkgforge (cold render, all files)", f"{pk:.0f}", f"{render['specs']} specs",
+                     f"{pk / ip:.1f}x renderspec in-process", ""))
+        rows.append(("specs/s: renderspec in-process", f"{ip:.0f}", f"{rs['templates']} specs", "", ""))
+        rows.append(("specs/s: renderspec one process per spec", f"{median(rs['perproc']):.1f}", f"{a.perproc} specs",
+                     f"pkgforge {pk / median(rs['perproc']):.0f}x faster", ""))
+    if watch:
+        nv = median(watch["nvchecker"])
+        rows.append((f"watch: pkgforge, {a.upstreams} upstreams, --jobs 20", f"{median(watch['first']):.3f} s",
+                     f"{a.upstreams} requests", f"{median(watch['first']) / nv:.2f}x nvchecker",
+                     f"{max(watch['first_rss']) / 1024:.1f} MiB"))
+        rows.append(("watch: pkgforge, second run (cached)", f"{median(watch['second']):.3f} s",
+                     f"{min(watch['second_304'])}/{max(watch['second_requests'])} answered 304",
+                     f"{median(watch['second']) / nv:.2f}x nvchecker", f"{max(watch['second_rss']) / 1024:.1f} MiB"))
+        rows.append((f"watch: nvchecker, regex source, concurrency 20", f"{nv:.3f} s",
+                     f"{min(watch['nv_found'])} found 1.5.0", "", ""))
+    head = ("benchmark", "median", "work", "ratio", "peak RSS")
+    w = [max(len(str(r[i])) for r in rows + [head]) for i in range(5)]
+    line = lambda r: "| " + " | ".join(str(c).ljust(w[i]) for i, c in enumerate(r)) + " |"
+    out = [line(head), "|" + "|".join("-" * (x + 2) for x in w) + "|"]
+    out += [line(r) for r in rows]
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pkgforge", required=True)
+    ap.add_argument("--tools", required=True, help="directory with gen, floor, httpd")
+    ap.add_argument("--python", default=sys.executable, help="the venv's python (renderspec, nvchecker)")
+    ap.add_argument("--dir", required=True, help="work directory (tmpfs by default, see run.sh)")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--packages", type=int, default=1000)
+    ap.add_argument("--perproc", type=int, default=50, help="specs rendered one process each")
+    ap.add_argument("--upstreams", type=int, default=500)
+    ap.add_argument("--delay", type=int, default=50, help="ms the test server waits per answer")
+    ap.add_argument("--only", choices=["render", "watch"], help="one benchmark")
+    ap.add_argument("--json", help="also write every measurement to this file")
+    a = ap.parse_args()
+    os.makedirs(a.dir, exist_ok=True)
+    render = rs = watch = None
+    if a.only in (None, "render"):
+        render = bench_render(a, a.dir)
+        rs = bench_renderspec(a, a.dir, render)
+    if a.only in (None, "watch"):
+        watch = bench_watch(a, a.dir)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"render": render, "renderspec": rs, "watch": watch}, f, indent=1)
+    print(table(a, render, rs, watch))
+
+
+if __name__ == "__main__":
+    main()

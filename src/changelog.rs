@@ -48,8 +48,22 @@ impl Entry {
 
 /// Parse an RFC 3339 date such as `2026-11-22T04:00:00Z`.
 pub fn parse_date(s: &str) -> Result<Timestamp, String> {
-    s.parse::<Timestamp>()
-        .map_err(|_| format!("`{s}` is not an RFC 3339 date such as 2026-11-22T04:00:00Z"))
+    s.parse::<Timestamp>().map_err(|e| {
+        // jiff says which part is wrong (a day out of range, a missing offset) last
+        let why = e.to_string();
+        let why = why.rsplit(": ").next().unwrap_or(&why);
+        let why = if why.contains("offset") {
+            "it has no time zone; end it with Z (UTC) or an offset such as +01:00"
+        } else if why.contains("must be in range") {
+            why
+        } else {
+            "write it like 2026-11-22T04:00:00Z"
+        };
+        format!(
+            "`{}` is not an RFC 3339 date: {why}",
+            crate::version::escape_for_message(s)
+        )
+    })
 }
 
 /// The author without a trailing email, and the email (`Name <mail>`).

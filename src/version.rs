@@ -82,7 +82,51 @@ pub fn check(raw: &str) -> Result<(), String> {
     if raw.len() > 64 {
         return Err("version is longer than 64 characters".into());
     }
+    let sep = |c: char| matches!(c, '.' | '+' | '~' | '_' | '-');
+    if raw.ends_with(sep) {
+        return Err(format!(
+            "version `{}` ends with a separator; it must end with a letter or digit",
+            escape_for_message(raw)
+        ));
+    }
+    if let Some(w) = raw
+        .as_bytes()
+        .windows(2)
+        .find(|w| sep(w[0] as char) && sep(w[1] as char))
+    {
+        return Err(format!(
+            "version `{}` has two separators in a row (`{}{}`)",
+            escape_for_message(raw),
+            w[0] as char,
+            w[1] as char
+        ));
+    }
     Ok(())
+}
+
+/// Where in `raw` the problem [`check`] reports is: the byte range to underline.
+pub fn problem_at(raw: &str) -> Option<std::ops::Range<usize>> {
+    let sep = |c: char| matches!(c, '.' | '+' | '~' | '_' | '-');
+    let first = raw.chars().next()?;
+    if !first.is_ascii_digit() {
+        return Some(0..first.len_utf8());
+    }
+    if let Some((i, c)) = raw
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || sep(*c)))
+    {
+        return Some(i..i + c.len_utf8());
+    }
+    if raw.len() > 64 {
+        return None;
+    }
+    if raw.ends_with(sep) {
+        return Some(raw.len() - 1..raw.len());
+    }
+    raw.as_bytes()
+        .windows(2)
+        .position(|w| sep(w[0] as char) && sep(w[1] as char))
+        .map(|i| i..i + 2)
 }
 
 /// Show untrusted text on one line.
@@ -279,6 +323,9 @@ mod tests {
             "$(x)",
             "../../etc",
             "",
+            "1.2.0-",
+            "1..2",
+            "1.0-~rc1",
         ] {
             assert!(Version::parse(raw, None).is_err(), "{raw:?}");
         }

@@ -299,7 +299,7 @@ fn refused(extra: &str, message: &str, at: &str) {
 fn refuses_unknown_rootfs_keys() {
     refused(
         "[rootfs.distro.fedora]\nbuild-may-fail = true\n",
-        "unknown field `build-may-fail`",
+        "unknown key `build-may-fail`",
         "packages.toml:15:1",
     );
 }
@@ -363,7 +363,7 @@ fn refuses_an_agent_file_outside_the_manifest_directory() {
     refused(
         "agent = { file = \"../kata-agent\" }\n",
         "escapes its root with `..`",
-        "packages.toml:14:18",
+        "packages.toml:14:19",
     );
 }
 

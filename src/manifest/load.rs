@@ -77,6 +77,204 @@ fn lookup_keys() -> Vec<&'static str> {
     v
 }
 
+/// The first RPM macro call in one-line text: `%name`, `%{`, `%(`, `%[`, `%?name`,
+/// `%!name`, `%*`, `%#`, `%-x`. rpm expands these in tags and even in comments, and a
+/// `%global` defined from harmless-looking pieces can build a `%(...)` later, so a single
+/// line may hold none of them. `%%`, a `%` before a digit, a blank or the end stay literal.
+pub fn macro_call(value: &str) -> Option<std::ops::Range<usize>> {
+    let bytes = value.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'%' {
+            i += 1;
+            continue;
+        }
+        match bytes.get(i + 1) {
+            Some(b'%') => i += 2,
+            Some(c) if c.is_ascii_alphabetic() || matches!(c, b'_' | b'?' | b'!') => {
+                let end = value[i + 1..]
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '?' | '!')))
+                    .map_or(value.len(), |n| i + 1 + n);
+                return Some(i..end);
+            }
+            Some(b'{' | b'(' | b'[' | b'*' | b'#' | b'-') => return Some(i..i + 2),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// A diagnostic pointing at `sub`, a byte range of the string `value` at `path`, when the
+/// file spells the string without escapes (also as a multi-line string); else at the
+/// whole value.
+fn diag_within(
+    src: &Src,
+    path: Vec<Seg>,
+    value: &str,
+    sub: Option<std::ops::Range<usize>>,
+    message: impl Into<String>,
+) -> Diagnostic {
+    let span = src.span(&path).map(|whole| {
+        let Some(sub) = sub.filter(|s| s.end <= value.len() && s.start <= s.end) else {
+            return whole;
+        };
+        let raw = src.text.get(whole.clone()).unwrap_or("");
+        for delim in ["\"\"\"", "'''", "\"", "'"] {
+            let Some(inner) = raw.strip_prefix(delim).and_then(|r| r.strip_suffix(delim)) else {
+                continue;
+            };
+            // a multi-line string drops the line break right after its opening quotes
+            let skip = match delim.len() {
+                3 if inner.starts_with("\r\n") => 2,
+                3 if inner.starts_with('\n') => 1,
+                _ => 0,
+            };
+            let body = inner.get(skip..).unwrap_or("");
+            let base = whole.start + delim.len() + skip;
+            if delim.starts_with('\'') || !body.contains('\\') {
+                if body == value {
+                    return base + sub.start..base + sub.start + (sub.end - sub.start).max(1);
+                }
+            } else if let Some(offsets) = basic_string_offsets(body, value) {
+                let start = base + offsets[sub.start];
+                let end = base + offsets[sub.end.max(sub.start + 1).min(value.len())];
+                return start..end.max(start + 1);
+            }
+            break;
+        }
+        whole
+    });
+    Diagnostic::new(&src.path, message).at(&src.text, span)
+}
+
+/// For a TOML basic string's `body` (between the quotes) that decodes to `value`: the
+/// offset in `body` where each byte of `value` starts, plus one past the end.
+fn basic_string_offsets(body: &str, value: &str) -> Option<Vec<usize>> {
+    let mut decoded = String::new();
+    let mut offsets = Vec::new();
+    let mut chars = body.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c != '\\' {
+            offsets.extend(std::iter::repeat_n(i, c.len_utf8()));
+            decoded.push(c);
+            continue;
+        }
+        let (_, e) = chars.next()?;
+        let ch = match e {
+            'b' => '\u{8}',
+            't' => '\t',
+            'n' => '\n',
+            'f' => '\u{c}',
+            'r' => '\r',
+            'e' => '\u{1b}',
+            '"' => '"',
+            '\\' => '\\',
+            'u' | 'U' | 'x' => {
+                let n = match e {
+                    'u' => 4,
+                    'U' => 8,
+                    _ => 2,
+                };
+                let hex: String = (0..n)
+                    .filter_map(|_| chars.next().map(|(_, h)| h))
+                    .collect();
+                char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
+            }
+            c if c.is_whitespace() => {
+                // a line-ending backslash: the break and the blanks after it vanish
+                while chars.peek().is_some_and(|(_, c)| c.is_whitespace()) {
+                    chars.next();
+                }
+                continue;
+            }
+            _ => return None,
+        };
+        offsets.extend(std::iter::repeat_n(i, ch.len_utf8()));
+        decoded.push(ch);
+    }
+    offsets.push(body.len());
+    (decoded == value).then_some(offsets)
+}
+
+/// A version refused by [`version::check`]: underlined where it goes wrong, with the rule.
+fn version_diag(src: &Src, path: Vec<Seg>, raw: &str, message: String) -> Diagnostic {
+    diag_within(src, path, raw, version::problem_at(raw), message).note(
+        "versions end up in specs, shell and file names: a digit first, then letters, digits and `.+~_-`, one separator at a time (strip a tag's `v` with tag-prefix)",
+    )
+}
+
+/// The reason and, when regex shows one, the byte range in the pattern of a regex error.
+fn regex_error(e: &regex::Error) -> (String, Option<std::ops::Range<usize>>) {
+    let text = e.to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    let what = lines
+        .iter()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            lines
+                .last()
+                .map(|l| l.trim().to_string())
+                .unwrap_or_default()
+        });
+    // regex prints the pattern indented by four and carets under the bad part
+    let at = lines.get(2).and_then(|carets| {
+        let start = carets.find('^')?;
+        let width = carets[start..].chars().take_while(|c| *c == '^').count();
+        let start = start.checked_sub(4)?;
+        (lines.len() == 4).then_some(start..start + width)
+    });
+    (what, at)
+}
+
+/// The package a dependency names, without a version constraint (`foo >= 1`, `foo (>= 1)`).
+fn dependency_name(d: &str) -> &str {
+    let d = d.trim();
+    d.find([' ', '(', '<', '>', '=']).map_or(d, |i| &d[..i])
+}
+
+/// Package index -> the packages it requires, each with where the requirement is written.
+type Graph = Vec<Vec<(usize, Vec<Seg>)>>;
+
+/// The first cycle of a directed graph, as the nodes on it and where its closing edge is
+/// written.
+fn find_cycle(edges: &Graph) -> Option<(Vec<usize>, Vec<Seg>)> {
+    // 0 = unvisited, 1 = on the stack, 2 = done
+    fn visit(
+        i: usize,
+        edges: &Graph,
+        state: &mut [u8],
+        stack: &mut Vec<usize>,
+    ) -> Option<(Vec<usize>, Vec<Seg>)> {
+        state[i] = 1;
+        stack.push(i);
+        for (k, at) in &edges[i] {
+            if state[*k] == 1 {
+                let from = stack.iter().position(|s| s == k).unwrap_or(0);
+                return Some((stack[from..].to_vec(), at.clone()));
+            }
+            if state[*k] == 0 {
+                if let Some(c) = visit(*k, edges, state, stack) {
+                    return Some(c);
+                }
+            }
+        }
+        stack.pop();
+        state[i] = 2;
+        None
+    }
+    let mut state = vec![0u8; edges.len()];
+    for i in 0..edges.len() {
+        if state[i] == 0 {
+            if let Some(c) = visit(i, edges, &mut state, &mut Vec::new()) {
+                return Some(c);
+            }
+        }
+    }
+    None
+}
+
 fn is_hex(s: &str, len: usize) -> bool {
     s.len() == len
         && s.bytes()
@@ -103,27 +301,122 @@ impl Cx<'_> {
     /// Text that becomes one line of a spec, a control file or XML.
     fn single_line(&mut self, path: Vec<Seg>, what: &str, value: &str) -> bool {
         if value.contains(['\n', '\r']) {
-            self.err(path, format!("{what} must be a single line"));
+            self.err_note(
+                path,
+                format!("{what} must be a single line"),
+                "a line break would start a new tag or field in the rendered files",
+            );
             return false;
         }
         if value.chars().any(|c| c.is_control() && c != '\t') {
             self.err(path, format!("{what} contains a control character"));
             return false;
         }
-        self.no_macros(path, what, value)
+        match macro_call(value) {
+            Some(at) => {
+                self.macro_err(path, what, value, at);
+                false
+            }
+            None => true,
+        }
     }
 
-    /// RPM macro syntax runs code when a spec is parsed: never pass it through.
+    /// A diagnostic pointing at `sub`, a byte range of the string `value` at `path`.
+    fn err_within(
+        &mut self,
+        path: Vec<Seg>,
+        value: &str,
+        sub: Option<std::ops::Range<usize>>,
+        message: impl Into<String>,
+        note: Option<String>,
+    ) {
+        let d = diag_within(self.src, path, value, sub, message);
+        self.errs.push(match note {
+            Some(n) => d.note(n),
+            None => d,
+        });
+    }
+
+    /// A version refused by [`version::check`], underlined where it goes wrong.
+    fn version_err(&mut self, path: Vec<Seg>, raw: &str, message: String) {
+        let d = version_diag(self.src, path, raw, message);
+        self.errs.push(d);
+    }
+
+    /// A commit or checksum that is not `len` lowercase hex digits: say what is wrong with it.
+    fn hex_err(&mut self, path: Vec<Seg>, what: &str, value: &str, len: usize) {
+        let why = if let Some(c) = value.chars().find(|c| !c.is_ascii_hexdigit()) {
+            format!("`{}` is not a hex digit", c.escape_default())
+        } else if value.chars().any(|c| c.is_ascii_uppercase()) {
+            "it has uppercase hex digits".to_string()
+        } else {
+            format!("it has {} digits", value.chars().count())
+        };
+        let note = if what == "commit" {
+            "pin the full commit id the release tag points to, in lowercase: git rev-parse <tag>^{commit}"
+        } else {
+            "give the full checksum in lowercase, as sha256sum prints it (bump records it for you)"
+        };
+        self.err_note(
+            path,
+            format!(
+                "{what} `{}` is not {len} lowercase hex digits: {why}",
+                escape_for_message(value)
+            ),
+            note,
+        );
+    }
+
+    fn macro_err(&mut self, path: Vec<Seg>, what: &str, value: &str, at: std::ops::Range<usize>) {
+        let found = value.get(at.clone()).unwrap_or("%");
+        self.err_within(
+            path,
+            value,
+            Some(at.clone()),
+            format!(
+                "{what} contains RPM macro syntax `{}`",
+                escape_for_message(found)
+            ),
+            Some("macros would be expanded (and %(...) executed) when the spec is parsed; remove them".to_string()),
+        );
+    }
+
+    /// Text of several lines that is escaped where it is rendered (descriptions, scripts):
+    /// the macro forms that run code are refused outright, and no line may start with `%`,
+    /// which rpm reads as a section or a conditional even when escaped as `%%`.
     fn no_macros(&mut self, path: Vec<Seg>, what: &str, value: &str) -> bool {
-        for pat in ["%{", "%(", "%["] {
-            if value.contains(pat) {
-                self.err_note(
+        if let Some(i) = ["%{", "%(", "%["]
+            .iter()
+            .filter_map(|pat| value.find(pat))
+            .min()
+        {
+            self.macro_err(path, what, value, i..i + 2);
+            return false;
+        }
+        let mut offset = 0;
+        for (n, line) in value.split('\n').enumerate() {
+            let indent = line.len() - line.trim_start().len();
+            if line.trim_start().starts_with('%') {
+                let word: String = line
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| !c.is_whitespace())
+                    .collect();
+                let start = offset + indent;
+                self.err_within(
                     path,
-                    format!("{what} contains RPM macro syntax `{pat}`"),
-                    "macros would be expanded (and %(...) executed) when the spec is parsed; remove them",
+                    value,
+                    Some(start..start + word.len()),
+                    format!(
+                        "line {} of {what} starts with `{}`",
+                        n + 1,
+                        escape_for_message(&word)
+                    ),
+                    Some("rpm reads a line starting with `%` as a section or a conditional (%package, %post, %if ...), even when it is escaped; reword the line".to_string()),
                 );
                 return false;
             }
+            offset += line.len() + 1;
         }
         true
     }
@@ -138,19 +431,36 @@ impl Cx<'_> {
     }
 
     fn package_name(&mut self, path: Vec<Seg>, name: &str) -> bool {
-        let ok = name.len() >= 2
-            && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && name.chars().all(|c| {
-                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '-' | '.')
-            });
-        if !ok {
-            self.err_note(
-                path,
-                format!("`{}` is not a valid package name", escape_for_message(name)),
-                "use at least two lowercase letters, digits, `+`, `-` or `.`, starting with a letter or digit, so rpm and Debian both accept it",
-            );
+        let why = if name.chars().count() < 2 {
+            Some("it is shorter than two characters".to_string())
+        } else if let Some(c) = name.chars().find(char::is_ascii_uppercase) {
+            Some(format!("uppercase `{c}` is not allowed"))
+        } else if let Some(c) = name.chars().find(|c| {
+            !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '-' | '.'))
+        }) {
+            Some(format!("`{}` is not allowed", c.escape_default()))
+        } else if !name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+            Some(format!(
+                "it starts with `{}`",
+                name.chars().next().unwrap_or(' ')
+            ))
+        } else {
+            None
+        };
+        match why {
+            Some(why) => {
+                self.err_note(
+                    path,
+                    format!(
+                        "`{}` is not a valid package name: {why}",
+                        escape_for_message(name)
+                    ),
+                    "use at least two lowercase letters, digits, `+`, `-` or `.`, starting with a letter or digit, so rpm and Debian both accept it",
+                );
+                false
+            }
+            None => true,
         }
-        ok
     }
 
     fn url(&mut self, path: Vec<Seg>, what: &str, url: &str) -> bool {
@@ -163,19 +473,55 @@ impl Cx<'_> {
             );
             return false;
         }
-        if let Some(c) = url.chars().find(|c| {
+        if let Some((i, c)) = url.char_indices().find(|(_, c)| {
             c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '`' | '\\')
         }) {
-            self.err(
+            self.err_within(
                 path,
+                url,
+                Some(i..i + c.len_utf8()),
                 format!(
                     "{what} contains `{}`, which is not allowed in a URL",
                     c.escape_default()
                 ),
+                Some("percent-encode it (a space is %20, a quote %22)".to_string()),
             );
             return false;
         }
-        self.no_macros(path, what, url)
+        if let Some(rest) = url.split_once("://").map(|(_, r)| r) {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+            if let Some((userinfo, _)) = authority.rsplit_once('@') {
+                if userinfo.contains(':') || url.starts_with("http") {
+                    // Never repeat the credential in the message.
+                    self.err_note(
+                        path,
+                        format!("{what} carries credentials before `@`"),
+                        "rendered files, logs and error messages would show them; drop them and let git or GITHUB_TOKEN authenticate",
+                    );
+                    return false;
+                }
+            }
+        }
+        let bytes = url.as_bytes();
+        if let Some(i) = (0..bytes.len()).find(|&i| {
+            bytes[i] == b'%'
+                && !(bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                    && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+        }) {
+            let shown: String = url[i..].chars().take(3).collect();
+            self.err_within(
+                path,
+                url,
+                Some(i..i + shown.len()),
+                format!(
+                    "{what} contains `{}`, which is neither percent-encoding nor allowed in a URL",
+                    escape_for_message(&shown)
+                ),
+                Some("a `%` in a URL starts two hex digits (%2F); rpm would read anything else as a macro".to_string()),
+            );
+            return false;
+        }
+        true
     }
 
     /// A path that stays under its root: relative (or absolute, for installed files) and free of `..`.
@@ -183,28 +529,49 @@ impl Cx<'_> {
         if !self.single_line(path.clone(), what, p) {
             return false;
         }
-        if p.contains('%')
-            || p.chars().any(char::is_whitespace)
-            || p.contains(['"', '\'', '\\', '$', '`'])
+        if let Some((i, c)) = p
+            .char_indices()
+            .find(|(_, c)| c.is_whitespace() || matches!(c, '%' | '"' | '\'' | '\\' | '$' | '`'))
         {
-            self.err(
+            self.err_within(
                 path,
+                p,
+                Some(i..i + c.len_utf8()),
                 format!(
-                    "{what} `{}` contains a character that is not allowed in a path here",
-                    escape_for_message(p)
+                    "{what} `{}` contains `{}`, which is not allowed in a path here",
+                    escape_for_message(p),
+                    c.escape_default()
                 ),
+                Some("rpm's %files and Debian's .install files split paths at blanks, `%` starts an rpm macro, and quotes, `$`, backquotes and backslashes would reach a shell".to_string()),
             );
             return false;
         }
         let pp = Path::new(p);
         let escapes = pp.components().any(|c| matches!(c, Component::ParentDir));
         if escapes {
-            self.err(
+            let at = p
+                .split('/')
+                .scan(0, |offset, part| {
+                    let start = *offset;
+                    *offset += part.len() + 1;
+                    Some((start, part))
+                })
+                .find(|(_, part)| *part == "..")
+                .map(|(start, _)| start..start + 2);
+            self.err_within(
                 path,
+                p,
+                at,
                 format!(
                     "{what} `{}` escapes its root with `..`",
                     escape_for_message(p)
                 ),
+                Some(if absolute {
+                    "an installed file stays inside the package's build root; name it by its final path"
+                } else {
+                    "a file the manifest points to stays inside the manifest's directory"
+                }
+                .to_string()),
             );
             return false;
         }
@@ -272,6 +639,7 @@ impl Cx<'_> {
         let upstreams = self.upstreams(raw);
         let names = self.names(raw, &distros);
         self.toolchains(raw);
+        self.name_clashes(raw);
         let rootfs = self.rootfs(raw, dir, &distros, project.as_ref(), &upstreams, &names);
         let packages = self.packages(raw, dir, project.as_ref(), &upstreams, &names, &rootfs);
         let archive = self.archive(raw, &upstreams);
@@ -289,6 +657,7 @@ impl Cx<'_> {
 
     fn distros(&mut self, raw: &raw::Manifest) -> Vec<Distro> {
         let mut all = distro::builtin();
+        let operand = Regex::new(r"%\{\??[A-Za-z_][A-Za-z0-9_]*\}").expect("static regex");
         for (id, o) in &raw.distros {
             let p = path!["distros", id];
             if !id
@@ -336,7 +705,17 @@ impl Cx<'_> {
                 d.name = v.clone();
             }
             if let Some(v) = &o.codename {
-                self.single_line(sub("codename"), "the codename", v);
+                if v.is_empty()
+                    || !v.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.')
+                    })
+                {
+                    self.err_note(
+                        sub("codename"),
+                        format!("`{}` is not a codename", escape_for_message(v)),
+                        "a codename is a lowercase word such as bookworm or noble: it names the Debian changelog's distribution and kiwi's apt suite",
+                    );
+                }
                 d.codename = Some(v.clone());
             }
             if let Some(v) = &o.obs_repository {
@@ -378,10 +757,20 @@ impl Cx<'_> {
                 d.macros = v.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             }
             if let Some(v) = &o.condition {
-                if v.contains(['\n', '\r']) || v.contains("%(") || v.contains("%{lua") {
-                    self.err(
+                // only `0%{?macro}` (or `%{macro}`) operands, numbers and operators: the
+                // condition goes after `%if`, where rpm expands everything
+
+                let rest = operand.replace_all(v, "");
+                if v.trim().is_empty()
+                    || rest.chars().any(|c| {
+                        !(c.is_ascii_digit()
+                            || matches!(c, ' ' | '=' | '<' | '>' | '!' | '&' | '|' | '(' | ')'))
+                    })
+                {
+                    self.err_note(
                         sub("condition"),
                         "the condition must be one line of %{?macro} comparisons",
+                        "for example condition = \"0%{?suse_version} >= 1600\": only %{?name} macros, numbers, comparisons, !, && and ||",
                     );
                 }
                 d.condition = v.clone();
@@ -406,7 +795,7 @@ impl Cx<'_> {
                     let mut q = sub("toolchains");
                     q.push(Seg::from(k));
                     for x in val.to_vec() {
-                        self.single_line(q.clone(), "a toolchain package", &x);
+                        self.dependency(q.clone(), &x);
                     }
                     d.toolchains.insert(k.clone(), val.to_vec());
                 }
@@ -553,7 +942,7 @@ impl Cx<'_> {
             let version = match Version::parse(&u.version, u.epoch) {
                 Ok(v) => v,
                 Err(e) => {
-                    self.err(p("version"), e);
+                    self.version_err(p("version"), &u.version, e);
                     continue;
                 }
             };
@@ -576,25 +965,26 @@ impl Cx<'_> {
                 }
             }
             let tag_prefix = u.tag_prefix.clone().unwrap_or_default();
-            if u.tag_prefix.is_some() {
-                self.single_line(p("tag-prefix"), "the tag prefix", &tag_prefix);
-                if tag_prefix.chars().any(|c| {
+            if u.tag_prefix.is_some()
+                && self.single_line(p("tag-prefix"), "the tag prefix", &tag_prefix)
+                && tag_prefix.chars().any(|c| {
                     c.is_whitespace()
                         || matches!(
                             c,
                             '$' | '`' | '\\' | '"' | '\'' | '%' | '~' | '^' | ':' | '?' | '*' | '['
                         )
-                }) {
-                    self.err(
-                        p("tag-prefix"),
-                        "the tag prefix contains a character git does not allow in tags",
-                    );
-                }
+                })
+            {
+                self.err(
+                    p("tag-prefix"),
+                    "the tag prefix contains a character git does not allow in tags",
+                );
             }
             if u.tag_prefix.is_some() && u.tag_pattern.is_some() {
-                self.err(
+                self.err_note(
                     p("tag-pattern"),
                     "give either `tag-prefix` or `tag-pattern`, not both",
+                    "tag-prefix strips a fixed prefix (v1.2.0); tag-pattern's `version` group picks the version out of any other tag",
                 );
             }
             if let Some(pat) = &u.tag_pattern {
@@ -605,13 +995,16 @@ impl Cx<'_> {
                         "the tag pattern has no group named `version`",
                         "write it like ^release-(?P<version>[0-9.]+)$",
                     ),
-                    Err(e) => self.err(
-                        p("tag-pattern"),
-                        format!(
-                            "the tag pattern is not a valid regex: {}",
-                            e.to_string().lines().last().unwrap_or("").trim()
-                        ),
-                    ),
+                    Err(e) => {
+                        let (what, at) = regex_error(&e);
+                        self.err_within(
+                            p("tag-pattern"),
+                            pat,
+                            at,
+                            format!("the tag pattern is not a valid regex: {what}"),
+                            Some("write it like ^release-(?P<version>[0-9.]+)$".to_string()),
+                        );
+                    }
                 }
             }
             let track = match &u.track {
@@ -632,11 +1025,8 @@ impl Cx<'_> {
                 None => None,
             };
             for (i, ig) in u.ignore.iter().enumerate() {
-                if version::check(ig).is_err() {
-                    self.err(
-                        path!["upstreams", name, "ignore", i],
-                        format!("`{}` is not a version", escape_for_message(ig)),
-                    );
+                if let Err(e) = version::check(ig) {
+                    self.version_err(path!["upstreams", name, "ignore", i], ig, e);
                 }
             }
             let source = match (&u.tarball, &u.git) {
@@ -645,11 +1035,36 @@ impl Cx<'_> {
                     if !t.contains("{version}") {
                         self.err_note(p("tarball"), "the tarball URL has no `{version}`", "write the URL with {version} where the version goes, so bump can fetch new releases");
                     }
-                    if let Some(c) = &u.commit {
-                        let _ = c;
-                        self.err(
+                    // the file name OBS downloads, the spec unpacks and debtransform names
+                    let file = t
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or("")
+                        .replace("{version}", "1.0");
+                    let tarball = [
+                        ".tar.xz", ".tar.gz", ".tar.bz2", ".tar.zst", ".tgz", ".tar", ".zip",
+                    ]
+                    .iter()
+                    .any(|ext| file.len() > ext.len() && file.ends_with(ext));
+                    if !tarball
+                        || !file.chars().all(|c| {
+                            c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '~' | '-')
+                        })
+                    {
+                        let at = t.rfind('/').map(|i| i + 1..t.len());
+                        self.err_within(
+                            p("tarball"),
+                            t,
+                            at,
+                            "the tarball URL must end with the tarball's file name",
+                            Some("such as https://example.org/demo-{version}.tar.xz, without a query: OBS downloads the file by that name, and the spec and debtransform unpack it by that name".to_string()),
+                        );
+                    }
+                    if u.commit.is_some() {
+                        self.err_note(
                             p("commit"),
                             "a tarball upstream is pinned by `sha256`, not `commit`",
+                            "drop `commit`: the tarball's checksum pins it (bump records it)",
                         );
                     }
                     let sha = u.sha256.clone().unwrap_or_default();
@@ -660,7 +1075,7 @@ impl Cx<'_> {
                             "add sha256 = \"<64 hex digits>\" (bump records it for you)",
                         );
                     } else if !is_hex(&sha, 64) {
-                        self.err(p("sha256"), "sha256 must be 64 lowercase hex digits");
+                        self.hex_err(p("sha256"), "sha256", &sha, 64);
                     }
                     Source::Tarball {
                         url: t.replace("{version}", &version.raw),
@@ -676,7 +1091,7 @@ impl Cx<'_> {
                     let commit = u.commit.clone().unwrap_or_default();
                     match &u.commit {
                         None => self.err_note(path!["upstreams", name], "a git upstream needs `commit`", "pin the commit the release tag points to: git rev-parse <tag>^{commit}"),
-                        Some(c) if !is_hex(c, 40) => self.err(p("commit"), format!("commit `{}` is not 40 lowercase hex digits", escape_for_message(c))),
+                        Some(c) if !is_hex(c, 40) => self.hex_err(p("commit"), "commit", c, 40),
                         _ => {}
                     }
                     Source::Git {
@@ -712,7 +1127,7 @@ impl Cx<'_> {
                 if self.lookup_key(path!["names", logical, k], k, distros) {
                     let list = v.to_vec();
                     for x in &list {
-                        self.single_line(path!["names", logical, k], "a package name", x);
+                        self.dependency(path!["names", logical, k], x);
                     }
                     m.insert(k.clone(), list);
                 }
@@ -725,7 +1140,7 @@ impl Cx<'_> {
     fn toolchains(&mut self, raw: &raw::Manifest) {
         for (k, v) in &raw.toolchains {
             if let Err(e) = version::check(v) {
-                self.err(path!["toolchains", k], e);
+                self.version_err(path!["toolchains", k], v, e);
             }
         }
     }
@@ -756,7 +1171,7 @@ impl Cx<'_> {
                 (None, Some(v)) => match Version::parse(v, None) {
                     Ok(v) => Some(v),
                     Err(e) => {
-                        self.err(p("version"), e);
+                        self.version_err(p("version"), v, e);
                         None
                     }
                 },
@@ -816,6 +1231,15 @@ impl Cx<'_> {
                     ),
                     format!("use one of {}", IMAGE_TYPES.join(", ")),
                 );
+            }
+            if let Some(d) = &r.description {
+                // XML 1.0 cannot carry control characters, escaped or not
+                if d.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+                    self.err(
+                        p("description"),
+                        "the description contains a control character",
+                    );
+                }
             }
             let description = r.description.clone().unwrap_or_else(|| r.summary.clone());
             let archs = match &r.archs {
@@ -1404,6 +1828,84 @@ impl Cx<'_> {
         }
     }
 
+    /// Every package, subpackage, rootfs and rootfs image needs a name of its own: they share
+    /// the OBS project, the repositories and `obs/<name>/`. The later one is reported.
+    fn name_clashes(&mut self, raw: &raw::Manifest) {
+        // (name, what it is, where it is named)
+        let mut names: Vec<(String, String, Vec<Seg>)> = Vec::new();
+        for (i, pkg) in raw.packages.iter().enumerate() {
+            names.push((
+                pkg.name.clone(),
+                format!("package `{}`", pkg.name),
+                path!["packages", i, "name"],
+            ));
+            for (j, s) in pkg.subpackages.iter().enumerate() {
+                let name = format!("{}-{}", pkg.name, s.suffix);
+                names.push((
+                    name.clone(),
+                    format!("subpackage `{name}` of `{}`", pkg.name),
+                    path!["packages", i, "subpackages", j, "suffix"],
+                ));
+            }
+        }
+        for (i, r) in raw.rootfs.iter().enumerate() {
+            names.push((
+                r.name.clone(),
+                format!("rootfs `{}`", r.name),
+                path!["rootfs", i, "name"],
+            ));
+            let mut bases: Vec<&String> = r.bases.iter().collect();
+            bases.sort();
+            bases.dedup();
+            for b in bases {
+                let name = format!("{}-{b}", r.name);
+                names.push((
+                    name.clone(),
+                    format!("image package `{name}` of rootfs `{}`", r.name),
+                    path!["rootfs", i, "name"],
+                ));
+            }
+        }
+        let at = |path: &[Seg]| self.src.span(path).map_or(0, |s| s.start);
+        let mut located: Vec<(usize, usize)> = names
+            .iter()
+            .enumerate()
+            .map(|(n, (_, _, path))| (at(path), n))
+            .collect();
+        located.sort();
+        let mut first: HashMap<&str, usize> = HashMap::new();
+        // a rootfs defined twice: its images clash too, but one message says it all
+        let mut reported: HashSet<usize> = HashSet::new();
+        for (offset, n) in located {
+            let (name, what, path) = &names[n];
+            let Some(&m) = first.get(name.as_str()) else {
+                first.insert(name, n);
+                continue;
+            };
+            if !reported.insert(offset) {
+                continue;
+            }
+            let (_, earlier, earlier_path) = &names[m];
+            let line = self
+                .src
+                .span(earlier_path)
+                .map(|s| self.src.text[..s.start].matches('\n').count() + 1);
+            let message = if what == earlier {
+                format!("{what} is defined twice")
+            } else {
+                format!("{what} has the same name as {earlier}")
+            };
+            self.err_note(
+                path.clone(),
+                message,
+                match line {
+                    Some(l) => format!("`{name}` is first defined at line {l}; packages, subpackages and rootfs images share one namespace"),
+                    None => "packages, subpackages and rootfs images share one namespace".to_string(),
+                },
+            );
+        }
+    }
+
     fn unknown_upstream(&mut self, path: Vec<Seg>, name: &str, raw: &raw::Manifest) {
         let known: Vec<&str> = raw.upstreams.keys().map(String::as_str).collect();
         self.err_note(
@@ -1427,31 +1929,11 @@ impl Cx<'_> {
         names: &NameTable,
         rootfs: &[Rootfs],
     ) -> Vec<Package> {
-        let mut seen: HashMap<String, Vec<Seg>> = HashMap::new();
-        for (i, r) in raw.rootfs.iter().enumerate() {
-            seen.insert(r.name.clone(), path!["rootfs", i, "name"]);
-        }
         let local: HashSet<&str> = raw.packages.iter().map(|p| p.name.as_str()).collect();
         let mut out = Vec::new();
         for (i, pkg) in raw.packages.iter().enumerate() {
             let p = |k: &str| path!["packages", i, k];
             let mut ok = self.package_name(p("name"), &pkg.name);
-            if let Some(first) = seen.get(&pkg.name) {
-                let line = self
-                    .src
-                    .span(first)
-                    .map(|s| self.src.text[..s.start].matches('\n').count() + 1);
-                self.err_note(
-                    p("name"),
-                    format!("package `{}` is defined twice", pkg.name),
-                    match line {
-                        Some(l) => format!("first defined at line {l}"),
-                        None => "package and rootfs names must be unique".to_string(),
-                    },
-                );
-                ok = false;
-            }
-            seen.insert(pkg.name.clone(), p("name"));
             let upstream = upstreams.iter().find(|u| u.name == pkg.upstream);
             if upstream.is_none() && !raw.upstreams.contains_key(&pkg.upstream) {
                 self.unknown_upstream(p("upstream"), &pkg.upstream, raw);
@@ -1539,15 +2021,7 @@ impl Cx<'_> {
                     ok &= self.dependency(path!["packages", i, key, j], d);
                 }
             }
-            for (j, d) in pkg.requires.iter().enumerate() {
-                if d == &pkg.name {
-                    self.err(
-                        path!["packages", i, "requires", j],
-                        format!("package `{}` requires itself", pkg.name),
-                    );
-                    ok = false;
-                }
-            }
+            ok &= self.no_self_requires(i, pkg);
             for (k, text) in [("build", &pkg.build), ("install", &pkg.install)] {
                 if let Some(t) = text {
                     ok &= self.no_macros(p(k), &format!("`{k}`"), t);
@@ -1590,7 +2064,11 @@ impl Cx<'_> {
                         content,
                     }),
                     Err(e) => {
-                        self.err(pp, format!("cannot read patch `{pa}`: {e}"));
+                        self.err_note(
+                            pp,
+                            format!("cannot read patch `{pa}`: {e}"),
+                            "patches are read relative to the manifest's directory",
+                        );
                         ok = false;
                     }
                 }
@@ -1630,14 +2108,6 @@ impl Cx<'_> {
                     ok = false;
                     continue;
                 }
-                if let Some(first) = seen.get(&name) {
-                    let _ = first;
-                    self.err(
-                        sp("suffix"),
-                        format!("subpackage `{name}` clashes with another package"),
-                    );
-                }
-                seen.insert(name.clone(), sp("suffix"));
                 self.single_line(sp("summary"), "the summary", &s.summary);
                 self.nonempty(sp("summary"), "the summary", &s.summary);
                 if let Some(d) = &s.description {
@@ -1788,7 +2258,7 @@ impl Cx<'_> {
                 changelog: Vec::new(),
             });
         }
-        self.cycles(raw);
+        self.cycles(raw, project.map(|p| p.targets.as_slice()).unwrap_or(&[]));
         out
     }
 
@@ -1798,73 +2268,173 @@ impl Cx<'_> {
         {
             return false;
         }
-        if d.contains(['%', '$', '`', ',', ';', '"', '\'', '\\']) {
-            self.err(
+        if let Some((i, c)) = d
+            .char_indices()
+            .find(|(_, c)| matches!(c, '%' | '$' | '`' | ',' | ';' | '"' | '\'' | '\\'))
+        {
+            self.err_within(
                 path,
+                d,
+                Some(i..i + 1),
                 format!(
-                    "dependency `{}` contains a character that is not allowed in a package name",
-                    escape_for_message(d)
+                    "dependency `{}` contains `{}`, which is not allowed in a package name",
+                    escape_for_message(d),
+                    c.escape_default()
                 ),
+                Some("give one package per list entry, with an optional version constraint: \"foo >= 1.2\"".to_string()),
             );
             return false;
         }
         true
     }
 
-    /// Requires between the manifest's own packages must not loop.
-    fn cycles(&mut self, raw: &raw::Manifest) {
+    /// A package that requires or build-requires itself, in its own lists, its per-distro
+    /// overrides or its subpackages' lists.
+    fn no_self_requires(&mut self, i: usize, pkg: &raw::Package) -> bool {
+        let mut ok = true;
+        let mut lists: Vec<(Vec<Seg>, &str, &[String], &str)> = vec![
+            (
+                path!["packages", i, "requires"],
+                "requires",
+                &pkg.requires,
+                pkg.name.as_str(),
+            ),
+            (
+                path!["packages", i, "build-requires"],
+                "build-requires",
+                &pkg.build_requires,
+                pkg.name.as_str(),
+            ),
+        ];
+        for (k, o) in &pkg.distro {
+            if let Some(l) = &o.requires {
+                lists.push((
+                    path!["packages", i, "distro", k, "requires"],
+                    "requires",
+                    l,
+                    &pkg.name,
+                ));
+            }
+            if let Some(l) = &o.build_requires {
+                lists.push((
+                    path!["packages", i, "distro", k, "build-requires"],
+                    "build-requires",
+                    l,
+                    &pkg.name,
+                ));
+            }
+        }
+        let sub_names: Vec<String> = pkg
+            .subpackages
+            .iter()
+            .map(|s| format!("{}-{}", pkg.name, s.suffix))
+            .collect();
+        for (j, s) in pkg.subpackages.iter().enumerate() {
+            lists.push((
+                path!["packages", i, "subpackages", j, "requires"],
+                "requires",
+                &s.requires,
+                &sub_names[j],
+            ));
+        }
+        for (at, verb, list, name) in lists {
+            for (j, d) in list.iter().enumerate() {
+                if dependency_name(d) != name {
+                    continue;
+                }
+                let mut q = at.clone();
+                q.push(Seg::Index(j));
+                let what = if name == pkg.name {
+                    "package"
+                } else {
+                    "subpackage"
+                };
+                if verb == "requires" {
+                    self.err_note(
+                        q,
+                        format!("{what} `{name}` requires itself"),
+                        "a package always provides itself; drop the entry",
+                    );
+                } else {
+                    self.err_note(
+                        q,
+                        format!("{what} `{name}` build-requires itself"),
+                        "OBS could never build it: it would need itself before its first build",
+                    );
+                }
+                ok = false;
+            }
+        }
+        ok
+    }
+
+    /// Requires between the manifest's own packages must not loop, on any target: each
+    /// target takes its requires from the most specific `[packages.distro]` override.
+    fn cycles(&mut self, raw: &raw::Manifest, targets: &[Distro]) {
         let index: HashMap<&str, usize> = raw
             .packages
             .iter()
             .enumerate()
             .map(|(i, p)| (p.name.as_str(), i))
             .collect();
-        // 0 = unvisited, 1 = on the stack, 2 = done
-        let mut state = vec![0u8; raw.packages.len()];
-        fn visit(
-            i: usize,
-            raw: &raw::Manifest,
-            index: &HashMap<&str, usize>,
-            state: &mut [u8],
-            stack: &mut Vec<usize>,
-        ) -> Option<(usize, usize, Vec<usize>)> {
-            state[i] = 1;
-            stack.push(i);
-            for (j, d) in raw.packages[i].requires.iter().enumerate() {
-                if let Some(&k) = index.get(d.as_str()) {
-                    if k == i {
-                        continue;
-                    }
-                    if state[k] == 1 {
-                        let from = stack.iter().position(|&s| s == k).unwrap_or(0);
-                        return Some((i, j, stack[from..].to_vec()));
-                    }
-                    if state[k] == 0 {
-                        if let Some(c) = visit(k, raw, index, state, stack) {
-                            return Some(c);
+        // One graph per distinct choice of lists; without targets, the plain lists.
+        let mut graphs: Vec<(Graph, Option<String>)> = Vec::new();
+        let choices: Vec<Option<&Distro>> = if targets.is_empty() {
+            vec![None]
+        } else {
+            targets.iter().map(Some).collect()
+        };
+        for t in choices {
+            let mut edges = Vec::new();
+            let mut overridden = false;
+            for (i, p) in raw.packages.iter().enumerate() {
+                let key = t.and_then(|t| names::most_specific(p.distro.keys(), t));
+                let (list, at) =
+                    match key.and_then(|k| p.distro[k].requires.as_ref().map(|l| (k, l))) {
+                        Some((k, l)) => {
+                            overridden = true;
+                            (l, path!["packages", i, "distro", k, "requires"])
+                        }
+                        None => (&p.requires, path!["packages", i, "requires"]),
+                    };
+                let mut out = Vec::new();
+                for (j, d) in list.iter().enumerate() {
+                    if let Some(&k) = index.get(dependency_name(d)) {
+                        if k != i {
+                            let mut q = at.clone();
+                            q.push(Seg::Index(j));
+                            out.push((k, q));
                         }
                     }
                 }
+                edges.push(out);
             }
-            stack.pop();
-            state[i] = 2;
-            None
+            let label = t.filter(|_| overridden).map(|t| t.id.clone());
+            if !graphs.iter().any(|(g, _)| {
+                g.iter()
+                    .zip(&edges)
+                    .all(|(a, b)| a.iter().map(|x| x.0).eq(b.iter().map(|x| x.0)))
+            }) {
+                graphs.push((edges, label));
+            }
         }
-        for i in 0..raw.packages.len() {
-            if state[i] == 0 {
-                let mut stack = Vec::new();
-                if let Some((p, j, cycle)) = visit(i, raw, &index, &mut state, &mut stack) {
-                    let mut names: Vec<&str> = cycle
-                        .iter()
-                        .map(|&c| raw.packages[c].name.as_str())
-                        .collect();
-                    names.push(names[0]);
-                    self.err(
-                        path!["packages", p, "requires", j],
-                        format!("requires form a cycle: {}", names.join(" -> ")),
-                    );
-                    return;
-                }
+        for (edges, label) in graphs {
+            if let Some((cycle, at)) = find_cycle(&edges) {
+                let mut names: Vec<&str> = cycle
+                    .iter()
+                    .map(|&c| raw.packages[c].name.as_str())
+                    .collect();
+                names.push(names[0]);
+                let message = match label {
+                    Some(t) => format!("requires form a cycle on {t}: {}", names.join(" -> ")),
+                    None => format!("requires form a cycle: {}", names.join(" -> ")),
+                };
+                self.err_note(
+                    at,
+                    message,
+                    "each needs the other, so neither can be installed, upgraded or removed on its own; drop one direction or merge them",
+                );
+                return;
             }
         }
     }
@@ -1899,7 +2469,7 @@ impl Cx<'_> {
             let version = match Version::parse(&a.version, None) {
                 Ok(v) => Some(v),
                 Err(e) => {
-                    self.err(p("version"), e);
+                    self.version_err(p("version"), &a.version, e);
                     None
                 }
             };
@@ -1918,18 +2488,12 @@ impl Cx<'_> {
             let pin = match (&a.commit, &a.sha256, is_tarball) {
                 (Some(c), None, false) if is_hex(c, 40) => Some(Pin::Commit(c.clone())),
                 (Some(c), None, false) => {
-                    self.err(
-                        p("commit"),
-                        format!(
-                            "commit `{}` is not 40 lowercase hex digits",
-                            escape_for_message(c)
-                        ),
-                    );
+                    self.hex_err(p("commit"), "commit", c, 40);
                     None
                 }
                 (None, Some(s), true) if is_hex(s, 64) => Some(Pin::Sha256(s.clone())),
-                (None, Some(_), true) => {
-                    self.err(p("sha256"), "sha256 must be 64 lowercase hex digits");
+                (None, Some(s), true) => {
+                    self.hex_err(p("sha256"), "sha256", s, 64);
                     None
                 }
                 (_, _, false) => {
@@ -2096,6 +2660,7 @@ fn resolve_changelog(src: &Src, raw: &raw::Changelog, model: &Model) -> Result<V
         .map(|p| p.name.as_str())
         .chain(model.rootfs.iter().map(|r| r.name.as_str()))
         .collect();
+    let mut previous: Option<(jiff::Timestamp, usize)> = None;
     for (i, e) in raw.entry.iter().enumerate() {
         let p = |k: &str| path!["entry", i, k];
         let mut ok = true;
@@ -2121,17 +2686,22 @@ fn resolve_changelog(src: &Src, raw: &raw::Changelog, model: &Model) -> Result<V
         }
         for (j, pk) in e.packages.iter().flatten().enumerate() {
             if !known.contains(pk.as_str()) {
-                errs.push(src.error(
-                    path!["entry", i, "packages", j],
-                    format!("unknown package `{}`", escape_for_message(pk)),
-                ));
+                let mut names: Vec<&str> = known.iter().copied().collect();
+                names.sort();
+                errs.push(
+                    src.error(
+                        path!["entry", i, "packages", j],
+                        format!("unknown package `{}`", escape_for_message(pk)),
+                    )
+                    .note(format!("packages of the manifest: {}", names.join(", "))),
+                );
                 ok = false;
             }
         }
         let version = match Version::parse(&e.version, None) {
             Ok(v) => Some(v),
             Err(m) => {
-                errs.push(src.error(p("version"), m));
+                errs.push(version_diag(src, p("version"), &e.version, m));
                 None
             }
         };
@@ -2142,11 +2712,36 @@ fn resolve_changelog(src: &Src, raw: &raw::Changelog, model: &Model) -> Result<V
                 None
             }
         };
-        for (k, v) in [("author", &e.author)] {
-            if v.contains(['\n', '\r']) || v.trim().is_empty() || !v.contains('<') {
-                errs.push(src.error(p(k), "the author must be one line reading `Name <email>`"));
-                ok = false;
-            }
+        let author = &e.author;
+        if author.chars().any(char::is_control)
+            || author.trim().is_empty()
+            || !author.contains('<')
+            || !author.trim_end().ends_with('>')
+        {
+            errs.push(
+                src.error(
+                    p("author"),
+                    "the author must be one line reading `Name <email>`",
+                )
+                .note("for example author = \"Jane Packager <jane@example.org>\""),
+            );
+            ok = false;
+        } else if let Some(at) = macro_call(author) {
+            // changelog2spec copies the author of .changes into the spec unescaped
+            errs.push(
+                diag_within(
+                    src,
+                    p("author"),
+                    author,
+                    Some(at.clone()),
+                    format!(
+                        "the author contains RPM macro syntax `{}`",
+                        escape_for_message(&author[at])
+                    ),
+                )
+                .note("OBS copies the author into the spec's %changelog, where rpm expands macros; remove it"),
+            );
+            ok = false;
         }
         if e.changes.is_empty() {
             errs.push(src.error(p("changes"), "an entry needs at least one change"));
@@ -2159,24 +2754,36 @@ fn resolve_changelog(src: &Src, raw: &raw::Changelog, model: &Model) -> Result<V
                     "each change must be one non-empty line",
                 ));
                 ok = false;
-            } else if c.contains("%{") || c.contains("%(") || c.contains("%[") {
+            } else if let Some(at) = ["%{", "%(", "%["].iter().filter_map(|m| c.find(m)).min() {
                 errs.push(
-                    src.error(
+                    diag_within(
+                        src,
                         path!["entry", i, "changes", j],
-                        "a change contains RPM macro syntax",
+                        c,
+                        Some(at..at + 2),
+                        format!("a change contains RPM macro syntax `{}`", &c[at..at + 2]),
                     )
-                    .note("macros would be expanded when the spec is parsed; remove them"),
+                    .note("macros would be expanded (and %(...) executed) when the spec is parsed; remove them"),
                 );
                 ok = false;
             }
         }
-        if let (Some(d), Some(prev)) = (date, out.last().map(|x: &Entry| x.date)) {
+        if let (Some(d), Some((prev, line))) = (date, previous) {
             if d > prev {
                 errs.push(
-                    src.error(p("date"), "entries must be newest first")
-                        .note("bump prepends new entries at the top of the file"),
+                    src.error(
+                        p("date"),
+                        format!("entries must be newest first, but this one is newer than the entry above it (line {line})"),
+                    )
+                    .note("bump prepends new entries at the top of the file; move this entry up"),
                 );
             }
+        }
+        if let Some(d) = date {
+            let line = src
+                .span(&p("date"))
+                .map_or(0, |s| src.text[..s.start].matches('\n').count() + 1);
+            previous = Some((d, line));
         }
         if let (true, Some(version), Some(date)) = (ok, version, date) {
             out.push(Entry {

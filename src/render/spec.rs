@@ -250,7 +250,10 @@ pub fn render(
         setup.push_str(" -a1");
     }
     if let Some(dir) = setup_dir {
-        setup.push_str(&format!(" -n {dir}"));
+        setup.push_str(&format!(
+            " -n {}",
+            rpm::escape(&dir).replace("%%{version}", "%{version}")
+        ));
     }
 
     // Build and install commands may differ per target; the OBS spec puts them under %if.
@@ -307,7 +310,7 @@ pub fn render(
             Sub {
                 suffix: s.suffix.clone(),
                 summary: rpm::escape(&s.summary),
-                group: s.group.clone(),
+                group: s.group.as_deref().map(rpm::escape),
                 requires,
                 conditionals,
                 build_arch,
@@ -333,7 +336,7 @@ pub fn render(
                     header: format!(
                         "* {} {} - {}-{}",
                         e.rpm_date(),
-                        e.author,
+                        rpm::escape(&e.author),
                         e.version.rpm,
                         revision
                     ),
@@ -347,16 +350,18 @@ pub fn render(
         obs: target.is_none(),
         target: target.map(|t| TargetInfo {
             id: t.id.clone(),
-            name: t.name.clone(),
+            name: rpm::escape(&t.name),
         }),
-        project: model.project.name.clone(),
+        project: rpm::escape(&model.project.name),
         year: newest.date.strftime("%Y").to_string(),
-        copyright_holder: holder.to_string(),
-        bugs_url: model
-            .project
-            .homepage
-            .clone()
-            .unwrap_or_else(|| "https://bugs.opensuse.org/".to_string()),
+        copyright_holder: rpm::escape(holder),
+        bugs_url: rpm::escape(
+            model
+                .project
+                .homepage
+                .as_deref()
+                .unwrap_or("https://bugs.opensuse.org/"),
+        ),
         name: package.name.clone(),
         version: package.version.rpm.clone(),
         release: match target {
@@ -364,9 +369,9 @@ pub fn render(
             Some(_) => format!("{}%{{?dist}}", package.revision),
         },
         summary: rpm::escape(&package.summary),
-        license: package.license.clone(),
-        group: package.group.clone(),
-        url: package.url.clone(),
+        license: rpm::escape(&package.license),
+        group: package.group.as_deref().map(rpm::escape),
+        url: package.url.as_deref().map(rpm::escape),
         sources,
         patches,
         build_requires,

@@ -167,32 +167,73 @@ fn render_error(path: &Path, text: &str, e: &tera::Error) -> Diagnostic {
         let var = c[1].to_string();
         let mut d = Diagnostic::new(path, format!("undefined variable `{var}` in template"));
         let first = var.split(['.', '[']).next().unwrap_or(&var).to_string();
-        for (i, line) in text.lines().enumerate() {
-            if let Some(col) = find_in_tags(line, &var).or_else(|| find_in_tags(line, &first)) {
-                d.location = Some(location(text, i + 1, col + 1, var.len().max(1)));
-                break;
-            }
+        // the whole name anywhere first: a loop variable's name also appears in its `for`
+        if let Some((line, col, width)) =
+            locate(text, &var).or_else(|| locate(text, &first).map(|(l, c, _)| (l, c, var.len())))
+        {
+            d.location = Some(location(text, line, col, width));
         }
         return d.note("see docs/templates.md for the variables each template gets");
     }
-    Diagnostic::new(
+    // Filters, functions and tests that do not exist: tera names them in quotes.
+    let named = Regex::new(r"^(Filter|Function|Test) '([^']+)' not found").expect("static regex");
+    if let Some(c) = named.captures(&cause) {
+        let kind = c[1].to_lowercase();
+        let name = c[2].to_string();
+        let mut d = Diagnostic::new(path, format!("unknown {kind} `{name}` in template"));
+        if let Some((line, col, width)) = locate(text, &name) {
+            d.location = Some(location(text, line, col, width));
+        }
+        return d.note("see https://keats.github.io/tera/docs/#built-ins for what tera provides");
+    }
+    let mut d = Diagnostic::new(
         path,
         format!(
             "the template failed to render: {}",
             messages[1..].join(": ")
         ),
-    )
+    );
+    // Point at the first tag that names a variable the message quotes, if any.
+    let quoted = Regex::new(r"`([A-Za-z_][A-Za-z0-9_.]*)`").expect("static regex");
+    if let Some((line, col, width)) = quoted
+        .captures_iter(&cause)
+        .find_map(|c| locate(text, &c[1]))
+    {
+        d.location = Some(location(text, line, col, width));
+    }
+    d
 }
 
-/// The byte column of `word` inside a `{{ }}` or `{% %}` tag on `line`.
+/// The first place `word` appears as a whole name inside a tag: 1-based line and column,
+/// and its width.
+fn locate(text: &str, word: &str) -> Option<(usize, usize, usize)> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        find_in_tags(line, word).map(|col| (i + 1, col + 1, word.len().max(1)))
+    })
+}
+
+/// The byte column of `word`, as a whole name, inside a `{{ }}` or `{% %}` tag on `line`.
 fn find_in_tags(line: &str, word: &str) -> Option<usize> {
+    if word.is_empty() {
+        return None;
+    }
+    let name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let mut start = 0;
-    while let Some(open) = line[start..].find(['{']).map(|i| i + start) {
+    while let Some(open) = line[start..].find('{').map(|i| i + start) {
         let rest = &line[open..];
         if rest.starts_with("{{") || rest.starts_with("{%") {
-            let close = rest.find(['}']).map(|i| open + i).unwrap_or(line.len());
-            if let Some(i) = line[open..close].find(word) {
-                return Some(open + i);
+            let close = rest.find('}').map(|i| open + i).unwrap_or(line.len());
+            let tag = &line[open..close];
+            let mut from = 0;
+            while let Some(i) = tag[from..].find(word).map(|i| i + from) {
+                let before = tag[..i].chars().next_back();
+                let after = tag[i + word.len()..].chars().next();
+                if !before.is_some_and(|c| name_char(c) || c == '.')
+                    && !after.is_some_and(name_char)
+                {
+                    return Some(open + i);
+                }
+                from = i + word.len();
             }
             start = close.max(open + 1);
         } else {

@@ -130,7 +130,11 @@ impl Fetcher {
             let etag = header("etag");
             let next = header("link").and_then(|l| next_link(&l));
             let body = match resp.text() {
-                Ok(b) => b,
+                // a server quoting the token back must not get it into the cache file
+                Ok(b) => match self.token.as_deref().map(str::trim) {
+                    Some(t) if t.len() >= 8 => b.replace(t, "[redacted]"),
+                    _ => b,
+                },
                 Err(e) => {
                     last_error = format!("cannot read the answer of {url}: {}", describe(&e));
                     continue;

@@ -39,7 +39,33 @@ pub fn release_notes(
     Ok(json
         .get("body")
         .and_then(|b| b.as_str())
-        .map(str::to_string))
+        .map(|body| without_secret(body, token)))
+}
+
+/// `text` without the lines that hold `secret`: a server that echoes the token it was sent
+/// must not get it into a changelog, a commit or a log.
+pub fn without_secret(text: &str, secret: Option<&str>) -> String {
+    match secret.map(str::trim).filter(|s| s.len() >= 8) {
+        Some(s) => text
+            .lines()
+            .filter(|l| !l.contains(s))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        None => text.to_string(),
+    }
+}
+
+/// Whether two URLs have the same scheme, host and port: the token only goes to the
+/// origin of the API base it was configured for.
+pub fn same_origin(a: &str, b: &str) -> bool {
+    match (reqwest::Url::parse(a), reqwest::Url::parse(b)) {
+        (Ok(a), Ok(b)) => {
+            a.scheme() == b.scheme()
+                && a.host_str() == b.host_str()
+                && a.port_or_known_default() == b.port_or_known_default()
+        }
+        _ => false,
+    }
 }
 
 /// The bullet points of release notes, as changelog lines: one line each, no markup that
@@ -53,6 +79,19 @@ pub fn note_lines(body: &str, max: usize) -> Vec<String> {
         .filter(|l| !(l.contains("%{") || l.contains("%(") || l.contains("%[")))
         .take(max)
         .collect()
+}
+
+/// `scheme://host:port` of a URL, for messages (never its path, query or credentials).
+fn origin(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => format!(
+            "{}://{}{}",
+            u.scheme(),
+            u.host_str().unwrap_or(""),
+            u.port().map(|p| format!(":{p}")).unwrap_or_default()
+        ),
+        Err(_) => "an invalid URL".to_string(),
+    }
 }
 
 /// One release of the releases API.
@@ -86,6 +125,16 @@ pub fn releases(
         let list: Vec<Release> = serde_json::from_str(&page.body)
             .map_err(|e| format!("{u} answered JSON that is not a list of releases: {e}"))?;
         out.extend(list);
+        // the next page goes out with the token: never to another server than the API's
+        if let Some(next) = &page.next {
+            if !same_origin(next, api) {
+                return Err(format!(
+                    "{u} sent the next page to another server ({}); the token goes only to {}",
+                    origin(next),
+                    origin(api)
+                ));
+            }
+        }
         url = page.next;
     }
     Ok(out)

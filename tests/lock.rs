@@ -160,7 +160,7 @@ fn a_lock_left_by_a_killed_run_is_taken_over_with_a_warning() {
     std::fs::write(
         &lock_path,
         format!(
-            "pid={pid}\nhost={host}\ncommand=pkgforge render --distro debian\nstarted=2026-11-20T09:15:00Z\nmanifest={}\n",
+            "pid={pid}\nhost={host}\ncommand=pkgforge render --distro debian\nstarted=2026-11-20T12:00:00Z\nmanifest={}\n",
             dir.join("packages.toml").display()
         ),
     )

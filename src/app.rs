@@ -1,15 +1,17 @@
 //! What the commands do, without any argument parsing: load, select, plan, write.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::distro::{self, Distro};
 use crate::error::{Error, Result};
 use crate::manifest::{self, Model};
-use crate::output::{self, Plan, Selection};
+use crate::output::{self, Keep, Plan, Planned, Selection};
 use crate::render::{self, Templates};
 
 /// The manifest, its changelog and the templates, loaded and validated together.
 pub struct Project {
+    /// The manifest's path, as given.
+    pub manifest: PathBuf,
     pub model: Model,
     pub templates: Templates,
 }
@@ -18,7 +20,11 @@ impl Project {
     pub fn load(manifest: &Path) -> Result<Project> {
         let model = manifest::load(manifest)?;
         let templates = Templates::load(&model.dir)?;
-        Ok(Project { model, templates })
+        Ok(Project {
+            manifest: manifest.to_path_buf(),
+            model,
+            templates,
+        })
     }
 
     /// Render everything in memory: also how `check` proves the templates work.
@@ -52,15 +58,39 @@ impl Project {
         })
     }
 
-    /// Compare what would be rendered for `selection` with what is on disk.
+    /// Compare what would be rendered for `selection` with what is on disk; the new
+    /// content of changed files stays in memory, for diffs.
     pub fn plan(&self, selection: &Selection) -> Result<Plan> {
-        let outputs = self.render()?;
-        Ok(output::plan(
+        Ok(self.plan_with(selection, Keep::Memory)?.plan)
+    }
+
+    /// The plan that `render` applies: the new content of changed files staged in
+    /// temporary files as it is rendered, so no output stays in memory, and, when the
+    /// selection is everything, the record for the render cache ([`output::cache`]).
+    pub fn plan_staged(&self, selection: &Selection) -> Result<Plan> {
+        let Planned { mut plan, digests } = self.plan_with(selection, Keep::Staged)?;
+        if selection.is_everything(self.model.project.targets.len()) {
+            plan.cache = Some(output::cache::Record::new(
+                &self.manifest,
+                &self.model,
+                digests,
+            ));
+        }
+        Ok(plan)
+    }
+
+    /// Render every unit on as many threads as there are CPUs and compare it with the
+    /// tree as it comes: only changed files are kept.
+    fn plan_with(&self, selection: &Selection, keep: Keep) -> Result<Planned> {
+        output::plan_units(
             &self.model.dir,
-            &outputs,
+            render::units(&self.model),
+            &|unit| render::render_unit(&self.model, &self.templates, unit),
             selection,
             self.model.project.targets.len(),
-        )?)
+            keep,
+            keep == Keep::Staged,
+        )
     }
 
     pub fn apply(&self, plan: &Plan) -> Result<()> {

@@ -146,6 +146,11 @@ pub fn prune(manifest_path: &Path, series: &str, upstream: Option<&str>) -> Resu
         &selection,
         model.project.targets.len(),
     )?;
+    plan.cache = Some(output::cache::Record::of_outputs(
+        manifest_path,
+        &model,
+        &outputs,
+    ));
     let rel = manifest_path
         .file_name()
         .map(PathBuf::from)

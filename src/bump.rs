@@ -253,6 +253,11 @@ pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
         packages: Vec::new(),
     };
     let mut plan = output::plan(&dir, &outputs, &selection, model.project.targets.len())?;
+    plan.cache = Some(output::cache::Record::of_outputs(
+        manifest_path,
+        &model,
+        &outputs,
+    ));
     // The changelog, then the manifest: `output::apply` writes inputs in this order after
     // every output, so the manifest changes last (see `crate::journal`).
     for (path, old, new_text) in [

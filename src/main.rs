@@ -259,13 +259,38 @@ fn run(cli: &Cli) -> Result<u8, Error> {
                 let (lock, recovered) = lock_and_recover(cli)?;
                 (Some(lock), recovered)
             };
+            let everything = args.select.distros.is_empty() && args.select.packages.is_empty();
+            if everything && !recovered {
+                // Nothing changed since the last complete render: no need to render.
+                if let Some(fresh) = output::cache::fresh(&cli.manifest) {
+                    if args.check {
+                        if !cli.quiet {
+                            eprintln!("all {} rendered files are up to date", fresh.outputs);
+                        }
+                        return Ok(0);
+                    }
+                    for w in &fresh.warnings {
+                        eprintln!("{w}");
+                    }
+                    if !cli.quiet {
+                        eprintln!(
+                            "rendered: 0 created, 0 updated, 0 removed, {} unchanged",
+                            fresh.outputs
+                        );
+                    }
+                    return Ok(0);
+                }
+            }
             let project = Project::load(&cli.manifest)?;
             let mut selection = project.select(&args.select.distros, &args.select.packages)?;
             if recovered {
                 // The inputs just moved: a partial render would leave other files stale.
                 selection = project.select(&[], &[])?;
             }
-            let plan = project.plan(&selection)?;
+            let plan = match args.check {
+                true => project.plan(&selection)?,
+                false => project.plan_staged(&selection)?,
+            };
             if args.check {
                 if plan.changes.is_empty() {
                     if !cli.quiet {
@@ -537,6 +562,7 @@ fn apply_updates(
                 executable: o.old_executable,
                 old_executable: o.executable,
                 input: o.input,
+                staged: None,
             });
         }
         output::apply(&dir, &restore)?;

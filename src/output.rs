@@ -15,6 +15,8 @@ use crate::distro::Distro;
 use crate::journal;
 use crate::render::{Output, Serves};
 
+pub mod cache;
+
 /// The record of rendered files, beside the manifest.
 pub const STATE_FILE: &str = ".pkgforge-outputs";
 
@@ -38,6 +40,9 @@ pub struct Change {
     /// An input (the manifest, the changelog) rather than a rendered file: journaled,
     /// written after every output and synced to disk.
     pub input: bool,
+    /// The temporary file in `.pkgforge-tmp/` that already holds the new content, when
+    /// the plan was made with [`Keep::Staged`] (`new` is then `None`).
+    pub staged: Option<PathBuf>,
 }
 
 impl Change {
@@ -51,6 +56,7 @@ impl Change {
             executable: false,
             old_executable: false,
             input: true,
+            staged: None,
         }
     }
 }
@@ -63,6 +69,9 @@ pub struct Plan {
     /// The record of rendered files to write before anything else: the old records plus
     /// the new ones, so a run killed after creating a file still knows it made it.
     pub pre_state: Option<Vec<u8>>,
+    /// For a plan of every output: what to record in the render cache once it is
+    /// written (see [`cache`]).
+    pub cache: Option<cache::Record>,
 }
 
 /// Which outputs a run is about: the `--distro` and `--package` selection.
@@ -79,7 +88,8 @@ impl Selection<'_> {
                 || package.is_some_and(|p| self.packages.iter().any(|x| x == p)))
     }
 
-    fn is_everything(&self, all_targets: usize) -> bool {
+    /// Whether the selection is every target and every package.
+    pub fn is_everything(&self, all_targets: usize) -> bool {
         self.packages.is_empty() && self.targets.len() == all_targets
     }
 }
@@ -87,7 +97,17 @@ impl Selection<'_> {
 #[derive(Clone)]
 struct Record {
     package: Option<String>,
-    serves: Serves,
+    /// [`Serves::tag`]: a few bytes where a `Serves` holds a set, for tens of thousands of
+    /// records.
+    serves: String,
+    /// The output's [`digest`], when this run produced it and digests were asked for.
+    digest: Option<[u8; 32]>,
+}
+
+impl Record {
+    fn picked_by(&self, selection: &Selection) -> bool {
+        selection.picks(self.package.as_deref(), &Serves::from_tag(&self.serves))
+    }
 }
 
 fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, Record>> {
@@ -97,7 +117,7 @@ fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, Record>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
         Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
     };
-    let mut out = BTreeMap::new();
+    let mut out = Vec::new();
     for line in text.lines() {
         if line.starts_with('#') || line.trim().is_empty() {
             continue;
@@ -115,41 +135,86 @@ fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, Record>> {
         {
             continue;
         }
-        out.insert(
+        let serves = match serves.contains(',') {
+            // In the order `Serves::tag` writes.
+            true => Serves::from_tag(serves).tag(),
+            false => serves.to_string(),
+        };
+        out.push((
             rel,
             Record {
                 package: (pkg != "-").then(|| pkg.to_string()),
-                serves: Serves::from_tag(serves),
+                serves,
+                digest: None,
             },
-        );
+        ));
     }
-    Ok(out)
+    // Written sorted, so collecting is linear.
+    Ok(out.into_iter().collect())
 }
 
-fn state_text(records: &BTreeMap<PathBuf, Record>) -> Vec<u8> {
+fn state_text<'a>(records: impl Iterator<Item = (&'a PathBuf, &'a Record)> + Clone) -> Vec<u8> {
     let mut s = String::from("# Files rendered by pkgforge: path, package, targets. Render removes them when they are no longer produced.\n");
+    let size: usize = records
+        .clone()
+        .map(|(p, r)| {
+            p.as_os_str().len() + r.package.as_ref().map_or(1, String::len) + r.serves.len() + 3
+        })
+        .sum();
+    s.reserve(size);
     for (p, r) in records {
-        s.push_str(&format!(
-            "{}\t{}\t{}\n",
-            p.display(),
-            r.package.as_deref().unwrap_or("-"),
-            r.serves.tag()
-        ));
+        s.push_str(&p.to_string_lossy());
+        s.push('\t');
+        s.push_str(r.package.as_deref().unwrap_or("-"));
+        s.push('\t');
+        s.push_str(&r.serves);
+        s.push('\n');
     }
     s.into_bytes()
 }
 
 fn read_existing(path: &Path) -> anyhow::Result<Option<(Vec<u8>, bool)>> {
-    match fs::read(path) {
-        Ok(bytes) => {
-            let exec = fs::metadata(path)
-                .map(|m| m.permissions().mode() & 0o111 != 0)
-                .unwrap_or(false);
-            Ok(Some((bytes, exec)))
-        }
+    // One open, then fstat and read on the descriptor: no second path lookup.
+    let read = || -> std::io::Result<(Vec<u8>, bool)> {
+        let mut f = fs::File::open(path)?;
+        let meta = f.metadata()?;
+        let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+        std::io::Read::read_to_end(&mut f, &mut bytes)?;
+        Ok((bytes, meta.permissions().mode() & 0o111 != 0))
+    };
+    match read() {
+        Ok(found) => Ok(Some(found)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("cannot read `{}`", path.display())),
     }
+}
+
+/// What a plan does with the new content of a file that changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Keeps it in memory, in [`Change::new`]: for diffs, and for the small plans of bump
+    /// and prune.
+    Memory,
+    /// Writes it at once to a temporary file in `.pkgforge-tmp/` ([`Change::staged`]),
+    /// which [`apply`] renames into place. A render of any size then holds no output in
+    /// memory, and one that fails part-way has not touched a single output.
+    Staged,
+}
+
+/// A plan, and, when asked for, the digest ([`digest`]) of every output in the new record
+/// of rendered files.
+pub struct Planned {
+    pub plan: Plan,
+    pub digests: Vec<(PathBuf, [u8; 32])>,
+}
+
+/// The SHA-256 of an output's content and executable bit, as the render cache records it.
+pub fn digest(content: &[u8], executable: bool) -> [u8; 32] {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    h.update(content);
+    h.update([u8::from(executable)]);
+    h.finalize().into()
 }
 
 /// Compare the outputs with the tree under `dir`.
@@ -159,80 +224,214 @@ pub fn plan(
     selection: &Selection,
     all_targets: usize,
 ) -> anyhow::Result<Plan> {
+    let produce = |_: usize| Ok(outputs.to_vec());
+    match plan_units(
+        dir,
+        1,
+        &produce,
+        selection,
+        all_targets,
+        Keep::Memory,
+        false,
+    ) {
+        Ok(planned) => Ok(planned.plan),
+        Err(crate::Error::Other(e)) => Err(e),
+        Err(e) => Err(anyhow::Error::new(e)),
+    }
+}
+
+/// What one unit of outputs came to.
+#[derive(Default)]
+struct UnitPlan {
+    changes: Vec<Change>,
+    unchanged: usize,
+    /// The outputs that go in the new record of rendered files.
+    produced: Vec<(PathBuf, Record)>,
+}
+
+/// Compare the outputs of `units` units, each made by `produce`, with the tree under
+/// `dir`, on as many threads as there are CPUs. Only the changes stay in memory (or, with
+/// [`Keep::Staged`], only their temporary files' names). If `produce` fails for some
+/// units, the error of the first is returned, as a sequential render would, and every
+/// staged file is removed again.
+pub fn plan_units(
+    dir: &Path,
+    units: usize,
+    produce: &(dyn Fn(usize) -> crate::Result<Vec<Output>> + Sync),
+    selection: &Selection,
+    all_targets: usize,
+    keep: Keep,
+    digests: bool,
+) -> crate::Result<Planned> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
     let old = read_state(dir)?;
-    let old_text = state_text(&old);
-    let mut union = old.clone();
-    let mut plan = Plan::default();
-    let mut new_state: BTreeMap<PathBuf, Record> = BTreeMap::new();
-    for o in outputs {
-        let picked = selection.picks(o.package.as_deref(), &o.serves);
-        if !picked && !old.contains_key(&o.path) {
-            continue;
-        }
-        new_state.insert(
-            o.path.clone(),
-            Record {
-                package: o.package.clone(),
-                serves: o.serves.clone(),
-            },
-        );
-        if !picked {
-            continue;
-        }
-        match read_existing(&dir.join(&o.path))? {
-            None => plan.changes.push(Change {
-                path: o.path.clone(),
-                kind: Kind::Create,
-                old: None,
-                new: Some(o.content.clone()),
+    let tmp_dir = match keep {
+        Keep::Staged => Some(journal::tmp_dir(journal::base(dir))?),
+        Keep::Memory => None,
+    };
+    let next = AtomicUsize::new(0);
+    // Units after the first failed one are not started; those before it all finish, so
+    // the error reported is the one a sequential render would meet.
+    let first_failed = AtomicUsize::new(usize::MAX);
+    let done: Mutex<UnitPlan> = Mutex::new(UnitPlan::default());
+    let failed: Mutex<Vec<(usize, crate::Error)>> = Mutex::new(Vec::new());
+    let one_unit = |unit: usize, up: &mut UnitPlan| -> crate::Result<()> {
+        for o in produce(unit)? {
+            let picked = selection.picks(o.package.as_deref(), &o.serves);
+            if picked || old.contains_key(&o.path) {
+                let record = Record {
+                    package: o.package.clone(),
+                    serves: o.serves.tag(),
+                    digest: digests.then(|| digest(&o.content, o.executable)),
+                };
+                up.produced.push((o.path.clone(), record));
+            }
+            if !picked {
+                continue;
+            }
+            let (kind, old_content, old_executable) = match read_existing(&dir.join(&o.path))? {
+                None => (Kind::Create, None, false),
+                Some((bytes, exec)) if bytes != o.content || exec != o.executable => {
+                    (Kind::Update, Some(bytes), exec)
+                }
+                Some(_) => {
+                    up.unchanged += 1;
+                    continue;
+                }
+            };
+            let (new, staged) = match &tmp_dir {
+                Some(tmp) => {
+                    let file = temp_in(tmp, &o.path, &o.content, o.executable, false)?;
+                    let path = file.into_temp_path().keep().map_err(|e| {
+                        anyhow::Error::from(e.error).context(format!(
+                            "cannot keep a temporary file in `{}`",
+                            tmp.display()
+                        ))
+                    })?;
+                    (None, Some(path))
+                }
+                None => (Some(o.content), None),
+            };
+            up.changes.push(Change {
+                path: o.path,
+                kind,
+                old: old_content,
+                new,
                 executable: o.executable,
-                old_executable: false,
+                old_executable,
                 input: false,
-            }),
-            Some((bytes, exec)) if bytes != o.content || exec != o.executable => {
-                plan.changes.push(Change {
-                    path: o.path.clone(),
-                    kind: Kind::Update,
-                    old: Some(bytes),
-                    new: Some(o.content.clone()),
-                    executable: o.executable,
-                    old_executable: exec,
-                    input: false,
-                })
+                staged,
+            });
+        }
+        Ok(())
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, units.max(1));
+    let work = || loop {
+        let unit = next.fetch_add(1, Ordering::SeqCst);
+        if unit >= units || unit > first_failed.load(Ordering::SeqCst) {
+            break;
+        }
+        let mut up = UnitPlan::default();
+        if let Err(e) = one_unit(unit, &mut up) {
+            first_failed.fetch_min(unit, Ordering::SeqCst);
+            if let Ok(mut f) = failed.lock() {
+                f.push((unit, e));
             }
-            Some(_) => plan.unchanged += 1,
         }
-    }
-    let produced: std::collections::HashSet<&PathBuf> = outputs.iter().map(|o| &o.path).collect();
-    for (path, rec) in old {
-        if produced.contains(&path) {
-            continue;
+        // One growing list for all units: no per-unit copies left to fragment memory.
+        if let Ok(mut d) = done.lock() {
+            d.changes.append(&mut up.changes);
+            d.produced.append(&mut up.produced);
+            d.unchanged += up.unchanged;
         }
-        if selection.picks(rec.package.as_deref(), &rec.serves)
-            || selection.is_everything(all_targets)
-        {
-            if let Some((bytes, exec)) = read_existing(&dir.join(&path))? {
-                plan.changes.push(Change {
-                    path,
-                    kind: Kind::Remove,
-                    old: Some(bytes),
-                    new: None,
-                    executable: false,
-                    old_executable: exec,
-                    input: false,
-                });
+    };
+    // This thread is one of the workers: it reuses the memory loading freed.
+    std::thread::scope(|s| {
+        for _ in 1..workers {
+            s.spawn(work);
+        }
+        work();
+    });
+    let done = done.into_inner().unwrap_or_default();
+    let mut failed = failed.into_inner().unwrap_or_default();
+    if !failed.is_empty() {
+        for c in &done.changes {
+            if let Some(tmp) = &c.staged {
+                let _ = fs::remove_file(tmp);
             }
-        } else {
-            new_state.insert(path, rec);
+        }
+        if let Some(tmp) = &tmp_dir {
+            journal::remove_tmp_dir(tmp.parent().unwrap_or(Path::new(".")));
+        }
+        failed.sort_by_key(|(unit, _)| *unit);
+        return Err(failed.swap_remove(0).1);
+    }
+
+    let mut plan = Plan {
+        changes: done.changes,
+        unchanged: done.unchanged,
+        ..Plan::default()
+    };
+    let mut produced = done.produced;
+    // In path order, as the renderers' outputs come sorted.
+    // Unstable sorts: in place, and no two outputs share a path.
+    plan.changes
+        .sort_unstable_by(|a, b| path_cmp(&a.path, &b.path));
+    produced.sort_unstable_by(|a, b| path_cmp(&a.0, &b.0));
+    produced.dedup_by(|b, a| a.0 == b.0);
+    // The old records the outputs no longer have: removed when selected, else kept. Both
+    // lists are in path order, so one walk finds them.
+    let mut kept = Vec::new();
+    {
+        let mut new = produced.iter().map(|(p, _)| p).peekable();
+        for (path, rec) in &old {
+            while new.next_if(|p| *p < path).is_some() {}
+            if new.peek() == Some(&path) {
+                continue;
+            }
+            if rec.picked_by(selection) || selection.is_everything(all_targets) {
+                if let Some((bytes, exec)) = read_existing(&dir.join(path))? {
+                    plan.changes.push(Change {
+                        path: path.clone(),
+                        kind: Kind::Remove,
+                        old: Some(bytes),
+                        new: None,
+                        executable: false,
+                        old_executable: exec,
+                        input: false,
+                        staged: None,
+                    });
+                }
+            } else {
+                kept.push((path.clone(), rec.clone()));
+            }
         }
     }
-    let state = state_text(&new_state);
-    for (p, r) in &new_state {
-        union.insert(p.clone(), r.clone());
-    }
-    let union = state_text(&union);
-    if union != old_text && union != state {
-        plan.pre_state = Some(union);
+    let new_state = match kept.is_empty() {
+        true => produced,
+        false => {
+            let mut all = produced;
+            all.extend(kept);
+            all.sort_by(|a, b| a.0.cmp(&b.0));
+            all
+        }
+    };
+    let state = state_text(new_state.iter().map(|(p, r)| (p, r)));
+    // The union of the old and the new records, the new ones winning: only when it is
+    // neither (with no old records it is the new ones).
+    if !old.is_empty() {
+        let old_text = state_text(old.iter());
+        let union = state_text(Union {
+            old: old.iter().peekable(),
+            new: new_state.iter().map(|(p, r)| (p, r)).peekable(),
+        });
+        if union != old_text && union != state {
+            plan.pre_state = Some(union);
+        }
     }
     let state_path = PathBuf::from(STATE_FILE);
     match read_existing(&dir.join(&state_path))? {
@@ -249,9 +448,61 @@ pub fn plan(
             executable: false,
             old_executable: false,
             input: false,
+            staged: None,
         }),
     }
-    Ok(plan)
+    let digests = match digests {
+        true => new_state
+            .into_iter()
+            .filter_map(|(p, r)| Some((p, r.digest?)))
+            .collect(),
+        false => Vec::new(),
+    };
+    Ok(Planned { plan, digests })
+}
+
+/// Two record lists merged in path order; on equal paths the new record wins.
+#[derive(Clone)]
+struct Union<'a, O, N>
+where
+    O: Iterator<Item = (&'a PathBuf, &'a Record)>,
+    N: Iterator<Item = (&'a PathBuf, &'a Record)>,
+{
+    old: std::iter::Peekable<O>,
+    new: std::iter::Peekable<N>,
+}
+
+impl<'a, O, N> Iterator for Union<'a, O, N>
+where
+    O: Iterator<Item = (&'a PathBuf, &'a Record)>,
+    N: Iterator<Item = (&'a PathBuf, &'a Record)>,
+{
+    type Item = (&'a PathBuf, &'a Record);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match (self.old.peek(), self.new.peek()) {
+            (Some((o, _)), Some((n, _))) if o < n => self.old.next(),
+            (Some((o, _)), Some((n, _))) if o == n => {
+                self.old.next();
+                self.new.next()
+            }
+            (_, Some(_)) => self.new.next(),
+            (Some(_), None) => self.old.next(),
+            (None, None) => None,
+        }
+    }
+}
+
+/// `Path`'s own order (component by component) for the plain relative paths renderers
+/// produce, compared as bytes with `/` as the lowest byte: no parsing into components.
+fn path_cmp(a: &Path, b: &Path) -> std::cmp::Ordering {
+    use std::os::unix::ffi::OsStrExt;
+    let key = |b: &u8| if *b == b'/' { 0 } else { *b };
+    a.as_os_str()
+        .as_bytes()
+        .iter()
+        .map(key)
+        .cmp(b.as_os_str().as_bytes().iter().map(key))
 }
 
 /// Write `content` to `path` atomically: a temporary file beside it, then rename. For
@@ -389,6 +640,19 @@ pub fn apply(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
         )?;
     }
     let result = apply_all(dir, plan, &outputs, &inputs, &state);
+    match (&result, &plan.cache) {
+        (Ok(()), Some(record)) => {
+            // Best effort: without it the next run renders in full.
+            let _ = cache::store(record);
+        }
+        (Ok(()), None) => {}
+        (Err(_), _) => {
+            // Staged files that did not make it into place.
+            for tmp in plan.changes.iter().filter_map(|c| c.staged.as_ref()) {
+                let _ = fs::remove_file(tmp);
+            }
+        }
+    }
     match &result {
         // Done, or cleanly undone: the journal has served.
         Ok(()) | Err(Failed { undone: true, .. }) => journal::remove(dir)?,
@@ -447,12 +711,15 @@ fn apply_one(dir: &Path, c: &Change) -> anyhow::Result<()> {
         Kind::Create | Kind::Update if c.input => {
             write_durable(dir, &full, c.new.as_deref().unwrap_or_default())
         }
-        Kind::Create | Kind::Update => write_atomic_in(
-            dir,
-            &full,
-            c.new.as_deref().unwrap_or_default(),
-            c.executable,
-        ),
+        Kind::Create | Kind::Update => match &c.staged {
+            Some(staged) => place(staged, &full, c.executable),
+            None => write_atomic_in(
+                dir,
+                &full,
+                c.new.as_deref().unwrap_or_default(),
+                c.executable,
+            ),
+        },
         Kind::Remove => {
             match fs::remove_file(&full) {
                 Ok(()) => {}
@@ -463,6 +730,35 @@ fn apply_one(dir: &Path, c: &Change) -> anyhow::Result<()> {
             }
             prune_empty_dirs(dir, full.parent());
             Ok(())
+        }
+    }
+}
+
+/// Rename a staged temporary file over `full`, creating its directory when it is
+/// missing; across filesystems, copy it to a temporary file beside `full` instead.
+fn place(staged: &Path, full: &Path, executable: bool) -> anyhow::Result<()> {
+    let parent = parent_of(full);
+    let mut created = false;
+    loop {
+        match fs::rename(staged, full) {
+            Ok(()) => return Ok(()),
+            // Most directories exist: try the rename first, create the directory on demand.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !created => {
+                fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create `{}`", parent.display()))?;
+                created = true;
+            }
+            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::XDEV.raw_os_error()) => {
+                let content = fs::read(staged)
+                    .with_context(|| format!("cannot read `{}`", staged.display()))?;
+                let tmp = temp_in(parent, full, &content, executable, false)?;
+                persist(tmp, full)?;
+                let _ = fs::remove_file(staged);
+                return Ok(());
+            }
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot replace `{}`", full.display()))
+            }
         }
     }
 }

@@ -1642,7 +1642,11 @@ impl Cx<'_> {
                 }
                 match std::fs::read(dir.join(file)) {
                     Ok(content) => Some(Agent {
-                        source: AgentSource::File { name, content },
+                        source: AgentSource::File {
+                            name,
+                            path: file.to_string(),
+                            content,
+                        },
                         path: target,
                         init,
                     }),

@@ -216,6 +216,8 @@ pub enum AgentSource {
     File {
         /// The file's name in the OBS package.
         name: String,
+        /// Where it was read from, relative to the manifest.
+        path: String,
         content: Vec<u8>,
     },
 }

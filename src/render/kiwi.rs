@@ -51,7 +51,7 @@ pub fn render(model: &Model) -> Vec<Output> {
                 push(dir.join("_multibuild"), multibuild(r), false);
             }
             if let Some(agent) = &r.agent {
-                if let AgentSource::File { name, content } = &agent.source {
+                if let AgentSource::File { name, content, .. } = &agent.source {
                     push(dir.join(name), content.clone(), true);
                 }
             }

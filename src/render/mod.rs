@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 use crate::distro::{Distro, Format};
 use crate::error::Result;
-use crate::manifest::Model;
+use crate::manifest::{Model, Package};
 pub use templates::Templates;
 
 /// Which targets a file serves, so `--distro` can select it.
@@ -110,57 +110,83 @@ pub fn tarball_dir(file: &str) -> &str {
     file
 }
 
-/// Render every output of the model.
+/// Render every output of the model, sorted by path.
 pub fn render(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
     let mut out = Vec::new();
+    for unit in 0..units(model) {
+        out.extend(render_unit(model, templates, unit)?);
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// How many independent pieces the outputs come in: one per package, then one for the
+/// project-wide files (kiwi descriptions, archived series, project meta). The writer
+/// renders them on several threads and keeps no more of them in memory than it must.
+pub fn units(model: &Model) -> usize {
+    model.packages.len() + 1
+}
+
+/// The outputs of one unit (see [`units`]), in no particular order.
+pub fn render_unit(model: &Model, templates: &Templates, unit: usize) -> Result<Vec<Output>> {
+    match model.packages.get(unit) {
+        Some(p) => render_package(model, p, templates),
+        None => render_project(model, templates),
+    }
+}
+
+fn render_package(model: &Model, p: &Package, templates: &Templates) -> Result<Vec<Output>> {
+    let mut out = Vec::new();
     let has_rpm = model.rpm_targets().next().is_some();
-    for p in &model.packages {
-        let dir = PathBuf::from("obs").join(&p.name);
-        let upstream = model.upstream(&p.upstream).expect("validated upstream");
+    let dir = PathBuf::from("obs").join(&p.name);
+    let upstream = model.upstream(&p.upstream).expect("validated upstream");
+    out.push(Output::new(
+        dir.join("_service"),
+        service::render(p, upstream, None),
+        Some(&p.name),
+        Serves::All,
+    ));
+    for patch in &p.patches {
         out.push(Output::new(
-            dir.join("_service"),
-            service::render(p, upstream, None),
+            dir.join(&patch.name),
+            patch.content.clone(),
             Some(&p.name),
             Serves::All,
         ));
-        for patch in &p.patches {
+    }
+    if has_rpm {
+        let rpm = Serves::Format(Format::Rpm);
+        out.push(Output::new(
+            dir.join(format!("{}.spec", p.name)),
+            spec::render(model, p, None, templates)?,
+            Some(&p.name),
+            rpm.clone(),
+        ));
+        out.push(Output::new(
+            dir.join(format!("{}.changes", p.name)),
+            changes::render(p, templates)?,
+            Some(&p.name),
+            rpm,
+        ));
+        for t in model.rpm_targets() {
             out.push(Output::new(
-                dir.join(&patch.name),
-                patch.content.clone(),
+                PathBuf::from("rpm")
+                    .join(&t.id)
+                    .join(format!("{}.spec", p.name)),
+                spec::render(model, p, Some(t), templates)?,
                 Some(&p.name),
-                Serves::All,
+                Serves::one(&t.id),
             ));
-        }
-        if has_rpm {
-            let rpm = Serves::Format(Format::Rpm);
-            out.push(Output::new(
-                dir.join(format!("{}.spec", p.name)),
-                spec::render(model, p, None, templates)?,
-                Some(&p.name),
-                rpm.clone(),
-            ));
-            out.push(Output::new(
-                dir.join(format!("{}.changes", p.name)),
-                changes::render(p, templates)?,
-                Some(&p.name),
-                rpm,
-            ));
-            for t in model.rpm_targets() {
-                out.push(Output::new(
-                    PathBuf::from("rpm")
-                        .join(&t.id)
-                        .join(format!("{}.spec", p.name)),
-                    spec::render(model, p, Some(t), templates)?,
-                    Some(&p.name),
-                    Serves::one(&t.id),
-                ));
-            }
-        }
-        if model.deb_targets().next().is_some() {
-            out.extend(debian::render(model, p, templates)?);
         }
     }
-    out.extend(kiwi::render(model));
+    if model.deb_targets().next().is_some() {
+        out.extend(debian::render(model, p, templates)?);
+    }
+    Ok(out)
+}
+
+fn render_project(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
+    let mut out = kiwi::render(model);
     out.extend(archive::render(model, templates)?);
     let targets: Vec<&Distro> = model.project.targets.iter().collect();
     out.push(Output::new(
@@ -175,6 +201,5 @@ pub fn render(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
         None,
         Serves::All,
     ));
-    out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }

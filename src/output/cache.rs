@@ -1,0 +1,369 @@
+//! The render cache: how `render` knows that every output is current without rendering.
+//!
+//! Every run that writes a complete render (`render` of all targets and packages, `bump`,
+//! `archive prune`) records in `.pkgforge.render-cache`, beside the manifest, a
+//! fingerprint of everything the outputs are a function of — the manifest, the
+//! changelog, the templates directory, the files the manifest names (patches, agent
+//! files), the record of rendered files and the pkgforge binary itself — and the SHA-256
+//! of every output. A later `render` or `render --check` of everything whose fingerprint
+//! matches only reads the outputs back: when each one's digest matches, nothing needs
+//! rendering and nothing is written. Any difference — an input or an output edited,
+//! moved or deleted, another pkgforge build — and the run renders in full, as it would
+//! without the file. The cache can make a run faster, never different; deleting it is
+//! always safe.
+
+use std::fs;
+use std::io::{Read as _, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context as _;
+use sha2::{Digest as _, Sha256};
+
+use crate::manifest::{AgentSource, Model, CHANGELOG};
+use crate::render::Output;
+
+/// The cache file, beside the manifest.
+pub const FILE: &str = ".pkgforge.render-cache";
+
+const HEADER: &str =
+    "# pkgforge render cache, version 1: what the last complete render wrote. Safe to delete.";
+
+/// What a complete render wrote, for [`store`].
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    /// The manifest the outputs were rendered from.
+    pub manifest: PathBuf,
+    /// Files the outputs copy besides the manifest and the changelog (patches, agent
+    /// files), relative to the manifest's directory.
+    pub inputs: Vec<String>,
+    /// What `render` warns about for this manifest (archived series to prune).
+    pub warnings: Vec<String>,
+    /// Every output and its [`super::digest`].
+    pub outputs: Vec<(PathBuf, [u8; 32])>,
+}
+
+impl Record {
+    pub fn new(manifest: &Path, model: &Model, outputs: Vec<(PathBuf, [u8; 32])>) -> Record {
+        let inputs = model
+            .packages
+            .iter()
+            .flat_map(|p| p.patches.iter().map(|patch| patch.path.clone()))
+            .chain(
+                model
+                    .rootfs
+                    .iter()
+                    .filter_map(|r| match &r.agent.as_ref()?.source {
+                        AgentSource::File { path, .. } => Some(path.clone()),
+                        AgentSource::Package(_) => None,
+                    }),
+            )
+            .collect();
+        Record {
+            manifest: manifest.to_path_buf(),
+            inputs,
+            warnings: crate::archive::warnings(model),
+            outputs,
+        }
+    }
+
+    /// The record of outputs rendered in memory.
+    pub fn of_outputs(manifest: &Path, model: &Model, outputs: &[Output]) -> Record {
+        let digests = outputs
+            .iter()
+            .map(|o| (o.path.clone(), super::digest(&o.content, o.executable)))
+            .collect();
+        Record::new(manifest, model, digests)
+    }
+}
+
+/// What the cache proved.
+#[derive(Debug)]
+pub struct Fresh {
+    /// How many rendered files there are, every one current.
+    pub outputs: usize,
+    pub warnings: Vec<String>,
+}
+
+/// Whether the cache beside `manifest` proves every output current; `None` means render.
+pub fn fresh(manifest: &Path) -> Option<Fresh> {
+    let dir = dir_of(manifest);
+    let text = fs::read_to_string(dir.join(FILE)).ok()?;
+    let mut lines = text.lines();
+    if lines.next()? != HEADER {
+        return None;
+    }
+    let mut key = None;
+    let mut inputs = Vec::new();
+    let mut warnings = Vec::new();
+    let mut outputs = Vec::new();
+    for line in lines {
+        let (kind, rest) = line.split_once('\t')?;
+        match kind {
+            "key" => key = Some(rest),
+            "input" => inputs.push(rest.to_string()),
+            "warning" => warnings.push(unescape(rest)),
+            "output" => {
+                let (hex, path) = rest.split_once('\t')?;
+                let path = Path::new(path);
+                if !path.components().all(|c| matches!(c, Component::Normal(_))) {
+                    return None;
+                }
+                outputs.push((from_hex(hex)?, path));
+            }
+            _ => return None,
+        }
+    }
+    if fingerprint(manifest, &inputs)? != key? {
+        return None;
+    }
+    verify(dir, &outputs).then_some(Fresh {
+        outputs: outputs.len(),
+        warnings,
+    })
+}
+
+/// Record a complete render that was just written. Best effort: a cache that cannot be
+/// written only makes the next run render in full. Streamed to a temporary file and
+/// renamed into place unless the cache already says the same, so it never holds the
+/// whole text in memory.
+pub fn store(record: &Record) -> anyhow::Result<()> {
+    let manifest = record.manifest.as_path();
+    let dir = dir_of(manifest);
+    let path = dir.join(FILE);
+    let Some(key) = fingerprint(manifest, &record.inputs) else {
+        // Without a fingerprint no cache can be trusted: remove a stale one.
+        let _ = fs::remove_file(&path);
+        return Ok(());
+    };
+    let tmp_dir = crate::journal::tmp_dir(dir)?;
+    let result = (|| -> anyhow::Result<()> {
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".pkgforge-")
+            .suffix(".tmp")
+            .tempfile_in(&tmp_dir)?;
+        let new = {
+            let mut out = Hashing {
+                inner: std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut()),
+                hash: Sha256::new(),
+            };
+            writeln!(out, "{HEADER}\nkey\t{key}")?;
+            for i in &record.inputs {
+                writeln!(out, "input\t{i}")?;
+            }
+            for w in &record.warnings {
+                writeln!(out, "warning\t{}", escape(w))?;
+            }
+            let mut outputs: Vec<&(PathBuf, [u8; 32])> = record.outputs.iter().collect();
+            outputs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            for (p, h) in outputs {
+                writeln!(out, "output\t{}\t{}", to_hex(h), p.to_string_lossy())?;
+            }
+            out.inner.flush()?;
+            out.hash.finalize()
+        };
+        if hash_of(&path).is_some_and(|old| old == new) {
+            return Ok(());
+        }
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o644))?;
+        tmp.persist(&path).map_err(|e| e.error)?;
+        Ok(())
+    })();
+    crate::journal::remove_tmp_dir(dir);
+    result.with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+/// A writer that hashes what goes through it.
+struct Hashing<W: Write> {
+    inner: W,
+    hash: Sha256,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn hash_of(path: &Path) -> Option<sha2::digest::Output<Sha256>> {
+    let mut f = fs::File::open(path).ok()?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match f.read(&mut buf).ok()? {
+            0 => return Some(h.finalize()),
+            n => h.update(&buf[..n]),
+        }
+    }
+}
+
+fn dir_of(manifest: &Path) -> &Path {
+    crate::journal::base(manifest.parent().unwrap_or(Path::new("")))
+}
+
+/// The SHA-256, in hex, of everything the outputs are a function of; `None` when some
+/// of it cannot be known (the running binary cannot be found).
+fn fingerprint(manifest: &Path, inputs: &[String]) -> Option<String> {
+    let dir = dir_of(manifest);
+    let mut h = Sha256::new();
+    h.update(HEADER.as_bytes());
+    // The binary: its templates and every renderer are compiled in. A rebuilt or
+    // reinstalled binary is a new file, with a new inode or modification time.
+    let exe = fs::metadata(std::env::current_exe().ok()?).ok()?;
+    h.update(
+        format!(
+            "pkgforge {} {} {} {} {} {}\n",
+            env!("CARGO_PKG_VERSION"),
+            exe.dev(),
+            exe.ino(),
+            exe.len(),
+            exe.mtime(),
+            exe.mtime_nsec()
+        )
+        .as_bytes(),
+    );
+    let mut file = |label: &str, path: &Path| {
+        h.update(label.as_bytes());
+        h.update([0]);
+        match fs::read(path) {
+            Ok(bytes) => {
+                h.update((bytes.len() as u64).to_le_bytes());
+                h.update(&bytes);
+            }
+            Err(_) => h.update(u64::MAX.to_le_bytes()),
+        }
+    };
+    file("manifest", manifest);
+    file("changelog", &dir.join(CHANGELOG));
+    file("state", &dir.join(super::STATE_FILE));
+    // Templates: the ones pkgforge reads by name, and a listing of the directory, whose
+    // stray `.tera` files are errors.
+    let templates = dir.join("templates");
+    for (name, _) in crate::render::templates::DEFAULTS {
+        file(&format!("template {name}"), &templates.join(name));
+    }
+    let mut listing: Vec<PathBuf> = walkdir::WalkDir::new(&templates)
+        .min_depth(1)
+        .max_depth(2)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.path()
+                .strip_prefix(&templates)
+                .ok()
+                .map(Path::to_path_buf)
+        })
+        .collect();
+    listing.sort();
+    for l in &listing {
+        file(&format!("listed {}", l.display()), &templates.join(l));
+    }
+    for i in inputs {
+        file(&format!("input {i}"), &dir.join(i));
+    }
+    Some(to_hex(&h.finalize().into()))
+}
+
+/// Whether every output has its recorded digest, read on as many threads as there are
+/// CPUs; stops at the first that does not.
+fn verify(dir: &Path, outputs: &[([u8; 32], &Path)]) -> bool {
+    let stale = AtomicBool::new(false);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, outputs.len().max(1));
+    let chunk = outputs.len().div_ceil(workers).max(1);
+    std::thread::scope(|s| {
+        for part in outputs.chunks(chunk) {
+            let stale = &stale;
+            s.spawn(move || {
+                let mut buf = Vec::with_capacity(1 << 20);
+                for (want, path) in part {
+                    if stale.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let current = (|| -> std::io::Result<bool> {
+                        let mut f = fs::File::open(dir.join(path))?;
+                        let meta = f.metadata()?;
+                        buf.clear();
+                        // Not `read_to_end` on the file: that asks the size again.
+                        std::io::Read::by_ref(&mut f)
+                            .take(u64::MAX)
+                            .read_to_end(&mut buf)?;
+                        let exec = meta.permissions().mode() & 0o111 != 0;
+                        Ok(meta.is_file() && super::digest(&buf, exec) == *want)
+                    })();
+                    if !current.unwrap_or(false) {
+                        stale.store(true, Ordering::Relaxed);
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    !stale.into_inner()
+}
+
+fn to_hex(bytes: &[u8; 32]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex(s: &str) -> Option<[u8; 32]> {
+    if s.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('\n', "\\n")
+        .replace('\t', "\\t")
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match (c, c == '\\') {
+            (_, true) => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(o) => out.push(o),
+                None => {}
+            },
+            (c, false) => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warnings_round_trip() {
+        for w in ["plain", "two\nlines", "a\\n literal\tand tab"] {
+            assert_eq!(unescape(&escape(w)), w);
+        }
+    }
+
+    #[test]
+    fn hex_round_trip() {
+        let d = super::super::digest(b"x", false);
+        assert_eq!(from_hex(&to_hex(&d)), Some(d));
+        assert_eq!(from_hex("zz"), None);
+    }
+}

@@ -460,6 +460,9 @@ fn apply_updates(
         .parent()
         .unwrap_or(std::path::Path::new(""))
         .to_path_buf();
+    // The render cache as it was, for the checkout to go back to with the rest.
+    let cache_path = std::path::PathBuf::from(output::cache::FILE);
+    let cache_before = std::fs::read(dir.join(&cache_path)).ok();
     let repo = match &args.commit_branch {
         Some(name) => {
             let repo = branch::open(&dir)?;
@@ -562,6 +565,23 @@ fn apply_updates(
                 executable: o.old_executable,
                 old_executable: o.executable,
                 input: o.input,
+                staged: None,
+            });
+        }
+        let cache_now = std::fs::read(dir.join(&cache_path)).ok();
+        if cache_now != cache_before {
+            restore.changes.push(output::Change {
+                path: cache_path,
+                kind: match (&cache_now, &cache_before) {
+                    (_, None) => Kind::Remove,
+                    (None, Some(_)) => Kind::Create,
+                    (Some(_), Some(_)) => Kind::Update,
+                },
+                old: cache_now,
+                new: cache_before,
+                executable: false,
+                old_executable: false,
+                input: false,
                 staged: None,
             });
         }

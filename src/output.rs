@@ -267,8 +267,11 @@ pub fn plan_units(
     use std::sync::Mutex;
 
     let old = read_state(dir)?;
-    let tmp_dir = match keep {
-        Keep::Staged => Some(journal::tmp_dir(journal::base(dir))?),
+    let staging = match keep {
+        Keep::Staged => {
+            journal::tmp_dir(journal::base(dir))?;
+            Some(staging_root(dir))
+        }
         Keep::Memory => None,
     };
     let next = AtomicUsize::new(0);
@@ -277,7 +280,11 @@ pub fn plan_units(
     let first_failed = AtomicUsize::new(usize::MAX);
     let done: Mutex<UnitPlan> = Mutex::new(UnitPlan::default());
     let failed: Mutex<Vec<(usize, crate::Error)>> = Mutex::new(Vec::new());
-    let one_unit = |unit: usize, up: &mut UnitPlan| -> crate::Result<()> {
+    let one_unit = |unit: usize,
+                    up: &mut UnitPlan,
+                    made: &mut std::collections::HashSet<PathBuf>,
+                    dirs_seen: &mut std::collections::HashMap<PathBuf, bool>|
+     -> crate::Result<()> {
         for o in produce(unit)? {
             let picked = selection.picks(o.package.as_deref(), &o.serves);
             if picked || old.contains_key(&o.path) {
@@ -291,7 +298,21 @@ pub fn plan_units(
             if !picked {
                 continue;
             }
-            let (kind, old_content, old_executable) = match read_existing(&dir.join(&o.path))? {
+            // No need to look for a file whose directory is not there (a first render).
+            let parent = o.path.parent().unwrap_or(Path::new(""));
+            let present = match dirs_seen.get(parent) {
+                Some(p) => *p,
+                None => {
+                    let p = fs::symlink_metadata(journal::base(&dir.join(parent))).is_ok();
+                    dirs_seen.insert(parent.to_path_buf(), p);
+                    p
+                }
+            };
+            let existing = match present {
+                true => read_existing(&dir.join(&o.path))?,
+                false => None,
+            };
+            let (kind, old_content, old_executable) = match existing {
                 None => (Kind::Create, None, false),
                 Some((bytes, exec)) if bytes != o.content || exec != o.executable => {
                     (Kind::Update, Some(bytes), exec)
@@ -301,15 +322,9 @@ pub fn plan_units(
                     continue;
                 }
             };
-            let (new, staged) = match &tmp_dir {
-                Some(tmp) => {
-                    let file = temp_in(tmp, &o.path, &o.content, o.executable, false)?;
-                    let path = file.into_temp_path().keep().map_err(|e| {
-                        anyhow::Error::from(e.error).context(format!(
-                            "cannot keep a temporary file in `{}`",
-                            tmp.display()
-                        ))
-                    })?;
+            let (new, staged) = match &staging {
+                Some(root) => {
+                    let path = stage(root, &o.path, &o.content, o.executable, made)?;
                     (None, Some(path))
                 }
                 None => (Some(o.content), None),
@@ -330,23 +345,29 @@ pub fn plan_units(
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, units.max(1));
-    let work = || loop {
-        let unit = next.fetch_add(1, Ordering::SeqCst);
-        if unit >= units || unit > first_failed.load(Ordering::SeqCst) {
-            break;
-        }
-        let mut up = UnitPlan::default();
-        if let Err(e) = one_unit(unit, &mut up) {
-            first_failed.fetch_min(unit, Ordering::SeqCst);
-            if let Ok(mut f) = failed.lock() {
-                f.push((unit, e));
+    let work = || {
+        // The staging directories this thread made, and whether output directories exist:
+        // nothing in the tree changes while planning.
+        let mut made = std::collections::HashSet::new();
+        let mut dirs_seen = std::collections::HashMap::new();
+        loop {
+            let unit = next.fetch_add(1, Ordering::SeqCst);
+            if unit >= units || unit > first_failed.load(Ordering::SeqCst) {
+                break;
             }
-        }
-        // One growing list for all units: no per-unit copies left to fragment memory.
-        if let Ok(mut d) = done.lock() {
-            d.changes.append(&mut up.changes);
-            d.produced.append(&mut up.produced);
-            d.unchanged += up.unchanged;
+            let mut up = UnitPlan::default();
+            if let Err(e) = one_unit(unit, &mut up, &mut made, &mut dirs_seen) {
+                first_failed.fetch_min(unit, Ordering::SeqCst);
+                if let Ok(mut f) = failed.lock() {
+                    f.push((unit, e));
+                }
+            }
+            // One growing list for all units: no per-unit copies left to fragment memory.
+            if let Ok(mut d) = done.lock() {
+                d.changes.append(&mut up.changes);
+                d.produced.append(&mut up.produced);
+                d.unchanged += up.unchanged;
+            }
         }
     };
     // This thread is one of the workers: it reuses the memory loading freed.
@@ -359,13 +380,9 @@ pub fn plan_units(
     let done = done.into_inner().unwrap_or_default();
     let mut failed = failed.into_inner().unwrap_or_default();
     if !failed.is_empty() {
-        for c in &done.changes {
-            if let Some(tmp) = &c.staged {
-                let _ = fs::remove_file(tmp);
-            }
-        }
-        if let Some(tmp) = &tmp_dir {
-            journal::remove_tmp_dir(tmp.parent().unwrap_or(Path::new(".")));
+        if let Some(root) = &staging {
+            let _ = fs::remove_dir_all(root);
+            journal::remove_tmp_dir(journal::base(dir));
         }
         failed.sort_by_key(|(unit, _)| *unit);
         return Err(failed.swap_remove(0).1);
@@ -459,6 +476,98 @@ pub fn plan_units(
         false => Vec::new(),
     };
     Ok(Planned { plan, digests })
+}
+
+/// Where a staged plan writes new contents: a tree in `.pkgforge-tmp/` that mirrors the
+/// output paths, so that a directory the tree does not have yet goes into place whole.
+fn staging_root(dir: &Path) -> PathBuf {
+    journal::base(dir).join(journal::TMP_DIR).join("staged")
+}
+
+/// Write `content` to the place of `rel` in the staging tree `root`; `made` remembers
+/// the directories already there.
+fn stage(
+    root: &Path,
+    rel: &Path,
+    content: &[u8],
+    executable: bool,
+    made: &mut std::collections::HashSet<PathBuf>,
+) -> anyhow::Result<PathBuf> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let staged = root.join(rel);
+    let parent = parent_of(&staged);
+    if !made.contains(parent) {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create `{}`", parent.display()))?;
+        made.insert(parent.to_path_buf());
+    }
+    let mode = if executable { 0o755 } else { 0o644 };
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(&staged)
+        .with_context(|| format!("cannot create `{}`", staged.display()))?;
+    f.write_all(content)
+        .with_context(|| format!("cannot write `{}`", staged.display()))?;
+    // The mode exactly, whatever the umask (unless the umask left it so).
+    if umask().is_none_or(|u| u & mode != 0) {
+        f.set_permissions(fs::Permissions::from_mode(mode))
+            .with_context(|| format!("cannot set permissions of `{}`", staged.display()))?;
+    }
+    Ok(staged)
+}
+
+/// The process's umask, read (not set, which would race with other threads) from
+/// `/proc/self/status`; `None` where that cannot be read.
+fn umask() -> Option<u32> {
+    static UMASK: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
+    *UMASK.get_or_init(|| {
+        let status = fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find_map(|l| l.strip_prefix("Umask:"))?;
+        u32::from_str_radix(line.trim(), 8).ok()
+    })
+}
+
+/// Move staged new files whose directory does not exist yet into place with their
+/// directory: one rename for each new directory tree (for a first render, `obs/`, `rpm/`
+/// and `debian/`) rather than one per file. Every file under such a directory is new and
+/// staged by this plan, so the tree moves whole; each file still appears complete. A
+/// directory that cannot move leaves its files to be placed one by one. Returns the
+/// changes it placed: `true` at their index.
+fn place_new_dirs(dir: &Path, changes: &[&Change]) -> Vec<bool> {
+    let root = staging_root(dir);
+    let mut exists: std::collections::HashMap<&Path, bool> = std::collections::HashMap::new();
+    let mut moves: BTreeMap<&Path, Vec<usize>> = BTreeMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        if c.kind != Kind::Create || c.staged.is_none() {
+            continue;
+        }
+        let mut top = None;
+        let mut at = c.path.parent();
+        while let Some(p) = at.filter(|p| !p.as_os_str().is_empty()) {
+            let there = *exists
+                .entry(p)
+                .or_insert_with(|| fs::symlink_metadata(dir.join(p)).is_ok());
+            if there {
+                break;
+            }
+            top = Some(p);
+            at = p.parent();
+        }
+        if let Some(top) = top {
+            moves.entry(top).or_default().push(i);
+        }
+    }
+    let mut placed = vec![false; changes.len()];
+    for (top, under) in moves {
+        if fs::rename(root.join(top), dir.join(top)).is_ok() {
+            for i in under {
+                placed[i] = true;
+            }
+        }
+    }
+    placed
 }
 
 /// Two record lists merged in path order; on equal paths the new record wins.
@@ -608,7 +717,7 @@ pub fn apply(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
         .iter()
         .map(|c| c.path.parent().unwrap_or(Path::new("")))
         .collect();
-    dirs.sort();
+    dirs.sort_unstable_by(|a, b| path_cmp(a, b));
     dirs.dedup();
     for d in dirs {
         journal::remove_stray_temporaries(&dir.join(d));
@@ -659,6 +768,10 @@ pub fn apply(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
         // Keep the journal: the next run rolls forward to a consistent state.
         Err(Failed { undone: false, .. }) => {}
     }
+    if plan.changes.iter().any(|c| c.staged.is_some()) {
+        // Empty directories, or on failure what did not go into place.
+        let _ = fs::remove_dir_all(staging_root(dir));
+    }
     journal::remove_tmp_dir(journal::base(dir));
     result.map_err(|f| f.error)
 }
@@ -682,27 +795,98 @@ fn apply_all(
             undone: true,
         })?;
     }
+    let fail = |error: anyhow::Error, done: &[&Change]| {
+        let mut undone = true;
+        for undo in done.iter().rev() {
+            undone &= revert(dir, undo);
+        }
+        if undone || inputs.is_empty() {
+            return Failed { error, undone };
+        }
+        Failed {
+            error: error.context(format!(
+                "could not restore every file; the next `pkgforge render` completes the change recorded in `{}`",
+                journal::JOURNAL
+            )),
+            undone,
+        }
+    };
+    // The rendered files that are written come first, on every CPU: distinct files, each
+    // replaced atomically on its own. Removals (which may empty a directory a write
+    // needs), the inputs and the record follow one at a time, in order.
+    let writes = outputs
+        .iter()
+        .take_while(|c| c.kind != Kind::Remove)
+        .count();
+    let (parallel, sequential) = outputs.split_at(writes);
+    let moved = place_new_dirs(dir, parallel);
     let mut done: Vec<&Change> = Vec::new();
-    for c in outputs.iter().chain(inputs).chain(state) {
+    let mut rest: Vec<&Change> = Vec::new();
+    for (c, m) in parallel.iter().zip(moved) {
+        match m {
+            true => done.push(c),
+            false => rest.push(c),
+        }
+    }
+    let (written, error) = apply_parallel(dir, &rest);
+    done.extend(written);
+    if let Some(error) = error {
+        return Err(fail(error, &done));
+    }
+    for c in sequential.iter().chain(inputs).chain(state) {
         if let Err(error) = apply_one(dir, c) {
-            let mut undone = true;
-            for undo in done.iter().rev() {
-                undone &= revert(dir, undo);
-            }
-            if undone || inputs.is_empty() {
-                return Err(Failed { error, undone });
-            }
-            return Err(Failed {
-                error: error.context(format!(
-                    "could not restore every file; the next `pkgforge render` completes the change recorded in `{}`",
-                    journal::JOURNAL
-                )),
-                undone,
-            });
+            return Err(fail(error, &done));
         }
         done.push(c);
     }
     Ok(())
+}
+
+/// Apply independent changes on as many threads as there are CPUs: the ones done, and
+/// the first error (after which no more are started).
+fn apply_parallel<'a>(
+    dir: &Path,
+    changes: &[&'a Change],
+) -> (Vec<&'a Change>, Option<anyhow::Error>) {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let done = Mutex::new(Vec::with_capacity(changes.len()));
+    let error = Mutex::new(None);
+    let work = || {
+        let mut mine = Vec::new();
+        while !stop.load(Ordering::SeqCst) {
+            let Some(c) = changes.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                break;
+            };
+            match apply_one(dir, c) {
+                Ok(()) => mine.push(*c),
+                Err(e) => {
+                    stop.store(true, Ordering::SeqCst);
+                    if let Ok(mut slot) = error.lock() {
+                        slot.get_or_insert(e);
+                    }
+                }
+            }
+        }
+        if let Ok(mut d) = done.lock() {
+            d.extend(mine);
+        }
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, changes.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 1..workers {
+            s.spawn(work);
+        }
+        work();
+    });
+    (
+        done.into_inner().unwrap_or_default(),
+        error.into_inner().unwrap_or_default(),
+    )
 }
 
 fn apply_one(dir: &Path, c: &Change) -> anyhow::Result<()> {

@@ -312,7 +312,13 @@ fn verify(dir: &Path, outputs: &[([u8; 32], &Path)]) -> bool {
 }
 
 fn to_hex(bytes: &[u8; 32]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(64);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
 }
 
 fn from_hex(s: &str) -> Option<[u8; 32]> {

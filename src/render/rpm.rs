@@ -82,7 +82,14 @@ fn starts_path(before: &str) -> bool {
 /// Write hard-coded directories as rpm macros, the way spec-cleaner would.
 pub fn dir_macros(line: &str) -> String {
     let mut line = line.to_string();
+    // Every rule's pattern has a `/`; most lines of a spec have none, or match no rule.
+    if !line.contains('/') {
+        return line;
+    }
     for (find, replace, start) in DIR_RULES {
+        if !line.contains(find) {
+            continue;
+        }
         let mut out = String::with_capacity(line.len());
         let mut rest = line.as_str();
         let mut consumed = 0;

@@ -2664,7 +2664,7 @@ fn resolve_changelog(src: &Src, raw: &raw::Changelog, model: &Model) -> Result<V
         .map(|p| p.name.as_str())
         .chain(model.rootfs.iter().map(|r| r.name.as_str()))
         .collect();
-    let mut previous: Option<(jiff::Timestamp, usize)> = None;
+    let mut previous: Option<(jiff::Timestamp, Option<usize>)> = None;
     for (i, e) in raw.entry.iter().enumerate() {
         let p = |k: &str| path!["entry", i, k];
         let mut ok = true;
@@ -2772,8 +2772,9 @@ fn resolve_changelog(src: &Src, raw: &raw::Changelog, model: &Model) -> Result<V
                 ok = false;
             }
         }
-        if let (Some(d), Some((prev, line))) = (date, previous) {
+        if let (Some(d), Some((prev, at))) = (date, previous) {
             if d > prev {
+                let line = at.map_or(0, |at| src.text[..at].matches('\n').count() + 1);
                 errs.push(
                     src.error(
                         p("date"),
@@ -2784,10 +2785,9 @@ fn resolve_changelog(src: &Src, raw: &raw::Changelog, model: &Model) -> Result<V
             }
         }
         if let Some(d) = date {
-            let line = src
-                .span(&p("date"))
-                .map_or(0, |s| src.text[..s.start].matches('\n').count() + 1);
-            previous = Some((d, line));
+            // The offset only: counting lines for every entry made loading quadratic.
+            let at = src.span(&p("date")).map(|s| s.start);
+            previous = Some((d, at));
         }
         if let (true, Some(version), Some(date)) = (ok, version, date) {
             out.push(Entry {

@@ -113,21 +113,36 @@ fn check_one(model: &Model, u: &Upstream, fetcher: &Fetcher, api: &str) -> Repor
         Source::Tarball { git, .. } => git.clone(),
     };
     let mut errors = Vec::new();
-    let tags = match &git_url {
-        Some(url) => match super::git::remote_tags(url) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                errors.push(format!("{e:#}"));
-                None
-            }
-        },
+    // The tags and the releases are asked for at once: waiting for one and then the other
+    // would add the tag listing to every upstream's round trip.
+    let (tags, releases) = std::thread::scope(|s| {
+        let tags = git_url
+            .as_ref()
+            .map(|url| s.spawn(move || super::git::remote_tags(url)));
+        let releases = u
+            .github
+            .as_ref()
+            .map(|repo| super::github::releases(fetcher, api, repo));
+        let tags = tags.map(|t| {
+            t.join().unwrap_or_else(|_| {
+                Err(anyhow::anyhow!("listing the tags of {git_url:?} panicked"))
+            })
+        });
+        (tags, releases)
+    });
+    let tags = match tags {
+        Some(Ok(t)) => Some(t),
+        Some(Err(e)) => {
+            errors.push(format!("{e:#}"));
+            None
+        }
         None => None,
     };
     let mut candidates = Vec::new();
     let mut sources = Vec::new();
-    if let Some(repo) = &u.github {
+    if let Some(releases) = releases {
         sources.push("github");
-        match super::github::releases(fetcher, api, repo) {
+        match releases {
             Ok(list) => {
                 for r in list.into_iter().filter(|r| !r.draft) {
                     match super::version_of_tag(u, &r.tag_name) {

@@ -66,8 +66,11 @@ def snapshot(root):
 
 
 def written(before, after):
-    """Files created or replaced between two snapshots (a rename gives a new inode)."""
-    return sum(1 for p, s in after.items() if before.get(p) != s)
+    """(rendered files, bookkeeping files) created or replaced between two snapshots; a
+    rename gives a new inode. Bookkeeping: .pkgforge-outputs, .pkgforge.render-cache."""
+    changed = [p for p, s in after.items() if before.get(p) != s]
+    book = [p for p in changed if p.startswith(".pkgforge")]
+    return len(changed) - len(book), len(book)
 
 
 def copy_inputs(src, dst):
@@ -102,6 +105,14 @@ def change_one_package(manifest, index):
     return text
 
 
+def binaries(a):
+    """The pkgforge builds measured, each under a label."""
+    out = [("pkgforge", a.pkgforge)]
+    if a.compare:
+        out.append((a.compare_label, a.compare))
+    return out
+
+
 def bench_render(a, work):
     tools, pkgforge = a.tools, a.pkgforge
     gen_dir = os.path.join(work, "manifest")
@@ -118,11 +129,21 @@ def bench_render(a, work):
     n_specs = len([p for p in ref_snap if p.endswith(".spec")])
     log(f"   {n_files} rendered files, {n_specs} spec files")
 
-    tree = os.path.join(work, "tree")
     fl = os.path.join(work, "floor")
-    r = {k: [] for k in ("floor_write", "floor_read", "cold", "cold_rss", "cold_written",
-                         "noop", "noop_rss", "noop_written", "check", "check_rss",
-                         "one", "one_rss", "one_written")}
+    r = {"floor_write": [], "floor_read": [], "files": n_files, "specs": n_specs, "bins": {}}
+    keys = ("cold", "noop", "check", "one")
+    for label, _ in binaries(a):
+        r["bins"][label] = {k: [] for k in keys + tuple(k + "_rss" for k in keys)
+                            + tuple(k + "_written" for k in keys)}
+
+    def run(label, exe, key, tree, args, expect=(0,)):
+        before = snapshot(tree)
+        wall, rss, _, _, _ = timed([exe, *args], cwd=tree, expect=expect)
+        b = r["bins"][label]
+        b[key].append(wall)
+        b[key + "_rss"].append(rss)
+        b[key + "_written"].append(written(before, snapshot(tree)))
+
     for i in range(a.runs):
         log(f"== render run {i + 1}/{a.runs}")
         # floor: write the same files atomically into an empty tree
@@ -131,39 +152,26 @@ def bench_render(a, work):
         secs, files, _ = floor(tools, "write", ref, fl)
         assert files == n_files, (files, n_files)
         r["floor_write"].append(secs)
-        # pkgforge cold: the same files, from the manifest, into an empty tree
-        copy_inputs(gen_dir, tree)
-        before = snapshot(tree)
-        wall, rss, _, err, _ = timed([pkgforge, "render"], cwd=tree)
-        r["cold"].append(wall)
-        r["cold_rss"].append(rss)
-        r["cold_written"].append(written(before, snapshot(tree)))
+        # cold: the same files, from the manifest, into an empty tree
+        for label, exe in binaries(a):
+            tree = os.path.join(work, "tree-" + label)
+            copy_inputs(gen_dir, tree)
+            run(label, exe, "cold", tree, ["render"])
         # floor: read them back
         secs, files, _ = floor(tools, "read", fl)
         r["floor_read"].append(secs)
-        # pkgforge no-op
-        before = snapshot(tree)
-        wall, rss, _, err, _ = timed([pkgforge, "render"], cwd=tree)
-        r["noop"].append(wall)
-        r["noop_rss"].append(rss)
-        r["noop_written"].append(written(before, snapshot(tree)))
-        # pkgforge render --check on the current tree: exit 0, nothing to print
-        wall, rss, _, err, _ = timed([pkgforge, "render", "--check"], cwd=tree)
-        r["check"].append(wall)
-        r["check_rss"].append(rss)
-        # one package changed (its summary), then back (untimed)
-        manifest = os.path.join(tree, "packages.toml")
-        original = change_one_package(manifest, a.packages // 2)
-        before = snapshot(tree)
-        wall, rss, _, err, _ = timed([pkgforge, "render"], cwd=tree)
-        r["one"].append(wall)
-        r["one_rss"].append(rss)
-        r["one_written"].append(written(before, snapshot(tree)))
-        with open(manifest, "w") as f:
-            f.write(original)
-        subprocess.run([pkgforge, "-q", "render"], cwd=tree, check=True)
-    r["files"] = n_files
-    r["specs"] = n_specs
+        for label, exe in binaries(a):
+            tree = os.path.join(work, "tree-" + label)
+            # no-op, then render --check on the same tree (exit 0, nothing to print)
+            run(label, exe, "noop", tree, ["render"])
+            run(label, exe, "check", tree, ["render", "--check"])
+            # one package changed (its summary), then back (untimed)
+            manifest = os.path.join(tree, "packages.toml")
+            original = change_one_package(manifest, a.packages // 2)
+            run(label, exe, "one", tree, ["render"])
+            with open(manifest, "w") as f:
+                f.write(original)
+            subprocess.run([exe, "-q", "render"], cwd=tree, check=True)
     return r
 
 
@@ -327,8 +335,26 @@ def bench_watch(a, work):
     n = a.upstreams
     subprocess.run([os.path.join(a.tools, "gen"), "--out", mdir, "--packages", str(n), "--upstreams", str(n),
                     "--rootfs", "0", "--watch-git", "file://" + repo, "--watch-commit", commit], check=True)
-    names = re.findall(r"^\[upstreams\.([^\]]+)\]$", open(os.path.join(mdir, "packages.toml")).read(), re.M)
+    manifest = os.path.join(mdir, "packages.toml")
+    text = open(manifest).read()
+    names = re.findall(r"^\[upstreams\.([^\]]+)\]$", text, re.M)
     assert len(names) == n
+    # Every upstream gets a repository of its own (copies of the small one), so no run
+    # can profit from several upstreams sharing one.
+    repos = os.path.join(wdir, "repos")
+    os.makedirs(repos)
+    for u in names:
+        shutil.copytree(repo, os.path.join(repos, u + ".git"))
+    text = re.sub(r'^(\[upstreams\.([^\]]+)\]\ngit = )"[^"]*"',
+                  lambda m: f'{m.group(1)}"file://{repos}/{m.group(2)}.git"', text, flags=re.M)
+    assert text.count(f"file://{repos}/") == n
+    with open(manifest, "w") as f:
+        f.write(text)
+    # The same upstreams as release tarballs with GitHub releases and no git repository:
+    # what the git tag listing (and the moved-tag check) costs.
+    gh_dir = os.path.join(wdir, "github-only")
+    subprocess.run([os.path.join(a.tools, "gen"), "--out", gh_dir, "--packages", str(n), "--upstreams", str(n),
+                    "--rootfs", "0", "--watch-github-only"], check=True)
 
     httpd, addr = start_httpd(a.tools, a.delay)
     try:
@@ -344,29 +370,39 @@ def bench_watch(a, work):
         nv = os.path.join(os.path.dirname(a.python), "nvchecker")
         env = dict(os.environ, PKGFORGE_GITHUB_API=f"http://{addr}")
         env.pop("GITHUB_TOKEN", None)
-        cache = os.path.join(mdir, ".pkgforge-watch-cache.json")
-        res = {k: [] for k in ("first", "second", "nvchecker", "first_rss", "second_rss",
-                               "second_304", "second_requests", "nv_found")}
-        for i in range(a.runs):
-            log(f"== watch run {i + 1}/{a.runs}")
-            if os.path.exists(cache):
+        res = {"nvchecker": [], "nv_found": [], "bins": {}}
+        for label, _ in binaries(a):
+            res["bins"][label] = {k: [] for k in ("first", "second", "first_rss", "second_rss", "second_304",
+                                                  "second_requests", "github_only")}
+
+        def watch(label, exe, d, fresh):
+            cache = os.path.join(d, ".pkgforge-watch-cache.json")
+            if fresh and os.path.exists(cache):
                 os.remove(cache)
             stats(addr, reset=True)
             # exit 1: updates are available (1.5.0 for every upstream)
-            wall, rss, out, err, _ = timed([a.pkgforge, "-v", "watch", "--jobs", "20"], cwd=mdir, env=env, expect=(1,))
-            res["first"].append(wall)
-            res["first_rss"].append(rss)
+            wall, rss, out, err, _ = timed([exe, "-v", "watch", "--jobs", "20"], cwd=d, env=env, expect=(1,))
             assert out.count("bump to 1.5.0") == n, out[-2000:]
+            m = re.search(r"(\d+) requests, (\d+) answered 304 Not Modified", err)
             s = stats(addr, reset=True)
             assert s["requests"] == n, s
-            wall, rss, out, err, _ = timed([a.pkgforge, "-v", "watch", "--jobs", "20"], cwd=mdir, env=env, expect=(1,))
-            res["second"].append(wall)
-            res["second_rss"].append(rss)
-            m = re.search(r"(\d+) requests, (\d+) answered 304 Not Modified", err)
-            res["second_requests"].append(int(m.group(1)))
-            res["second_304"].append(int(m.group(2)))
-            s = stats(addr, reset=True)
-            assert s["not_modified"] == s["requests"] == n, s
+            return wall, rss, int(m.group(1)), int(m.group(2)), s
+
+        for i in range(a.runs):
+            log(f"== watch run {i + 1}/{a.runs}")
+            for label, exe in binaries(a):
+                b = res["bins"][label]
+                wall, rss, _, _, _ = watch(label, exe, mdir, True)
+                b["first"].append(wall)
+                b["first_rss"].append(rss)
+                wall, rss, req, nm, s = watch(label, exe, mdir, False)
+                assert s["not_modified"] == n, s
+                b["second"].append(wall)
+                b["second_rss"].append(rss)
+                b["second_requests"].append(req)
+                b["second_304"].append(nm)
+                wall, _, _, _, _ = watch(label, exe, gh_dir, True)
+                b["github_only"].append(wall)
             wall, rss, out, err, _ = timed([nv, "-c", conf, "--logger", "json"], cwd=wdir)
             res["nvchecker"].append(wall)
             found = len([ln for ln in out.splitlines() if '"version": "1.5.0"' in ln])
@@ -383,38 +419,57 @@ def bench_watch(a, work):
 
 def table(a, render, rs, watch):
     rows = []
-    mib = lambda k: f"{max(render[k]) / 1024:.1f} MiB"
     if render:
         fw, fr = median(render["floor_write"]), median(render["floor_read"])
-        rows.append(("render: floor write (temp + rename)", f"{fw:.3f} s", f"{render['files']} files", "", ""))
-        rows.append(("render: cold", f"{median(render['cold']):.3f} s", f"{median(render['cold_written']):.0f} written",
-                     f"{median(render['cold']) / fw:.2f}x floor write", mib("cold_rss")))
-        rows.append(("render: floor read", f"{fr:.3f} s", f"{render['files']} files", "", ""))
-        rows.append(("render: no-op", f"{median(render['noop']):.3f} s", f"{max(render['noop_written'])} written",
-                     f"{median(render['noop']) / fr:.2f}x floor read", mib("noop_rss")))
-        rows.append(("render --check (up to date)", f"{median(render['check']):.3f} s", "0 written",
-                     f"{median(render['check']) / fr:.2f}x floor read", mib("check_rss")))
-        rows.append(("render: one package changed", f"{median(render['one']):.3f} s",
-                     f"{median(render['one_written']):.0f} written", f"{median(render['one']) / fr:.2f}x floor read",
-                     mib("one_rss")))
+        rows.append(("render: floor, atomic writes (temp + rename)", f"{fw:.3f} s", f"{render['files']} files",
+                     "", ""))
+        rows.append(("render: floor, reading back", f"{fr:.3f} s", f"{render['files']} files", "", ""))
+        for label, _ in binaries(a):
+            b = render["bins"][label]
+
+            def w(key):
+                files = [x[0] for x in b[key + "_written"]]
+                book = [x[1] for x in b[key + "_written"]]
+                return f"{median(files):.0f} written (+{median(book):.0f} bookkeeping)"
+
+            mib = lambda k: f"{max(b[k]) / 1024:.1f} MiB"
+            rows.append((f"render: {label}, cold", f"{median(b['cold']):.3f} s", w("cold"),
+                         f"{median(b['cold']) / fw:.2f}x floor write", mib("cold_rss")))
+            noop_max = max(x[0] + x[1] for x in b["noop_written"])
+            rows.append((f"render: {label}, no-op", f"{median(b['noop']):.3f} s",
+                         f"{noop_max} written in any run",
+                         f"{median(b['noop']) / fr:.2f}x floor read", mib("noop_rss")))
+            rows.append((f"render --check: {label}, up to date", f"{median(b['check']):.3f} s", w("check"),
+                         f"{median(b['check']) / fr:.2f}x floor read", mib("check_rss")))
+            rows.append((f"render: {label}, one package changed", f"{median(b['one']):.3f} s", w("one"),
+                         f"{median(b['one']) / fr:.2f}x floor read", mib("one_rss")))
     if rs and render:
-        pk = render["specs"] / median(render["cold"])
         ip = median(rs["inproc"])
-        rows.append(("specs/s: pkgforge (cold render, all files)", f"{pk:.0f}", f"{render['specs']} specs",
-                     f"{pk / ip:.1f}x renderspec in-process", ""))
-        rows.append(("specs/s: renderspec in-process", f"{ip:.0f}", f"{rs['templates']} specs", "", ""))
-        rows.append(("specs/s: renderspec one process per spec", f"{median(rs['perproc']):.1f}", f"{a.perproc} specs",
-                     f"pkgforge {pk / median(rs['perproc']):.0f}x faster", ""))
+        pp = median(rs["perproc"])
+        for label, _ in binaries(a):
+            pk = render["specs"] / median(render["bins"][label]["cold"])
+            rows.append((f"specs/s: {label} (cold render, counting only specs)", f"{pk:.0f}",
+                         f"{render['specs']} specs of {render['files']} files",
+                         f"{pk / ip:.1f}x renderspec in-process", ""))
+        rows.append(("specs/s: renderspec, in-process API", f"{ip:.0f}",
+                     f"{rs['templates']} specs ({rs['identical']} identical to pkgforge's)", "", ""))
+        rows.append(("specs/s: renderspec, one process per spec", f"{pp:.1f}", f"{a.perproc} specs", "", ""))
     if watch:
         nv = median(watch["nvchecker"])
-        rows.append((f"watch: pkgforge, {a.upstreams} upstreams, --jobs 20", f"{median(watch['first']):.3f} s",
-                     f"{a.upstreams} requests", f"{median(watch['first']) / nv:.2f}x nvchecker",
-                     f"{max(watch['first_rss']) / 1024:.1f} MiB"))
-        rows.append(("watch: pkgforge, second run (cached)", f"{median(watch['second']):.3f} s",
-                     f"{min(watch['second_304'])}/{max(watch['second_requests'])} answered 304",
-                     f"{median(watch['second']) / nv:.2f}x nvchecker", f"{max(watch['second_rss']) / 1024:.1f} MiB"))
-        rows.append((f"watch: nvchecker, regex source, concurrency 20", f"{nv:.3f} s",
+        for label, _ in binaries(a):
+            b = watch["bins"][label]
+            rows.append((f"watch: {label}, {a.upstreams} upstreams, --jobs 20", f"{median(b['first']):.3f} s",
+                         f"{a.upstreams} requests + {a.upstreams} git tag listings",
+                         f"{median(b['first']) / nv:.2f}x nvchecker", f"{max(b['first_rss']) / 1024:.1f} MiB"))
+            rows.append((f"watch: {label}, second run (cached)", f"{median(b['second']):.3f} s",
+                         f"{min(b['second_304'])}/{max(b['second_requests'])} answered 304",
+                         f"{median(b['second']) / nv:.2f}x nvchecker", f"{max(b['second_rss']) / 1024:.1f} MiB"))
+            rows.append((f"watch: {label}, GitHub only (no git repositories)", f"{median(b['github_only']):.3f} s",
+                         f"{a.upstreams} requests", f"{median(b['github_only']) / nv:.2f}x nvchecker", ""))
+        rows.append(("watch: nvchecker, regex source, max_concurrency 20", f"{nv:.3f} s",
                      f"{min(watch['nv_found'])} found 1.5.0", "", ""))
+        rows.append((f"watch: floor, {a.upstreams} answers of {a.delay} ms, 20 at a time",
+                     f"{(a.upstreams + 19) // 20 * a.delay / 1000:.3f} s", "", "", ""))
     head = ("benchmark", "median", "work", "ratio", "peak RSS")
     w = [max(len(str(r[i])) for r in rows + [head]) for i in range(5)]
     line = lambda r: "| " + " | ".join(str(c).ljust(w[i]) for i, c in enumerate(r)) + " |"
@@ -435,6 +490,8 @@ def main():
     ap.add_argument("--upstreams", type=int, default=500)
     ap.add_argument("--delay", type=int, default=50, help="ms the test server waits per answer")
     ap.add_argument("--only", choices=["render", "watch"], help="one benchmark")
+    ap.add_argument("--compare", help="another pkgforge binary, measured interleaved with the first")
+    ap.add_argument("--compare-label", default="baseline", help="its label in the table")
     ap.add_argument("--json", help="also write every measurement to this file")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)

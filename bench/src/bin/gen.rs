@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! gen --out DIR [--packages N] [--upstreams U] [--rootfs R] [--seed S]
-//!     [--watch-git URL --watch-commit SHA]
+//!     [--watch-git URL --watch-commit SHA | --watch-github-only]
 //! ```
 //!
 //! Defaults: 1,000 packages over N/4 upstreams (git and tarball, 1 to 8 packages each),
@@ -12,7 +12,9 @@
 //!
 //! With `--watch-git`, every upstream is a git upstream at that URL, pinned to
 //! `--watch-commit` as version 1.0.2 (tag `v1.0.2`), with `github = "bench/<name>"`:
-//! the watch benchmark's manifest.
+//! the watch benchmark's manifest. With `--watch-github-only`, every upstream is a
+//! release tarball with `github = "bench/<name>"` and no git repository: the same watch
+//! without git tag listings (and without moved-tag checks).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -112,6 +114,7 @@ struct Args {
     seed: u64,
     watch_git: Option<String>,
     watch_commit: Option<String>,
+    watch_github_only: bool,
 }
 
 fn args() -> Args {
@@ -123,6 +126,7 @@ fn args() -> Args {
         seed: 42,
         watch_git: None,
         watch_commit: None,
+        watch_github_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -135,6 +139,7 @@ fn args() -> Args {
             "--seed" => a.seed = v().parse().unwrap_or_else(|_| die("--seed N")),
             "--watch-git" => a.watch_git = Some(v()),
             "--watch-commit" => a.watch_commit = Some(v()),
+            "--watch-github-only" => a.watch_github_only = true,
             _ => die(&format!("unknown argument {k}")),
         }
     }
@@ -174,7 +179,7 @@ fn main() {
             packages: Vec::new(),
         })
         .collect();
-    if a.watch_git.is_some() {
+    if a.watch_git.is_some() || a.watch_github_only {
         for u in &mut ups {
             u.version = (1, 0, 2);
         }
@@ -207,7 +212,14 @@ fn main() {
     for u in &ups {
         let (ma, mi, pa) = u.version;
         let _ = writeln!(m, "[upstreams.{}]", u.name);
-        if let (Some(url), Some(commit)) = (&a.watch_git, &a.watch_commit) {
+        if a.watch_github_only {
+            let _ = writeln!(
+                m,
+                "tarball = \"https://example.org/releases/{0}/{0}-{{version}}.tar.xz\"\nsha256 = \"{1}\"\ngithub = \"bench/{0}\"\ntag-prefix = \"v\"\nversion = \"{ma}.{mi}.{pa}\"\ntrack = \"^{ma}\"\n",
+                u.name,
+                rng.hex(64)
+            );
+        } else if let (Some(url), Some(commit)) = (&a.watch_git, &a.watch_commit) {
             let _ = writeln!(
                 m,
                 "git = \"{url}\"\ngithub = \"bench/{}\"\ntag-prefix = \"v\"\nversion = \"{ma}.{mi}.{pa}\"\ncommit = \"{commit}\"\ntrack = \"^{ma}\"\n",

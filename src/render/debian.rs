@@ -83,8 +83,10 @@ pub fn render(model: &Model, package: &Package, templates: &Templates) -> Result
         PathBuf::from("obs").join(&package.name),
         templates,
     )?;
+    // The same for every target: rendered once.
+    let copyright = copyright(model, package, templates)?;
     for t in &targets {
-        out.extend(native(model, package, t, templates)?);
+        out.extend(native(model, package, t, &copyright, templates)?);
     }
     Ok(out)
 }
@@ -145,6 +147,7 @@ fn native(
     model: &Model,
     package: &Package,
     target: &Distro,
+    copyright: &str,
     templates: &Templates,
 ) -> Result<Vec<Output>> {
     let dir = Path::new("debian")
@@ -165,10 +168,7 @@ fn native(
             "changelog",
             changelog(package, distribution, true, templates)?.into_bytes(),
         ),
-        file(
-            "copyright",
-            copyright(model, package, templates)?.into_bytes(),
-        ),
+        file("copyright", copyright.as_bytes().to_vec()),
         file("source/format", b"3.0 (quilt)\n".to_vec()),
         rules,
     ];

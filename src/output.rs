@@ -606,12 +606,12 @@ where
 /// produce, compared as bytes with `/` as the lowest byte: no parsing into components.
 fn path_cmp(a: &Path, b: &Path) -> std::cmp::Ordering {
     use std::os::unix::ffi::OsStrExt;
-    let key = |b: &u8| if *b == b'/' { 0 } else { *b };
-    a.as_os_str()
-        .as_bytes()
-        .iter()
-        .map(key)
-        .cmp(b.as_os_str().as_bytes().iter().map(key))
+    let (a, b) = (a.as_os_str().as_bytes(), b.as_os_str().as_bytes());
+    let key = |b: u8| if b == b'/' { 0 } else { b };
+    match a.iter().zip(b).position(|(x, y)| x != y) {
+        Some(i) => key(a[i]).cmp(&key(b[i])),
+        None => a.len().cmp(&b.len()),
+    }
 }
 
 /// Write `content` to `path` atomically: a temporary file beside it, then rename. For
@@ -717,6 +717,8 @@ pub fn apply(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
         .iter()
         .map(|c| c.path.parent().unwrap_or(Path::new("")))
         .collect();
+    // Changes come in path order: most neighbours share a directory.
+    dirs.dedup();
     dirs.sort_unstable_by(|a, b| path_cmp(a, b));
     dirs.dedup();
     for d in dirs {

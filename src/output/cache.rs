@@ -40,7 +40,7 @@ pub struct Record {
     pub inputs: Vec<String>,
     /// What `render` warns about for this manifest (archived series to prune).
     pub warnings: Vec<String>,
-    /// Every output and its [`super::digest`].
+    /// Every output and its [`super::digest`], in path order.
     pub outputs: Vec<(PathBuf, [u8; 32])>,
 }
 
@@ -155,9 +155,7 @@ pub fn store(record: &Record) -> anyhow::Result<()> {
             for w in &record.warnings {
                 writeln!(out, "warning\t{}", escape(w))?;
             }
-            let mut outputs: Vec<&(PathBuf, [u8; 32])> = record.outputs.iter().collect();
-            outputs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            for (p, h) in outputs {
+            for (p, h) in &record.outputs {
                 writeln!(out, "output\t{}\t{}", to_hex(h), p.to_string_lossy())?;
             }
             out.inner.flush()?;

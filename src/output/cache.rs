@@ -15,7 +15,7 @@
 use std::fs;
 use std::io::{Read as _, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context as _;
@@ -106,8 +106,11 @@ pub fn fresh(manifest: &Path) -> Option<Fresh> {
             "warning" => warnings.push(unescape(rest)),
             "output" => {
                 let (hex, path) = rest.split_once('\t')?;
-                let path = Path::new(path);
-                if !path.components().all(|c| matches!(c, Component::Normal(_))) {
+                // Below the manifest's directory only: plain names between slashes.
+                if path
+                    .split('/')
+                    .any(|c| c.is_empty() || c == "." || c == "..")
+                {
                     return None;
                 }
                 outputs.push((from_hex(hex)?, path));
@@ -271,8 +274,10 @@ fn fingerprint(manifest: &Path, inputs: &[String]) -> Option<String> {
 }
 
 /// Whether every output has its recorded digest, read on as many threads as there are
-/// CPUs; stops at the first that does not.
-fn verify(dir: &Path, outputs: &[([u8; 32], &Path)]) -> bool {
+/// CPUs; stops at the first that does not. Each file is opened relative to its
+/// directory, opened once for the files of it that follow each other.
+fn verify(dir: &Path, outputs: &[([u8; 32], &str)]) -> bool {
+    use rustix::fs::{Mode, OFlags};
     let stale = AtomicBool::new(false);
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -282,23 +287,44 @@ fn verify(dir: &Path, outputs: &[([u8; 32], &Path)]) -> bool {
         for part in outputs.chunks(chunk) {
             let stale = &stale;
             s.spawn(move || {
-                let mut buf = Vec::with_capacity(1 << 20);
+                let mut buf = Vec::new();
+                let mut current_dir: Option<(&str, std::os::fd::OwnedFd)> = None;
                 for (want, path) in part {
                     if stale.load(Ordering::Relaxed) {
                         return;
                     }
-                    let current = (|| -> std::io::Result<bool> {
-                        let mut f = fs::File::open(dir.join(path))?;
+                    let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
+                    let ok = (|| -> std::io::Result<bool> {
+                        if current_dir.as_ref().is_none_or(|(p, _)| *p != parent) {
+                            let fd = rustix::fs::open(
+                                dir.join(parent),
+                                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                                Mode::empty(),
+                            )?;
+                            current_dir = Some((parent, fd));
+                        }
+                        let Some((_, dir_fd)) = &current_dir else {
+                            return Ok(false);
+                        };
+                        let fd = rustix::fs::openat(
+                            dir_fd,
+                            name,
+                            OFlags::RDONLY | OFlags::CLOEXEC,
+                            Mode::empty(),
+                        )?;
+                        let mut f = fs::File::from(fd);
                         let meta = f.metadata()?;
-                        buf.clear();
-                        // Not `read_to_end` on the file: that asks the size again.
-                        std::io::Read::by_ref(&mut f)
-                            .take(u64::MAX)
-                            .read_to_end(&mut buf)?;
+                        if !meta.is_file() {
+                            return Ok(false);
+                        }
+                        // As many bytes as fstat says: no extra read to find the end (the
+                        // lock holds off other writers; a file cut short fails the read).
+                        buf.resize(meta.len() as usize, 0);
+                        f.read_exact(&mut buf)?;
                         let exec = meta.permissions().mode() & 0o111 != 0;
-                        Ok(meta.is_file() && super::digest(&buf, exec) == *want)
+                        Ok(super::digest(&buf, exec) == *want)
                     })();
-                    if !current.unwrap_or(false) {
+                    if !ok.unwrap_or(false) {
                         stale.store(true, Ordering::Relaxed);
                         return;
                     }
@@ -320,12 +346,18 @@ fn to_hex(bytes: &[u8; 32]) -> String {
 }
 
 fn from_hex(s: &str) -> Option<[u8; 32]> {
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let s = s.as_bytes();
     if s.len() != 64 {
         return None;
     }
     let mut out = [0u8; 32];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    for (o, pair) in out.iter_mut().zip(s.chunks_exact(2)) {
+        *o = nibble(pair[0])? << 4 | nibble(pair[1])?;
     }
     Some(out)
 }
@@ -362,6 +394,81 @@ mod tests {
         for w in ["plain", "two\nlines", "a\\n literal\tand tab"] {
             assert_eq!(unescape(&escape(w)), w);
         }
+    }
+
+    #[test]
+    fn fresh_only_while_inputs_and_outputs_are_unchanged() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let manifest = dir.join("packages.toml");
+        fs::write(&manifest, "[project]\n").unwrap();
+        fs::write(dir.join(CHANGELOG), "").unwrap();
+        fs::create_dir_all(dir.join("obs/a")).unwrap();
+        fs::create_dir_all(dir.join("patches")).unwrap();
+        fs::write(dir.join("patches/fix.patch"), "--- a\n").unwrap();
+        let files = [
+            ("obs/a/a.spec", "spec\n"),
+            ("obs/a/_service", "<services/>\n"),
+        ];
+        let mut outputs = Vec::new();
+        for (p, content) in files {
+            fs::write(dir.join(p), content).unwrap();
+            outputs.push((
+                PathBuf::from(p),
+                super::super::digest(content.as_bytes(), false),
+            ));
+        }
+        let record = Record {
+            manifest: manifest.clone(),
+            inputs: vec!["patches/fix.patch".to_string()],
+            warnings: vec!["warning: two\nlines".to_string()],
+            outputs,
+        };
+        store(&record).unwrap();
+        assert!(!dir.join(crate::journal::TMP_DIR).exists());
+        let fresh = fresh(&manifest).expect("fresh");
+        assert_eq!(fresh.outputs, 2);
+        assert_eq!(fresh.warnings, record.warnings);
+
+        // An output edited, then restored.
+        fs::write(dir.join("obs/a/a.spec"), "edited\n").unwrap();
+        assert!(fresh_is_none(&manifest));
+        fs::write(dir.join("obs/a/a.spec"), "spec\n").unwrap();
+        assert!(!fresh_is_none(&manifest));
+        // Made executable.
+        fs::set_permissions(dir.join("obs/a/a.spec"), fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(fresh_is_none(&manifest));
+        fs::set_permissions(dir.join("obs/a/a.spec"), fs::Permissions::from_mode(0o644)).unwrap();
+        // Deleted.
+        fs::remove_file(dir.join("obs/a/_service")).unwrap();
+        assert!(fresh_is_none(&manifest));
+        fs::write(dir.join("obs/a/_service"), "<services/>\n").unwrap();
+        assert!(!fresh_is_none(&manifest));
+        // Any input changed: the manifest, the changelog, a patch, a template.
+        for (input, content) in [
+            ("packages.toml", "[project] # edited\n"),
+            (CHANGELOG, "# edited\n"),
+            ("patches/fix.patch", "--- b\n"),
+            ("templates/spec.tera", "x"),
+        ] {
+            let path = dir.join(input);
+            let old = fs::read(&path).ok();
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, content).unwrap();
+            assert!(fresh_is_none(&manifest), "{input}");
+            match old {
+                Some(old) => fs::write(&path, old).unwrap(),
+                None => fs::remove_file(&path).unwrap(),
+            }
+            assert!(!fresh_is_none(&manifest), "{input} restored");
+        }
+        // A cache that does not parse.
+        fs::write(dir.join(FILE), "garbage").unwrap();
+        assert!(fresh_is_none(&manifest));
+    }
+
+    fn fresh_is_none(manifest: &Path) -> bool {
+        fresh(manifest).is_none()
     }
 
     #[test]

@@ -539,12 +539,22 @@ fn place_new_dirs(dir: &Path, changes: &[&Change]) -> Vec<bool> {
     let root = staging_root(dir);
     let mut exists: std::collections::HashMap<&Path, bool> = std::collections::HashMap::new();
     let mut moves: BTreeMap<&Path, Vec<usize>> = BTreeMap::new();
+    // Changes come in path order: neighbours mostly share a directory, and its answer.
+    let mut last: Option<(&Path, Option<&Path>)> = None;
     for (i, c) in changes.iter().enumerate() {
         if c.kind != Kind::Create || c.staged.is_none() {
             continue;
         }
+        let parent = c.path.parent();
+        if let Some((p, top)) = last.filter(|(p, _)| Some(*p) == parent) {
+            if let Some(top) = top {
+                moves.entry(top).or_default().push(i);
+            }
+            last = Some((p, top));
+            continue;
+        }
         let mut top = None;
-        let mut at = c.path.parent();
+        let mut at = parent;
         while let Some(p) = at.filter(|p| !p.as_os_str().is_empty()) {
             let there = *exists
                 .entry(p)
@@ -557,6 +567,9 @@ fn place_new_dirs(dir: &Path, changes: &[&Change]) -> Vec<bool> {
         }
         if let Some(top) = top {
             moves.entry(top).or_default().push(i);
+        }
+        if let Some(p) = parent {
+            last = Some((p, top));
         }
     }
     let mut placed = vec![false; changes.len()];

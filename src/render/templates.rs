@@ -121,7 +121,9 @@ impl Templates {
             crate::error::Error::from(render_error(path, text, &e))
         })?;
         // Text files end with exactly one newline, whatever the template's last line does.
-        let mut text = text.trim_end_matches('\n').to_string();
+        // In place: no copy of every rendered file.
+        let mut text = text;
+        text.truncate(text.trim_end_matches('\n').len());
         text.push('\n');
         Ok(text)
     }

@@ -18,19 +18,6 @@ use common::*;
 
 const OLD_COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
 const NEW_COMMIT: &str = "89abcdef0123456789abcdef0123456789abcdef";
-const TARGETS: &[&str] = &[
-    "opensuse-tumbleweed",
-    "opensuse-leap-15.6",
-    "sle-15-sp6",
-    "fedora-41",
-    "fedora-42",
-    "centos-stream-9",
-    "centos-stream-10",
-    "debian-12",
-    "debian-13",
-    "ubuntu-22.04",
-    "ubuntu-24.04",
-];
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -58,7 +45,11 @@ fn manifest(packages: usize, edited: bool) -> String {
             "Crash test package",
         )
     };
-    let targets: Vec<String> = TARGETS.iter().map(|t| format!("\"{t}\"")).collect();
+    // every built-in distro
+    let targets: Vec<String> = pkgforge::distro::builtin()
+        .iter()
+        .map(|d| format!("\"{}\"", d.id))
+        .collect();
     let mut s = format!(
         r#"# A large generated manifest for the crash test.
 [project]

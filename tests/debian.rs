@@ -326,13 +326,6 @@ fn field(text: &str, field: &str) -> Option<String> {
         .map(|v| v.trim().to_string())
 }
 
-#[track_caller]
-fn must(cmd: &mut Command, what: &str) -> String {
-    let (ok, log) = run(cmd);
-    assert!(ok, "{what} failed: {cmd:?}\n{log}");
-    log
-}
-
 /// `dpkg-buildpackage -b -us -uc -d` in `dir`: the binaries land beside it.
 fn build(dir: &Path) {
     must(
@@ -519,19 +512,7 @@ fn fixture_builds_from_the_native_directories() {
                 .join("debian");
             std::fs::create_dir_all(tree.join("debian")).unwrap();
             copy_into(&debian, &tree.join("debian"));
-            must(
-                Command::new(tool("dpkg-source"))
-                    .arg("--before-build")
-                    .arg(&tree),
-                "dpkg-source --before-build",
-            );
-            must(
-                Command::new(tool("dpkg-source"))
-                    .arg("-b")
-                    .arg(&tree)
-                    .current_dir(w),
-                "dpkg-source -b",
-            );
+            dpkg_source_native(&tree, w);
             build(&tree);
             check_debs(w, &model, package);
             let mut files = vec![only(w, ".dsc"), only(w, ".changes")];
@@ -746,19 +727,7 @@ fn check_sources(root: &Path) {
             let debian = root.join("debian").join(&t.id).join(&p.name).join("debian");
             std::fs::create_dir_all(tree.join("debian")).unwrap();
             copy_into(&debian, &tree.join("debian"));
-            must(
-                Command::new(tool("dpkg-source"))
-                    .arg("--before-build")
-                    .arg(&tree),
-                "dpkg-source --before-build",
-            );
-            must(
-                Command::new(tool("dpkg-source"))
-                    .arg("-b")
-                    .arg(&tree)
-                    .current_dir(work.path()),
-                "dpkg-source -b",
-            );
+            dpkg_source_native(&tree, work.path());
             must(
                 Command::new(tool("dh_listpackages")).current_dir(&tree),
                 "dh_listpackages",

@@ -473,19 +473,7 @@ impl Inert<'_> {
                 .join("debian");
             std::fs::create_dir_all(tree.join("debian")).unwrap();
             copy_into(&native, &tree.join("debian"));
-            must(
-                Command::new(tool("dpkg-source"))
-                    .arg("--before-build")
-                    .arg(&tree),
-                "dpkg-source --before-build",
-            );
-            must(
-                Command::new(tool("dpkg-source"))
-                    .arg("-b")
-                    .arg(&tree)
-                    .current_dir(work.path()),
-                "dpkg-source -b",
-            );
+            dpkg_source_native(&tree, work.path());
             self.no_marker("dpkg-source -b");
             texts.push_str(&self.control(p, &tree.join("debian/control")));
             self.changelog(p, &tree.join("debian/changelog"));
@@ -753,27 +741,6 @@ impl Inert<'_> {
             }
         }
     }
-}
-
-/// The Python with kiwi installed: `PKGFORGE_PYTHON`, else the venv scripts/test.sh makes.
-fn python() -> PathBuf {
-    let p = match std::env::var_os("PKGFORGE_PYTHON") {
-        Some(p) => PathBuf::from(p),
-        None => repo().join(".venv/bin/python"),
-    };
-    assert!(
-        p.is_file(),
-        "no Python with kiwi at {} (set PKGFORGE_PYTHON or run scripts/test.sh, which creates .venv)",
-        p.display()
-    );
-    p
-}
-
-#[track_caller]
-fn must(cmd: &mut Command, what: &str) -> String {
-    let (ok, log) = run(cmd);
-    assert!(ok, "{what} failed: {cmd:?}\n{log}");
-    log
 }
 
 /// A stand-in upstream tree: the sources are not needed to check the packaging itself.

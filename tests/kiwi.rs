@@ -11,20 +11,6 @@ use std::time::Instant;
 
 use common::*;
 
-/// The Python with kiwi installed: `PKGFORGE_PYTHON`, else the venv scripts/test.sh makes.
-fn python() -> PathBuf {
-    let p = match std::env::var_os("PKGFORGE_PYTHON") {
-        Some(p) => PathBuf::from(p),
-        None => repo().join(".venv/bin/python"),
-    };
-    assert!(
-        p.is_file(),
-        "no Python with kiwi at {} (set PKGFORGE_PYTHON or run scripts/test.sh, which creates .venv)",
-        p.display()
-    );
-    p
-}
-
 /// kiwi's own loader and obs-build's view of the magic comments, over `files`.
 #[track_caller]
 fn check_kiwi(files: &[PathBuf]) {

@@ -224,3 +224,45 @@ pub fn cases() -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// Run a command that must succeed; its combined output.
+#[track_caller]
+pub fn must(cmd: &mut Command, what: &str) -> String {
+    let (ok, log) = run(cmd);
+    assert!(ok, "{what} failed: {cmd:?}\n{log}");
+    log
+}
+
+/// The Python with kiwi installed: `PKGFORGE_PYTHON`, else the venv scripts/test.sh makes.
+#[track_caller]
+pub fn python() -> PathBuf {
+    let p = match std::env::var_os("PKGFORGE_PYTHON") {
+        Some(p) => PathBuf::from(p),
+        None => repo().join(".venv/bin/python"),
+    };
+    assert!(
+        p.is_file(),
+        "no Python with kiwi at {} (set PKGFORGE_PYTHON or run scripts/test.sh, which creates .venv)",
+        p.display()
+    );
+    p
+}
+
+/// Check a native source tree the way dpkg does before a build, then build the
+/// source package beside it in `work` (the orig tarball must be there already).
+#[track_caller]
+pub fn dpkg_source_native(tree: &Path, work: &Path) {
+    must(
+        Command::new(tool("dpkg-source"))
+            .arg("--before-build")
+            .arg(tree),
+        "dpkg-source --before-build",
+    );
+    must(
+        Command::new(tool("dpkg-source"))
+            .arg("-b")
+            .arg(tree)
+            .current_dir(work),
+        "dpkg-source -b",
+    );
+}

@@ -270,7 +270,7 @@ fn fingerprint(manifest: &Path, inputs: &[String]) -> Option<String> {
     for i in inputs {
         file(&format!("input {i}"), &dir.join(i));
     }
-    Some(to_hex(&h.finalize().into()))
+    Some(to_hex(&h.finalize()))
 }
 
 /// Whether every output has its recorded digest, read on as many threads as there are
@@ -335,7 +335,8 @@ fn verify(dir: &Path, outputs: &[([u8; 32], &str)]) -> bool {
     !stale.into_inner()
 }
 
-fn to_hex(bytes: &[u8; 32]) -> String {
+/// Lowercase hex of `bytes`.
+pub fn to_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(64);
     for b in bytes {

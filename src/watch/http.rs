@@ -45,8 +45,7 @@ pub fn download(url: &str) -> Result<Vec<u8>, DownloadError> {
 
 /// Lowercase hex sha256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::output::cache::to_hex(&Sha256::digest(bytes))
 }
 
 /// Fail unless the response is a success, with the URL in the message.

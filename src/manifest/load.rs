@@ -608,18 +608,25 @@ impl Cx<'_> {
             let mut p = path.clone();
             p.push(Seg::Index(i));
             if !distro::KNOWN_ARCHS.contains(&a.as_str()) || (a == "noarch" && !allow_noarch) {
+                // Debian's name of an rpm architecture: say which one was meant.
+                let rpm_name = distro::KNOWN_ARCHS
+                    .iter()
+                    .find(|k| distro::arch_name(distro::Format::Deb, k) == *a && **k != a.as_str());
+                let known = distro::KNOWN_ARCHS
+                    .iter()
+                    .filter(|k| allow_noarch || **k != "noarch")
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 self.err_note(
                     p,
                     format!("unknown architecture `{}`", escape_for_message(a)),
-                    format!(
-                        "known architectures: {}",
-                        distro::KNOWN_ARCHS
-                            .iter()
-                            .filter(|k| allow_noarch || **k != "noarch")
-                            .copied()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    match rpm_name {
+                        Some(r) => format!(
+                            "architectures are given by their rpm names: `{a}` is Debian's name of `{r}`; known architectures: {known}"
+                        ),
+                        None => format!("known architectures: {known}"),
+                    },
                 );
             } else if out.contains(a) {
                 self.err(p, format!("architecture `{a}` is listed twice"));

@@ -2,13 +2,30 @@
 # The whole test suite, validators included: installs what the tests run
 # (Debian packages with apt-get, PyPI packages into .venv), then runs every test
 # with PKGFORGE_REQUIRE_TOOLS=1, under which a missing validator fails its test.
+#
+# The tests run under strace, which records every program they start; afterwards
+# scripts/check-test-packages.py maps each program to its Debian package and fails
+# if that package is neither in the list below nor pulled in by one that is (nor
+# part of every Debian system). So a program installed by hand on one machine
+# cannot keep this script green while a fresh machine goes red.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-debs=(rpm rpmlint obs-build lintian dpkg-dev debhelper fakeroot build-essential
-      libxml2-utils python3-rpm python3-venv git xz-utils rsync zstd)
+# Every Debian package the tests run, one reason each. Keep it sorted by purpose.
+debs=(
+  # validators of the rendered outputs
+  rpm rpmlint python3-rpm obs-build lintian dpkg-dev debhelper libxml2-utils
+  # building the fixtures: dpkg-buildpackage checks their Build-Depends
+  build-essential fakeroot make gcc golang-go
+  # sources, archives and repositories the tests make
+  git xz-utils zstd bzip2 rsync
+  # kiwi-ng (from PyPI, in .venv) and its Python
+  python3-venv
+  # recording the programs the tests start (see above)
+  strace
+)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -26,14 +43,55 @@ fi
 echo "==> pip install -r tests/requirements.txt"
 .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
 
-export PATH="$PWD/.venv/bin:/usr/lib/obs-build:$PATH"
+# Debian's programs before anything else the machine carries (a second git under
+# /usr/local, say), so the tests run what a fresh Debian system with the list above runs.
+export PATH="$PWD/.venv/bin:/usr/lib/obs-build:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 export PKGFORGE_REQUIRE_TOOLS=1
 export PKGFORGE_PYTHON="$PWD/.venv/bin/python"
 
-echo "==> cargo test"
-cargo test --locked --all-targets -- --test-threads="${PKGFORGE_TEST_THREADS:-2}"
+record=target/test-record
+rm -rf "$record"
+mkdir -p "$record"
+# Tests that build a fixture write its Build-Depends here, for the package check.
+export PKGFORGE_TEST_RECORD="$PWD/$record"
+
+echo "==> cargo build --tests"
+cargo test --locked --all-targets --no-run
+
+traced() {
+  local log=$1
+  shift
+  strace -f --seccomp-bpf -z -qq -e trace=execve,chroot,clone,clone3,fork,vfork -e signal=none -s 0 -o "$log" "$@"
+}
+
+status=0
+echo "==> cargo test --no-fail-fast"
+traced "$record/exec-tests.log" \
+  cargo test --locked --all-targets --no-fail-fast -- --test-threads="${PKGFORGE_TEST_THREADS:-2}" \
+  2>&1 | tee "$record/cargo-test.out" || status=1
 
 # The slow test: kiwi-ng builds the Debian 12 guest root from the Debian mirror apt uses
 # (about a minute; needs root).
 echo "==> cargo test --test kiwi -- --ignored"
-cargo test --locked --test kiwi -- --ignored
+traced "$record/exec-slow.log" \
+  cargo test --locked --test kiwi -- --ignored \
+  2>&1 | tee "$record/cargo-test-slow.out" || status=1
+
+echo "==> the programs the tests ran come from the packages this script installs"
+python3 scripts/check-test-packages.py --script scripts/test.sh --repo "$PWD" \
+  --build-depends "$record" "$record"/exec-*.log || status=1
+
+# One line for the whole run, from cargo's per-binary results.
+cat "$record"/cargo-test*.out | awk '
+  /^test result:/ {
+    for (i = 1; i <= NF; i++) {
+      if ($(i) ~ /^passed;?$/) passed += $(i-1)
+      if ($(i) ~ /^failed;?$/) failed += $(i-1)
+    }
+    binaries++
+  }
+  END { printf "%d test binaries\nsummary: %d passed, %d failed\n", binaries, passed, failed }'
+if [ "$status" -ne 0 ]; then
+  echo "FAILED: see the output above" >&2
+fi
+exit "$status"

@@ -266,3 +266,39 @@ pub fn dpkg_source_native(tree: &Path, work: &Path) {
         "dpkg-source -b",
     );
 }
+
+/// Under scripts/test.sh (`PKGFORGE_TEST_RECORD` set), append the Build-Depends of a
+/// fixture about to be built, so the script can prove it installs every one of them.
+pub fn record_build_depends(control: &Path) {
+    let Some(dir) = std::env::var_os("PKGFORGE_TEST_RECORD") else {
+        return;
+    };
+    let text = std::fs::read_to_string(control)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", control.display()));
+    let mut field = String::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if let Some(v) = line.strip_prefix("Build-Depends:") {
+            inside = true;
+            field.push_str(v.trim());
+        } else if inside && line.starts_with([' ', '\t']) {
+            field.push(' ');
+            field.push_str(line.trim());
+        } else {
+            inside = false;
+        }
+    }
+    assert!(
+        !field.is_empty(),
+        "no Build-Depends in {}",
+        control.display()
+    );
+    use std::io::Write;
+    let path = Path::new(&dir).join(format!("build-depends-{}", std::process::id()));
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
+    writeln!(f, "{}\t{field}", control.display()).expect("record Build-Depends");
+}

@@ -179,3 +179,17 @@ pub struct WatchArgs {
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     pub timeout: u64,
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Conflicting flags, missing value names and duplicate short options fail here
+    /// rather than when someone runs the command.
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

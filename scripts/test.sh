@@ -30,6 +30,13 @@ export PATH="$PWD/.venv/bin:/usr/lib/obs-build:$PATH"
 export PKGFORGE_REQUIRE_TOOLS=1
 export PKGFORGE_PYTHON="$PWD/.venv/bin/python"
 
+# Lints and formatting fail the run like a test does: the [lints] table of Cargo.toml
+# denies unwrap, expect and panic outside tests.
+echo "==> cargo fmt --check"
+cargo fmt --check
+echo "==> cargo clippy --all-targets --locked -- -D warnings"
+cargo clippy --all-targets --locked -- -D warnings
+
 echo "==> cargo test"
 cargo test --locked --all-targets -- --test-threads="${PKGFORGE_TEST_THREADS:-2}"
 

@@ -1,4 +1,10 @@
 //! The command line as a packager uses it: render, check, diff, selection, errors.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests assert by panicking"
+)]
 
 mod common;
 

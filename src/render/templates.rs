@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use regex::Regex;
 use serde::Serialize;
 
-use crate::error::{Diagnostic, Diagnostics, Location, Result};
+use crate::error::{Diagnostic, Diagnostics, Error, Location, Result};
 
 /// The templates pkgforge renders, with their built-in text.
 pub const DEFAULTS: &[(&str, &str)] = &[
@@ -110,15 +110,18 @@ impl Templates {
 
     /// Render template `name` with `context`.
     pub fn render(&self, name: &str, context: &impl Serialize) -> Result<String> {
-        let ctx =
-            tera::Context::from_serialize(context).expect("render contexts serialize to maps");
+        let ctx = tera::Context::from_serialize(context).map_err(|e| {
+            Error::Other(anyhow::anyhow!(
+                "the context of template `{name}` is not a map: {e}"
+            ))
+        })?;
         let text = self.tera.render(name, &ctx).map_err(|e| {
-            let (_, path, text) = self
-                .origins
-                .iter()
-                .find(|(n, _, _)| n == name)
-                .expect("rendering a known template");
-            crate::error::Error::from(render_error(path, text, &e))
+            match self.origins.iter().find(|(n, _, _)| n == name) {
+                Some((_, path, text)) => Error::from(render_error(path, text, &e)),
+                None => Error::Other(anyhow::anyhow!(
+                    "`{name}` is not a template pkgforge renders"
+                )),
+            }
         })?;
         // Text files end with exactly one newline, whatever the template's last line does.
         // In place: no copy of every rendered file.
@@ -142,6 +145,10 @@ fn chain(e: &tera::Error) -> Vec<String> {
 fn parse_error(path: &Path, text: &str, e: &tera::Error) -> Diagnostic {
     let messages = chain(e);
     let all = messages.join("\n");
+    #[allow(
+        clippy::expect_used,
+        reason = "a literal pattern; the tests compile it"
+    )]
     let re = Regex::new(r"--> (\d+):(\d+)").expect("static regex");
     let mut d = Diagnostic::new(path, "the template does not parse");
     if let Some(c) = re.captures(&all) {
@@ -164,6 +171,10 @@ fn render_error(path: &Path, text: &str, e: &tera::Error) -> Diagnostic {
     let messages = chain(e);
     // Tera puts the real cause at the end of the chain.
     let cause = messages.last().cloned().unwrap_or_default();
+    #[allow(
+        clippy::expect_used,
+        reason = "a literal pattern; the tests compile it"
+    )]
     let re = Regex::new(r"Variable `([^`]+)` not found").expect("static regex");
     if let Some(c) = re.captures(&cause) {
         let var = c[1].to_string();
@@ -178,6 +189,10 @@ fn render_error(path: &Path, text: &str, e: &tera::Error) -> Diagnostic {
         return d.note("see docs/templates.md for the variables each template gets");
     }
     // Filters, functions and tests that do not exist: tera names them in quotes.
+    #[allow(
+        clippy::expect_used,
+        reason = "a literal pattern; the tests compile it"
+    )]
     let named = Regex::new(r"^(Filter|Function|Test) '([^']+)' not found").expect("static regex");
     if let Some(c) = named.captures(&cause) {
         let kind = c[1].to_lowercase();
@@ -196,6 +211,10 @@ fn render_error(path: &Path, text: &str, e: &tera::Error) -> Diagnostic {
         ),
     );
     // Point at the first tag that names a variable the message quotes, if any.
+    #[allow(
+        clippy::expect_used,
+        reason = "a literal pattern; the tests compile it"
+    )]
     let quoted = Regex::new(r"`([A-Za-z_][A-Za-z0-9_.]*)`").expect("static regex");
     if let Some((line, col, width)) = quoted
         .captures_iter(&cause)

@@ -137,6 +137,8 @@ fn read_stamp(name: &str, path: &Path, text: &str, builtin: &str) -> (bool, Opti
     let inner = first
         .strip_prefix("{#")
         .and_then(|s| s.strip_suffix("#}"))
+        // One comment, not two with a tag between them.
+        .filter(|s| !s.contains("#}"))
         .map(|s| s.trim_start_matches('-').trim_end_matches('-').trim());
     let Some(rest) = inner.and_then(|s| s.strip_prefix(STAMP)) else {
         let kind = if first.contains(STAMP) {
@@ -495,6 +497,18 @@ mod tests {
             ))[..],
             [HintKind::BadStamp(_)]
         ));
+        // Not hidden from tera: the line holds a tag after the comment.
+        let two = format!("{{# pkgforge-template: spec.tera #}}{{{{ name }}}}{{# x #}}\n{spec}");
+        let (_dir, t) = override_with("spec.tera", &two);
+        let t = t.unwrap();
+        assert!(matches!(
+            t.hints()[..],
+            [Hint {
+                kind: HintKind::BadStamp(_),
+                ..
+            }]
+        ));
+        assert!(t.origins.iter().all(|o| o.skip == 0));
     }
 
     #[test]

@@ -65,6 +65,13 @@ traced() {
 }
 
 status=0
+# Lints and formatting fail the run like a test does: the [lints] table of Cargo.toml
+# denies unwrap, expect and panic outside tests.
+echo "==> cargo fmt --check"
+cargo fmt --check || status=1
+echo "==> cargo clippy --all-targets --locked -- -D warnings"
+cargo clippy --all-targets --locked -- -D warnings || status=1
+
 echo "==> cargo test --no-fail-fast"
 traced "$record/exec-tests.log" \
   cargo test --locked --all-targets --no-fail-fast -- --test-threads="${PKGFORGE_TEST_THREADS:-2}" \

@@ -422,6 +422,10 @@ pub fn builtin() -> Vec<Distro> {
 
 /// Defaults for a distro the manifest adds under `[distros.<id>]`, from its family.
 pub fn template_for(id: &str, family: Family) -> Distro {
+    #[allow(
+        clippy::expect_used,
+        reason = "ROWS has a row for every family; a unit test checks"
+    )]
     let base = builtin()
         .into_iter()
         .rev()
@@ -506,4 +510,16 @@ pub fn table(distros: &[Distro]) -> String {
         ]);
     }
     crate::table::columns(&rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_family_has_a_built_in_distro_to_default_from() {
+        for family in Family::ALL {
+            assert_eq!(template_for("x", family).family, family);
+        }
+    }
 }

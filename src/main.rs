@@ -5,11 +5,12 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use cli::{ArchiveCommand, Cli, Color, Command};
+use cli::{ArchiveCommand, Cli, Color, Command, TemplatesCommand};
 use pkgforge::app::Project;
 use pkgforge::journal;
 use pkgforge::lock::{self, Lock};
 use pkgforge::output::{self, Kind};
+use pkgforge::render::templates;
 use pkgforge::Error;
 
 fn main() -> ExitCode {
@@ -141,6 +142,26 @@ fn run(cli: &Cli) -> Result<u8, Error> {
                 .map_err(anyhow::Error::from)?;
             Ok(0)
         }
+        Command::Templates(TemplatesCommand::List) => {
+            for (name, _) in templates::DEFAULTS {
+                println!("{name}");
+            }
+            Ok(0)
+        }
+        Command::Templates(TemplatesCommand::Show { name }) => match templates::stamped(name) {
+            Some(text) => {
+                print!("{text}");
+                Ok(0)
+            }
+            None => Err(Error::usage(format!(
+                "error: `{name}` is not a built-in template\n  = note: templates: {}",
+                templates::DEFAULTS
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        },
         Command::Distros => {
             let model = match cli.manifest.exists() {
                 true => Some(Project::load(&cli.manifest)?.model),
@@ -233,6 +254,11 @@ fn run(cli: &Cli) -> Result<u8, Error> {
             warn_pending(cli);
             let project = Project::load(&cli.manifest)?;
             project.render()?;
+            for hint in project.templates.hints() {
+                if hint.is_warning() || !cli.quiet {
+                    eprintln!("{hint}");
+                }
+            }
             if !cli.quiet {
                 eprintln!(
                     "{} is valid: {} packages, {} targets",

@@ -1,4 +1,10 @@
 //! `bump` and `archive` against real git repositories and a real HTTP server.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests assert by panicking"
+)]
 
 mod common;
 

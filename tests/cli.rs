@@ -1,4 +1,10 @@
 //! The command line as a packager uses it: render, check, diff, selection, errors.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests assert by panicking"
+)]
 
 mod common;
 
@@ -457,4 +463,147 @@ fn distros_lists_the_table() {
     }
     assert!(text.contains("amd64,arm64,ppc64el,s390x"));
     assert!(text.contains("suse_version=1699"));
+}
+
+/// `{# pkgforge-template: NAME sha256:HEX #}` for a built-in's text, computed here
+/// independently of pkgforge.
+fn stamp_line(name: &str, text: &str) -> String {
+    use sha2::Digest;
+    let hex: String = sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{{# pkgforge-template: {name} sha256:{hex} #}}")
+}
+
+#[test]
+fn templates_show_prints_the_built_in_text_under_its_stamp() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(bin())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let names: Vec<String> = ok(&run(&["templates", "list"]))
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let mut on_disk: Vec<String> = files_where(&repo().join("templates"), |_| true)
+        .iter()
+        .map(|p| {
+            p.strip_prefix(repo().join("templates"))
+                .unwrap()
+                .to_string_lossy()
+                .to_string()
+        })
+        .collect();
+    let mut listed = names.clone();
+    listed.sort();
+    on_disk.sort();
+    assert_eq!(listed, on_disk);
+    for name in &names {
+        let builtin = std::fs::read_to_string(repo().join("templates").join(name)).unwrap();
+        assert_eq!(
+            ok(&run(&["templates", "show", name])),
+            format!("{}\n{builtin}", stamp_line(name, &builtin)),
+            "{name}"
+        );
+    }
+    let out = run(&["templates", "show", "spec"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: `spec` is not a built-in template\n  = note: templates: spec.tera, changes.tera,"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn check_warns_when_the_built_in_under_a_template_override_changed() {
+    let p = bundled_project();
+    let builtin = std::fs::read_to_string(repo().join("templates/spec.tera")).unwrap();
+    // Copied from an older built-in: one line differs from today's.
+    let older = builtin.replace("Release:        {{ release }}", "Release:        0");
+    assert_ne!(older, builtin);
+    write(
+        p.path(),
+        "templates/spec.tera",
+        &format!("{}\n{older}", stamp_line("spec.tera", &older)),
+    );
+    let out = pkgforge(p.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out).replace(&format!("{}/", p.path().display()), "");
+    assert_eq!(
+        err,
+        format!(
+            "warning: templates/spec.tera overrides the built-in spec.tera, which has changed since the override was copied from it\n  \
+             = note: compare with `pkgforge templates show spec.tera`, carry over what changed, then replace the first line with {}\n\
+             packages.toml is valid: 4 packages, 7 targets\n",
+            stamp_line("spec.tera", &builtin)
+        )
+    );
+    // -q keeps the warning.
+    let out = pkgforge(p.path(), &["check", "-q"]);
+    assert!(stderr(&out).starts_with("warning: "), "{}", stderr(&out));
+}
+
+#[test]
+fn a_template_override_stamped_by_templates_show_is_quiet_and_renders_the_same() {
+    let p = bundled_project();
+    for name in ["spec.tera", "debian/control.tera"] {
+        let out = std::process::Command::new(bin())
+            .args(["templates", "show", name])
+            .output()
+            .unwrap();
+        write(p.path(), &format!("templates/{name}"), &ok(&out));
+    }
+    let out = pkgforge(p.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "{} is valid: 4 packages, 7 targets\n",
+            p.path().join("packages.toml").display()
+        )
+    );
+    ok(&pkgforge(p.path(), &["render", "-q"]));
+    let rendered = files_where(p.path(), |f| {
+        f.extension().is_some_and(|e| e == "spec") || f.ends_with("debian/control")
+    });
+    assert!(rendered.len() > 10, "{rendered:?}");
+    for f in rendered {
+        let rel = f.strip_prefix(p.path()).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&f).unwrap(),
+            std::fs::read_to_string(repo().join(rel)).unwrap(),
+            "{}",
+            rel.display()
+        );
+    }
+}
+
+#[test]
+fn check_notes_a_template_override_without_a_stamp() {
+    let p = bundled_project();
+    let builtin = std::fs::read_to_string(repo().join("templates/changes.tera")).unwrap();
+    write(
+        p.path(),
+        "templates/changes.tera",
+        &format!("{builtin}\n# kept in changelog.toml\n"),
+    );
+    let out = pkgforge(p.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = stderr(&out).replace(&format!("{}/", p.path().display()), "");
+    assert_eq!(
+        err,
+        format!(
+            "note: templates/changes.tera overrides the built-in changes.tera but has no stamp, so check cannot tell when the built-in changes\n  \
+             = note: if it was copied from this version's built-in, add this first line: {} \
+             (`pkgforge templates show changes.tera` prints the built-in with it)\n\
+             packages.toml is valid: 4 packages, 7 targets\n",
+            stamp_line("changes.tera", &builtin)
+        )
+    );
+    // A note, not a warning: -q silences it.
+    assert_eq!(stderr(&pkgforge(p.path(), &["check", "-q"])), "");
 }

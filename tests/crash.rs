@@ -6,6 +6,12 @@
 //!
 //! `PKGFORGE_CRASH_PACKAGES` (default 50: about 2,000 files) and `PKGFORGE_CRASH_RUNS` (kills per command,
 //! default 30) scale it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests assert by panicking"
+)]
 
 mod common;
 

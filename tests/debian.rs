@@ -1,6 +1,12 @@
 //! The Debian side against the real tools: obs-build's debtransform, dpkg-source,
 //! dpkg-buildpackage, dpkg-deb, lintian, dpkg-parsechangelog and dpkg's version order,
 //! over the bundled manifest, the golden cases and a fixture built from a real git repository.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests assert by panicking"
+)]
 
 mod common;
 

@@ -1,6 +1,12 @@
 //! Every input the fuzzers (`fuzz/`) crashed on, replayed through the same steps as the
 //! fuzz targets: `fuzz/regressions/load-*` are loaded, `fuzz/regressions/render-*` are
 //! loaded and rendered. Each must finish with a model or a diagnostic, never a panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests assert by panicking"
+)]
 
 use std::path::Path;
 

@@ -6,6 +6,12 @@
 //! make on debian/rules (recording the recipes, running none), xmllint with the `_service` grammar and kiwi's loader.
 //! `@MARKER@` in a case stands for a file in the test's temporary directory that a payload
 //! would create: it must never appear.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests assert by panicking"
+)]
 
 mod common;
 

@@ -2,6 +2,12 @@
 //! tests/tools/check_kiwi.py), `_multibuild` by xmllint with OBS's grammar, golden cases,
 //! the default-base table, the rootfs diagnostics, and (marked ignored, run by scripts/test.sh) a real
 //! `kiwi-ng system prepare` of a Debian description from the Debian mirror.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests assert by panicking"
+)]
 
 mod common;
 

@@ -2,6 +2,12 @@
 //! second one fails at once (exit 2) naming the holder; read-only commands take no lock;
 //! a lock left by a killed run is taken over with a warning. And the journal: a bump
 //! interrupted between its two inputs is completed by the next mutating run.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests assert by panicking"
+)]
 
 mod common;
 

@@ -1,6 +1,12 @@
 //! scripts/check-test-packages.py, which proves that scripts/test.sh installs every Debian
 //! package the tests run: it fails when a program the tests ran, or a fixture's
 //! Build-Depends, comes from a package the list lacks, and passes once it is listed.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests assert by panicking"
+)]
 
 mod common;
 

@@ -1,5 +1,11 @@
 //! The rpm side against the real tools: rpmspec, rpmlint, spec-cleaner, rpmbuild,
 //! obs-build's changelog2spec and xmllint, over the bundled manifest and every golden case.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests assert by panicking"
+)]
 
 mod common;
 

@@ -2,6 +2,12 @@
 //! variables a CI job has) must not appear in stdout, stderr, a rendered file, the manifest,
 //! the changelog, the watch cache or a commit, whatever the servers answer, and the token
 //! only ever goes to the GitHub API it is meant for.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests assert by panicking"
+)]
 
 mod common;
 

@@ -1,5 +1,11 @@
 //! The release watcher against servers started by the test on 127.0.0.1: an HTTP server
 //! with recorded GitHub JSON, git repositories over file:// and `git daemon`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests assert by panicking"
+)]
 
 mod common;
 

@@ -74,6 +74,12 @@ pub enum Command {
     /// Validate the manifest, the changelog and the templates; writes nothing.
     #[command(after_help = "Example:\n  pkgforge check && echo valid")]
     Check,
+    /// The built-in templates: list their names, or print one to start an override from.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  pkgforge templates list\n  pkgforge templates show spec.tera > templates/spec.tera"
+    )]
+    Templates(TemplatesCommand),
     /// List the distros pkgforge knows (built in and from the manifest), and for each
     /// rootfs of the manifest the base whose image every target's packages require.
     #[command(
@@ -157,6 +163,22 @@ pub enum ArchiveCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum TemplatesCommand {
+    /// The name of every built-in template, one a line.
+    #[command(after_help = "Example:\n  pkgforge templates list")]
+    List,
+    /// Print a built-in template, with the stamp line that records which text it is.
+    #[command(
+        after_help = "Examples:\n  pkgforge templates show spec.tera > templates/spec.tera        # start an override\n  pkgforge templates show debian/control.tera | diff - templates/debian/control.tera"
+    )]
+    Show {
+        /// The template, as `templates list` prints it (spec.tera, debian/control.tera).
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+}
+
 #[derive(Args, Debug)]
 pub struct WatchArgs {
     /// Only these upstreams. Repeatable.
@@ -178,4 +200,18 @@ pub struct WatchArgs {
     /// Seconds before a request is abandoned.
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     pub timeout: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Conflicting flags, missing value names and duplicate short options fail here
+    /// rather than when someone runs the command.
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -47,6 +47,10 @@ pub fn load_texts(path: &Path, manifest: String, changelog: String) -> Result<Mo
     };
     let partial = cx.resolve(&raw, &dir);
     cx.errs.into_result()?;
+    #[allow(
+        clippy::expect_used,
+        reason = "resolve returns no model only after reporting an error"
+    )]
     let mut model = partial.expect("no errors means a model");
 
     let (csrc, rawlog): (Src, raw::Changelog) = Src::parse(&changelog_path, changelog)?;
@@ -664,6 +668,10 @@ impl Cx<'_> {
 
     fn distros(&mut self, raw: &raw::Manifest) -> Vec<Distro> {
         let mut all = distro::builtin();
+        #[allow(
+            clippy::expect_used,
+            reason = "a literal pattern; the tests compile it"
+        )]
         let operand = Regex::new(r"%\{\??[A-Za-z_][A-Za-z0-9_]*\}").expect("static regex");
         for (id, o) in &raw.distros {
             let p = path!["distros", id];

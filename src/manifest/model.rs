@@ -327,6 +327,18 @@ impl Model {
         self.upstreams.iter().find(|u| u.name == name)
     }
 
+    /// The upstream of a package: validation refuses a package whose upstream does not
+    /// exist, so this fails only on a model not built by `load`.
+    pub fn upstream_of(&self, package: &Package) -> crate::error::Result<&Upstream> {
+        self.upstream(&package.upstream).ok_or_else(|| {
+            crate::error::Error::Other(anyhow::anyhow!(
+                "package `{}` names upstream `{}`, which the model does not have",
+                package.name,
+                package.upstream
+            ))
+        })
+    }
+
     pub fn distro(&self, id: &str) -> Option<&Distro> {
         self.distros.iter().find(|d| d.id == id)
     }

@@ -132,6 +132,10 @@ fn toml_diagnostic(
         .and_then(|s| text.get(s))
         .unwrap_or("")
         .to_string();
+    #[allow(
+        clippy::expect_used,
+        reason = "a literal pattern; the tests compile it"
+    )]
     let unknown = regex::Regex::new(r"^unknown field `([^`]*)`, expected (?:one of )?(.*)$")
         .expect("static regex");
     let (message, note) = if let Some(c) = unknown.captures(&message) {

@@ -94,7 +94,9 @@ pub fn render(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
         let Some(m) = archived_model(model, a) else {
             continue;
         };
-        let upstream = m.upstream(&a.upstream).expect("archived upstream");
+        let Some(upstream) = m.upstream(&a.upstream) else {
+            continue;
+        };
         for p in m.packages.iter() {
             let dir = PathBuf::from("obs/_archive").join(&a.series).join(&p.name);
             let pkg = Some(p.name.as_str());

@@ -604,6 +604,10 @@ fn rules(package: &Package, targets: &[&Distro], templates: &Templates) -> Resul
         package.toolchain.as_deref() == Some("rust") || package.vendor == Some(Vendor::Cargo);
     let mut path: Vec<String> = Vec::new();
     // Compiled once per process: compiling them per package was most of the render time.
+    #[allow(
+        clippy::expect_used,
+        reason = "literal patterns; the tests compile them"
+    )]
     static TOOLCHAIN_DIRS: LazyLock<[(Regex, &str); 2]> = LazyLock::new(|| {
         [
             (r"\bgolang-(\d+(?:\.\d+)*)-go\b", "/usr/lib/go-{}/bin"),

@@ -139,7 +139,7 @@ fn render_package(model: &Model, p: &Package, templates: &Templates) -> Result<V
     let mut out = Vec::new();
     let has_rpm = model.rpm_targets().next().is_some();
     let dir = PathBuf::from("obs").join(&p.name);
-    let upstream = model.upstream(&p.upstream).expect("validated upstream");
+    let upstream = model.upstream_of(p)?;
     out.push(Output::new(
         dir.join("_service"),
         service::render(p, upstream, None),

@@ -8,7 +8,7 @@ use super::service;
 use super::templates::Templates;
 use crate::changelog::split_author;
 use crate::distro::Distro;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::manifest::{Model, Package, Source};
 
 #[derive(Serialize)]
@@ -165,9 +165,7 @@ pub fn render(
         Some(t) => vec![t],
         None => model.rpm_targets().collect(),
     };
-    let upstream = model
-        .upstream(&package.upstream)
-        .expect("validated upstream");
+    let upstream = model.upstream_of(package)?;
     let mut uses_systemd = false;
     let all_files: Vec<String> = package
         .files
@@ -320,7 +318,13 @@ pub fn render(
         })
         .collect();
 
-    let newest = package.changelog.first().expect("validated changelog");
+    // Validation refuses a package no changelog entry covers.
+    let Some(newest) = package.changelog.first() else {
+        return Err(Error::Other(anyhow::anyhow!(
+            "package `{}` has no changelog entry",
+            package.name
+        )));
+    };
     let changelog = match target {
         None => Vec::new(),
         Some(_) => package

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use regex::Regex;
 use serde::Serialize;
 
-use crate::error::{Diagnostic, Diagnostics, Location, Result};
+use crate::error::{Diagnostic, Diagnostics, Error, Location, Result};
 
 /// The templates pkgforge renders, with their built-in text.
 pub const DEFAULTS: &[(&str, &str)] = &[
@@ -34,10 +34,144 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ),
 ];
 
+/// What a stamp starts with: `{# pkgforge-template: NAME sha256:HEX #}` on the first line
+/// of an override records the built-in it was copied from.
+const STAMP: &str = "pkgforge-template:";
+
+/// The built-in text of template `name`.
+pub fn builtin(name: &str) -> Option<&'static str> {
+    DEFAULTS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// The first line that stamps an override of `name` copied from the built-in `text`.
+pub fn stamp(name: &str, text: &str) -> String {
+    format!(
+        "{{# {STAMP} {name} sha256:{} #}}",
+        crate::journal::sha256(text.as_bytes())
+    )
+}
+
+/// Built-in template `name` as an override starts: its stamp, then its text. Saved as
+/// `templates/NAME`, it renders exactly what the built-in renders.
+pub fn stamped(name: &str) -> Option<String> {
+    builtin(name).map(|text| format!("{}\n{text}", stamp(name, text)))
+}
+
+/// What `check` says about an override in `templates/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+    pub path: PathBuf,
+    pub name: String,
+    pub kind: HintKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HintKind {
+    /// The built-in changed since the override was copied from it.
+    Stale,
+    /// The override differs from the built-in and records no stamp.
+    Unstamped,
+    /// The first line looks like a stamp but is not one for this template.
+    BadStamp(String),
+}
+
+impl Hint {
+    /// A warning, as opposed to a note: something to act on.
+    pub fn is_warning(&self) -> bool {
+        !matches!(self.kind, HintKind::Unstamped)
+    }
+}
+
+impl std::fmt::Display for Hint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (path, name) = (self.path.display(), &self.name);
+        let line = builtin(name).map(|t| stamp(name, t)).unwrap_or_default();
+        match &self.kind {
+            HintKind::Stale => write!(
+                f,
+                "warning: {path} overrides the built-in {name}, which has changed since the override was copied from it\n  \
+                 = note: compare with `pkgforge templates show {name}`, carry over what changed, then replace the first line with {line}"
+            ),
+            HintKind::Unstamped => write!(
+                f,
+                "note: {path} overrides the built-in {name} but has no stamp, so check cannot tell when the built-in changes\n  \
+                 = note: if it was copied from this version's built-in, add this first line: {line} \
+                 (`pkgforge templates show {name}` prints the built-in with it)"
+            ),
+            HintKind::BadStamp(why) => write!(
+                f,
+                "warning: {path}:1: {why}\n  \
+                 = note: the stamp of a copy of the current built-in is {line}"
+            ),
+        }
+    }
+}
+
+/// A template's source: an override's path or `<built-in>/<name>`, and its text.
+struct Origin {
+    name: String,
+    path: PathBuf,
+    text: String,
+    /// Lines at the top of `text` that tera does not see: the stamp, which would
+    /// otherwise leave its newline in the output.
+    skip: usize,
+}
+
 pub struct Templates {
     tera: tera::Tera,
-    /// Where each template came from, for messages: a path, or `<built-in>/<name>`.
-    origins: Vec<(String, PathBuf, String)>,
+    origins: Vec<Origin>,
+    hints: Vec<Hint>,
+}
+
+/// Read the stamp on the first line of override `name`: whether that line is a stamp
+/// (and so hidden from tera), and what to say about it.
+fn read_stamp(name: &str, path: &Path, text: &str, builtin: &str) -> (bool, Option<Hint>) {
+    let hint = |kind| {
+        Some(Hint {
+            path: path.to_path_buf(),
+            name: name.to_string(),
+            kind,
+        })
+    };
+    let first = text.lines().next().unwrap_or("").trim();
+    let inner = first
+        .strip_prefix("{#")
+        .and_then(|s| s.strip_suffix("#}"))
+        // One comment, not two with a tag between them.
+        .filter(|s| !s.contains("#}"))
+        .map(|s| s.trim_start_matches('-').trim_end_matches('-').trim());
+    let Some(rest) = inner.and_then(|s| s.strip_prefix(STAMP)) else {
+        let kind = if first.contains(STAMP) {
+            HintKind::BadStamp("the stamp must be a whole comment on the first line".into())
+        } else if text == builtin {
+            return (false, None);
+        } else {
+            HintKind::Unstamped
+        };
+        return (false, hint(kind));
+    };
+    let mut words = rest.split_whitespace();
+    let (stamped_name, digest) = (words.next(), words.next());
+    let digest = digest.and_then(|d| d.strip_prefix("sha256:"));
+    let kind = match (stamped_name, digest) {
+        (Some(n), _) if n != name => HintKind::BadStamp(format!(
+            "the stamp names {n}, but this file overrides {name}"
+        )),
+        (Some(_), Some(d))
+            if d.len() == 64
+                && d.bytes().all(|b| b.is_ascii_hexdigit())
+                && words.next().is_none() =>
+        {
+            if d.eq_ignore_ascii_case(&crate::journal::sha256(builtin.as_bytes())) {
+                return (true, None);
+            }
+            HintKind::Stale
+        }
+        _ => HintKind::BadStamp(format!(
+            "the stamp is not `{{# {STAMP} {name} sha256:<64 hex digits> #}}`"
+        )),
+    };
+    (true, hint(kind))
 }
 
 impl Templates {
@@ -84,41 +218,68 @@ impl Templates {
             }
         }
         let mut origins = Vec::new();
+        let mut hints = Vec::new();
         for (name, builtin) in DEFAULTS {
             let path = user_dir.join(name);
             match std::fs::read_to_string(&path) {
-                Ok(text) => origins.push((name.to_string(), path, text)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => origins.push((
-                    name.to_string(),
-                    PathBuf::from(format!("<built-in>/{name}")),
-                    builtin.to_string(),
-                )),
+                Ok(text) => {
+                    let (stamped, hint) = read_stamp(name, &path, &text, builtin);
+                    hints.extend(hint);
+                    origins.push(Origin {
+                        name: name.to_string(),
+                        path,
+                        text,
+                        skip: usize::from(stamped),
+                    });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => origins.push(Origin {
+                    name: name.to_string(),
+                    path: PathBuf::from(format!("<built-in>/{name}")),
+                    text: builtin.to_string(),
+                    skip: 0,
+                }),
                 Err(e) => errs.push(Diagnostic::new(&path, format!("cannot read template: {e}"))),
             }
         }
         std::mem::take(&mut errs).into_result()?;
         let mut tera = tera::Tera::default();
         tera.autoescape_on(vec![]);
-        for (name, path, text) in &origins {
-            if let Err(e) = tera.add_raw_template(name, text) {
-                errs.push(parse_error(path, text, &e));
+        for o in &origins {
+            let seen = match o.skip {
+                0 => o.text.as_str(),
+                _ => o.text.split_once('\n').map_or("", |(_, rest)| rest),
+            };
+            if let Err(e) = tera.add_raw_template(&o.name, seen) {
+                errs.push(parse_error(&o.path, &o.text, o.skip, &e));
             }
         }
         errs.into_result()?;
-        Ok(Templates { tera, origins })
+        Ok(Templates {
+            tera,
+            origins,
+            hints,
+        })
+    }
+
+    /// What `check` reports about the overrides: stale, unstamped or badly stamped.
+    pub fn hints(&self) -> &[Hint] {
+        &self.hints
     }
 
     /// Render template `name` with `context`.
     pub fn render(&self, name: &str, context: &impl Serialize) -> Result<String> {
-        let ctx =
-            tera::Context::from_serialize(context).expect("render contexts serialize to maps");
+        let ctx = tera::Context::from_serialize(context).map_err(|e| {
+            Error::Other(anyhow::anyhow!(
+                "the context of template `{name}` is not a map: {e}"
+            ))
+        })?;
         let text = self.tera.render(name, &ctx).map_err(|e| {
-            let (_, path, text) = self
-                .origins
-                .iter()
-                .find(|(n, _, _)| n == name)
-                .expect("rendering a known template");
-            crate::error::Error::from(render_error(path, text, &e))
+            match self.origins.iter().find(|o| o.name == name) {
+                Some(o) => Error::from(render_error(&o.path, &o.text, &e)),
+                None => Error::Other(anyhow::anyhow!(
+                    "`{name}` is not a template pkgforge renders"
+                )),
+            }
         })?;
         // Text files end with exactly one newline, whatever the template's last line does.
         // In place: no copy of every rendered file.
@@ -139,15 +300,20 @@ fn chain(e: &tera::Error) -> Vec<String> {
     out
 }
 
-fn parse_error(path: &Path, text: &str, e: &tera::Error) -> Diagnostic {
+/// `skip`: lines of `text` tera did not see, so its line numbers are off by that much.
+fn parse_error(path: &Path, text: &str, skip: usize, e: &tera::Error) -> Diagnostic {
     let messages = chain(e);
     let all = messages.join("\n");
+    #[allow(
+        clippy::expect_used,
+        reason = "a literal pattern; the tests compile it"
+    )]
     let re = Regex::new(r"--> (\d+):(\d+)").expect("static regex");
     let mut d = Diagnostic::new(path, "the template does not parse");
     if let Some(c) = re.captures(&all) {
         let line: usize = c[1].parse().unwrap_or(1);
         let column: usize = c[2].parse().unwrap_or(1);
-        d.location = Some(location(text, line, column, 1));
+        d.location = Some(location(text, line + skip, column, 1));
     }
     let detail = all
         .lines()
@@ -164,6 +330,10 @@ fn render_error(path: &Path, text: &str, e: &tera::Error) -> Diagnostic {
     let messages = chain(e);
     // Tera puts the real cause at the end of the chain.
     let cause = messages.last().cloned().unwrap_or_default();
+    #[allow(
+        clippy::expect_used,
+        reason = "a literal pattern; the tests compile it"
+    )]
     let re = Regex::new(r"Variable `([^`]+)` not found").expect("static regex");
     if let Some(c) = re.captures(&cause) {
         let var = c[1].to_string();
@@ -178,6 +348,10 @@ fn render_error(path: &Path, text: &str, e: &tera::Error) -> Diagnostic {
         return d.note("see docs/templates.md for the variables each template gets");
     }
     // Filters, functions and tests that do not exist: tera names them in quotes.
+    #[allow(
+        clippy::expect_used,
+        reason = "a literal pattern; the tests compile it"
+    )]
     let named = Regex::new(r"^(Filter|Function|Test) '([^']+)' not found").expect("static regex");
     if let Some(c) = named.captures(&cause) {
         let kind = c[1].to_lowercase();
@@ -196,6 +370,10 @@ fn render_error(path: &Path, text: &str, e: &tera::Error) -> Diagnostic {
         ),
     );
     // Point at the first tag that names a variable the message quotes, if any.
+    #[allow(
+        clippy::expect_used,
+        reason = "a literal pattern; the tests compile it"
+    )]
     let quoted = Regex::new(r"`([A-Za-z_][A-Za-z0-9_.]*)`").expect("static regex");
     if let Some((line, col, width)) = quoted
         .captures_iter(&cause)
@@ -252,5 +430,94 @@ fn location(text: &str, line: usize, column: usize, width: usize) -> Location {
         column,
         text: src.to_string(),
         width,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn override_with(name: &str, text: &str) -> (tempfile::TempDir, Result<Templates>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("templates").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        let t = Templates::load(dir.path());
+        (dir, t)
+    }
+
+    #[test]
+    fn a_stamped_copy_renders_what_the_built_in_renders() {
+        let text = stamped("changes.tera").unwrap();
+        assert!(text.starts_with("{# pkgforge-template: changes.tera sha256:"));
+        let (_dir, t) = override_with("changes.tera", &text);
+        let t = t.unwrap();
+        assert!(t.hints().is_empty(), "{:?}", t.hints());
+        let ctx = serde_json::json!({"entries": [
+            {"date": "Mon Nov 30 10:00:00 UTC 2026", "author": "a@example.org", "changes": ["one"]}
+        ]});
+        assert_eq!(
+            t.render("changes.tera", &ctx).unwrap(),
+            "-------------------------------------------------------------------\n\
+             Mon Nov 30 10:00:00 UTC 2026 - a@example.org\n\n- one\n"
+        );
+    }
+
+    #[test]
+    fn each_kind_of_stamp_is_told_apart() {
+        let spec = builtin("spec.tera").unwrap();
+        let kind = |text: &str| {
+            let (_dir, t) = override_with("spec.tera", text);
+            t.unwrap()
+                .hints()
+                .iter()
+                .map(|h| h.kind.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(kind(spec), []);
+        assert_eq!(kind(&format!("{spec}# mine\n")), [HintKind::Unstamped]);
+        let stale = format!(
+            "{{# pkgforge-template: spec.tera sha256:{} #}}\n{spec}",
+            "0".repeat(64)
+        );
+        assert_eq!(kind(&stale), [HintKind::Stale]);
+        let trimmed = stamped("spec.tera").unwrap().replacen(" #}", " -#}", 1);
+        assert_eq!(kind(&trimmed), []);
+        assert!(matches!(
+            kind(
+                &stamped("spec.tera")
+                    .unwrap()
+                    .replacen("spec.tera", "changes.tera", 1)
+            )[..],
+            [HintKind::BadStamp(_)]
+        ));
+        assert!(matches!(
+            kind(&format!(
+                "{{# pkgforge-template: spec.tera sha256:abc #}}\n{spec}"
+            ))[..],
+            [HintKind::BadStamp(_)]
+        ));
+        // Not hidden from tera: the line holds a tag after the comment.
+        let two = format!("{{# pkgforge-template: spec.tera #}}{{{{ name }}}}{{# x #}}\n{spec}");
+        let (_dir, t) = override_with("spec.tera", &two);
+        let t = t.unwrap();
+        assert!(matches!(
+            t.hints()[..],
+            [Hint {
+                kind: HintKind::BadStamp(_),
+                ..
+            }]
+        ));
+        assert!(t.origins.iter().all(|o| o.skip == 0));
+    }
+
+    #[test]
+    fn a_parse_error_below_a_stamp_names_the_line_of_the_file() {
+        let text = format!("{}\nName: x\n{{% if %}}\n", stamp("spec.tera", "x"));
+        let (_dir, t) = override_with("spec.tera", &text);
+        let Err(Error::Invalid(d)) = t else {
+            panic!("parsed");
+        };
+        assert_eq!(d.0[0].location.as_ref().map(|l| l.line), Some(3), "{d}");
     }
 }

@@ -10,13 +10,13 @@ pub type XmlWriter = Writer<Vec<u8>>;
 /// Build a document with two-space indentation, optionally with an XML declaration.
 pub fn document(declaration: bool, body: impl FnOnce(&mut XmlWriter) -> io::Result<()>) -> Vec<u8> {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
-    // Writing into a Vec cannot fail.
     let result = (|| {
         if declaration {
             w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
         }
         body(&mut w)
     })();
+    #[allow(clippy::expect_used, reason = "writing into a Vec cannot fail")]
     result.expect("writing XML into memory");
     let mut out = w.into_inner();
     out.push(b'\n');

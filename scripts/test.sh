@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 debs=(rpm rpmlint obs-build lintian dpkg-dev debhelper fakeroot build-essential
-      libxml2-utils python3-rpm python3-venv git xz-utils rsync zstd)
+      libxml2-utils python3-rpm python3-venv git xz-utils rsync zstd systemd)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -29,6 +29,20 @@ echo "==> pip install -r tests/requirements.txt"
 export PATH="$PWD/.venv/bin:/usr/lib/obs-build:$PATH"
 export PKGFORGE_REQUIRE_TOOLS=1
 export PKGFORGE_PYTHON="$PWD/.venv/bin/python"
+
+# Cargo.toml's rust-version is proven, not assumed: the suite below runs with the default
+# toolchain, so when that is not the declared version, build everything with the declared
+# one too (rustup installs it if needed; without rustup this fails, never skips).
+msrv=$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' Cargo.toml)
+case "$msrv" in *.*.*) msrv_toolchain=$msrv ;; *) msrv_toolchain=$msrv.0 ;; esac
+default_rustc=$(rustc --version | cut -d' ' -f2)
+if [ "$default_rustc" = "$msrv_toolchain" ]; then
+  echo "==> rust-version $msrv: the default toolchain is rustc $default_rustc, the tests below prove it"
+else
+  echo "==> cargo +$msrv_toolchain check --all-targets (rust-version $msrv; the default is rustc $default_rustc)"
+  rustup toolchain list | grep -q "^$msrv_toolchain-" || rustup toolchain install --profile minimal "$msrv_toolchain"
+  CARGO_TARGET_DIR=target/msrv cargo "+$msrv_toolchain" check --locked --all-targets
+fi
 
 echo "==> cargo test"
 cargo test --locked --all-targets -- --test-threads="${PKGFORGE_TEST_THREADS:-2}"

@@ -1,6 +1,6 @@
 //! What ships beside the binary: contrib/ installs only a pinned pkgforge and lets no
-//! failure pass silently, the systemd units load, and the declared minimum Rust covers
-//! every locked dependency.
+//! failure pass silently, the systemd units load, pkgforge's own packaging follows
+//! Cargo.toml, and the declared minimum Rust covers every locked dependency.
 
 mod common;
 
@@ -190,6 +190,74 @@ fn systemd_units_load() {
         out.status.success() && text.trim().is_empty(),
         "systemd-analyze verify:\n{text}"
     );
+}
+
+fn packaging() -> PathBuf {
+    repo().join("contrib/packaging")
+}
+
+#[test]
+fn own_packaging_follows_cargo_toml() {
+    let text = std::fs::read_to_string(packaging().join("packages.toml")).unwrap();
+    let manifest: toml::Table = toml::from_str(&text).unwrap();
+    let up = manifest["upstreams"]["pkgforge"].as_table().unwrap();
+    assert_eq!(up["git"].as_str(), Some(package_str("repository").as_str()));
+    assert_eq!(
+        up["version"].as_str(),
+        Some(package_str("version").as_str())
+    );
+    assert_eq!(
+        manifest["toolchains"]["rust"].as_str(),
+        Some(package_str("rust-version").as_str()),
+        "the package builds with the Rust Cargo.toml declares"
+    );
+    assert_commit_of_this_repository(
+        &this_repository(),
+        up["commit"].as_str().unwrap(),
+        "contrib/packaging/packages.toml",
+    );
+}
+
+/// The install script of the package makes the files it lists: run against the real
+/// binary in place of `target/release/pkgforge`.
+#[test]
+fn own_packaging_install_script_makes_its_files() {
+    let model = pkgforge::manifest::load(&packaging().join("packages.toml")).unwrap();
+    let p = &model.packages[0];
+    let work = tempfile::tempdir().unwrap();
+    let release = work.path().join("target/release");
+    std::fs::create_dir_all(&release).unwrap();
+    std::fs::copy(bin(), release.join("pkgforge")).unwrap();
+    let text = std::fs::read_to_string(packaging().join("packages.toml")).unwrap();
+    let manifest: toml::Table = toml::from_str(&text).unwrap();
+    let install = manifest["packages"][0]["install"].as_str().unwrap();
+    let dest = work.path().join("dest");
+    must(
+        Command::new("sh")
+            .args(["-ec", install])
+            .env("DESTDIR", &dest)
+            .current_dir(work.path()),
+        "the install script",
+    );
+    let mut made: Vec<String> = files_where(&dest, |_| true)
+        .iter()
+        .map(|f| format!("/{}", f.strip_prefix(&dest).unwrap().display()))
+        .collect();
+    made.sort();
+    let mut listed = p.files.clone();
+    listed.sort();
+    assert_eq!(made, listed);
+    assert_eq!(
+        listed,
+        [
+            "/usr/bin/pkgforge",
+            "/usr/share/bash-completion/completions/pkgforge",
+        ]
+    );
+    let completion =
+        std::fs::read_to_string(dest.join("usr/share/bash-completion/completions/pkgforge"))
+            .unwrap();
+    assert!(completion.contains("complete -F _pkgforge"));
 }
 
 /// `major.minor[.patch]` as a comparable triple.

@@ -1,5 +1,5 @@
 //! The rpm side against the real tools: rpmspec, rpmlint, spec-cleaner, rpmbuild,
-//! obs-build's changelog2spec and xmllint, over the bundled manifest and every golden case.
+//! obs-build's changelog2spec and xmllint, over the bundled manifests and every golden case.
 
 mod common;
 
@@ -9,10 +9,11 @@ use std::process::Command;
 use common::*;
 use pkgforge::distro::Distro;
 
-/// The bundled manifest (rendered and committed at the repository root) and every golden
-/// case rendered into a temporary directory.
+/// The bundled manifests (rendered and committed beside them) and every golden case
+/// rendered into a temporary directory.
 fn rendered_trees() -> Vec<(PathBuf, Option<tempfile::TempDir>)> {
-    let mut v = vec![(repo(), None)];
+    let mut v: Vec<(PathBuf, Option<tempfile::TempDir>)> =
+        bundled_dirs().into_iter().map(|d| (d, None)).collect();
     for case in cases() {
         let tmp = golden_or_render(&case);
         v.push((tmp.path().to_path_buf(), Some(tmp)));

@@ -252,8 +252,11 @@ fn own_packaging_install_script_makes_its_files() {
         [
             "/usr/bin/pkgforge",
             "/usr/share/bash-completion/completions/pkgforge",
+            "/usr/share/man/man1/pkgforge.1",
         ]
     );
+    let man = std::fs::read_to_string(dest.join("usr/share/man/man1/pkgforge.1")).unwrap();
+    assert!(man.contains(".TH pkgforge 1"), "{man}");
     let completion =
         std::fs::read_to_string(dest.join("usr/share/bash-completion/completions/pkgforge"))
             .unwrap();

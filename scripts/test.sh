@@ -15,8 +15,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Every Debian package the tests run, one reason each. Keep it sorted by purpose.
 debs=(
-  # validators of the rendered outputs
-  rpm rpmlint python3-rpm obs-build lintian dpkg-dev debhelper libxml2-utils
+  # validators of the rendered outputs (systemd: systemd-analyze verifies contrib's units)
+  rpm rpmlint python3-rpm obs-build lintian dpkg-dev debhelper libxml2-utils systemd
   # building the fixtures: dpkg-buildpackage checks their Build-Depends
   build-essential fakeroot make gcc golang-go
   # sources, archives and repositories the tests make
@@ -54,6 +54,20 @@ rm -rf "$record"
 mkdir -p "$record"
 # Tests that build a fixture write its Build-Depends here, for the package check.
 export PKGFORGE_TEST_RECORD="$PWD/$record"
+
+# Cargo.toml's rust-version is proven, not assumed: the suite below runs with the default
+# toolchain, so when that is not the declared version, build everything with the declared
+# one too (rustup installs it if needed; without rustup this fails, never skips).
+msrv=$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' Cargo.toml)
+case "$msrv" in *.*.*) msrv_toolchain=$msrv ;; *) msrv_toolchain=$msrv.0 ;; esac
+default_rustc=$(rustc --version | cut -d' ' -f2)
+if [ "$default_rustc" = "$msrv_toolchain" ]; then
+  echo "==> rust-version $msrv: the default toolchain is rustc $default_rustc, the tests below prove it"
+else
+  echo "==> cargo +$msrv_toolchain check --all-targets (rust-version $msrv; the default is rustc $default_rustc)"
+  rustup toolchain list | grep -q "^$msrv_toolchain-" || rustup toolchain install --profile minimal "$msrv_toolchain"
+  CARGO_TARGET_DIR=target/msrv cargo "+$msrv_toolchain" check --locked --all-targets
+fi
 
 echo "==> cargo build --tests"
 cargo test --locked --all-targets --no-run

@@ -29,20 +29,26 @@ fn write(dir: &Path, rel: &str, content: &str) {
 
 #[test]
 fn bundled_outputs_are_current() {
-    let out = pkgforge(&repo(), &["render", "--check"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "the committed outputs are stale; run `cargo run -- render`:\n{}",
-        stdout(&out)
-    );
+    for dir in bundled_dirs() {
+        let out = pkgforge(&dir, &["render", "--check"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "the committed outputs of {} are stale; run `cargo run -- --manifest {}/packages.toml render`:\n{}",
+            dir.display(),
+            dir.display(),
+            stdout(&out)
+        );
+    }
 }
 
 #[test]
-fn check_accepts_the_bundled_manifest() {
-    let out = pkgforge(&repo(), &["check"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("is valid"));
+fn check_accepts_the_bundled_manifests() {
+    for dir in bundled_dirs() {
+        let out = pkgforge(&dir, &["check"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stderr(&out).contains("is valid"));
+    }
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The Debian side against the real tools: obs-build's debtransform, dpkg-source,
 //! dpkg-buildpackage, dpkg-deb, lintian, dpkg-parsechangelog and dpkg's version order,
-//! over the bundled manifest, the golden cases and a fixture built from a real git repository.
+//! over the bundled manifests, the golden cases and a fixture built from a real git repository.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -583,16 +583,16 @@ fn parse_changelogs(dir: &Path) -> usize {
     all.len()
 }
 
-/// The bundled manifest rendered afresh into a temporary directory.
-fn bundled() -> tempfile::TempDir {
+/// A bundled manifest (one of `bundled_dirs()`) rendered afresh into a temporary directory.
+fn bundled(dir: &Path) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     for f in ["packages.toml", "changelog.toml"] {
-        std::fs::copy(repo().join(f), tmp.path().join(f)).unwrap();
+        std::fs::copy(dir.join(f), tmp.path().join(f)).unwrap();
     }
     for d in ["patches", "templates"] {
-        if repo().join(d).is_dir() {
+        if dir.join(d).is_dir() {
             std::fs::create_dir_all(tmp.path().join(d)).unwrap();
-            copy_into(&repo().join(d), &tmp.path().join(d));
+            copy_into(&dir.join(d), &tmp.path().join(d));
         }
     }
     ok(&pkgforge(tmp.path(), &["render", "-q"]));
@@ -601,10 +601,16 @@ fn bundled() -> tempfile::TempDir {
 
 #[test]
 fn every_rendered_changelog_parses() {
-    let b = bundled();
-    // 4 packages: one OBS set and two native directories each
-    assert_eq!(parse_changelogs(b.path()), 12);
-    assert!(parse_changelogs(&repo()) >= 12);
+    for dir in bundled_dirs() {
+        let b = bundled(&dir);
+        // one OBS set and a native directory per deb target, for each package
+        let model = pkgforge::manifest::load(&dir.join("packages.toml")).unwrap();
+        let sets = model.packages.len() * (1 + model.deb_targets().count());
+        assert_eq!(parse_changelogs(b.path()), sets, "{}", dir.display());
+        assert!(parse_changelogs(&dir) >= sets, "{}", dir.display());
+    }
+    // Kata: 4 packages on two deb targets
+    assert_eq!(parse_changelogs(bundled(&repo()).path()), 12);
     let f = fixture();
     assert_eq!(parse_changelogs(f.project.path()), 6);
     for case in deb_cases() {
@@ -681,9 +687,10 @@ fn golden_cases_match_and_pass_dpkg_source_and_lintian() {
 }
 
 #[test]
-fn bundled_manifest_passes_dpkg_source_and_lintian() {
-    let b = bundled();
-    check_sources(b.path());
+fn bundled_manifests_pass_dpkg_source_and_lintian() {
+    for dir in bundled_dirs() {
+        check_sources(bundled(&dir).path());
+    }
 }
 
 /// Every package's OBS set goes through debtransform and `dpkg-source -x`, every native

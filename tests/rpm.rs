@@ -1,5 +1,5 @@
 //! The rpm side against the real tools: rpmspec, rpmlint, spec-cleaner, rpmbuild,
-//! obs-build's changelog2spec and xmllint, over the bundled manifest and every golden case.
+//! obs-build's changelog2spec and xmllint, over the bundled manifests and every golden case.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -15,10 +15,11 @@ use std::process::Command;
 use common::*;
 use pkgforge::distro::Distro;
 
-/// The bundled manifest (rendered and committed at the repository root) and every golden
-/// case rendered into a temporary directory.
+/// The bundled manifests (rendered and committed beside them) and every golden case
+/// rendered into a temporary directory.
 fn rendered_trees() -> Vec<(PathBuf, Option<tempfile::TempDir>)> {
-    let mut v = vec![(repo(), None)];
+    let mut v: Vec<(PathBuf, Option<tempfile::TempDir>)> =
+        bundled_dirs().into_iter().map(|d| (d, None)).collect();
     for case in cases() {
         let tmp = golden_or_render(&case);
         v.push((tmp.path().to_path_buf(), Some(tmp)));
@@ -56,6 +57,10 @@ fn defines(t: &Distro) -> Vec<String> {
     };
     if !dist.is_empty() {
         v.push(format!("dist {dist}"));
+    }
+    // SUSE's rpm-config names the extension brp-compress gives man pages
+    if t.family.group() == Some("suse") {
+        v.push("ext_man .gz".to_string());
     }
     for (k, val) in [
         ("_unitdir", "/usr/lib/systemd/system"),
@@ -506,6 +511,107 @@ files = ["/usr/share/doc/hello-doc/README"]
     assert!(ok_cfg);
     assert_eq!(cfg.trim(), "/etc/hello/hello.conf");
     assert!(doc.to_string_lossy().ends_with(".noarch.rpm"));
+}
+
+/// A man page as `make install` leaves it, uncompressed: rpm compresses it after
+/// `%install`, and the spec's `%files` finds it under `%{?ext_man}` on SUSE (whose rpm
+/// defines it) and on Fedora (whose spec defines it), in the OBS and the per-target spec.
+#[test]
+fn man_pages_are_packaged_as_rpm_compresses_them() {
+    let work = tempfile::tempdir().unwrap();
+    let upstream = work.path().join("hello");
+    let (_, commit) = common::git::repo_with(
+        &upstream,
+        &[
+            ("Makefile", "all:\n\t@true\ninstall:\n\tinstall -D -m 0644 hello.1 $(DESTDIR)/usr/share/man/man1/hello.1\n"),
+            ("hello.1", ".TH HELLO 1\n.SH NAME\nhello \\- greet\n"),
+        ],
+        "hello 1.0",
+    );
+    let project = work.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("packages.toml"),
+        format!(
+            r#"[project]
+name = "hello"
+maintainer = "Hello Packagers <hello@example.org>"
+obs-project = "home:hello"
+targets = ["opensuse-tumbleweed", "fedora-42"]
+
+[upstreams.hello]
+git = "file://{}"
+commit = "{commit}"
+version = "1.0"
+
+[[packages]]
+name = "hello"
+upstream = "hello"
+summary = "Greets the world"
+description = "A greeting program's manual."
+archs = ["noarch"]
+files = ["/usr/share/man/man1/hello.1"]
+"#,
+            upstream.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("changelog.toml"),
+        "[[entry]]\nversion = \"1.0\"\ndate = \"2026-11-22T04:00:00Z\"\nauthor = \"Hello Packagers <hello@example.org>\"\nchanges = [\"Initial package\"]\n",
+    )
+    .unwrap();
+    ok(&pkgforge(&project, &["render", "-q"]));
+    let m = model(&project);
+    let mut builds = Vec::new();
+    for t in m.rpm_targets() {
+        builds.push((t.clone(), project.join("obs/hello/hello.spec")));
+        builds.push((
+            t.clone(),
+            project.join("rpm").join(&t.id).join("hello.spec"),
+        ));
+    }
+    for (t, spec) in builds {
+        let top = tempfile::tempdir().unwrap();
+        let sources = top.path().join("SOURCES");
+        std::fs::create_dir_all(&sources).unwrap();
+        must(
+            Command::new("sh").arg("-c").arg(format!(
+                "git -C '{}' archive --format=tar --prefix=hello-1.0/ {commit} | xz > '{}'",
+                upstream.display(),
+                sources.join("hello-1.0.tar.xz").display()
+            )),
+            "git archive",
+        );
+        must(
+            with_defines(&mut Command::new(tool("rpmbuild")), &t)
+                .arg("-bb")
+                .arg("--nodeps")
+                .arg("--define")
+                .arg(format!("_topdir {}", top.path().display()))
+                // brp-compress needs bash (`read -d`), the /bin/sh of SUSE and Fedora;
+                // Debian's rpm runs it with dash, which compresses nothing
+                .arg("--define")
+                .arg("__brp_compress bash %{_rpmconfigdir}/brp-compress %{?_prefix}")
+                .arg(&spec),
+            &format!("rpmbuild -bb {} for {}", spec.display(), t.id),
+        );
+        let rpm = files_where(&top.path().join("RPMS"), |p| {
+            p.to_string_lossy().ends_with(".noarch.rpm")
+        });
+        assert_eq!(rpm.len(), 1, "{}", spec.display());
+        let list = must(
+            Command::new(tool("rpm")).arg("-qlp").arg(&rpm[0]),
+            "rpm -qlp",
+        );
+        assert_eq!(
+            list.trim(),
+            "/usr/share/man/man1/hello.1.gz",
+            "{} for {}",
+            spec.display(),
+            t.id
+        );
+    }
 }
 
 /// The hello upstream, committed and tagged v1.0.

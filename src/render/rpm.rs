@@ -194,13 +194,31 @@ pub fn files(files: &[String], config_files: &[String], owned_dir_words: &[&str]
         .iter()
         .map(|d| format!("%dir {}", dir_macros(d)))
         .collect();
-    out.extend(files.iter().map(|f| dir_macros(f)));
+    out.extend(files.iter().map(|f| {
+        let line = dir_macros(f);
+        man_page(&line).unwrap_or(line)
+    }));
     out.extend(
         config_files
             .iter()
             .map(|f| format!("%config(noreplace) {}", dir_macros(f))),
     );
     out
+}
+
+/// A man page as `install` leaves it (`%{_mandir}/man1/foo.1`, or `foo.1.gz`) written
+/// the way spec-cleaner wants it, `%{_mandir}/man1/foo.1%{?ext_man}`: rpm compresses man
+/// pages after `%install`, and `%{ext_man}` is the extension it gives them.
+pub fn man_page(line: &str) -> Option<String> {
+    let rest = line.strip_prefix("%{_mandir}/man")?;
+    let (dir, file) = rest.split_once('/')?;
+    let file = file.strip_suffix(".gz").unwrap_or(file);
+    let (stem, section) = file.rsplit_once('.')?;
+    let is_section = |s: &str| s.starts_with(|c: char| c.is_ascii_digit());
+    if stem.is_empty() || file.contains('/') || !is_section(dir) || !is_section(section) {
+        return None;
+    }
+    Some(format!("%{{_mandir}}/man{dir}/{file}%{{?ext_man}}"))
 }
 
 /// A condition true on exactly `chosen` among `all` rpm targets, as general as possible:
@@ -262,6 +280,31 @@ pub fn condition(chosen: &[&Distro], all: &[&Distro]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn man_pages_take_the_extension_rpm_gives_them() {
+        for (file, line) in [
+            (
+                "/usr/share/man/man1/pkgforge.1",
+                "%{_mandir}/man1/pkgforge.1%{?ext_man}",
+            ),
+            (
+                "/usr/share/man/man5/foo.conf.5.gz",
+                "%{_mandir}/man5/foo.conf.5%{?ext_man}",
+            ),
+            (
+                "/usr/share/man/man3/Foo::Bar.3pm",
+                "%{_mandir}/man3/Foo::Bar.3pm%{?ext_man}",
+            ),
+            ("/usr/share/man/man1", "%{_mandir}/man1"),
+            ("/usr/share/man/de/man1/foo.1", "%{_mandir}/de/man1/foo.1"),
+            ("/usr/share/man/man1/README", "%{_mandir}/man1/README"),
+            ("/usr/share/doc/foo.1", "%{_datadir}/doc/foo.1"),
+        ] {
+            let macros = dir_macros(file);
+            assert_eq!(man_page(&macros).unwrap_or(macros), line, "{file}");
+        }
+    }
 
     #[test]
     fn directories_become_macros() {

@@ -78,6 +78,9 @@ struct Context {
     install: String,
     files: Vec<String>,
     changelog: Vec<ChangelogItem>,
+    /// Where the spec defines `%{ext_man}` (SUSE's rpm does, the others do not): `Some("")`
+    /// on every target, `Some(condition)` on those the condition selects.
+    ext_man: Option<String>,
 }
 
 /// One dependency list per target, folded into what every target shares and `%if` blocks.
@@ -185,6 +188,20 @@ pub fn render(
     {
         uses_systemd = true;
     }
+    // rpm gzips man pages on every rpm distro; only SUSE names the extension
+    let without_ext_man: Vec<&Distro> = all
+        .iter()
+        .copied()
+        .filter(|d| d.family.group() != Some("suse"))
+        .collect();
+    let ext_man =
+        if without_ext_man.is_empty() || !all_files.iter().any(|f| rpm::man_page(f).is_some()) {
+            None
+        } else if without_ext_man.len() == all.len() {
+            Some(String::new())
+        } else {
+            Some(rpm::condition(&without_ext_man, &all))
+        };
     let per_target: Vec<(&Distro, Vec<String>, Vec<String>)> = all
         .iter()
         .map(|t| {
@@ -390,6 +407,7 @@ pub fn render(
         install,
         files: rpm::files(&package.files, &package.config_files, &owned),
         changelog,
+        ext_man,
     };
     templates.render("spec.tera", &ctx)
 }

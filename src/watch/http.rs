@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 use sha2::{Digest, Sha256};
 
 /// A blocking client with the timeouts pkgforge uses everywhere.
@@ -12,7 +12,15 @@ pub fn client(timeout: Duration) -> anyhow::Result<reqwest::blocking::Client> {
         .connect_timeout(Duration::from_secs(10))
         .timeout(timeout)
         .build()
-        .context("cannot set up the HTTP client")
+        .map_err(|e| {
+            // rustls checks servers against the system's store, which a minimal image lacks
+            anyhow::anyhow!(
+                "cannot set up the HTTP client: {:#}\n  = note: when no CA certificates were \
+                 loaded, install `ca-certificates` (Debian, Ubuntu, Fedora, CentOS) or \
+                 `ca-certificates-mozilla` (openSUSE, SLE)",
+                anyhow::Error::from(e)
+            )
+        })
 }
 
 /// Why a download failed: the server said no (the file does not exist), or it could not be reached.

@@ -12,6 +12,12 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The manifests whose rendered trees are committed beside them: Kata Containers at the
+/// repository root, and pkgforge's own packaging under contrib/packaging.
+pub fn bundled_dirs() -> Vec<PathBuf> {
+    vec![repo(), repo().join("contrib/packaging")]
+}
+
 /// The built `pkgforge` binary.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_pkgforge"))

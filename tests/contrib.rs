@@ -1,6 +1,12 @@
 //! What ships beside the binary: contrib/ installs only a pinned pkgforge and lets no
 //! failure pass silently, the systemd units load, pkgforge's own packaging follows
 //! Cargo.toml, and the declared minimum Rust covers every locked dependency.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests assert by panicking"
+)]
 
 mod common;
 

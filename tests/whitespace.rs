@@ -1,4 +1,4 @@
-//! Whitespace-clean output: every committed output (the bundled `obs/`, `rpm/` and
+//! Whitespace-clean output: every committed output (the bundled manifests' `obs/`, `rpm/` and
 //! `debian/` trees and `tests/cases/*/expected/`) and every fresh render of the golden
 //! cases is free of trailing whitespace, tabs in Debian control files, empty fields and
 //! runs of blank lines in specs. Template whitespace control is where such slips hide,
@@ -206,7 +206,10 @@ fn committed_outputs_are_whitespace_clean() {
     let mut report = Vec::new();
     let mut checked = 0;
     let mut specs_and_control = 0;
-    let mut dirs: Vec<PathBuf> = ["obs", "rpm", "debian"].map(|d| root.join(d)).to_vec();
+    let mut dirs: Vec<PathBuf> = bundled_dirs()
+        .iter()
+        .flat_map(|b| ["obs", "rpm", "debian"].map(|d| b.join(d)))
+        .collect();
     dirs.extend(cases().iter().map(|c| c.join("expected")));
     for dir in &dirs {
         assert!(dir.is_dir(), "{} is missing", dir.display());

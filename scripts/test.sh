@@ -33,6 +33,11 @@ export PKGFORGE_PYTHON="$PWD/.venv/bin/python"
 echo "==> cargo test"
 cargo test --locked --all-targets -- --test-threads="${PKGFORGE_TEST_THREADS:-2}"
 
+# resolve against the real Debian 12 index, from the mirror apt uses
+# (PKGFORGE_DEBIAN_MIRROR overrides it).
+echo "==> cargo test --test resolve -- --ignored"
+cargo test --locked --test resolve -- --ignored
+
 # The slow test: kiwi-ng builds the Debian 12 guest root from the Debian mirror apt uses
 # (about a minute; needs root).
 echo "==> cargo test --test kiwi -- --ignored"

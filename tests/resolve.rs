@@ -554,3 +554,107 @@ fn rpm_md_rich_dependencies() {
         Some("  fedora-41: app-runtime: build requirement `golang >= 1.22` cannot be met: golang is 1.21.5-1: lower [toolchains] go")
     );
 }
+
+// ---------------------------------------------------------------------------------
+// The real Debian 12 index (slow, needs the network to the Debian mirror apt uses:
+// scripts/test.sh runs it explicitly)
+
+/// The Debian mirror: `PKGFORGE_DEBIAN_MIRROR`, else the one apt uses here.
+fn debian_mirror() -> String {
+    std::env::var("PKGFORGE_DEBIAN_MIRROR")
+        .unwrap_or_else(|_| "http://deb.debian.org/debian".to_string())
+        .trim_end_matches('/')
+        .to_string()
+}
+
+#[test]
+#[ignore = "downloads the Debian 12 index (about 10 MB); scripts/test.sh runs it"]
+fn real_debian_12_index() {
+    let mirror = debian_mirror();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let manifest = |go: &str| {
+        format!(
+            r#"[project]
+name = "real"
+maintainer = "Resolve Team <resolve@example.org>"
+obs-project = "home:resolve"
+targets = ["debian-12"]
+archs = ["x86_64"]
+
+[toolchains]
+go = "{go}"
+
+[upstreams.app]
+git = "https://example.org/app.git"
+version = "1.0.0"
+commit = "{COMMIT}"
+
+[distros.debian-12]
+repositories = [
+  {{ name = "bookworm", url = "{mirror}" }},
+  {{ name = "bookworm-updates", url = "{mirror}" }},
+  {{ name = "bookworm-security", url = "{mirror}-security" }},
+]
+optional-repositories = [{{ name = "bookworm-backports", url = "{mirror}" }}]
+
+[[packages]]
+name = "app"
+upstream = "app"
+summary = "The app"
+description = "The app."
+toolchain = "go"
+build-requires = ["make", "libseccomp-devel", "pkg-config"]
+requires = ["qemu-system-x86", "mail-transport-agent", "libc6 >= 2.36"]
+files = ["/usr/bin/app"]
+
+[[packages.subpackages]]
+suffix = "tools"
+summary = "The app tools"
+description = "The app tools."
+files = ["/usr/bin/app-tool"]
+"#
+        )
+    };
+    std::fs::write(
+        dir.join("changelog.toml"),
+        "[[entry]]\nupstream = \"app\"\nversion = \"1.0.0\"\ndate = \"2026-11-01T00:00:00Z\"\nauthor = \"Resolve Team <resolve@example.org>\"\nchanges = [\"Initial package\"]\n",
+    )
+    .unwrap();
+
+    std::fs::write(dir.join("packages.toml"), manifest("1.19")).unwrap();
+    let out = pkgforge(dir, &["resolve"]);
+    let text = ok(&out);
+    assert!(
+        text.starts_with("debian-12 (amd64): 2 packages, "),
+        "{text}"
+    );
+    assert!(text.ends_with(": all resolve\n"), "{text}");
+
+    // Go 1.22 is only in bookworm-backports
+    std::fs::write(dir.join("packages.toml"), manifest("1.22")).unwrap();
+    let out = pkgforge(dir, &["resolve"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("debian-12: app: build requirement `golang-go (>= 2:1.22~) | golang-1.22-go` cannot be met: golang-go is 2:1.19~1; "),
+        "{text}"
+    );
+    assert!(text.contains("golang-1.22-go 1.22."), "{text}");
+    assert!(
+        text.ends_with(" is in bookworm-backports: add it to debian-12's repositories (add-repositories = [\"bookworm-backports\"] under [distros.debian-12]), or lower [toolchains] go\n"),
+        "{text}"
+    );
+
+    // and following the fix resolves it, from the cache but for backports' own index
+    std::fs::write(
+        dir.join("packages.toml"),
+        manifest("1.22").replace(
+            "[distros.debian-12]\n",
+            "[distros.debian-12]\nadd-repositories = [\"bookworm-backports\"]\n",
+        ),
+    )
+    .unwrap();
+    let text = ok(&pkgforge(dir, &["resolve", "-v"]));
+    assert!(text.ends_with(": all resolve\n"), "{text}");
+}

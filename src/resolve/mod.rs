@@ -435,16 +435,19 @@ impl Context<'_> {
     }
 }
 
+/// The newest of some packages (the first of equals).
 fn newest(u: &Universe, ids: &[u32]) -> u32 {
-    let mut best = ids[0];
-    for &i in &ids[1..] {
-        if u.compare(&u.pkgs[i as usize].version, &u.pkgs[best as usize].version)
-            == std::cmp::Ordering::Greater
-        {
-            best = i;
-        }
-    }
-    best
+    ids.iter()
+        .copied()
+        .reduce(|best, i| {
+            let newer = u.compare(&u.pkgs[i as usize].version, &u.pkgs[best as usize].version);
+            if newer == std::cmp::Ordering::Greater {
+                i
+            } else {
+                best
+            }
+        })
+        .unwrap_or(0)
 }
 
 /// The report `resolve` prints: one line per target, one per unmet requirement.

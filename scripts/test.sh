@@ -20,7 +20,7 @@ debs=(
   # building the fixtures: dpkg-buildpackage checks their Build-Depends
   build-essential fakeroot make gcc golang-go
   # sources, archives and repositories the tests make
-  git xz-utils zstd bzip2 rsync
+  git xz-utils zstd bzip2 rsync createrepo-c
   # kiwi-ng (from PyPI, in .venv) and its Python
   python3-venv
   # recording the programs the tests start (see above)
@@ -90,6 +90,13 @@ echo "==> cargo test --no-fail-fast"
 traced "$record/exec-tests.log" \
   cargo test --locked --all-targets --no-fail-fast -- --test-threads="${PKGFORGE_TEST_THREADS:-2}" \
   2>&1 | tee "$record/cargo-test.out" || status=1
+
+# resolve against the real Debian 12 index, from the mirror apt uses
+# (PKGFORGE_DEBIAN_MIRROR overrides it).
+echo "==> cargo test --test resolve -- --ignored"
+traced "$record/exec-resolve.log" \
+  cargo test --locked --test resolve -- --ignored \
+  2>&1 | tee "$record/cargo-test-resolve.out" || status=1
 
 # The slow test: kiwi-ng builds the Debian 12 guest root from the Debian mirror apt uses
 # (about a minute; needs root).

@@ -126,6 +126,45 @@ pub struct Distro {
     pub archs: Vec<String>,
     /// Build requirements per toolchain; `{version}` becomes the manifest's minimum.
     pub toolchains: BTreeMap<String, Vec<String>>,
+    /// The repositories a target's packages come from, which `resolve` checks against.
+    pub repositories: Vec<Repository>,
+    /// Repositories known but not used (backports): `resolve` looks there only to
+    /// suggest one when a requirement cannot be met.
+    pub optional_repositories: Vec<Repository>,
+}
+
+/// One package repository: a Debian archive suite, or an rpm-md repository.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Repository {
+    /// How reports name it: the suite (`bookworm-backports`) or a short name (`updates`).
+    pub name: String,
+    /// Debian: the archive root (the directory holding `dists/`). rpm-md: the directory
+    /// holding `repodata/`; `{arch}` becomes the architecture.
+    pub url: String,
+    /// Debian only: the suite under `dists/`.
+    pub suite: Option<String>,
+    /// Debian only: the components to read.
+    pub components: Vec<String>,
+}
+
+impl Repository {
+    pub fn deb(name: &str, url: &str, components: &[&str]) -> Repository {
+        Repository {
+            name: name.to_string(),
+            url: url.to_string(),
+            suite: Some(name.to_string()),
+            components: components.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    pub fn rpm_md(name: &str, url: &str) -> Repository {
+        Repository {
+            name: name.to_string(),
+            url: url.to_string(),
+            suite: None,
+            components: Vec::new(),
+        }
+    }
 }
 
 impl Distro {
@@ -416,8 +455,128 @@ pub fn builtin() -> Vec<Distro> {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
                 .collect(),
+            repositories: repositories(r.id).0,
+            optional_repositories: repositories(r.id).1,
         })
         .collect()
+}
+
+const DEBIAN: &str = "https://deb.debian.org/debian";
+const DEBIAN_SECURITY: &str = "https://deb.debian.org/debian-security";
+const UBUNTU: &str = "http://archive.ubuntu.com/ubuntu";
+const UBUNTU_SECURITY: &str = "http://security.ubuntu.com/ubuntu";
+const OPENSUSE: &str = "https://download.opensuse.org";
+const FEDORA_ARCHIVE: &str = "https://archives.fedoraproject.org/pub/archive/fedora/linux";
+const FEDORA: &str = "https://dl.fedoraproject.org/pub/fedora/linux";
+const CENTOS: &str = "https://mirror.stream.centos.org";
+
+/// A built-in distro's repositories: those its packages come from (the release, its
+/// updates and security fixes, as an installed system has them) and the optional ones
+/// (backports) that `resolve` suggests. SLE has none: its repositories need a
+/// registration, so a manifest names a mirror under `[distros.<id>] repositories`.
+/// Debian's and Ubuntu's are read for amd64 on these hosts (Ubuntu's other
+/// architectures live on ports.ubuntu.com), the rpm ones for any `{arch}`.
+fn repositories(id: &str) -> (Vec<Repository>, Vec<Repository>) {
+    let deb = Repository::deb;
+    let rpm = |name: &str, url: String| Repository::rpm_md(name, &url);
+    match id {
+        "debian-12" | "debian-13" => {
+            let code = if id == "debian-12" {
+                "bookworm"
+            } else {
+                "trixie"
+            };
+            (
+                vec![
+                    deb(code, DEBIAN, &["main"]),
+                    deb(&format!("{code}-updates"), DEBIAN, &["main"]),
+                    deb(&format!("{code}-security"), DEBIAN_SECURITY, &["main"]),
+                ],
+                vec![deb(&format!("{code}-backports"), DEBIAN, &["main"])],
+            )
+        }
+        "ubuntu-22.04" | "ubuntu-24.04" => {
+            let code = if id == "ubuntu-22.04" {
+                "jammy"
+            } else {
+                "noble"
+            };
+            let parts = &["main", "universe"];
+            (
+                vec![
+                    deb(code, UBUNTU, parts),
+                    deb(&format!("{code}-updates"), UBUNTU, parts),
+                    deb(&format!("{code}-security"), UBUNTU_SECURITY, parts),
+                ],
+                vec![deb(&format!("{code}-backports"), UBUNTU, parts)],
+            )
+        }
+        "opensuse-tumbleweed" => (
+            vec![rpm("repo-oss", format!("{OPENSUSE}/tumbleweed/repo/oss"))],
+            Vec::new(),
+        ),
+        "opensuse-leap-15.6" => (
+            vec![
+                rpm(
+                    "repo-oss",
+                    format!("{OPENSUSE}/distribution/leap/15.6/repo/oss"),
+                ),
+                rpm("repo-update", format!("{OPENSUSE}/update/leap/15.6/oss")),
+                rpm(
+                    "repo-sle-update",
+                    format!("{OPENSUSE}/update/leap/15.6/sle"),
+                ),
+                rpm(
+                    "repo-backports-update",
+                    format!("{OPENSUSE}/update/leap/15.6/backports"),
+                ),
+            ],
+            Vec::new(),
+        ),
+        // Fedora 41 reached its end of life and moved to the archive.
+        "fedora-41" => (
+            vec![
+                rpm(
+                    "fedora",
+                    format!("{FEDORA_ARCHIVE}/releases/41/Everything/{{arch}}/os"),
+                ),
+                rpm(
+                    "updates",
+                    format!("{FEDORA_ARCHIVE}/updates/41/Everything/{{arch}}"),
+                ),
+            ],
+            Vec::new(),
+        ),
+        "fedora-42" => (
+            vec![
+                rpm(
+                    "fedora",
+                    format!("{FEDORA}/releases/42/Everything/{{arch}}/os"),
+                ),
+                rpm(
+                    "updates",
+                    format!("{FEDORA}/updates/42/Everything/{{arch}}"),
+                ),
+            ],
+            Vec::new(),
+        ),
+        "centos-stream-9" | "centos-stream-10" => {
+            let n = id.trim_start_matches("centos-stream-");
+            (
+                ["BaseOS", "AppStream", "CRB"]
+                    .iter()
+                    .map(|r| {
+                        rpm(
+                            &r.to_lowercase(),
+                            format!("{CENTOS}/{n}-stream/{r}/{{arch}}/os"),
+                        )
+                    })
+                    .collect(),
+                Vec::new(),
+            )
+        }
+        _ => (Vec::new(), Vec::new()),
+    }
 }
 
 /// Defaults for a distro the manifest adds under `[distros.<id>]`, from its family.
@@ -439,6 +598,8 @@ pub fn template_for(id: &str, family: Family) -> Distro {
         obs_paths: Vec::new(),
         macros: BTreeMap::new(),
         condition: family.rpm_condition().to_string(),
+        repositories: Vec::new(),
+        optional_repositories: Vec::new(),
         ..base
     }
 }

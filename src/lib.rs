@@ -16,6 +16,7 @@ pub mod manifest;
 pub mod names;
 pub mod output;
 pub mod render;
+pub mod resolve;
 pub mod table;
 pub mod version;
 pub mod watch;

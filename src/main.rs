@@ -232,6 +232,7 @@ fn run(cli: &Cli) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Watch(args) => watch(cli, args),
+        Command::Resolve(args) => resolve(cli, args),
         Command::Archive(ArchiveCommand::List) => {
             let project = Project::load(&cli.manifest)?;
             print!("{}", pkgforge::archive::table(&project.model));
@@ -364,6 +365,69 @@ fn run(cli: &Cli) -> Result<u8, Error> {
             Ok(0)
         }
     }
+}
+
+fn resolve(cli: &Cli, args: &cli::ResolveArgs) -> Result<u8, Error> {
+    use pkgforge::resolve;
+    warn_pending(cli);
+    let project = Project::load(&cli.manifest)?;
+    let targets = pkgforge::app::select_targets(&project.model, &args.distros)?;
+    if let Some(a) = &args.arch {
+        if !pkgforge::distro::KNOWN_ARCHS.contains(&a.as_str()) || a == "noarch" {
+            return Err(Error::usage(format!(
+                "--arch {a}: not an architecture\n  = note: use an rpm name: {}",
+                pkgforge::distro::KNOWN_ARCHS[..8].join(", ")
+            )));
+        }
+    }
+    let outputs = project.render()?;
+    let mut mirror = pkgforge::watch::mirror::Mirror::new(
+        &project.model.dir,
+        std::time::Duration::from_secs(args.timeout.max(1)),
+    )?;
+    mirror.progress &= !cli.quiet;
+    let mut reports = Vec::new();
+    for t in targets {
+        let arch = resolve::arch_for(&project.model, t, args.arch.as_deref());
+        if !cli.quiet {
+            eprintln!("resolving {} ({arch})", t.id);
+        }
+        reports.push(resolve::check_target(
+            &project.model,
+            &outputs,
+            t,
+            &arch,
+            &mirror,
+        ));
+    }
+    if let Err(e) = mirror.save() {
+        eprintln!("warning: cannot save the resolve cache: {e:#}");
+    }
+    if cli.verbose {
+        use std::sync::atomic::Ordering::Relaxed;
+        eprintln!(
+            "{} requests, {} answered 304 Not Modified, {} indexes taken from the cache",
+            mirror.requests.load(Relaxed),
+            mirror.not_modified.load(Relaxed),
+            mirror.cached.load(Relaxed)
+        );
+    }
+    if args.json {
+        println!("{}", resolve::json(&reports).map_err(anyhow::Error::from)?);
+    } else {
+        print!("{}", resolve::text(&reports));
+    }
+    let unmet: usize = reports.iter().map(|r| r.problems.len()).sum();
+    let unchecked = reports.iter().filter(|r| r.error.is_some()).count();
+    if unmet > 0 {
+        eprintln!("error: {unmet} requirements cannot be met");
+        return Ok(2);
+    }
+    if unchecked > 0 {
+        eprintln!("error: {unchecked} targets could not be checked");
+        return Ok(3);
+    }
+    Ok(0)
 }
 
 fn watch(cli: &Cli, args: &cli::WatchArgs) -> Result<u8, Error> {

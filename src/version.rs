@@ -218,13 +218,15 @@ pub fn compare(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
-fn rpmvercmp(a: &str, b: &str) -> std::cmp::Ordering {
+/// rpm's `rpmvercmp`: `~` sorts before everything, even the end; `^` after the end but
+/// before anything else; digit runs numerically and newer than letter runs.
+pub fn rpmvercmp(a: &str, b: &str) -> std::cmp::Ordering {
     use std::cmp::Ordering::*;
     let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
     loop {
         let skip = |s: &[u8]| {
             s.iter()
-                .position(|c| c.is_ascii_alphanumeric() || *c == b'~')
+                .position(|c| c.is_ascii_alphanumeric() || *c == b'~' || *c == b'^')
                 .unwrap_or(s.len())
         };
         a = &a[skip(a)..];
@@ -237,6 +239,16 @@ fn rpmvercmp(a: &str, b: &str) -> std::cmp::Ordering {
             }
             (true, false) => return Less,
             (false, true) => return Greater,
+            _ => {}
+        }
+        match (a.first() == Some(&b'^'), b.first() == Some(&b'^')) {
+            (true, true) => {
+                a = &a[1..];
+                b = &b[1..];
+                continue;
+            }
+            (true, false) => return if b.is_empty() { Greater } else { Less },
+            (false, true) => return if a.is_empty() { Less } else { Greater },
             _ => {}
         }
         if a.is_empty() || b.is_empty() {
@@ -278,6 +290,101 @@ fn rpmvercmp(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
+/// dpkg's comparison of two upstream versions (no epoch, no revision): `~` sorts
+/// before everything, letters before other characters, digit runs numerically.
+pub fn compare_upstream(a: &str, b: &str) -> std::cmp::Ordering {
+    fn order(c: Option<u8>) -> i32 {
+        match c {
+            None => 0,
+            Some(b'~') => -1,
+            Some(c) if c.is_ascii_digit() => 0,
+            Some(c) if c.is_ascii_alphabetic() => i32::from(c),
+            Some(c) => i32::from(c) + 256,
+        }
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    let digit = |s: &[u8], k: usize| s.get(k).is_some_and(u8::is_ascii_digit);
+    while i < a.len() || j < b.len() {
+        while (i < a.len() && !digit(a, i)) || (j < b.len() && !digit(b, j)) {
+            let (x, y) = (order(a.get(i).copied()), order(b.get(j).copied()));
+            if x != y {
+                return x.cmp(&y);
+            }
+            i += 1;
+            j += 1;
+        }
+        while a.get(i) == Some(&b'0') {
+            i += 1;
+        }
+        while b.get(j) == Some(&b'0') {
+            j += 1;
+        }
+        let mut first_diff = std::cmp::Ordering::Equal;
+        while digit(a, i) && digit(b, j) {
+            if first_diff == std::cmp::Ordering::Equal {
+                first_diff = a[i].cmp(&b[j]);
+            }
+            i += 1;
+            j += 1;
+        }
+        if digit(a, i) {
+            return std::cmp::Ordering::Greater;
+        }
+        if digit(b, j) {
+            return std::cmp::Ordering::Less;
+        }
+        if first_diff != std::cmp::Ordering::Equal {
+            return first_diff;
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
+/// dpkg's comparison of two whole versions, `[epoch:]upstream[-revision]`.
+pub fn dpkg_compare(a: &str, b: &str) -> std::cmp::Ordering {
+    fn split(v: &str) -> (u64, &str, &str) {
+        let v = v.trim();
+        let (epoch, rest) = match v.split_once(':') {
+            Some((e, r)) if e.bytes().all(|c| c.is_ascii_digit()) => (e.parse().unwrap_or(0), r),
+            _ => (0, v),
+        };
+        match rest.rsplit_once('-') {
+            Some((u, r)) => (epoch, u, r),
+            None => (epoch, rest, ""),
+        }
+    }
+    let (ea, ua, ra) = split(a);
+    let (eb, ub, rb) = split(b);
+    ea.cmp(&eb)
+        .then_with(|| compare_upstream(ua, ub))
+        .then_with(|| compare_upstream(ra, rb))
+}
+
+/// rpm's comparison of `[epoch:]version[-release]`; a side without a release matches any
+/// release of the other, as rpm does for a requirement that names none.
+pub fn rpm_evr_compare(a: &str, b: &str) -> std::cmp::Ordering {
+    fn split(v: &str) -> (u64, &str, Option<&str>) {
+        let v = v.trim();
+        let (epoch, rest) = match v.split_once(':') {
+            Some((e, r)) if e.bytes().all(|c| c.is_ascii_digit()) => (e.parse().unwrap_or(0), r),
+            _ => (0, v),
+        };
+        match rest.rsplit_once('-') {
+            Some((ver, rel)) => (epoch, ver, Some(rel)),
+            None => (epoch, rest, None),
+        }
+    }
+    let (ea, va, ra) = split(a);
+    let (eb, vb, rb) = split(b);
+    ea.cmp(&eb)
+        .then_with(|| rpmvercmp(va, vb))
+        .then_with(|| match (ra, rb) {
+            (Some(x), Some(y)) => rpmvercmp(x, y),
+            _ => std::cmp::Ordering::Equal,
+        })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -297,6 +404,32 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn whole_versions_order_like_dpkg_and_rpm() {
+        use std::cmp::Ordering::*;
+        for (a, b, o) in [
+            ("2:1.19~1", "2:1.22~", Less),
+            ("2:1.22~2build1", "2:1.22~", Greater),
+            ("1.22.12-1~bpo12+1", "2:1.22~", Less),
+            ("1:0.9", "2.0", Greater),
+            ("1.0-1", "1.0-1+b1", Less),
+            ("13", "13", Equal),
+        ] {
+            assert_eq!(dpkg_compare(a, b), o, "{a} vs {b}");
+        }
+        for (a, b, o) in [
+            ("1.22.5-1.fc41", "1.22.5", Equal),
+            ("1.22.5-1.fc41", "1.22", Greater),
+            ("1:1.0-1", "2.0-1", Greater),
+            ("1.0^git1", "1.0", Greater),
+            ("1.0^git1", "1.0.1", Less),
+            ("1.0~rc1", "1.0", Less),
+            ("1.0-2", "1.0-10", Less),
+        ] {
+            assert_eq!(rpm_evr_compare(a, b), o, "{a} vs {b}");
+        }
+    }
 
     #[test]
     fn prereleases_get_a_tilde() {

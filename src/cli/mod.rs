@@ -68,6 +68,12 @@ pub enum Command {
         after_help = "Examples:\n  pkgforge watch                                 # report; exit 1 when updates are available\n  pkgforge watch --json\n  pkgforge watch --apply --commit-branch pkgforge/updates\n\nExit codes: 0 nothing to do, 1 updates available, 3 some upstreams could not be checked,\n4 a pinned tag moved. GITHUB_TOKEN is used when set; PKGFORGE_GITHUB_API overrides the API base."
     )]
     Watch(WatchArgs),
+    /// Check every build and runtime requirement of every rendered package against each
+    /// target's real repositories plus the packages the project builds.
+    #[command(
+        after_help = "Examples:\n  pkgforge resolve                        # every target\n  pkgforge resolve --distro debian-12\n  pkgforge resolve --distro rpm --json\n\nRepositories come from the distro table and [distros.<id>] repositories /\nadd-repositories; metadata is cached in .pkgforge-resolve-cache/ beside the manifest.\nExit codes: 0 everything resolves, 2 a requirement cannot be met (or invalid input),\n3 some target's repositories could not be read."
+    )]
+    Resolve(ResolveArgs),
     /// Archived release series: list them, or prune one.
     #[command(subcommand)]
     Archive(ArchiveCommand),
@@ -108,6 +114,23 @@ pub struct SelectArgs {
     /// Only this package's files. Repeatable.
     #[arg(long = "package", value_name = "P")]
     pub packages: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ResolveArgs {
+    /// A distro id, family, group, format or `all` (the default). Repeatable.
+    #[arg(long = "distro", value_name = "D")]
+    pub distros: Vec<String>,
+    /// The architecture to check, by its rpm name (default: x86_64 when the project
+    /// builds it, else the project's first).
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
+    /// Print the reports as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds before a request gives up.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub timeout: u64,
 }
 
 #[derive(Args, Debug)]

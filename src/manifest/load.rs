@@ -815,9 +815,135 @@ impl Cx<'_> {
                     d.toolchains.insert(k.clone(), val.to_vec());
                 }
             }
+            self.repositories(&p, o, &mut d);
             all.push(d);
         }
         all
+    }
+
+    /// `repositories`, `add-repositories` and `optional-repositories` of `[distros.<id>]`.
+    fn repositories(&mut self, p: &[Seg], o: &raw::DistroOverride, d: &mut Distro) {
+        let deb = d.format() == distro::Format::Deb;
+        let check = |this: &mut Self, key: &str, i: usize, r: &raw::Repository| {
+            let mut q = p.to_vec();
+            q.push(Seg::from(key));
+            q.push(Seg::Index(i));
+            let field = |k: &str| {
+                let mut f = q.clone();
+                f.push(Seg::from(k));
+                f
+            };
+            let plain = |s: &str| {
+                !s.is_empty()
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '/'))
+            };
+            if !plain(&r.name) {
+                this.err(
+                    field("name"),
+                    format!(
+                        "`{}` is not a repository name: use letters, digits and `-._/`",
+                        escape_for_message(&r.name)
+                    ),
+                );
+            }
+            let scheme_ok = ["http://", "https://", "file://"]
+                .iter()
+                .any(|s| r.url.starts_with(s));
+            if !scheme_ok || r.url.contains(char::is_whitespace) {
+                this.err_note(
+                    field("url"),
+                    format!("`{}` is not a repository URL", escape_for_message(&r.url)),
+                    "give an http://, https:// or file:// URL",
+                );
+            }
+            if !deb && (r.suite.is_some() || r.components.is_some()) {
+                this.err_note(
+                    field(if r.suite.is_some() {
+                        "suite"
+                    } else {
+                        "components"
+                    }),
+                    "only a Debian or Ubuntu repository has a suite and components",
+                    "an rpm-md repository is its URL alone: the directory that holds repodata/",
+                );
+            }
+            for (j, c) in r.components.iter().flatten().enumerate() {
+                if !plain(c) {
+                    let mut f = field("components");
+                    f.push(Seg::Index(j));
+                    this.err(f, format!("`{}` is not a component", escape_for_message(c)));
+                }
+            }
+            if let Some(s) = &r.suite {
+                if !plain(s) {
+                    this.err(
+                        field("suite"),
+                        format!("`{}` is not a suite", escape_for_message(s)),
+                    );
+                }
+            }
+            distro::Repository {
+                name: r.name.clone(),
+                url: r.url.trim_end_matches('/').to_string(),
+                suite: deb.then(|| r.suite.clone().unwrap_or_else(|| r.name.clone())),
+                components: match (&r.components, deb) {
+                    (Some(c), true) => c.clone(),
+                    (None, true) => vec!["main".to_string()],
+                    _ => Vec::new(),
+                },
+            }
+        };
+        if let Some(v) = &o.optional_repositories {
+            d.optional_repositories = v
+                .iter()
+                .enumerate()
+                .map(|(i, r)| check(self, "optional-repositories", i, r))
+                .collect();
+        }
+        if let Some(v) = &o.repositories {
+            d.repositories = v
+                .iter()
+                .enumerate()
+                .map(|(i, r)| check(self, "repositories", i, r))
+                .collect();
+        }
+        for (i, r) in o.add_repositories.iter().flatten().enumerate() {
+            match r {
+                raw::RepositoryOrName::Repository(r) => {
+                    let r = check(self, "add-repositories", i, r);
+                    d.repositories.push(r);
+                }
+                raw::RepositoryOrName::Name(n) => {
+                    match d.optional_repositories.iter().find(|r| &r.name == n) {
+                        Some(r) => d.repositories.push(r.clone()),
+                        None => {
+                            let mut q = p.to_vec();
+                            q.push(Seg::from("add-repositories"));
+                            q.push(Seg::Index(i));
+                            let known: Vec<&str> = d
+                                .optional_repositories
+                                .iter()
+                                .map(|r| r.name.as_str())
+                                .collect();
+                            self.err_note(
+                                q,
+                                format!(
+                                    "`{}` is not an optional repository of {}",
+                                    escape_for_message(n),
+                                    d.id
+                                ),
+                                if known.is_empty() {
+                                    "give the repository as a table: { name = \"...\", url = \"...\" }".to_string()
+                                } else {
+                                    format!("optional repositories: {}", known.join(", "))
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     fn project(&mut self, p: &raw::Project, distros: &[Distro]) -> Option<Project> {

@@ -111,6 +111,33 @@ pub struct DistroOverride {
     pub archs: Option<Vec<String>>,
     #[serde(default)]
     pub toolchains: Option<IndexMap<String, OneOrMany>>,
+    /// Replaces the repositories `resolve` checks against.
+    #[serde(default)]
+    pub repositories: Option<Vec<Repository>>,
+    /// Adds to them: a repository, or the name of an optional one (`bookworm-backports`).
+    #[serde(default)]
+    pub add_repositories: Option<Vec<RepositoryOrName>>,
+    /// Replaces the optional repositories `resolve` suggests from.
+    #[serde(default)]
+    pub optional_repositories: Option<Vec<Repository>>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Repository {
+    pub name: String,
+    pub url: String,
+    #[serde(default)]
+    pub suite: Option<String>,
+    #[serde(default)]
+    pub components: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum RepositoryOrName {
+    Name(String),
+    Repository(Repository),
 }
 
 #[derive(Debug, Deserialize)]

@@ -806,56 +806,7 @@ fn change(text: &str) -> String {
     wrap(text, 76).join("\n    ")
 }
 
-/// dpkg's comparison of two upstream versions (no epoch, no revision): `~` sorts
-/// before everything, letters before other characters, digit runs numerically.
-pub fn compare_upstream(a: &str, b: &str) -> Ordering {
-    fn order(c: Option<u8>) -> i32 {
-        match c {
-            None => 0,
-            Some(b'~') => -1,
-            Some(c) if c.is_ascii_digit() => 0,
-            Some(c) if c.is_ascii_alphabetic() => i32::from(c),
-            Some(c) => i32::from(c) + 256,
-        }
-    }
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let (mut i, mut j) = (0, 0);
-    let digit = |s: &[u8], k: usize| s.get(k).is_some_and(u8::is_ascii_digit);
-    while i < a.len() || j < b.len() {
-        while (i < a.len() && !digit(a, i)) || (j < b.len() && !digit(b, j)) {
-            let (x, y) = (order(a.get(i).copied()), order(b.get(j).copied()));
-            if x != y {
-                return x.cmp(&y);
-            }
-            i += 1;
-            j += 1;
-        }
-        while a.get(i) == Some(&b'0') {
-            i += 1;
-        }
-        while b.get(j) == Some(&b'0') {
-            j += 1;
-        }
-        let mut first_diff = Ordering::Equal;
-        while digit(a, i) && digit(b, j) {
-            if first_diff == Ordering::Equal {
-                first_diff = a[i].cmp(&b[j]);
-            }
-            i += 1;
-            j += 1;
-        }
-        if digit(a, i) {
-            return Ordering::Greater;
-        }
-        if digit(b, j) {
-            return Ordering::Less;
-        }
-        if first_diff != Ordering::Equal {
-            return first_diff;
-        }
-    }
-    Ordering::Equal
-}
+pub use crate::version::compare_upstream;
 
 // ---------------------------------------------------------------------------------
 // copyright

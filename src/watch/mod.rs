@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod git;
 pub mod github;
 pub mod http;
+pub mod mirror;
 
 /// The version a tag stands for, through `tag-pattern` or `tag-prefix`.
 pub fn version_of_tag(upstream: &crate::manifest::Upstream, tag: &str) -> Option<String> {

@@ -3,6 +3,13 @@
 //! alternatives and versioned Provides, and an rpm-md repository made by createrepo_c
 //! from RPMs that rpmbuild builds here, with rich dependencies.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests assert by panicking"
+)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

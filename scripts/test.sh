@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 debs=(rpm rpmlint obs-build lintian dpkg-dev debhelper fakeroot build-essential
-      libxml2-utils python3-rpm python3-venv git xz-utils rsync zstd)
+      libxml2-utils python3-rpm python3-venv git xz-utils rsync zstd gnupg)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -68,6 +68,12 @@ pub enum Command {
         after_help = "Examples:\n  pkgforge watch                                 # report; exit 1 when updates are available\n  pkgforge watch --json\n  pkgforge watch --apply --commit-branch pkgforge/updates\n\nExit codes: 0 nothing to do, 1 updates available, 3 some upstreams could not be checked,\n4 a pinned tag moved. GITHUB_TOKEN is used when set; PKGFORGE_GITHUB_API overrides the API base."
     )]
     Watch(WatchArgs),
+    /// Audit every pin, archived series included: the tag still points to the pinned
+    /// commit, the tarball still has the pinned sha256, the signature verifies. Writes nothing.
+    #[command(
+        after_help = "Examples:\n  pkgforge verify\n  pkgforge verify --upstream linux --json\n\nExit codes: 0 every pin holds, 3 some could not be checked, 4 a pin no longer holds\n(a tag moved, a tarball changed, a signature does not verify)."
+    )]
+    Verify(VerifyArgs),
     /// Archived release series: list them, or prune one.
     #[command(subcommand)]
     Archive(ArchiveCommand),
@@ -178,4 +184,14 @@ pub struct WatchArgs {
     /// Seconds before a request is abandoned.
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     pub timeout: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// Only these upstreams. Repeatable.
+    #[arg(long = "upstream", value_name = "U")]
+    pub upstreams: Vec<String>,
+    /// One JSON object per pin on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -61,6 +61,55 @@ fn git2_refs(url: &str) -> anyhow::Result<Vec<(String, String)>> {
     Ok(list)
 }
 
+/// An annotated tag object as fetched: its raw text and the commit it points to.
+#[derive(Debug, Clone)]
+pub struct TagObject {
+    pub raw: Vec<u8>,
+    pub commit: String,
+}
+
+/// Fetch `refs/tags/<tag>` of `url` into a throwaway bare repository and read the tag
+/// object; `None` when the tag is lightweight (it points to a commit, with no object of
+/// its own to sign). git2 speaks file:// and git:// here; https would need a TLS backend
+/// for libgit2, which pkgforge does not build.
+pub fn fetch_tag(url: &str, tag: &str) -> anyhow::Result<Option<TagObject>> {
+    if url.starts_with("https://") || url.starts_with("http://") {
+        bail!("cannot fetch tag {tag} from {url}: signed tags are fetched over git:// or file://; give the upstream a git:// URL (or a local mirror) to verify its tags");
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix("pkgforge-tag")
+        .tempdir()
+        .context("cannot create a temporary repository")?;
+    let repo =
+        git2::Repository::init_bare(tmp.path()).context("cannot create a temporary repository")?;
+    let mut remote = repo
+        .remote_anonymous(url)
+        .with_context(|| format!("cannot use git remote {url}"))?;
+    let refspec = format!("+refs/tags/{tag}:refs/tags/{tag}");
+    let mut opts = git2::FetchOptions::new();
+    opts.download_tags(git2::AutotagOption::None);
+    remote
+        .fetch(&[refspec.as_str()], Some(&mut opts), None)
+        .with_context(|| format!("cannot fetch tag {tag} from {url}"))?;
+    let reference = repo
+        .find_reference(&format!("refs/tags/{tag}"))
+        .with_context(|| format!("{url} has no tag {tag}"))?;
+    let oid = reference
+        .target()
+        .with_context(|| format!("tag {tag} of {url} is a symbolic reference"))?;
+    let object = repo.find_object(oid, None)?;
+    if object.kind() != Some(git2::ObjectType::Tag) {
+        return Ok(None);
+    }
+    let raw = repo.odb()?.read(oid)?.data().to_vec();
+    let commit = object
+        .peel_to_commit()
+        .with_context(|| format!("tag {tag} of {url} does not point to a commit"))?
+        .id()
+        .to_string();
+    Ok(Some(TagObject { raw, commit }))
+}
+
 fn smart_http_refs(url: &str) -> anyhow::Result<Vec<(String, String)>> {
     let base = url.trim_end_matches('/');
     let info = format!("{base}/info/refs?service=git-upload-pack");

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod git;
+pub mod gpg;
 pub mod http;
 
 use std::path::{Path, PathBuf};

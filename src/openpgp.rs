@@ -32,10 +32,14 @@ impl Keyring {
             }
             keys
         } else {
+            let unreadable = |_| {
+                "it is neither armored (-----BEGIN PGP PUBLIC KEY BLOCK-----) nor binary OpenPGP data"
+                    .to_string()
+            };
             SignedPublicKey::from_bytes_many(bytes)
-                .map_err(|e| e.to_string())?
+                .map_err(unreadable)?
                 .collect::<Result<_, _>>()
-                .map_err(|e| e.to_string())?
+                .map_err(unreadable)?
         };
         if parsed.is_empty() {
             return Err("it holds no OpenPGP public key".to_string());

@@ -434,6 +434,11 @@ fn verify_audits_every_pin_and_catches_a_moved_tag_and_a_swapped_tarball() {
     f.serve_data("6.0", Some(f.gpg.sign(&f.good, &v60, None)));
     ok(&f.bump("data", "6.0"));
     assert!(f.manifest().contains("[[archive]]"));
+    // the archived tarball series ships the keyring too
+    assert!(
+        std::fs::read(f.project.join("obs/_archive/5.0/data/data.keyring")).unwrap()
+            == std::fs::read(f.project.join("keys/data.asc")).unwrap()
+    );
 
     let out = f.run(&["verify"]);
     let table = ok(&out);
@@ -520,4 +525,55 @@ fn a_keyring_that_is_missing_or_not_a_keyring_is_invalid_input() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn the_keyring_and_the_signature_are_rendered_where_obs_and_debian_look_for_them() {
+    let f = Fixture::new();
+    let keyring = std::fs::read(f.project.join("keys/data.asc")).unwrap();
+    let read =
+        |rel: &str| std::fs::read(f.project.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    assert!(read("obs/data/data.keyring") == keyring);
+    assert!(read("debian/debian-12/data/debian/upstream/signing-key.asc") == keyring);
+    // a git upstream's sources are made by OBS from the pinned commit: no keyring to ship
+    assert!(!f.project.join("obs/hello/hello.keyring").exists());
+    assert!(!f
+        .project
+        .join("debian/debian-12/hello/debian/upstream")
+        .exists());
+    let spec = String::from_utf8(read("obs/data/data.spec")).unwrap();
+    let base = &f.server.base;
+    assert!(
+        spec.contains(&format!(
+            "Source0:        {base}/dl/data-%{{version}}.tar.gz\nSource1:        {base}/dl/data-%{{version}}.tar.gz.asc\nSource2:        %{{name}}.keyring\n"
+        )),
+        "{spec}"
+    );
+    // download_files fetches every URL source, the signature with the tarball
+    let service = String::from_utf8(read("obs/data/_service")).unwrap();
+    assert!(
+        service.contains("<service name=\"download_files\"/>"),
+        "{service}"
+    );
+    let (parsed, text) = run(Command::new(tool("rpmspec"))
+        .args(["-P", "--define", "suse_version 1699"])
+        .arg(f.project.join("obs/data/data.spec")));
+    assert!(parsed, "{text}");
+    let (cleaned, text) =
+        run(Command::new(tool("spec-cleaner")).arg(f.project.join("obs/data/data.spec")));
+    assert!(
+        cleaned && text == spec,
+        "spec-cleaner changes the spec:\n{text}"
+    );
+
+    // the keyring is an input of render: a new key makes the copies stale
+    let mut more = keyring.clone();
+    more.extend(f.gpg.export(&f.stranger));
+    std::fs::write(f.project.join("keys/data.asc"), &more).unwrap();
+    let out = f.run(&["render", "--check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("obs/data/data.keyring"));
+    ok(&f.run(&["render", "-q"]));
+    assert!(read("obs/data/data.keyring") == more);
+    ok(&f.run(&["render", "--check"]));
 }

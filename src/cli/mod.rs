@@ -65,7 +65,7 @@ pub enum Command {
     Bump(BumpArgs),
     /// Ask every upstream for new releases, report, and with --apply bump them.
     #[command(
-        after_help = "Examples:\n  pkgforge watch                                 # report; exit 1 when updates are available\n  pkgforge watch --json\n  pkgforge watch --apply --commit-branch pkgforge/updates\n\nExit codes: 0 nothing to do, 1 updates available, 3 some upstreams could not be checked,\n4 a pinned tag moved. GITHUB_TOKEN is used when set; PKGFORGE_GITHUB_API overrides the API base."
+        after_help = "Examples:\n  pkgforge watch                                 # report; exit 1 when updates are available\n  pkgforge watch --json\n  pkgforge watch --apply --commit-branch pkgforge/updates\n\nExit codes: 0 nothing to do, 1 updates available, 3 some upstreams could not be checked,\n4 a pinned tag moved or a release's signature does not verify with the upstream's keyring. GITHUB_TOKEN is used when set; PKGFORGE_GITHUB_API overrides the API base."
     )]
     Watch(WatchArgs),
     /// Audit every pin, archived series included: the tag still points to the pinned

@@ -577,3 +577,67 @@ fn the_keyring_and_the_signature_are_rendered_where_obs_and_debian_look_for_them
     assert!(read("obs/data/data.keyring") == more);
     ok(&f.run(&["render", "--check"]));
 }
+
+#[test]
+fn watch_reports_whether_each_release_verifies_and_apply_bumps_only_those_that_do() {
+    let f = Fixture::new();
+    // where watch finds the tarball upstream's releases: a tag per release
+    let (tags, c) = git::repo_with(
+        &f.tmp.path().join("data-tags"),
+        &[("VERSION", "5.1\n")],
+        "5.1",
+    );
+    git::lightweight_tag(&tags, "5.1", &c);
+    let manifest = f.manifest().replace(
+        "keyring = \"keys/data.asc\"\n",
+        &format!(
+            "keyring = \"keys/data.asc\"\ngit = \"file://{}\"\n",
+            f.tmp.path().join("data-tags").display()
+        ),
+    );
+    std::fs::write(f.project.join("packages.toml"), manifest).unwrap();
+    ok(&f.run(&["render", "-q"]));
+    let v51 = tarball("5.1");
+    f.serve_data("5.1", Some(f.gpg.sign(&f.good, &v51, None)));
+    // hello 1.1.0 is tagged by a key no keyring holds
+    gpg::tag(&f.gpg, &f.repo, "v1.1.0", &f.commits[1], Some(&f.stranger));
+
+    // watch keeps its HTTP cache beside the manifest; everything else stays as it was
+    let tree = || {
+        let mut t = snapshot(&f.project);
+        t.retain(|(p, _)| p != Path::new(".pkgforge-watch-cache.json"));
+        t
+    };
+    let before = tree();
+    let out = f.run(&["watch"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let (g, s) = (&f.good, &f.stranger);
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "UPSTREAM  CURRENT  NEWEST  ALLOWED  ACTION\n\
+             hello     1.0.0    1.1.0   1.1.0    none: the signature of 1.1.0 does not verify\n\
+             data      5.0      5.1     5.1      bump to 5.1\n\
+             REFUSED: upstream `hello` 1.1.0: tag v1.1.0 is signed by key {s}, which is not in the keyring keys/hello.asc\n  = note: if the key belongs to the upstream's release managers, check its fingerprint out of band (their website, a signed announcement), then add it: gpg --export --armor {s} >> keys/hello.asc\n\
+             SIGNATURE: data 5.1 verifies with key {g}\n"
+        )
+    );
+    let out = f.run(&["watch", "--json"]);
+    assert_eq!(out.status.code(), Some(4));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json[0]["signature"]["status"], "refused");
+    assert_eq!(json[0]["signature"]["version"], "1.1.0");
+    assert_eq!(json[0]["signature"]["key"], serde_json::Value::Null);
+    assert_eq!(json[1]["signature"]["status"], "verified");
+    assert_eq!(json[1]["signature"]["key"], g.as_str());
+    assert!(tree() == before);
+    assert!(!stdout(&out).contains("BEGIN PGP"));
+
+    // --apply bumps the release that verifies, never the refused one, and still exits 4
+    let out = f.run(&["watch", "--apply"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let manifest = f.manifest();
+    assert!(manifest.contains("version = \"5.1\""), "{manifest}");
+    assert!(manifest.contains("version = \"1.0.0\""), "{manifest}");
+    assert!(manifest.contains(&format!("commit = \"{}\"", f.commits[0])));
+}

@@ -281,7 +281,11 @@ fn check_one(model: &Model, u: &Upstream, fetcher: &Fetcher, api: &str) -> Repor
     let (seen, allowed) = decide(u, &candidates);
     report.newest_seen = seen;
     report.newest_allowed = allowed.as_ref().map(|c| c.version.clone());
-    report.newest_commit = allowed.as_ref().and_then(|c| c.commit.clone());
+    // Only a git upstream is pinned by commit; a tarball upstream's tags only name releases.
+    report.newest_commit = match &u.source {
+        Source::Git { .. } => allowed.as_ref().and_then(|c| c.commit.clone()),
+        Source::Tarball { .. } => None,
+    };
     if !errors.is_empty() {
         report.error = Some(errors.join("; "));
         report.action = "none: the upstream could not be checked".to_string();

@@ -641,3 +641,69 @@ fn watch_reports_whether_each_release_verifies_and_apply_bumps_only_those_that_d
     assert!(manifest.contains("version = \"1.0.0\""), "{manifest}");
     assert!(manifest.contains(&format!("commit = \"{}\"", f.commits[0])));
 }
+
+/// A `git daemon` serving `base` on a free loopback port, stopped when dropped.
+struct Daemon(std::process::Child, u16);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn git_daemon(base: &Path) -> Daemon {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // git-daemon itself, not the `git` wrapper, so that killing it stops the server
+    let exec_path = run(Command::new(tool("git")).arg("--exec-path"))
+        .1
+        .trim()
+        .to_string();
+    let child = Command::new(Path::new(&exec_path).join("git-daemon"))
+        .args(["--reuseaddr", "--export-all", "--listen=127.0.0.1"])
+        .arg(format!("--port={port}"))
+        .arg(format!("--base-path={}", base.display()))
+        .arg(base)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Daemon(child, port)
+}
+
+#[test]
+fn signed_tags_are_fetched_from_a_git_daemon() {
+    let f = Fixture::new();
+    gpg::tag(&f.gpg, &f.repo, "v1.1.0", &f.commits[1], Some(&f.good));
+    let daemon = git_daemon(f.tmp.path());
+    let file_url = format!("file://{}", f.tmp.path().join("upstream").display());
+    let manifest = f
+        .manifest()
+        .replace(&file_url, &format!("git://127.0.0.1:{}/upstream", daemon.1));
+    std::fs::write(f.project.join("packages.toml"), manifest).unwrap();
+    ok(&f.run(&["render", "-q"]));
+    let out = f.run(&["verify", "--upstream", "hello"]);
+    assert_eq!(
+        ok(&out),
+        format!(
+            "UPSTREAM  VERSION  SERIES   STATUS  CHECKED\n\
+             hello     1.0.0    current  ok      tag v1.0.0 -> {}; tag v1.0.0 signed by {}\n",
+            f.commits[0], f.good
+        )
+    );
+    ok(&f.bump("hello", "1.1.0"));
+    assert!(f
+        .manifest()
+        .contains(&format!("commit = \"{}\"", f.commits[1])));
+    drop(daemon);
+}

@@ -86,11 +86,20 @@ pub fn fetch_tag(url: &str, tag: &str) -> anyhow::Result<Option<TagObject>> {
         .remote_anonymous(url)
         .with_context(|| format!("cannot use git remote {url}"))?;
     let refspec = format!("+refs/tags/{tag}:refs/tags/{tag}");
-    let mut opts = git2::FetchOptions::new();
-    opts.download_tags(git2::AutotagOption::None);
-    remote
-        .fetch(&[refspec.as_str()], Some(&mut opts), None)
-        .with_context(|| format!("cannot fetch tag {tag} from {url}"))?;
+    let fetch = |remote: &mut git2::Remote, depth: Option<i32>| {
+        let mut opts = git2::FetchOptions::new();
+        opts.download_tags(git2::AutotagOption::None);
+        if let Some(d) = depth {
+            opts.depth(d);
+        }
+        remote.fetch(&[refspec.as_str()], Some(&mut opts), None)
+    };
+    // Only the tag object and its commit are read, so a server is asked for no history;
+    // libgit2's local transport cannot fetch shallow, and a server may refuse to.
+    let shallow = !url.starts_with("file://") && fetch(&mut remote, Some(1)).is_ok();
+    if !shallow {
+        fetch(&mut remote, None).with_context(|| format!("cannot fetch tag {tag} from {url}"))?;
+    }
     let reference = repo
         .find_reference(&format!("refs/tags/{tag}"))
         .with_context(|| format!("{url} has no tag {tag}"))?;

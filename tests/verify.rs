@@ -707,3 +707,44 @@ fn signed_tags_are_fetched_from_a_git_daemon() {
         .contains(&format!("commit = \"{}\"", f.commits[1])));
     drop(daemon);
 }
+
+#[test]
+fn signed_tags_are_fetched_over_smart_http() {
+    let f = Fixture::new();
+    gpg::tag(&f.gpg, &f.repo, "v1.1.0", &f.commits[1], Some(&f.good));
+    gpg::tag(&f.gpg, &f.repo, "v1.2.0", &f.commits[2], None);
+    git::lightweight_tag(&f.repo, "v1.3.0", &f.commits[2]);
+    let server = common::smart_http::serve(f.tmp.path());
+    let file_url = format!("file://{}", f.tmp.path().join("upstream").display());
+    let manifest = f
+        .manifest()
+        .replace(&file_url, &format!("{}/upstream", server.base));
+    std::fs::write(f.project.join("packages.toml"), manifest).unwrap();
+    ok(&f.run(&["render", "-q"]));
+    let out = f.run(&["verify", "--upstream", "hello"]);
+    assert_eq!(
+        ok(&out),
+        format!(
+            "UPSTREAM  VERSION  SERIES   STATUS  CHECKED\n\
+             hello     1.0.0    current  ok      tag v1.0.0 -> {}; tag v1.0.0 signed by {}\n",
+            f.commits[0], f.good
+        )
+    );
+    let before = snapshot(&f.project);
+    refused(
+        &f.bump("hello", "1.2.0"),
+        &before,
+        &f.project,
+        "error: upstream `hello` 1.2.0: tag v1.2.0 is not signed\n  = note: `signed-tags = true` requires the release tag to be signed (git tag -s) by a key of keys/hello.asc; ask the upstream to sign it\n",
+    );
+    refused(
+        &f.bump("hello", "1.3.0"),
+        &before,
+        &f.project,
+        "error: upstream `hello` 1.3.0: tag v1.3.0 is a lightweight tag, not a signed annotated tag\n  = note: `signed-tags = true` requires the release tag to be signed (git tag -s); ask the upstream to sign it, or pin the release by hand after checking it\n",
+    );
+    ok(&f.bump("hello", "1.1.0"));
+    assert!(f
+        .manifest()
+        .contains(&format!("commit = \"{}\"", f.commits[1])));
+}

@@ -4,6 +4,7 @@
 pub mod git;
 pub mod gpg;
 pub mod http;
+pub mod smart_http;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

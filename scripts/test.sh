@@ -21,6 +21,8 @@ debs=(
   build-essential fakeroot make gcc golang-go
   # sources, archives and repositories the tests make
   git xz-utils zstd bzip2 rsync createrepo-c
+  # keys and signatures for the OpenPGP tests
+  gnupg
   # kiwi-ng (from PyPI, in .venv) and its Python
   python3-venv
   # recording the programs the tests start (see above)

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::manifest::{self, Source, Upstream, CHANGELOG};
 use crate::output::{self, Change, Plan, Selection};
 use crate::render;
+use crate::verify;
 use crate::version::{self, escape_for_message};
 use crate::watch;
 
@@ -66,6 +67,8 @@ pub struct Bump {
     pub to: String,
     pub commit: Option<String>,
     pub sha256: Option<String>,
+    /// The fingerprint of the key whose signature of the release verified.
+    pub signed_by: Option<String>,
     /// The series archived by this bump, if it starts a new one.
     pub archived: Option<String>,
     pub changes: Vec<String>,
@@ -120,12 +123,19 @@ pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
         }
     }
 
-    // Pin the new release.
+    // Pin the new release, and check its signature before anything is written.
     let mut warnings = Vec::new();
+    let mut signed_by = None;
     let (commit, sha256) = match &upstream.source {
         Source::Git { url, .. } => {
-            let commit = match &req.commit {
-                Some(c) => {
+            let signed_tags = upstream.signing.as_ref().is_some_and(|s| s.signed_tags);
+            // A signed-tags upstream verifies its tag even when the commit is given.
+            let found = match (&req.commit, signed_tags) {
+                (Some(_), false) => None,
+                _ => Some(resolve_tag(&upstream, url, new)?),
+            };
+            let commit = match (&req.commit, &found) {
+                (Some(c), _) => {
                     if !(c.len() == 40
                         && c.bytes()
                             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
@@ -137,8 +147,20 @@ pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
                     }
                     c.clone()
                 }
-                None => resolve_tag(&upstream, url, new)?,
+                (None, Some((_, c))) => c.clone(),
+                (None, None) => return Err(Error::usage("no commit to pin")),
             };
+            if let (true, Some((tag, _))) = (signed_tags, &found) {
+                if let Some(signed) = verify::tag(&upstream, url, tag, new, env.now.as_second())? {
+                    if signed.commit != commit {
+                        return Err(Error::Unverified(format!(
+                            "upstream `{}` {new}: --commit {commit} is not the commit of the signed tag {tag} ({})\n  = note: a signed-tags upstream is pinned to the commit its signed tag names; drop --commit",
+                            upstream.name, signed.commit
+                        )));
+                    }
+                    signed_by = Some(signed.key);
+                }
+            }
             (Some(commit), None)
         }
         Source::Tarball { pattern, .. } => {
@@ -158,6 +180,7 @@ pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
                     Error::Unreachable(format!("error: {e}"))
                 }
             })?;
+            signed_by = verify::tarball(&upstream, new, &bytes, env.now.as_second())?;
             (None, Some(watch::http::sha256_hex(&bytes)))
         }
     };
@@ -275,6 +298,7 @@ pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
         to: new.to_string(),
         commit,
         sha256,
+        signed_by,
         archived: archive_entry.map(|a| a.series),
         changes,
         plan,
@@ -297,15 +321,15 @@ fn read(path: &Path) -> Result<String> {
         .map_err(|e| Error::usage(format!("cannot read `{}`: {e}", path.display())))
 }
 
-/// The commit the tag of `version` points to on the remote.
-fn resolve_tag(upstream: &Upstream, url: &str, version: &str) -> Result<String> {
+/// The tag of `version` on the remote and the commit it points to.
+fn resolve_tag(upstream: &Upstream, url: &str, version: &str) -> Result<(String, String)> {
     let tags =
         watch::git::remote_tags(url).map_err(|e| Error::Unreachable(format!("error: {e:#}")))?;
     let found = tags
         .iter()
         .find(|(tag, _)| watch::version_of_tag(upstream, tag).as_deref() == Some(version));
     match found {
-        Some((_, commit)) => Ok(commit.clone()),
+        Some((tag, commit)) => Ok((tag.clone(), commit.clone())),
         None => {
             let mut known: Vec<String> = tags
                 .keys()

@@ -16,6 +16,10 @@ pub enum Error {
     /// An upstream could not be reached (network, server errors): exit 3.
     #[error("{0}")]
     Unreachable(String),
+    /// A release or pin that does not hold: a signature that does not verify with the
+    /// committed keyring, a moved tag, a swapped tarball. Exit 4, nothing written.
+    #[error("{0}")]
+    Unverified(String),
     /// Another pkgforge run holds the manifest's lock: exit 2, nothing written.
     #[error("{0}")]
     Locked(String),
@@ -35,6 +39,7 @@ impl Error {
         match self {
             Error::Invalid(_) | Error::Usage(_) | Error::Locked(_) => 2,
             Error::Unreachable(_) => 3,
+            Error::Unverified(_) => 4,
             Error::Other(_) => 1,
         }
     }

@@ -14,10 +14,12 @@ pub mod journal;
 pub mod lock;
 pub mod manifest;
 pub mod names;
+pub mod openpgp;
 pub mod output;
 pub mod render;
 pub mod resolve;
 pub mod table;
+pub mod verify;
 pub mod version;
 pub mod watch;
 

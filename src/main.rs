@@ -27,7 +27,9 @@ fn main() -> ExitCode {
         Err(e) => {
             match &e {
                 Error::Other(err) => eprintln!("error: {err:#}"),
-                Error::Usage(m) | Error::Unreachable(m) if !m.starts_with("error:") => {
+                Error::Usage(m) | Error::Unreachable(m) | Error::Unverified(m)
+                    if !m.starts_with("error:") =>
+                {
                     eprintln!("error: {m}")
                 }
                 other => eprintln!("{other}"),
@@ -221,6 +223,9 @@ fn run(cli: &Cli) -> Result<u8, Error> {
                     "bumped {} from {} to {} ({pin})",
                     bump.upstream, bump.from, bump.to
                 );
+                if let Some(key) = &bump.signed_by {
+                    eprintln!("the release's signature verifies with key {key}");
+                }
                 if let Some(series) = &bump.archived {
                     eprintln!("archived series {series} in obs/_archive/{series}/");
                 }
@@ -233,6 +238,20 @@ fn run(cli: &Cli) -> Result<u8, Error> {
         }
         Command::Watch(args) => watch(cli, args),
         Command::Resolve(args) => resolve(cli, args),
+        Command::Verify(args) => {
+            warn_pending(cli);
+            let project = Project::load(&cli.manifest)?;
+            let upstreams = select_upstreams(&project.model, &args.upstreams)?;
+            let now = jiff::Timestamp::now().as_second();
+            let reports = pkgforge::verify::audit(&project.model, &upstreams, now);
+            if args.json {
+                let json = serde_json::to_string_pretty(&reports).map_err(anyhow::Error::from)?;
+                println!("{json}");
+            } else {
+                print!("{}", pkgforge::verify::table(&reports));
+            }
+            Ok(pkgforge::verify::exit_code(&reports))
+        }
         Command::Archive(ArchiveCommand::List) => {
             let project = Project::load(&cli.manifest)?;
             print!("{}", pkgforge::archive::table(&project.model));
@@ -430,19 +449,13 @@ fn resolve(cli: &Cli, args: &cli::ResolveArgs) -> Result<u8, Error> {
     Ok(0)
 }
 
-fn watch(cli: &Cli, args: &cli::WatchArgs) -> Result<u8, Error> {
-    use pkgforge::watch::{cache, check, fetch};
-    // Taken before loading, so the bumps apply to the manifest the checks read.
-    let _lock = if args.apply {
-        Some(lock_and_recover(cli)?)
-    } else {
-        warn_pending(cli);
-        None
-    };
-    let project = Project::load(&cli.manifest)?;
-    let model = &project.model;
+/// The upstreams named by `--upstream` arguments, or all of them.
+fn select_upstreams<'a>(
+    model: &'a pkgforge::manifest::Model,
+    names: &[String],
+) -> Result<Vec<&'a pkgforge::manifest::Upstream>, Error> {
     let mut upstreams = Vec::new();
-    for name in &args.upstreams {
+    for name in names {
         match model.upstream(name) {
             Some(u) => upstreams.push(u),
             None => {
@@ -461,6 +474,21 @@ fn watch(cli: &Cli, args: &cli::WatchArgs) -> Result<u8, Error> {
     if upstreams.is_empty() {
         upstreams = model.upstreams.iter().collect();
     }
+    Ok(upstreams)
+}
+
+fn watch(cli: &Cli, args: &cli::WatchArgs) -> Result<u8, Error> {
+    use pkgforge::watch::{cache, check, fetch};
+    // Taken before loading, so the bumps apply to the manifest the checks read.
+    let _lock = if args.apply {
+        Some(lock_and_recover(cli)?)
+    } else {
+        warn_pending(cli);
+        None
+    };
+    let project = Project::load(&cli.manifest)?;
+    let model = &project.model;
+    let upstreams = select_upstreams(model, &args.upstreams)?;
     let env = pkgforge::bump::Env::from_process();
     let (cache, warning) = cache::Cache::load(&model.dir);
     if let Some(w) = warning {
@@ -526,7 +554,9 @@ fn watch(cli: &Cli, args: &cli::WatchArgs) -> Result<u8, Error> {
     } else {
         print!("{}", check::table(&reports));
     }
-    let moved = reports.iter().any(|r| !r.moved_tags.is_empty());
+    let moved = reports
+        .iter()
+        .any(|r| !r.moved_tags.is_empty() || r.refused());
     let failed = reports.iter().any(|r| r.error.is_some());
     let pending = reports.iter().any(|r| r.has_update() && !r.applied);
     Ok(if moved {
@@ -598,6 +628,15 @@ fn apply_updates(
         };
         let bump = match pkgforge::bump::prepare(&cli.manifest, &req, env) {
             Ok(b) => b,
+            Err(Error::Unverified(m)) => {
+                r.signature = Some(pkgforge::watch::check::SignatureCheck {
+                    version: version.clone(),
+                    status: "refused".to_string(),
+                    key: None,
+                    message: Some(m.trim_start_matches("error: ").to_string()),
+                });
+                continue;
+            }
             Err(e) => {
                 r.error = Some(format!(
                     "bump to {version} failed: {}",

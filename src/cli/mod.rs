@@ -65,7 +65,7 @@ pub enum Command {
     Bump(BumpArgs),
     /// Ask every upstream for new releases, report, and with --apply bump them.
     #[command(
-        after_help = "Examples:\n  pkgforge watch                                 # report; exit 1 when updates are available\n  pkgforge watch --json\n  pkgforge watch --apply --commit-branch pkgforge/updates\n\nExit codes: 0 nothing to do, 1 updates available, 3 some upstreams could not be checked,\n4 a pinned tag moved. GITHUB_TOKEN is used when set; PKGFORGE_GITHUB_API overrides the API base."
+        after_help = "Examples:\n  pkgforge watch                                 # report; exit 1 when updates are available\n  pkgforge watch --json\n  pkgforge watch --apply --commit-branch pkgforge/updates\n\nExit codes: 0 nothing to do, 1 updates available, 3 some upstreams could not be checked,\n4 a pinned tag moved or a release's signature does not verify with the upstream's keyring. GITHUB_TOKEN is used when set; PKGFORGE_GITHUB_API overrides the API base."
     )]
     Watch(WatchArgs),
     /// Check every build and runtime requirement of every rendered package against each
@@ -74,6 +74,12 @@ pub enum Command {
         after_help = "Examples:\n  pkgforge resolve                        # every target\n  pkgforge resolve --distro debian-12\n  pkgforge resolve --distro rpm --json\n\nRepositories come from the distro table and [distros.<id>] repositories /\nadd-repositories; metadata is cached in .pkgforge-resolve-cache/ beside the manifest.\nExit codes: 0 everything resolves, 2 a requirement cannot be met (or invalid input),\n3 some target's repositories could not be read."
     )]
     Resolve(ResolveArgs),
+    /// Audit every pin, archived series included: the tag still points to the pinned
+    /// commit, the tarball still has the pinned sha256, the signature verifies. Writes nothing.
+    #[command(
+        after_help = "Examples:\n  pkgforge verify\n  pkgforge verify --upstream linux --json\n\nExit codes: 0 every pin holds, 3 some could not be checked, 4 a pin no longer holds\n(a tag moved, a tarball changed, a signature does not verify)."
+    )]
+    Verify(VerifyArgs),
     /// Archived release series: list them, or prune one.
     #[command(subcommand)]
     Archive(ArchiveCommand),
@@ -223,6 +229,16 @@ pub struct WatchArgs {
     /// Seconds before a request is abandoned.
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     pub timeout: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// Only these upstreams. Repeatable.
+    #[arg(long = "upstream", value_name = "U")]
+    pub upstreams: Vec<String>,
+    /// One JSON object per pin on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[cfg(test)]

@@ -46,6 +46,33 @@ pub struct Upstream {
     pub track: Option<semver::VersionReq>,
     pub prereleases: bool,
     pub ignore: Vec<String>,
+    /// The keyring its releases must verify with, when it has one.
+    pub signing: Option<Signing>,
+}
+
+/// How an upstream's releases are verified: `keyring`, `signature`, `signed`, `signed-tags`.
+#[derive(Debug, Clone)]
+pub struct Signing {
+    /// The keyring file, relative to the manifest's directory, as written.
+    pub keyring_path: String,
+    /// Its bytes as committed: copied into the OBS and Debian packages.
+    pub keyring: Vec<u8>,
+    pub keys: crate::openpgp::Keyring,
+    /// A tarball upstream's signature URL pattern, `{url}` and `{version}` as written.
+    pub signature: Option<String>,
+    pub signed: Signed,
+    /// A git upstream's release tag must be an annotated tag signed by a keyring key.
+    pub signed_tags: bool,
+}
+
+/// What a tarball's signature covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Signed {
+    /// The file as downloaded (`.tar.xz.asc`).
+    Tarball,
+    /// The tar inside the compressed file, as the kernel signs `.tar` with `.tar.sign`.
+    Uncompressed,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +96,25 @@ impl Upstream {
     /// The tag this version was released as.
     pub fn tag(&self) -> String {
         format!("{}{}", self.tag_prefix, self.version.raw)
+    }
+
+    /// The tarball URL of `version`, for a tarball upstream.
+    pub fn tarball_url(&self, version: &str) -> Option<String> {
+        match &self.source {
+            Source::Tarball { pattern, .. } => Some(pattern.replace("{version}", version)),
+            Source::Git { .. } => None,
+        }
+    }
+
+    /// The signature URL of `version`, for a tarball upstream with `signature`.
+    pub fn signature_url(&self, version: &str) -> Option<String> {
+        let pattern = self.signing.as_ref()?.signature.as_ref()?;
+        let tarball = self.tarball_url(version)?;
+        Some(
+            pattern
+                .replace("{url}", &tarball)
+                .replace("{version}", version),
+        )
     }
 }
 

@@ -70,6 +70,18 @@ pub struct Upstream {
     pub prereleases: Option<bool>,
     #[serde(default)]
     pub ignore: Vec<String>,
+    /// An armored OpenPGP keyring beside the manifest: releases must be signed by its keys.
+    #[serde(default)]
+    pub keyring: Option<String>,
+    /// Where a tarball's signature is: a URL with `{url}` and `{version}`.
+    #[serde(default)]
+    pub signature: Option<String>,
+    /// What the signature covers: the tarball as downloaded, or its uncompressed tar.
+    #[serde(default)]
+    pub signed: Option<super::model::Signed>,
+    /// A git upstream's release tags must be annotated tags signed by a keyring key.
+    #[serde(default)]
+    pub signed_tags: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Clone)]

@@ -4,7 +4,7 @@
 //! `archive prune`) records in `.pkgforge.render-cache`, beside the manifest, a
 //! fingerprint of everything the outputs are a function of — the manifest, the
 //! changelog, the templates directory, the files the manifest names (patches, agent
-//! files), the record of rendered files and the pkgforge binary itself — and the SHA-256
+//! files, keyrings), the record of rendered files and the pkgforge binary itself — and the SHA-256
 //! of every output. A later `render` or `render --check` of everything whose fingerprint
 //! matches only reads the outputs back: when each one's digest matches, nothing needs
 //! rendering and nothing is written. Any difference — an input or an output edited,
@@ -36,7 +36,7 @@ pub struct Record {
     /// The manifest the outputs were rendered from.
     pub manifest: PathBuf,
     /// Files the outputs copy besides the manifest and the changelog (patches, agent
-    /// files), relative to the manifest's directory.
+    /// files, keyrings), relative to the manifest's directory.
     pub inputs: Vec<String>,
     /// What `render` warns about for this manifest (archived series to prune).
     pub warnings: Vec<String>,
@@ -58,6 +58,12 @@ impl Record {
                         AgentSource::File { path, .. } => Some(path.clone()),
                         AgentSource::Package(_) => None,
                     }),
+            )
+            .chain(
+                model
+                    .upstreams
+                    .iter()
+                    .filter_map(|u| Some(u.signing.as_ref()?.keyring_path.clone())),
             )
             .collect();
         Record {

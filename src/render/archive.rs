@@ -114,6 +114,14 @@ pub fn render(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
                     Serves::All,
                 ));
             }
+            if let Some(keyring) = super::tarball_keyring(upstream) {
+                out.push(Output::new(
+                    dir.join(format!("{}.keyring", p.name)),
+                    keyring.to_vec(),
+                    pkg,
+                    Serves::All,
+                ));
+            }
             if has_rpm {
                 let rpm = Serves::Format(Format::Rpm);
                 out.push(Output::new(

@@ -172,6 +172,13 @@ fn native(
         file("source/format", b"3.0 (quilt)\n".to_vec()),
         rules,
     ];
+    // Where uscan and dpkg-source look for the key that signs the upstream tarball.
+    if let Some(keyring) = model
+        .upstream(&package.upstream)
+        .and_then(super::tarball_keyring)
+    {
+        out.push(file("upstream/signing-key.asc", keyring.to_vec()));
+    }
     if !package.patches.is_empty() {
         let series: String = package
             .patches

@@ -98,6 +98,15 @@ pub fn url_file_name(url: &str) -> &str {
     url.rsplit('/').next().unwrap_or(url)
 }
 
+/// The keyring a tarball upstream's OBS package ships as `<package>.keyring`, so OBS's
+/// source validator checks the signature `download_files` fetches beside the tarball.
+pub fn tarball_keyring(upstream: &crate::manifest::Upstream) -> Option<&[u8]> {
+    match (&upstream.source, &upstream.signing) {
+        (crate::manifest::Source::Tarball { .. }, Some(s)) => Some(&s.keyring),
+        _ => None,
+    }
+}
+
 /// The directory a release tarball unpacks to, by convention its name without the extension.
 pub fn tarball_dir(file: &str) -> &str {
     for ext in [
@@ -150,6 +159,14 @@ fn render_package(model: &Model, p: &Package, templates: &Templates) -> Result<V
         out.push(Output::new(
             dir.join(&patch.name),
             patch.content.clone(),
+            Some(&p.name),
+            Serves::All,
+        ));
+    }
+    if let Some(keyring) = tarball_keyring(upstream) {
+        out.push(Output::new(
+            dir.join(format!("{}.keyring", p.name)),
+            keyring.to_vec(),
             Some(&p.name),
             Serves::All,
         ));

@@ -251,6 +251,30 @@ pub fn render(
             value: service::vendor_archive(v).to_string(),
         });
     }
+    // The signature and the keyring, as openSUSE packages list them: OBS's source
+    // validator checks the one with the other on every commit.
+    if let (Source::Tarball { pattern, url, .. }, Some(signing)) =
+        (&upstream.source, &upstream.signing)
+    {
+        if let Some(sig) = &signing.signature {
+            let n = sources.len();
+            let value = if package.version.rpm == package.version.raw {
+                sig.replace("{url}", pattern)
+                    .replace("{version}", "%{version}")
+            } else {
+                sig.replace("{url}", url)
+                    .replace("{version}", &package.version.raw)
+            };
+            sources.push(Tag {
+                n,
+                value: rpm::escape(&value).replace("%%{version}", "%{version}"),
+            });
+            sources.push(Tag {
+                n: n + 1,
+                value: "%{name}.keyring".to_string(),
+            });
+        }
+    }
     let patches = package
         .patches
         .iter()

@@ -43,14 +43,75 @@ pub struct Report {
     /// Tags that look like releases but are not valid versions, ignored.
     pub invalid_tags: Vec<String>,
     pub applied: bool,
+    /// For an upstream with a keyring: whether the release `--apply` would bump to is
+    /// signed by a key of the keyring.
+    pub signature: Option<SignatureCheck>,
     /// The commit of the newest allowed release's tag, when known.
     #[serde(skip)]
     pub newest_commit: Option<String>,
 }
 
+/// The signature check of one release.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureCheck {
+    pub version: String,
+    /// "verified", "refused" (exit 4: the release is not what the keyring vouches for) or
+    /// "unchecked" (the signature could not be fetched).
+    pub status: String,
+    /// The fingerprint of the key that signed, when it verified.
+    pub key: Option<String>,
+    /// Why it was refused or unchecked.
+    pub message: Option<String>,
+}
+
 impl Report {
     pub fn has_update(&self) -> bool {
-        self.error.is_none() && self.moved_tags.is_empty() && self.action.starts_with("bump to ")
+        self.error.is_none()
+            && self.moved_tags.is_empty()
+            && !self.refused()
+            && self.action.starts_with("bump to ")
+    }
+
+    /// Whether the release to bump to failed its signature check.
+    pub fn refused(&self) -> bool {
+        self.signature
+            .as_ref()
+            .is_some_and(|s| s.status == "refused")
+    }
+}
+
+/// Check the signature of the release `version` of an upstream with a keyring.
+fn check_signature(u: &Upstream, version: &str, tags: Option<&super::git::Tags>) -> SignatureCheck {
+    let now = jiff::Timestamp::now().as_second();
+    let result = match &u.source {
+        Source::Tarball { .. } => match u.tarball_url(version) {
+            Some(url) => match super::http::download(&url) {
+                Ok(bytes) => crate::verify::tarball(u, version, &bytes, now),
+                Err(e) => Err(crate::error::Error::Unreachable(e.to_string())),
+            },
+            None => Ok(None),
+        },
+        Source::Git { url, .. } => {
+            let tag = tags
+                .and_then(|t| {
+                    t.keys()
+                        .find(|t| super::version_of_tag(u, t).as_deref() == Some(version))
+                        .cloned()
+                })
+                .unwrap_or_else(|| format!("{}{version}", u.tag_prefix));
+            crate::verify::tag(u, url, &tag, version, now).map(|t| t.map(|t| t.key))
+        }
+    };
+    let (status, key, message) = match result {
+        Ok(key) => ("verified", key, None),
+        Err(crate::error::Error::Unverified(m)) => ("refused", None, Some(m)),
+        Err(e) => ("unchecked", None, Some(e.to_string())),
+    };
+    SignatureCheck {
+        version: version.to_string(),
+        status: status.to_string(),
+        key,
+        message: message.map(|m| m.trim_start_matches("error: ").to_string()),
     }
 }
 
@@ -106,6 +167,7 @@ fn check_one(model: &Model, u: &Upstream, fetcher: &Fetcher, api: &str) -> Repor
         moved_tags: Vec::new(),
         invalid_tags: Vec::new(),
         applied: false,
+        signature: None,
         newest_commit: None,
     };
     let git_url = match &u.source {
@@ -219,7 +281,11 @@ fn check_one(model: &Model, u: &Upstream, fetcher: &Fetcher, api: &str) -> Repor
     let (seen, allowed) = decide(u, &candidates);
     report.newest_seen = seen;
     report.newest_allowed = allowed.as_ref().map(|c| c.version.clone());
-    report.newest_commit = allowed.as_ref().and_then(|c| c.commit.clone());
+    // Only a git upstream is pinned by commit; a tarball upstream's tags only name releases.
+    report.newest_commit = match &u.source {
+        Source::Git { .. } => allowed.as_ref().and_then(|c| c.commit.clone()),
+        Source::Tarball { .. } => None,
+    };
     if !errors.is_empty() {
         report.error = Some(errors.join("; "));
         report.action = "none: the upstream could not be checked".to_string();
@@ -234,6 +300,14 @@ fn check_one(model: &Model, u: &Upstream, fetcher: &Fetcher, api: &str) -> Repor
             }
             _ => "up to date".to_string(),
         };
+        if let (Some(version), true) = (report.action.strip_prefix("bump to "), u.signing.is_some())
+        {
+            let check = check_signature(u, version, tags.as_ref());
+            if check.status == "refused" {
+                report.action = format!("none: the signature of {version} does not verify");
+            }
+            report.signature = Some(check);
+        }
     }
     report
 }
@@ -310,6 +384,22 @@ pub fn table(reports: &[Report]) -> String {
         if let Some(e) = &r.error {
             out.push_str(&format!("FAILED: {}: {e}\n", r.upstream));
         }
+        if let Some(sig) = &r.signature {
+            match (&sig.key, &sig.message) {
+                (Some(key), _) => out.push_str(&format!(
+                    "SIGNATURE: {} {} verifies with key {key}\n",
+                    r.upstream, sig.version
+                )),
+                (None, Some(m)) if sig.status == "refused" => {
+                    out.push_str(&format!("REFUSED: {m}\n"))
+                }
+                (None, Some(m)) => out.push_str(&format!(
+                    "SIGNATURE: {} {} could not be checked: {m}\n",
+                    r.upstream, sig.version
+                )),
+                (None, None) => {}
+            }
+        }
         if !r.invalid_tags.is_empty() {
             out.push_str(&format!(
                 "ignored tags of {} that are not valid versions: {}\n",
@@ -339,6 +429,7 @@ mod tests {
             track: track.map(|t| semver::VersionReq::parse(t).unwrap()),
             prereleases: pre,
             ignore: ignore.iter().map(|s| s.to_string()).collect(),
+            signing: None,
         }
     }
 

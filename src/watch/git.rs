@@ -61,6 +61,212 @@ fn git2_refs(url: &str) -> anyhow::Result<Vec<(String, String)>> {
     Ok(list)
 }
 
+/// An annotated tag object as fetched: its raw text and the commit it points to.
+#[derive(Debug, Clone)]
+pub struct TagObject {
+    pub raw: Vec<u8>,
+    pub commit: String,
+}
+
+/// Fetch `refs/tags/<tag>` of `url` into a throwaway bare repository and read the tag
+/// object; `None` when the tag is lightweight (it points to a commit, with no object of
+/// its own to sign). git2 speaks file:// and git://; https:// and http:// go through
+/// git's smart HTTP protocol over the rustls client, as the tag listing does.
+pub fn fetch_tag(url: &str, tag: &str) -> anyhow::Result<Option<TagObject>> {
+    let tmp = tempfile::Builder::new()
+        .prefix("pkgforge-tag")
+        .tempdir()
+        .context("cannot create a temporary repository")?;
+    let repo =
+        git2::Repository::init_bare(tmp.path()).context("cannot create a temporary repository")?;
+    if url.starts_with("https://") || url.starts_with("http://") {
+        return smart_http_tag(&repo, url, tag);
+    }
+    let mut remote = repo
+        .remote_anonymous(url)
+        .with_context(|| format!("cannot use git remote {url}"))?;
+    let refspec = format!("+refs/tags/{tag}:refs/tags/{tag}");
+    let fetch = |remote: &mut git2::Remote, depth: Option<i32>| {
+        let mut opts = git2::FetchOptions::new();
+        opts.download_tags(git2::AutotagOption::None);
+        if let Some(d) = depth {
+            opts.depth(d);
+        }
+        remote.fetch(&[refspec.as_str()], Some(&mut opts), None)
+    };
+    // Only the tag object and its commit are read, so a server is asked for no history;
+    // libgit2's local transport cannot fetch shallow, and a server may refuse to.
+    let shallow = !url.starts_with("file://") && fetch(&mut remote, Some(1)).is_ok();
+    if !shallow {
+        fetch(&mut remote, None).with_context(|| format!("cannot fetch tag {tag} from {url}"))?;
+    }
+    let reference = repo
+        .find_reference(&format!("refs/tags/{tag}"))
+        .with_context(|| format!("{url} has no tag {tag}"))?;
+    let oid = reference
+        .target()
+        .with_context(|| format!("tag {tag} of {url} is a symbolic reference"))?;
+    let object = repo.find_object(oid, None)?;
+    if object.kind() != Some(git2::ObjectType::Tag) {
+        return Ok(None);
+    }
+    let raw = repo.odb()?.read(oid)?.data().to_vec();
+    let commit = object
+        .peel_to_commit()
+        .with_context(|| format!("tag {tag} of {url} does not point to a commit"))?
+        .id()
+        .to_string();
+    Ok(Some(TagObject { raw, commit }))
+}
+
+/// One pkt-line.
+fn pkt(line: &str) -> String {
+    format!("{:04x}{line}", line.len() + 4)
+}
+
+/// The tag object `tag` of a smart HTTP git server: one upload-pack request for that
+/// object alone (no history, and no trees or blobs where the server can filter them),
+/// its pack indexed into `repo`.
+fn smart_http_tag(
+    repo: &git2::Repository,
+    url: &str,
+    tag: &str,
+) -> anyhow::Result<Option<TagObject>> {
+    let base = url.trim_end_matches('/');
+    let info = format!("{base}/info/refs?service=git-upload-pack");
+    let client = super::http::client(Duration::from_secs(600))?;
+    let resp = client
+        .get(&info)
+        .send()
+        .with_context(|| format!("cannot reach git remote {url}"))?;
+    super::http::check_status(&info, resp.status())?;
+    let body = resp
+        .bytes()
+        .with_context(|| format!("cannot read the refs of {url}"))?;
+    let refs = parse_advertisement(&body)
+        .with_context(|| format!("{url} did not answer like a git server"))?;
+    let name = format!("refs/tags/{tag}");
+    let Some((_, oid)) = refs.iter().find(|(n, _)| *n == name) else {
+        bail!("{url} has no tag {tag}");
+    };
+    // A lightweight tag names a commit: nothing was signed. An annotated one is
+    // advertised with its peeled commit as `<tag>^{}`.
+    let peeled = format!("{name}^{{}}");
+    if !refs.iter().any(|(n, _)| *n == peeled) {
+        return Ok(None);
+    }
+    let caps = capabilities(&body);
+    let has = |c: &str| caps.iter().any(|x| x == c);
+    // A capability is used only when the first `want` line asks for it.
+    let mut want = format!("want {oid} side-band-64k no-progress");
+    let mut options = String::new();
+    for (cap, line) in [
+        ("ofs-delta", None),
+        ("shallow", Some("deepen 1\n")),
+        ("filter", Some("filter tree:0\n")),
+    ] {
+        if has(cap) {
+            want.push_str(&format!(" {cap}"));
+            if let Some(l) = line {
+                options.push_str(&pkt(l));
+            }
+        }
+    }
+    let mut request = pkt(&format!("{want}\n"));
+    request.push_str(&options);
+    request.push_str("0000");
+    request.push_str(&pkt("done\n"));
+    let post = format!("{base}/git-upload-pack");
+    let resp = client
+        .post(&post)
+        .header("Content-Type", "application/x-git-upload-pack-request")
+        .header("Accept", "application/x-git-upload-pack-result")
+        .body(request)
+        .send()
+        .with_context(|| format!("cannot reach git remote {url}"))?;
+    super::http::check_status(&post, resp.status())?;
+    let body = resp
+        .bytes()
+        .with_context(|| format!("cannot read tag {tag} from {url}"))?;
+    let pack = demux_pack(&body).with_context(|| format!("{url} sent no pack for tag {tag}"))?;
+    let odb = repo.odb()?;
+    let mut writer = odb.packwriter()?;
+    std::io::Write::write_all(&mut writer, &pack)
+        .with_context(|| format!("cannot index the pack {url} sent"))?;
+    writer
+        .commit()
+        .with_context(|| format!("cannot index the pack {url} sent"))?;
+    let object = odb
+        .read(git2::Oid::from_str(oid)?)
+        .with_context(|| format!("the pack {url} sent lacks tag {tag}"))?;
+    if object.kind() != git2::ObjectType::Tag {
+        return Ok(None);
+    }
+    let raw = object.data().to_vec();
+    let commit = String::from_utf8_lossy(&raw)
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("object "))
+        .map(str::to_string)
+        .with_context(|| format!("tag {tag} of {url} names no object"))?;
+    Ok(Some(TagObject { raw, commit }))
+}
+
+/// The capabilities after the first ref of an advertisement.
+fn capabilities(body: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(body);
+    text.split('\0')
+        .nth(1)
+        .map(|rest| {
+            rest.split('\n')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The pack of an upload-pack answer: past the shallow and NAK lines, the payload of
+/// side-band channel 1 (2 is progress, 3 an error).
+fn demux_pack(body: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let mut pack = Vec::new();
+    let mut i = 0;
+    while i + 4 <= body.len() {
+        let len_hex = std::str::from_utf8(&body[i..i + 4]).context("bad pkt-line length")?;
+        let len = usize::from_str_radix(len_hex, 16).context("bad pkt-line length")?;
+        if len == 0 {
+            i += 4;
+            continue;
+        }
+        if len < 5 || i + len > body.len() {
+            bail!("truncated pkt-line");
+        }
+        let line = &body[i + 4..i + len];
+        i += len;
+        if [&b"shallow "[..], b"unshallow ", b"NAK", b"ACK"]
+            .iter()
+            .any(|p| line.starts_with(p))
+        {
+            continue;
+        }
+        match line[0] {
+            1 => pack.extend_from_slice(&line[1..]),
+            2 => {}
+            3 => bail!(
+                "the server says: {}",
+                String::from_utf8_lossy(&line[1..]).trim()
+            ),
+            _ => bail!("an answer line that is not on a side band"),
+        }
+    }
+    if !pack.starts_with(b"PACK") {
+        bail!("the answer holds no pack");
+    }
+    Ok(pack)
+}
+
 fn smart_http_refs(url: &str) -> anyhow::Result<Vec<(String, String)>> {
     let base = url.trim_end_matches('/');
     let info = format!("{base}/info/refs?service=git-upload-pack");

@@ -88,6 +88,14 @@ impl Server {
             .push(response);
     }
 
+    /// Serve only `response` at `path` from now on, whatever was routed there before.
+    pub fn replace(&self, path: &str, response: Response) {
+        self.routes
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), vec![response]);
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

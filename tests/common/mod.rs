@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 pub mod git;
+pub mod gpg;
 pub mod http;
+pub mod smart_http;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

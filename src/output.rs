@@ -40,9 +40,10 @@ pub struct Change {
     /// An input (the manifest, the changelog) rather than a rendered file: journaled,
     /// written after every output and synced to disk.
     pub input: bool,
-    /// The temporary file in `.pkgforge-tmp/` that already holds the new content, when
-    /// the plan was made with [`Keep::Staged`] (`new` is then `None`).
-    pub staged: Option<PathBuf>,
+    /// Whether a temporary file in `.pkgforge-tmp/` ([`staged_path`]) already holds the
+    /// new content, when the plan was made with [`Keep::Staged`] (`new` is then `None`).
+    /// A flag rather than the path: a cold render has tens of thousands of them.
+    pub staged: bool,
 }
 
 impl Change {
@@ -56,7 +57,7 @@ impl Change {
             executable: false,
             old_executable: false,
             input: true,
-            staged: None,
+            staged: false,
         }
     }
 }
@@ -72,6 +73,10 @@ pub struct Plan {
     /// For a plan of every output: what to record in the render cache once it is
     /// written (see [`cache`]).
     pub cache: Option<cache::Record>,
+    /// How many units ([`crate::render::Unit`]) were rendered; the others were proved
+    /// current by the render cache.
+    pub rendered_units: usize,
+    pub units: usize,
 }
 
 /// Which outputs a run is about: the `--distro` and `--package` selection.
@@ -102,6 +107,8 @@ struct Record {
     serves: String,
     /// The output's [`digest`], when this run produced it and digests were asked for.
     digest: Option<[u8; 32]>,
+    /// The unit ([`crate::render::Unit`]) that produced it in this run.
+    unit: u32,
 }
 
 impl Record {
@@ -146,6 +153,7 @@ fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, Record>> {
                 package: (pkg != "-").then(|| pkg.to_string()),
                 serves,
                 digest: None,
+                unit: 0,
             },
         ));
     }
@@ -202,10 +210,19 @@ pub enum Keep {
 }
 
 /// A plan, and, when asked for, the digest ([`digest`]) of every output in the new record
-/// of rendered files.
+/// of rendered files, with the unit that produced it, in path order.
 pub struct Planned {
     pub plan: Plan,
-    pub digests: Vec<(PathBuf, [u8; 32])>,
+    pub digests: Vec<(PathBuf, u32, [u8; 32])>,
+}
+
+/// What planning gets for one unit.
+pub enum Produced {
+    /// Its outputs, rendered.
+    Rendered(Vec<Output>),
+    /// Its outputs are current on disk, as the render cache proved: their paths and
+    /// digests. Nothing is rendered, read or written for them.
+    Current(Vec<(PathBuf, [u8; 32])>),
 }
 
 /// The SHA-256 of an output's content and executable bit, as the render cache records it.
@@ -224,7 +241,7 @@ pub fn plan(
     selection: &Selection,
     all_targets: usize,
 ) -> anyhow::Result<Plan> {
-    let produce = |_: usize| Ok(outputs.to_vec());
+    let produce = |_: usize, _: bool| Ok(Produced::Rendered(outputs.to_vec()));
     match plan_units(
         dir,
         1,
@@ -247,6 +264,7 @@ struct UnitPlan {
     unchanged: usize,
     /// The outputs that go in the new record of rendered files.
     produced: Vec<(PathBuf, Record)>,
+    rendered_units: usize,
 }
 
 /// Compare the outputs of `units` units, each made by `produce`, with the tree under
@@ -254,10 +272,15 @@ struct UnitPlan {
 /// [`Keep::Staged`], only their temporary files' names). If `produce` fails for some
 /// units, the error of the first is returned, as a sequential render would, and every
 /// staged file is removed again.
+///
+/// `produce(unit, may_reuse)` may answer [`Produced::Current`] only when `may_reuse`:
+/// when the selection is everything, so the whole record of rendered files is rewritten.
+/// A unit whose current outputs the old record does not list all is asked again, with
+/// `may_reuse` false.
 pub fn plan_units(
     dir: &Path,
     units: usize,
-    produce: &(dyn Fn(usize) -> crate::Result<Vec<Output>> + Sync),
+    produce: &(dyn Fn(usize, bool) -> crate::Result<Produced> + Sync),
     selection: &Selection,
     all_targets: usize,
     keep: Keep,
@@ -267,6 +290,7 @@ pub fn plan_units(
     use std::sync::Mutex;
 
     let old = read_state(dir)?;
+    let may_reuse = selection.is_everything(all_targets);
     let staging = match keep {
         Keep::Staged => {
             journal::tmp_dir(journal::base(dir))?;
@@ -285,13 +309,45 @@ pub fn plan_units(
                     made: &mut std::collections::HashSet<PathBuf>,
                     dirs_seen: &mut std::collections::HashMap<PathBuf, bool>|
      -> crate::Result<()> {
-        for o in produce(unit)? {
+        let outputs = match produce(unit, may_reuse)? {
+            Produced::Rendered(outputs) => {
+                up.rendered_units += 1;
+                outputs
+            }
+            Produced::Current(current) => {
+                if current.iter().all(|(p, _)| old.contains_key(p)) {
+                    for (path, d) in current {
+                        if let Some(rec) = old.get(&path) {
+                            let record = Record {
+                                digest: Some(d),
+                                unit: unit as u32,
+                                ..rec.clone()
+                            };
+                            up.produced.push((path, record));
+                            up.unchanged += 1;
+                        }
+                    }
+                    return Ok(());
+                }
+                up.rendered_units += 1;
+                match produce(unit, false)? {
+                    Produced::Rendered(outputs) => outputs,
+                    Produced::Current(_) => {
+                        return Err(crate::Error::Other(anyhow::anyhow!(
+                            "unit {unit} was not rendered when asked to be"
+                        )))
+                    }
+                }
+            }
+        };
+        for o in outputs {
             let picked = selection.picks(o.package.as_deref(), &o.serves);
             if picked || old.contains_key(&o.path) {
                 let record = Record {
                     package: o.package.clone(),
                     serves: o.serves.tag(),
                     digest: digests.then(|| digest(&o.content, o.executable)),
+                    unit: unit as u32,
                 };
                 up.produced.push((o.path.clone(), record));
             }
@@ -324,10 +380,10 @@ pub fn plan_units(
             };
             let (new, staged) = match &staging {
                 Some(root) => {
-                    let path = stage(root, &o.path, &o.content, o.executable, made)?;
-                    (None, Some(path))
+                    stage(root, &o.path, &o.content, o.executable, made)?;
+                    (None, true)
                 }
-                None => (Some(o.content), None),
+                None => (Some(o.content), false),
             };
             up.changes.push(Change {
                 path: o.path,
@@ -367,6 +423,7 @@ pub fn plan_units(
                 d.changes.append(&mut up.changes);
                 d.produced.append(&mut up.produced);
                 d.unchanged += up.unchanged;
+                d.rendered_units += up.rendered_units;
             }
         }
     };
@@ -391,6 +448,8 @@ pub fn plan_units(
     let mut plan = Plan {
         changes: done.changes,
         unchanged: done.unchanged,
+        rendered_units: done.rendered_units,
+        units,
         ..Plan::default()
     };
     let mut produced = done.produced;
@@ -420,7 +479,7 @@ pub fn plan_units(
                         executable: false,
                         old_executable: exec,
                         input: false,
-                        staged: None,
+                        staged: false,
                     });
                 }
             } else {
@@ -465,13 +524,13 @@ pub fn plan_units(
             executable: false,
             old_executable: false,
             input: false,
-            staged: None,
+            staged: false,
         }),
     }
     let digests = match digests {
         true => new_state
             .into_iter()
-            .filter_map(|(p, r)| Some((p, r.digest?)))
+            .filter_map(|(p, r)| Some((p, r.unit, r.digest?)))
             .collect(),
         false => Vec::new(),
     };
@@ -482,6 +541,11 @@ pub fn plan_units(
 /// output paths, so that a directory the tree does not have yet goes into place whole.
 fn staging_root(dir: &Path) -> PathBuf {
     journal::base(dir).join(journal::TMP_DIR).join("staged")
+}
+
+/// The temporary file that holds the new content of a staged change.
+pub fn staged_path(dir: &Path, c: &Change) -> PathBuf {
+    staging_root(dir).join(&c.path)
 }
 
 /// Write `content` to the place of `rel` in the staging tree `root`; `made` remembers
@@ -542,7 +606,7 @@ fn place_new_dirs(dir: &Path, changes: &[&Change]) -> Vec<bool> {
     // Changes come in path order: neighbours mostly share a directory, and its answer.
     let mut last: Option<(&Path, Option<&Path>)> = None;
     for (i, c) in changes.iter().enumerate() {
-        if c.kind != Kind::Create || c.staged.is_none() {
+        if c.kind != Kind::Create || !c.staged {
             continue;
         }
         let parent = c.path.parent();
@@ -772,8 +836,8 @@ pub fn apply(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
         (Ok(()), None) => {}
         (Err(_), _) => {
             // Staged files that did not make it into place.
-            for tmp in plan.changes.iter().filter_map(|c| c.staged.as_ref()) {
-                let _ = fs::remove_file(tmp);
+            for c in plan.changes.iter().filter(|c| c.staged) {
+                let _ = fs::remove_file(staged_path(dir, c));
             }
         }
     }
@@ -783,7 +847,7 @@ pub fn apply(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
         // Keep the journal: the next run rolls forward to a consistent state.
         Err(Failed { undone: false, .. }) => {}
     }
-    if plan.changes.iter().any(|c| c.staged.is_some()) {
+    if plan.changes.iter().any(|c| c.staged) {
         // Empty directories, or on failure what did not go into place.
         let _ = fs::remove_dir_all(staging_root(dir));
     }
@@ -910,9 +974,9 @@ fn apply_one(dir: &Path, c: &Change) -> anyhow::Result<()> {
         Kind::Create | Kind::Update if c.input => {
             write_durable(dir, &full, c.new.as_deref().unwrap_or_default())
         }
-        Kind::Create | Kind::Update => match &c.staged {
-            Some(staged) => place(staged, &full, c.executable),
-            None => write_atomic_in(
+        Kind::Create | Kind::Update => match c.staged {
+            true => place(&staged_path(dir, c), &full, c.executable),
+            false => write_atomic_in(
                 dir,
                 &full,
                 c.new.as_deref().unwrap_or_default(),

@@ -108,6 +108,14 @@ impl Templates {
         Ok(Templates { tera, origins })
     }
 
+    /// The text of template `name` as it is used: the user's file or the built-in one.
+    pub fn text(&self, name: &str) -> &str {
+        self.origins
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map_or("", |(_, _, text)| text.as_str())
+    }
+
     /// Render template `name` with `context`.
     pub fn render(&self, name: &str, context: &impl Serialize) -> Result<String> {
         let ctx =

@@ -8,6 +8,7 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 
@@ -101,10 +102,11 @@ impl Selection<'_> {
 
 #[derive(Clone)]
 struct Record {
-    package: Option<String>,
+    /// Shared by every record of the package: a render has tens of thousands.
+    package: Option<Arc<str>>,
     /// [`Serves::tag`]: a few bytes where a `Serves` holds a set, for tens of thousands of
     /// records.
-    serves: String,
+    serves: Arc<str>,
     /// The output's [`digest`], when this run produced it and digests were asked for.
     digest: Option<[u8; 32]>,
     /// The unit ([`crate::render::Unit`]) that produced it in this run.
@@ -125,6 +127,7 @@ fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, Record>> {
         Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
     };
     let mut out = Vec::new();
+    let mut names = Interner::default();
     for line in text.lines() {
         if line.starts_with('#') || line.trim().is_empty() {
             continue;
@@ -144,13 +147,13 @@ fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, Record>> {
         }
         let serves = match serves.contains(',') {
             // In the order `Serves::tag` writes.
-            true => Serves::from_tag(serves).tag(),
-            false => serves.to_string(),
+            true => names.get(&Serves::from_tag(serves).tag()),
+            false => names.get(serves),
         };
         out.push((
             rel,
             Record {
-                package: (pkg != "-").then(|| pkg.to_string()),
+                package: (pkg != "-").then(|| names.get(pkg)),
                 serves,
                 digest: None,
                 unit: 0,
@@ -161,12 +164,27 @@ fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, Record>> {
     Ok(out.into_iter().collect())
 }
 
+/// One shared copy of each package name and target list.
+#[derive(Default)]
+struct Interner(std::collections::HashSet<Arc<str>>);
+
+impl Interner {
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.0.insert(a.clone());
+        a
+    }
+}
+
 fn state_text<'a>(records: impl Iterator<Item = (&'a PathBuf, &'a Record)> + Clone) -> Vec<u8> {
     let mut s = String::from("# Files rendered by pkgforge: path, package, targets. Render removes them when they are no longer produced.\n");
     let size: usize = records
         .clone()
         .map(|(p, r)| {
-            p.as_os_str().len() + r.package.as_ref().map_or(1, String::len) + r.serves.len() + 3
+            p.as_os_str().len() + r.package.as_ref().map_or(1, |p| p.len()) + r.serves.len() + 3
         })
         .sum();
     s.reserve(size);
@@ -290,6 +308,11 @@ pub fn plan_units(
     use std::sync::Mutex;
 
     let old = read_state(dir)?;
+    // Looked up by the path's bytes: a `Path` compares component by component, which for
+    // tens of thousands of lookups in the tree costs more than hashing.
+    let old_index: std::collections::HashMap<&std::ffi::OsStr, &Record> =
+        old.iter().map(|(p, r)| (p.as_os_str(), r)).collect();
+    let was = |p: &Path| old_index.get(p.as_os_str()).copied();
     let may_reuse = selection.is_everything(all_targets);
     let staging = match keep {
         Keep::Staged => {
@@ -307,7 +330,8 @@ pub fn plan_units(
     let one_unit = |unit: usize,
                     up: &mut UnitPlan,
                     made: &mut std::collections::HashSet<PathBuf>,
-                    dirs_seen: &mut std::collections::HashMap<PathBuf, bool>|
+                    dirs_seen: &mut std::collections::HashMap<PathBuf, bool>,
+                    names: &mut Interner|
      -> crate::Result<()> {
         let outputs = match produce(unit, may_reuse)? {
             Produced::Rendered(outputs) => {
@@ -315,9 +339,9 @@ pub fn plan_units(
                 outputs
             }
             Produced::Current(current) => {
-                if current.iter().all(|(p, _)| old.contains_key(p)) {
+                if current.iter().all(|(p, _)| was(p).is_some()) {
                     for (path, d) in current {
-                        if let Some(rec) = old.get(&path) {
+                        if let Some(rec) = was(&path) {
                             let record = Record {
                                 digest: Some(d),
                                 unit: unit as u32,
@@ -342,10 +366,11 @@ pub fn plan_units(
         };
         for o in outputs {
             let picked = selection.picks(o.package.as_deref(), &o.serves);
-            if picked || old.contains_key(&o.path) {
+            let package = o.package.as_deref().map(|p| names.get(p));
+            if picked || was(&o.path).is_some() {
                 let record = Record {
-                    package: o.package.clone(),
-                    serves: o.serves.tag(),
+                    package,
+                    serves: names.get(&o.serves.tag()),
                     digest: digests.then(|| digest(&o.content, o.executable)),
                     unit: unit as u32,
                 };
@@ -406,13 +431,14 @@ pub fn plan_units(
         // nothing in the tree changes while planning.
         let mut made = std::collections::HashSet::new();
         let mut dirs_seen = std::collections::HashMap::new();
+        let mut names = Interner::default();
         loop {
             let unit = next.fetch_add(1, Ordering::SeqCst);
             if unit >= units || unit > first_failed.load(Ordering::SeqCst) {
                 break;
             }
             let mut up = UnitPlan::default();
-            if let Err(e) = one_unit(unit, &mut up, &mut made, &mut dirs_seen) {
+            if let Err(e) = one_unit(unit, &mut up, &mut made, &mut dirs_seen, &mut names) {
                 first_failed.fetch_min(unit, Ordering::SeqCst);
                 if let Ok(mut f) = failed.lock() {
                     f.push((unit, e));
@@ -458,15 +484,21 @@ pub fn plan_units(
     plan.changes
         .sort_unstable_by(|a, b| path_cmp(&a.path, &b.path));
     produced.sort_unstable_by(|a, b| path_cmp(&a.0, &b.0));
-    produced.dedup_by(|b, a| a.0 == b.0);
+    produced.dedup_by(|b, a| a.0.as_os_str() == b.0.as_os_str());
     // The old records the outputs no longer have: removed when selected, else kept. Both
     // lists are in path order, so one walk finds them.
     let mut kept = Vec::new();
     {
         let mut new = produced.iter().map(|(p, _)| p).peekable();
         for (path, rec) in &old {
-            while new.next_if(|p| *p < path).is_some() {}
-            if new.peek() == Some(&path) {
+            while new
+                .next_if(|p| path_cmp(p, path) == std::cmp::Ordering::Less)
+                .is_some()
+            {}
+            if new
+                .peek()
+                .is_some_and(|p| p.as_os_str() == path.as_os_str())
+            {
                 continue;
             }
             if rec.picked_by(selection) || selection.is_everything(all_targets) {

@@ -49,13 +49,14 @@ def snapshot(root):
     """path -> (inode, mtime_ns, size) of every file below root except the inputs."""
     out = {}
     skip = {"packages.toml", "changelog.toml"}
+    inputs = ("patches", "templates")
 
     def walk(d, rel):
         with os.scandir(d) as it:
             for e in it:
                 r = os.path.join(rel, e.name) if rel else e.name
                 if e.is_dir(follow_symlinks=False):
-                    if r not in ("patches",):
+                    if r not in inputs:
                         walk(e.path, r)
                 elif r not in skip:
                     st = e.stat(follow_symlinks=False)
@@ -105,6 +106,41 @@ def change_one_package(manifest, index):
     return text
 
 
+def bump_one_upstream(tree, index):
+    """Bump the upstream of the index-th package to a new version, with a changelog entry
+    on top, as a maintainer's bump does (without archiving): every package of that
+    upstream changes. Return the original manifest and changelog, and the package count."""
+    manifest = os.path.join(tree, "packages.toml")
+    changelog = os.path.join(tree, "changelog.toml")
+    with open(manifest) as f:
+        text = f.read()
+    with open(changelog) as f:
+        log = f.read()
+    starts = [m.start() for m in re.finditer(r"^\[\[packages\]\]$", text, re.M)]
+    upstream = re.compile(r'^upstream = "([^"]*)"$', re.M).search(text, starts[index]).group(1)
+    head = re.compile(r"^\[upstreams\." + re.escape(upstream) + r"\]$", re.M).search(text)
+    m = re.compile(r'^version = "([^"]*)"$', re.M).search(text, head.end())
+    new = m.group(1) + ".1"
+    with open(manifest, "w") as f:
+        f.write(text[: m.start()] + f'version = "{new}"' + text[m.end():])
+    entry = (f'[[entry]]\nupstream = "{upstream}"\nversion = "{new}"\ndate = "2030-01-01T00:00:00Z"\n'
+             f'author = "Bench Packagers <bench@example.org>"\nchanges = ["Update to version {new}"]\n\n')
+    with open(changelog, "w") as f:
+        f.write(entry + log)
+    count = len(re.findall(r'^upstream = "' + re.escape(upstream) + '"$', text, re.M))
+    return text, log, count
+
+
+def edit_template(tree):
+    """Override the spec template with the built-in one plus a comment line: every
+    package's specs change."""
+    with open(os.path.join(HERE, "..", "templates", "spec.tera")) as f:
+        text = f.read()
+    os.makedirs(os.path.join(tree, "templates"), exist_ok=True)
+    with open(os.path.join(tree, "templates", "spec.tera"), "w") as f:
+        f.write("# Edited template.\n" + text)
+
+
 def binaries(a):
     """The pkgforge builds measured, each under a label."""
     out = [("pkgforge", a.pkgforge)]
@@ -131,7 +167,7 @@ def bench_render(a, work):
 
     fl = os.path.join(work, "floor")
     r = {"floor_write": [], "floor_read": [], "files": n_files, "specs": n_specs, "bins": {}}
-    keys = ("cold", "noop", "check", "one")
+    keys = ("cold", "noop", "check", "one", "bump", "template")
     for label, _ in binaries(a):
         r["bins"][label] = {k: [] for k in keys + tuple(k + "_rss" for k in keys)
                             + tuple(k + "_written" for k in keys)}
@@ -172,7 +208,55 @@ def bench_render(a, work):
             with open(manifest, "w") as f:
                 f.write(original)
             subprocess.run([exe, "-q", "render"], cwd=tree, check=True)
+            # one upstream bumped (all its packages), then back (untimed)
+            text, old_log, count = bump_one_upstream(tree, a.packages // 3)
+            r["bump_packages"] = count
+            run(label, exe, "bump", tree, ["render"])
+            with open(manifest, "w") as f:
+                f.write(text)
+            with open(os.path.join(tree, "changelog.toml"), "w") as f:
+                f.write(old_log)
+            subprocess.run([exe, "-q", "render"], cwd=tree, check=True)
+            # a template edited (every package), then back (untimed)
+            edit_template(tree)
+            run(label, exe, "template", tree, ["render"])
+            shutil.rmtree(os.path.join(tree, "templates"))
+            subprocess.run([exe, "-q", "render"], cwd=tree, check=True)
     return r
+
+
+def bench_scale(a, work):
+    """Cold renders of growing manifests, each against the floor's atomic writes of the
+    same files: time and peak RSS."""
+    res = {}
+    for n in a.scale:
+        gen_dir = os.path.join(work, f"scale-{n}")
+        if os.path.exists(gen_dir):
+            shutil.rmtree(gen_dir)
+        subprocess.run([os.path.join(a.tools, "gen"), "--out", gen_dir, "--packages", str(n)], check=True,
+                       capture_output=True)
+        ref = os.path.join(work, f"scale-{n}-ref")
+        copy_inputs(gen_dir, ref)
+        subprocess.run([a.pkgforge, "-q", "render"], cwd=ref, check=True)
+        files = len([p for p in snapshot(ref) if not p.startswith(".pkgforge")])
+        r = {"files": files, "floor": [], "cold": [], "cold_rss": []}
+        fl = os.path.join(work, f"scale-{n}-floor")
+        tree = os.path.join(work, f"scale-{n}-tree")
+        for i in range(a.runs):
+            log(f"== scale {n} run {i + 1}/{a.runs}")
+            if os.path.exists(fl):
+                shutil.rmtree(fl)
+            secs, got, _ = floor(a.tools, "write", ref, fl)
+            assert got == files, (got, files)
+            r["floor"].append(secs)
+            copy_inputs(gen_dir, tree)
+            wall, rss, _, _, _ = timed([a.pkgforge, "render"], cwd=tree)
+            r["cold"].append(wall)
+            r["cold_rss"].append(rss)
+        for d in (fl, tree, ref):
+            shutil.rmtree(d)
+        res[n] = r
+    return res
 
 
 # ---------------------------------------------------------------------------------
@@ -417,7 +501,7 @@ def bench_watch(a, work):
 # ---------------------------------------------------------------------------------
 # report
 
-def table(a, render, rs, watch):
+def table(a, render, rs, watch, scale=None):
     rows = []
     if render:
         fw, fr = median(render["floor_write"]), median(render["floor_read"])
@@ -442,7 +526,18 @@ def table(a, render, rs, watch):
             rows.append((f"render --check: {label}, up to date", f"{median(b['check']):.3f} s", w("check"),
                          f"{median(b['check']) / fr:.2f}x floor read", mib("check_rss")))
             rows.append((f"render: {label}, one package changed", f"{median(b['one']):.3f} s", w("one"),
-                         f"{median(b['one']) / fr:.2f}x floor read", mib("one_rss")))
+                         f"{median(b['one']) / median(b['noop']):.2f}x no-op", mib("one_rss")))
+            rows.append((f"render: {label}, one upstream bumped ({render.get('bump_packages', '?')} packages)",
+                         f"{median(b['bump']):.3f} s", w("bump"),
+                         f"{median(b['bump']) / median(b['noop']):.2f}x no-op", mib("bump_rss")))
+            rows.append((f"render: {label}, spec template edited (every package)", f"{median(b['template']):.3f} s",
+                         w("template"), f"{median(b['template']) / fw:.2f}x floor write", mib("template_rss")))
+    for n, r in (scale or {}).items():
+        rows.append((f"scale: floor, atomic writes, {n} packages", f"{median(r['floor']):.3f} s",
+                     f"{r['files']} files", "", ""))
+        rows.append((f"scale: pkgforge, cold, {n} packages", f"{median(r['cold']):.3f} s", f"{r['files']} files",
+                     f"{median(r['cold']) / median(r['floor']):.2f}x floor write",
+                     f"{max(r['cold_rss']) / 1024:.1f} MiB"))
     if rs and render:
         ip = median(rs["inproc"])
         pp = median(rs["perproc"])
@@ -489,22 +584,27 @@ def main():
     ap.add_argument("--perproc", type=int, default=50, help="specs rendered one process each")
     ap.add_argument("--upstreams", type=int, default=500)
     ap.add_argument("--delay", type=int, default=50, help="ms the test server waits per answer")
-    ap.add_argument("--only", choices=["render", "watch"], help="one benchmark")
+    ap.add_argument("--only", choices=["render", "watch", "scale"], help="one benchmark")
+    ap.add_argument("--scale", default="1000,5000,10000",
+                    help="package counts of the scaling rows (cold render), comma-separated; empty for none")
     ap.add_argument("--compare", help="another pkgforge binary, measured interleaved with the first")
     ap.add_argument("--compare-label", default="baseline", help="its label in the table")
     ap.add_argument("--json", help="also write every measurement to this file")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
-    render = rs = watch = None
+    a.scale = [int(x) for x in a.scale.split(",") if x.strip()]
+    render = rs = watch = scale = None
     if a.only in (None, "render"):
         render = bench_render(a, a.dir)
         rs = bench_renderspec(a, a.dir, render)
+    if a.only in (None, "render", "scale"):
+        scale = bench_scale(a, a.dir)
     if a.only in (None, "watch"):
         watch = bench_watch(a, a.dir)
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"render": render, "renderspec": rs, "watch": watch}, f, indent=1)
-    print(table(a, render, rs, watch))
+            json.dump({"render": render, "renderspec": rs, "watch": watch, "scale": scale}, f, indent=1)
+    print(table(a, render, rs, watch, scale))
 
 
 if __name__ == "__main__":

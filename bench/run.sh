@@ -5,7 +5,8 @@
 # own), then runs bench/bench.py, which prints the table of bench/README.md.
 #
 #   bash bench/run.sh                      # everything, 5 runs each, medians
-#   bash bench/run.sh --only render        # or --only watch; --runs N; --packages N
+#   bash bench/run.sh --only render        # or --only watch, --only scale; --runs N; --packages N;
+#                                          # --scale 1000,5000,10000 (the scaling rows)
 #
 # Environment:
 #   CARGO_TARGET_DIR  where both builds go (default: target/ of the repository)

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use crate::distro::{self, Distro};
 use crate::error::{Error, Result};
 use crate::manifest::{self, Model};
-use crate::output::{self, Keep, Plan, Planned, Selection};
+use crate::output::cache::{Fresh, Reuse};
+use crate::output::{self, Keep, Plan, Planned, Produced, Selection};
 use crate::render::{self, Templates};
 
 /// The manifest, its changelog and the templates, loaded and validated together.
@@ -25,6 +26,39 @@ impl Project {
             model,
             templates,
         })
+    }
+
+    /// What `render` of everything starts from: with `use_cache`, the render cache
+    /// ([`output::cache`]) is checked first, reading the outputs back while the inputs
+    /// are fingerprinted and, when they changed, while the manifest loads. Either every
+    /// output is current and nothing is loaded, or the project is loaded with the units
+    /// the cache proves current.
+    pub fn for_render(manifest: &Path, use_cache: bool) -> Result<ForRender> {
+        let Some(cache) = use_cache.then(|| output::cache::read(manifest)).flatten() else {
+            return Ok(ForRender::Load(Box::new(Project::load(manifest)?), None));
+        };
+        let (project, intact) = std::thread::scope(|s| {
+            let verify = s.spawn(|| cache.intact(manifest));
+            let project = match cache.inputs_unchanged(manifest) {
+                true => None,
+                false => Some(Project::load(manifest)),
+            };
+            (project, verify.join().ok())
+        });
+        let intact = intact.unwrap_or_default();
+        let project = match project {
+            Some(p) => p?,
+            None => {
+                if let Some(fresh) = cache.fresh(&intact) {
+                    return Ok(ForRender::Fresh(fresh));
+                }
+                Project::load(manifest)?
+            }
+        };
+        Ok(ForRender::Load(
+            Box::new(project),
+            Some(cache.reuse(&intact)),
+        ))
     }
 
     /// Render everything in memory: also how `check` proves the templates work.
@@ -59,43 +93,90 @@ impl Project {
     }
 
     /// Compare what would be rendered for `selection` with what is on disk; the new
-    /// content of changed files stays in memory, for diffs.
-    pub fn plan(&self, selection: &Selection) -> Result<Plan> {
-        Ok(self.plan_with(selection, Keep::Memory)?.plan)
+    /// content of changed files stays in memory, for diffs. Units that `reuse` proves
+    /// current are not rendered.
+    pub fn plan(&self, selection: &Selection, reuse: Option<&Reuse>) -> Result<Plan> {
+        Ok(self.plan_with(selection, Keep::Memory, reuse)?.0.plan)
     }
 
     /// The plan that `render` applies: the new content of changed files staged in
     /// temporary files as it is rendered, so no output stays in memory, and, when the
     /// selection is everything, the record for the render cache ([`output::cache`]).
-    pub fn plan_staged(&self, selection: &Selection) -> Result<Plan> {
-        let Planned { mut plan, digests } = self.plan_with(selection, Keep::Staged)?;
+    pub fn plan_staged(&self, selection: &Selection, reuse: Option<&Reuse>) -> Result<Plan> {
+        let (Planned { mut plan, digests }, keys) =
+            self.plan_with(selection, Keep::Staged, reuse)?;
         if selection.is_everything(self.model.project.targets.len()) {
-            plan.cache = Some(output::cache::Record::new(
-                &self.manifest,
-                &self.model,
-                digests,
-            ));
+            if let Some(keys) = keys {
+                plan.cache = Some(output::cache::Record::new(
+                    &self.manifest,
+                    &self.model,
+                    keys,
+                    digests,
+                ));
+            }
         }
         Ok(plan)
     }
 
     /// Render every unit on as many threads as there are CPUs and compare it with the
-    /// tree as it comes: only changed files are kept.
-    fn plan_with(&self, selection: &Selection, keep: Keep) -> Result<Planned> {
-        output::plan_units(
+    /// tree as it comes: only changed files are kept. Also every unit's id and key, when
+    /// the binary can be named.
+    fn plan_with(
+        &self,
+        selection: &Selection,
+        keep: Keep,
+        reuse: Option<&Reuse>,
+    ) -> Result<(Planned, Option<UnitKeys>)> {
+        let units = render::units(&self.model);
+        let salt = output::cache::binary();
+        let keys: Vec<std::sync::OnceLock<[u8; 32]>> =
+            units.iter().map(|_| std::sync::OnceLock::new()).collect();
+        let key = |i: usize, salt: &str| {
+            *keys[i].get_or_init(|| units[i].key(&self.model, &self.templates, salt))
+        };
+        let planned = output::plan_units(
             &self.model.dir,
-            render::units(&self.model),
-            &|unit| render::render_unit(&self.model, &self.templates, unit),
+            units.len(),
+            &|i, may_reuse| {
+                if let (Some(reuse), Some(salt), true) = (reuse, &salt, may_reuse) {
+                    if let Some(current) = reuse.take(&units[i].id(), &key(i, salt)) {
+                        return Ok(Produced::Current(current));
+                    }
+                }
+                render::render_unit(&self.model, &self.templates, &units[i]).map(Produced::Rendered)
+            },
             selection,
             self.model.project.targets.len(),
             keep,
             keep == Keep::Staged,
-        )
+        )?;
+        let ids = match &salt {
+            Some(salt) if keep == Keep::Staged => Some(
+                units
+                    .iter()
+                    .enumerate()
+                    .map(|(i, u)| (u.id(), key(i, salt)))
+                    .collect(),
+            ),
+            _ => None,
+        };
+        Ok((planned, ids))
     }
 
     pub fn apply(&self, plan: &Plan) -> Result<()> {
         Ok(output::apply(&self.model.dir, plan)?)
     }
+}
+
+/// Every unit's id and key ([`render::Unit`]).
+type UnitKeys = Vec<(String, [u8; 32])>;
+
+/// What [`Project::for_render`] found.
+pub enum ForRender {
+    /// Every output is current.
+    Fresh(Fresh),
+    /// The project, and what the render cache proves current.
+    Load(Box<Project>, Option<Reuse>),
 }
 
 /// The targets selected by `--distro` values (ids, families, groups, formats or `all`).

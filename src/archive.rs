@@ -135,7 +135,10 @@ pub fn prune(manifest_path: &Path, series: &str, upstream: Option<&str>) -> Resu
     let new = doc.to_string();
     let changelog = std::fs::read_to_string(project.model.dir.join(CHANGELOG)).unwrap_or_default();
     let model = manifest::load_texts(manifest_path, new.clone(), changelog)?;
-    let outputs = render::render(&model, &project.templates)?;
+    let per_unit = render::render_units(&model, &project.templates)?;
+    let cache =
+        output::cache::Record::of_units(manifest_path, &model, &project.templates, &per_unit);
+    let outputs: Vec<render::Output> = per_unit.into_iter().flatten().collect();
     let selection = Selection {
         targets: model.project.targets.iter().collect(),
         packages: Vec::new(),
@@ -146,11 +149,7 @@ pub fn prune(manifest_path: &Path, series: &str, upstream: Option<&str>) -> Resu
         &selection,
         model.project.targets.len(),
     )?;
-    plan.cache = Some(output::cache::Record::of_outputs(
-        manifest_path,
-        &model,
-        &outputs,
-    ));
+    plan.cache = cache;
     let rel = manifest_path
         .file_name()
         .map(PathBuf::from)

@@ -270,17 +270,16 @@ pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
 
     // Load, validate and render the result in memory.
     let model = manifest::load_texts(manifest_path, new_manifest.clone(), new_changelog.clone())?;
-    let outputs = render::render(&model, &project.templates)?;
+    let per_unit = render::render_units(&model, &project.templates)?;
+    let cache =
+        output::cache::Record::of_units(manifest_path, &model, &project.templates, &per_unit);
+    let outputs: Vec<render::Output> = per_unit.into_iter().flatten().collect();
     let selection = Selection {
         targets: model.project.targets.iter().collect(),
         packages: Vec::new(),
     };
     let mut plan = output::plan(&dir, &outputs, &selection, model.project.targets.len())?;
-    plan.cache = Some(output::cache::Record::of_outputs(
-        manifest_path,
-        &model,
-        &outputs,
-    ));
+    plan.cache = cache;
     // The changelog, then the manifest: `output::apply` writes inputs in this order after
     // every output, so the manifest changes last (see `crate::journal`).
     for (path, old, new_text) in [

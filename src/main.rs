@@ -293,7 +293,7 @@ fn run(cli: &Cli) -> Result<u8, Error> {
             warn_pending(cli);
             let project = Project::load(&cli.manifest)?;
             let selection = project.select(&sel.distros, &sel.packages)?;
-            let plan = project.plan(&selection)?;
+            let plan = project.plan(&selection, None)?;
             print_diff(cli, &output::diff(&plan));
             Ok(0)
         }
@@ -306,36 +306,38 @@ fn run(cli: &Cli) -> Result<u8, Error> {
                 (Some(lock), recovered)
             };
             let everything = args.select.distros.is_empty() && args.select.packages.is_empty();
-            if everything && !recovered {
-                // Nothing changed since the last complete render: no need to render.
-                if let Some(fresh) = output::cache::fresh(&cli.manifest) {
-                    if args.check {
+            // After a completed bump every output is rendered again: no cache.
+            let (project, reuse) =
+                match Project::for_render(&cli.manifest, everything && !recovered)? {
+                    pkgforge::app::ForRender::Fresh(fresh) => {
+                        // Nothing changed since the last complete render: no need to render.
+                        if args.check {
+                            if !cli.quiet {
+                                eprintln!("all {} rendered files are up to date", fresh.outputs);
+                            }
+                            return Ok(0);
+                        }
+                        for w in &fresh.warnings {
+                            eprintln!("{w}");
+                        }
                         if !cli.quiet {
-                            eprintln!("all {} rendered files are up to date", fresh.outputs);
+                            eprintln!(
+                                "rendered: 0 created, 0 updated, 0 removed, {} unchanged",
+                                fresh.outputs
+                            );
                         }
                         return Ok(0);
                     }
-                    for w in &fresh.warnings {
-                        eprintln!("{w}");
-                    }
-                    if !cli.quiet {
-                        eprintln!(
-                            "rendered: 0 created, 0 updated, 0 removed, {} unchanged",
-                            fresh.outputs
-                        );
-                    }
-                    return Ok(0);
-                }
-            }
-            let project = Project::load(&cli.manifest)?;
+                    pkgforge::app::ForRender::Load(project, reuse) => (project, reuse),
+                };
             let mut selection = project.select(&args.select.distros, &args.select.packages)?;
             if recovered {
                 // The inputs just moved: a partial render would leave other files stale.
                 selection = project.select(&[], &[])?;
             }
             let plan = match args.check {
-                true => project.plan(&selection)?,
-                false => project.plan_staged(&selection)?,
+                true => project.plan(&selection, reuse.as_ref())?,
+                false => project.plan_staged(&selection, reuse.as_ref())?,
             };
             if args.check {
                 if plan.changes.is_empty() {
@@ -358,6 +360,10 @@ fn run(cli: &Cli) -> Result<u8, Error> {
                 eprintln!("{w}");
             }
             if cli.verbose {
+                eprintln!(
+                    "rendered {} of {} units; the render cache proved the others current",
+                    plan.rendered_units, plan.units
+                );
                 for c in &plan.changes {
                     let verb = match c.kind {
                         Kind::Create => "created",
@@ -381,6 +387,7 @@ fn run(cli: &Cli) -> Result<u8, Error> {
             // allocations one by one would only add time (the lock is released on drop).
             std::mem::forget(plan);
             std::mem::forget(project);
+            std::mem::forget(reuse);
             Ok(0)
         }
     }
@@ -698,7 +705,7 @@ fn apply_updates(
                 executable: o.old_executable,
                 old_executable: o.executable,
                 input: o.input,
-                staged: None,
+                staged: false,
             });
         }
         let cache_now = std::fs::read(dir.join(&cache_path)).ok();
@@ -715,7 +722,7 @@ fn apply_updates(
                 executable: false,
                 old_executable: false,
                 input: false,
-                staged: None,
+                staged: false,
             });
         }
         output::apply(&dir, &restore)?;

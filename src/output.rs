@@ -8,6 +8,7 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 
@@ -40,9 +41,10 @@ pub struct Change {
     /// An input (the manifest, the changelog) rather than a rendered file: journaled,
     /// written after every output and synced to disk.
     pub input: bool,
-    /// The temporary file in `.pkgforge-tmp/` that already holds the new content, when
-    /// the plan was made with [`Keep::Staged`] (`new` is then `None`).
-    pub staged: Option<PathBuf>,
+    /// Whether a temporary file in `.pkgforge-tmp/` ([`staged_path`]) already holds the
+    /// new content, when the plan was made with [`Keep::Staged`] (`new` is then `None`).
+    /// A flag rather than the path: a cold render has tens of thousands of them.
+    pub staged: bool,
 }
 
 impl Change {
@@ -56,7 +58,7 @@ impl Change {
             executable: false,
             old_executable: false,
             input: true,
-            staged: None,
+            staged: false,
         }
     }
 }
@@ -72,6 +74,10 @@ pub struct Plan {
     /// For a plan of every output: what to record in the render cache once it is
     /// written (see [`cache`]).
     pub cache: Option<cache::Record>,
+    /// How many units ([`crate::render::Unit`]) were rendered; the others were proved
+    /// current by the render cache.
+    pub rendered_units: usize,
+    pub units: usize,
 }
 
 /// Which outputs a run is about: the `--distro` and `--package` selection.
@@ -96,12 +102,15 @@ impl Selection<'_> {
 
 #[derive(Clone)]
 struct Record {
-    package: Option<String>,
+    /// Shared by every record of the package: a render has tens of thousands.
+    package: Option<Arc<str>>,
     /// [`Serves::tag`]: a few bytes where a `Serves` holds a set, for tens of thousands of
     /// records.
-    serves: String,
+    serves: Arc<str>,
     /// The output's [`digest`], when this run produced it and digests were asked for.
     digest: Option<[u8; 32]>,
+    /// The unit ([`crate::render::Unit`]) that produced it in this run.
+    unit: u32,
 }
 
 impl Record {
@@ -118,6 +127,7 @@ fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, Record>> {
         Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
     };
     let mut out = Vec::new();
+    let mut names = Interner::default();
     for line in text.lines() {
         if line.starts_with('#') || line.trim().is_empty() {
             continue;
@@ -137,15 +147,16 @@ fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, Record>> {
         }
         let serves = match serves.contains(',') {
             // In the order `Serves::tag` writes.
-            true => Serves::from_tag(serves).tag(),
-            false => serves.to_string(),
+            true => names.get(&Serves::from_tag(serves).tag()),
+            false => names.get(serves),
         };
         out.push((
             rel,
             Record {
-                package: (pkg != "-").then(|| pkg.to_string()),
+                package: (pkg != "-").then(|| names.get(pkg)),
                 serves,
                 digest: None,
+                unit: 0,
             },
         ));
     }
@@ -153,12 +164,27 @@ fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, Record>> {
     Ok(out.into_iter().collect())
 }
 
+/// One shared copy of each package name and target list.
+#[derive(Default)]
+struct Interner(std::collections::HashSet<Arc<str>>);
+
+impl Interner {
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.0.insert(a.clone());
+        a
+    }
+}
+
 fn state_text<'a>(records: impl Iterator<Item = (&'a PathBuf, &'a Record)> + Clone) -> Vec<u8> {
     let mut s = String::from("# Files rendered by pkgforge: path, package, targets. Render removes them when they are no longer produced.\n");
     let size: usize = records
         .clone()
         .map(|(p, r)| {
-            p.as_os_str().len() + r.package.as_ref().map_or(1, String::len) + r.serves.len() + 3
+            p.as_os_str().len() + r.package.as_ref().map_or(1, |p| p.len()) + r.serves.len() + 3
         })
         .sum();
     s.reserve(size);
@@ -202,10 +228,19 @@ pub enum Keep {
 }
 
 /// A plan, and, when asked for, the digest ([`digest`]) of every output in the new record
-/// of rendered files.
+/// of rendered files, with the unit that produced it, in path order.
 pub struct Planned {
     pub plan: Plan,
-    pub digests: Vec<(PathBuf, [u8; 32])>,
+    pub digests: Vec<(PathBuf, u32, [u8; 32])>,
+}
+
+/// What planning gets for one unit.
+pub enum Produced {
+    /// Its outputs, rendered.
+    Rendered(Vec<Output>),
+    /// Its outputs are current on disk, as the render cache proved: their paths and
+    /// digests. Nothing is rendered, read or written for them.
+    Current(Vec<(PathBuf, [u8; 32])>),
 }
 
 /// The SHA-256 of an output's content and executable bit, as the render cache records it.
@@ -224,7 +259,7 @@ pub fn plan(
     selection: &Selection,
     all_targets: usize,
 ) -> anyhow::Result<Plan> {
-    let produce = |_: usize| Ok(outputs.to_vec());
+    let produce = |_: usize, _: bool| Ok(Produced::Rendered(outputs.to_vec()));
     match plan_units(
         dir,
         1,
@@ -247,6 +282,7 @@ struct UnitPlan {
     unchanged: usize,
     /// The outputs that go in the new record of rendered files.
     produced: Vec<(PathBuf, Record)>,
+    rendered_units: usize,
 }
 
 /// Compare the outputs of `units` units, each made by `produce`, with the tree under
@@ -254,10 +290,15 @@ struct UnitPlan {
 /// [`Keep::Staged`], only their temporary files' names). If `produce` fails for some
 /// units, the error of the first is returned, as a sequential render would, and every
 /// staged file is removed again.
+///
+/// `produce(unit, may_reuse)` may answer [`Produced::Current`] only when `may_reuse`:
+/// when the selection is everything, so the whole record of rendered files is rewritten.
+/// A unit whose current outputs the old record does not list all is asked again, with
+/// `may_reuse` false.
 pub fn plan_units(
     dir: &Path,
     units: usize,
-    produce: &(dyn Fn(usize) -> crate::Result<Vec<Output>> + Sync),
+    produce: &(dyn Fn(usize, bool) -> crate::Result<Produced> + Sync),
     selection: &Selection,
     all_targets: usize,
     keep: Keep,
@@ -267,6 +308,12 @@ pub fn plan_units(
     use std::sync::Mutex;
 
     let old = read_state(dir)?;
+    // Looked up by the path's bytes: a `Path` compares component by component, which for
+    // tens of thousands of lookups in the tree costs more than hashing.
+    let old_index: std::collections::HashMap<&std::ffi::OsStr, &Record> =
+        old.iter().map(|(p, r)| (p.as_os_str(), r)).collect();
+    let was = |p: &Path| old_index.get(p.as_os_str()).copied();
+    let may_reuse = selection.is_everything(all_targets);
     let staging = match keep {
         Keep::Staged => {
             journal::tmp_dir(journal::base(dir))?;
@@ -283,15 +330,49 @@ pub fn plan_units(
     let one_unit = |unit: usize,
                     up: &mut UnitPlan,
                     made: &mut std::collections::HashSet<PathBuf>,
-                    dirs_seen: &mut std::collections::HashMap<PathBuf, bool>|
+                    dirs_seen: &mut std::collections::HashMap<PathBuf, bool>,
+                    names: &mut Interner|
      -> crate::Result<()> {
-        for o in produce(unit)? {
+        let outputs = match produce(unit, may_reuse)? {
+            Produced::Rendered(outputs) => {
+                up.rendered_units += 1;
+                outputs
+            }
+            Produced::Current(current) => {
+                if current.iter().all(|(p, _)| was(p).is_some()) {
+                    for (path, d) in current {
+                        if let Some(rec) = was(&path) {
+                            let record = Record {
+                                digest: Some(d),
+                                unit: unit as u32,
+                                ..rec.clone()
+                            };
+                            up.produced.push((path, record));
+                            up.unchanged += 1;
+                        }
+                    }
+                    return Ok(());
+                }
+                up.rendered_units += 1;
+                match produce(unit, false)? {
+                    Produced::Rendered(outputs) => outputs,
+                    Produced::Current(_) => {
+                        return Err(crate::Error::Other(anyhow::anyhow!(
+                            "unit {unit} was not rendered when asked to be"
+                        )))
+                    }
+                }
+            }
+        };
+        for o in outputs {
             let picked = selection.picks(o.package.as_deref(), &o.serves);
-            if picked || old.contains_key(&o.path) {
+            let package = o.package.as_deref().map(|p| names.get(p));
+            if picked || was(&o.path).is_some() {
                 let record = Record {
-                    package: o.package.clone(),
-                    serves: o.serves.tag(),
+                    package,
+                    serves: names.get(&o.serves.tag()),
                     digest: digests.then(|| digest(&o.content, o.executable)),
+                    unit: unit as u32,
                 };
                 up.produced.push((o.path.clone(), record));
             }
@@ -324,10 +405,10 @@ pub fn plan_units(
             };
             let (new, staged) = match &staging {
                 Some(root) => {
-                    let path = stage(root, &o.path, &o.content, o.executable, made)?;
-                    (None, Some(path))
+                    stage(root, &o.path, &o.content, o.executable, made)?;
+                    (None, true)
                 }
-                None => (Some(o.content), None),
+                None => (Some(o.content), false),
             };
             up.changes.push(Change {
                 path: o.path,
@@ -350,13 +431,14 @@ pub fn plan_units(
         // nothing in the tree changes while planning.
         let mut made = std::collections::HashSet::new();
         let mut dirs_seen = std::collections::HashMap::new();
+        let mut names = Interner::default();
         loop {
             let unit = next.fetch_add(1, Ordering::SeqCst);
             if unit >= units || unit > first_failed.load(Ordering::SeqCst) {
                 break;
             }
             let mut up = UnitPlan::default();
-            if let Err(e) = one_unit(unit, &mut up, &mut made, &mut dirs_seen) {
+            if let Err(e) = one_unit(unit, &mut up, &mut made, &mut dirs_seen, &mut names) {
                 first_failed.fetch_min(unit, Ordering::SeqCst);
                 if let Ok(mut f) = failed.lock() {
                     f.push((unit, e));
@@ -367,6 +449,7 @@ pub fn plan_units(
                 d.changes.append(&mut up.changes);
                 d.produced.append(&mut up.produced);
                 d.unchanged += up.unchanged;
+                d.rendered_units += up.rendered_units;
             }
         }
     };
@@ -391,6 +474,8 @@ pub fn plan_units(
     let mut plan = Plan {
         changes: done.changes,
         unchanged: done.unchanged,
+        rendered_units: done.rendered_units,
+        units,
         ..Plan::default()
     };
     let mut produced = done.produced;
@@ -399,15 +484,21 @@ pub fn plan_units(
     plan.changes
         .sort_unstable_by(|a, b| path_cmp(&a.path, &b.path));
     produced.sort_unstable_by(|a, b| path_cmp(&a.0, &b.0));
-    produced.dedup_by(|b, a| a.0 == b.0);
+    produced.dedup_by(|b, a| a.0.as_os_str() == b.0.as_os_str());
     // The old records the outputs no longer have: removed when selected, else kept. Both
     // lists are in path order, so one walk finds them.
     let mut kept = Vec::new();
     {
         let mut new = produced.iter().map(|(p, _)| p).peekable();
         for (path, rec) in &old {
-            while new.next_if(|p| *p < path).is_some() {}
-            if new.peek() == Some(&path) {
+            while new
+                .next_if(|p| path_cmp(p, path) == std::cmp::Ordering::Less)
+                .is_some()
+            {}
+            if new
+                .peek()
+                .is_some_and(|p| p.as_os_str() == path.as_os_str())
+            {
                 continue;
             }
             if rec.picked_by(selection) || selection.is_everything(all_targets) {
@@ -420,7 +511,7 @@ pub fn plan_units(
                         executable: false,
                         old_executable: exec,
                         input: false,
-                        staged: None,
+                        staged: false,
                     });
                 }
             } else {
@@ -465,13 +556,13 @@ pub fn plan_units(
             executable: false,
             old_executable: false,
             input: false,
-            staged: None,
+            staged: false,
         }),
     }
     let digests = match digests {
         true => new_state
             .into_iter()
-            .filter_map(|(p, r)| Some((p, r.digest?)))
+            .filter_map(|(p, r)| Some((p, r.unit, r.digest?)))
             .collect(),
         false => Vec::new(),
     };
@@ -482,6 +573,11 @@ pub fn plan_units(
 /// output paths, so that a directory the tree does not have yet goes into place whole.
 fn staging_root(dir: &Path) -> PathBuf {
     journal::base(dir).join(journal::TMP_DIR).join("staged")
+}
+
+/// The temporary file that holds the new content of a staged change.
+pub fn staged_path(dir: &Path, c: &Change) -> PathBuf {
+    staging_root(dir).join(&c.path)
 }
 
 /// Write `content` to the place of `rel` in the staging tree `root`; `made` remembers
@@ -542,7 +638,7 @@ fn place_new_dirs(dir: &Path, changes: &[&Change]) -> Vec<bool> {
     // Changes come in path order: neighbours mostly share a directory, and its answer.
     let mut last: Option<(&Path, Option<&Path>)> = None;
     for (i, c) in changes.iter().enumerate() {
-        if c.kind != Kind::Create || c.staged.is_none() {
+        if c.kind != Kind::Create || !c.staged {
             continue;
         }
         let parent = c.path.parent();
@@ -772,8 +868,8 @@ pub fn apply(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
         (Ok(()), None) => {}
         (Err(_), _) => {
             // Staged files that did not make it into place.
-            for tmp in plan.changes.iter().filter_map(|c| c.staged.as_ref()) {
-                let _ = fs::remove_file(tmp);
+            for c in plan.changes.iter().filter(|c| c.staged) {
+                let _ = fs::remove_file(staged_path(dir, c));
             }
         }
     }
@@ -783,7 +879,7 @@ pub fn apply(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
         // Keep the journal: the next run rolls forward to a consistent state.
         Err(Failed { undone: false, .. }) => {}
     }
-    if plan.changes.iter().any(|c| c.staged.is_some()) {
+    if plan.changes.iter().any(|c| c.staged) {
         // Empty directories, or on failure what did not go into place.
         let _ = fs::remove_dir_all(staging_root(dir));
     }
@@ -910,9 +1006,9 @@ fn apply_one(dir: &Path, c: &Change) -> anyhow::Result<()> {
         Kind::Create | Kind::Update if c.input => {
             write_durable(dir, &full, c.new.as_deref().unwrap_or_default())
         }
-        Kind::Create | Kind::Update => match &c.staged {
-            Some(staged) => place(staged, &full, c.executable),
-            None => write_atomic_in(
+        Kind::Create | Kind::Update => match c.staged {
+            true => place(&staged_path(dir, c), &full, c.executable),
+            false => write_atomic_in(
                 dir,
                 &full,
                 c.new.as_deref().unwrap_or_default(),

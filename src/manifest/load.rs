@@ -2163,6 +2163,12 @@ impl Cx<'_> {
                 ));
             }
         }
+        // No name twice, the common case: no need to locate them in the file, which parses
+        // its layout.
+        let mut seen: HashSet<&str> = HashSet::with_capacity(names.len());
+        if names.iter().all(|(name, _, _)| seen.insert(name.as_str())) {
+            return;
+        }
         let at = |path: &[Seg]| self.src.span(path).map_or(0, |s| s.start);
         let mut located: Vec<(usize, usize)> = names
             .iter()
@@ -2957,7 +2963,8 @@ fn resolve_changelog(src: &Src, raw: &raw::Changelog, model: &Model) -> Result<V
         .map(|p| p.name.as_str())
         .chain(model.rootfs.iter().map(|r| r.name.as_str()))
         .collect();
-    let mut previous: Option<(jiff::Timestamp, Option<usize>)> = None;
+    // The date of the entry above, and its index.
+    let mut previous: Option<(jiff::Timestamp, usize)> = None;
     for (i, e) in raw.entry.iter().enumerate() {
         let p = |k: &str| path!["entry", i, k];
         let mut ok = true;
@@ -3065,8 +3072,11 @@ fn resolve_changelog(src: &Src, raw: &raw::Changelog, model: &Model) -> Result<V
                 ok = false;
             }
         }
-        if let (Some(d), Some((prev, at))) = (date, previous) {
+        if let (Some(d), Some((prev, above))) = (date, previous) {
             if d > prev {
+                let at = src
+                    .span(&[Seg::from("entry"), Seg::from(above), Seg::from("date")])
+                    .map(|s| s.start);
                 let line = at.map_or(0, |at| src.text[..at].matches('\n').count() + 1);
                 errs.push(
                     src.error(
@@ -3078,9 +3088,7 @@ fn resolve_changelog(src: &Src, raw: &raw::Changelog, model: &Model) -> Result<V
             }
         }
         if let Some(d) = date {
-            // The offset only: counting lines for every entry made loading quadratic.
-            let at = src.span(&p("date")).map(|s| s.start);
-            previous = Some((d, at));
+            previous = Some((d, i));
         }
         if let (true, Some(version), Some(date)) = (ok, version, date) {
             out.push(Entry {

@@ -44,7 +44,9 @@ macro_rules! path {
 pub struct Source {
     pub path: PathBuf,
     pub text: String,
-    doc: toml_edit::Document<String>,
+    /// Parsed on the first [`Source::span`]: only a manifest with errors needs it, and
+    /// for a large one it costs many times the text in memory and time.
+    doc: std::sync::OnceLock<Option<toml_edit::Document<String>>>,
 }
 
 impl Source {
@@ -53,13 +55,11 @@ impl Source {
     pub fn parse<T: DeserializeOwned>(path: &Path, text: String) -> Result<(Source, T)> {
         let value: T = toml::from_str(&text)
             .map_err(|e| toml_diagnostic(path, &text, e.message(), e.span()))?;
-        let doc = toml_edit::Document::parse(text.clone())
-            .map_err(|e| toml_diagnostic(path, &text, e.message(), e.span()))?;
         Ok((
             Source {
                 path: path.to_path_buf(),
                 text,
-                doc,
+                doc: std::sync::OnceLock::new(),
             },
             value,
         ))
@@ -67,7 +67,11 @@ impl Source {
 
     /// The byte range of the value at `path`, or of the nearest enclosing item that exists.
     pub fn span(&self, path: &[Seg]) -> Option<Range<usize>> {
-        let mut item = self.doc.as_item();
+        let doc = self
+            .doc
+            .get_or_init(|| toml_edit::Document::parse(self.text.clone()).ok())
+            .as_ref()?;
+        let mut item = doc.as_item();
         let mut best = item.span();
         for (i, seg) in path.iter().enumerate() {
             let next = match seg {

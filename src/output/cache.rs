@@ -1,34 +1,41 @@
-//! The render cache: how `render` knows that every output is current without rendering.
+//! The render cache: how `render` knows which outputs are current without rendering them.
 //!
 //! Every run that writes a complete render (`render` of all targets and packages, `bump`,
-//! `archive prune`) records in `.pkgforge.render-cache`, beside the manifest, a
-//! fingerprint of everything the outputs are a function of — the manifest, the
-//! changelog, the templates directory, the files the manifest names (patches, agent
-//! files, keyrings), the record of rendered files and the pkgforge binary itself — and the SHA-256
-//! of every output. A later `render` or `render --check` of everything whose fingerprint
-//! matches only reads the outputs back: when each one's digest matches, nothing needs
-//! rendering and nothing is written. Any difference — an input or an output edited,
-//! moved or deleted, another pkgforge build — and the run renders in full, as it would
-//! without the file. The cache can make a run faster, never different; deleting it is
-//! always safe.
+//! `archive prune`) records in `.pkgforge.render-cache`, beside the manifest:
+//!
+//! - a fingerprint of everything the outputs are a function of — the manifest, the
+//!   changelog, the templates directory, the files the manifest names (patches, agent
+//!   files, keyrings), the record of rendered files and the pkgforge binary itself;
+//! - for every unit of the render ([`crate::render::Unit`]: a package, a rootfs on one
+//!   base, an archived series, the project meta), its key, the SHA-256 of exactly what
+//!   that unit is rendered from ([`crate::render::Unit::key`]);
+//! - the SHA-256 of every output, and the unit it belongs to.
+//!
+//! A later `render` or `render --check` of everything reads the outputs back and checks
+//! their digests while it looks at the inputs. When the fingerprint matches and every
+//! output is intact, nothing needs rendering and the manifest is not even loaded.
+//! Otherwise it loads the manifest and renders only the units whose key changed or one
+//! of whose outputs was edited, moved or deleted; every other unit keeps its outputs as
+//! they are. A unit that is gone leaves its files to be removed as before. The cache can
+//! make a run faster, never different; deleting it is always safe.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::{Read as _, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context as _;
 use sha2::{Digest as _, Sha256};
 
 use crate::manifest::{AgentSource, Model, CHANGELOG};
-use crate::render::Output;
+use crate::render::{Output, Templates};
 
 /// The cache file, beside the manifest.
 pub const FILE: &str = ".pkgforge.render-cache";
 
 const HEADER: &str =
-    "# pkgforge render cache, version 1: what the last complete render wrote. Safe to delete.";
+    "# pkgforge render cache, version 2: what the last complete render wrote. Safe to delete.";
 
 /// What a complete render wrote, for [`store`].
 #[derive(Debug, Clone, Default)]
@@ -40,12 +47,19 @@ pub struct Record {
     pub inputs: Vec<String>,
     /// What `render` warns about for this manifest (archived series to prune).
     pub warnings: Vec<String>,
-    /// Every output and its [`super::digest`], in path order.
-    pub outputs: Vec<(PathBuf, [u8; 32])>,
+    /// Every unit: its id and key ([`crate::render::Unit`]).
+    pub units: Vec<(String, [u8; 32])>,
+    /// Every output, in path order: its unit (an index into `units`) and [`super::digest`].
+    pub outputs: Vec<(PathBuf, u32, [u8; 32])>,
 }
 
 impl Record {
-    pub fn new(manifest: &Path, model: &Model, outputs: Vec<(PathBuf, [u8; 32])>) -> Record {
+    pub fn new(
+        manifest: &Path,
+        model: &Model,
+        units: Vec<(String, [u8; 32])>,
+        outputs: Vec<(PathBuf, u32, [u8; 32])>,
+    ) -> Record {
         let inputs = model
             .packages
             .iter()
@@ -70,21 +84,43 @@ impl Record {
             manifest: manifest.to_path_buf(),
             inputs,
             warnings: crate::archive::warnings(model),
+            units,
             outputs,
         }
     }
 
-    /// The record of outputs rendered in memory.
-    pub fn of_outputs(manifest: &Path, model: &Model, outputs: &[Output]) -> Record {
-        let digests = outputs
+    /// The record of outputs rendered in memory, unit by unit (in the order of
+    /// [`crate::render::units`]); `None` when the binary cannot be found.
+    pub fn of_units(
+        manifest: &Path,
+        model: &Model,
+        templates: &Templates,
+        per_unit: &[Vec<Output>],
+    ) -> Option<Record> {
+        let salt = binary()?;
+        let units = crate::render::units(model)
             .iter()
-            .map(|o| (o.path.clone(), super::digest(&o.content, o.executable)))
+            .map(|u| (u.id(), u.key(model, templates, &salt)))
             .collect();
-        Record::new(manifest, model, digests)
+        let mut outputs: Vec<(PathBuf, u32, [u8; 32])> = per_unit
+            .iter()
+            .enumerate()
+            .flat_map(|(i, outs)| {
+                outs.iter().map(move |o| {
+                    (
+                        o.path.clone(),
+                        i as u32,
+                        super::digest(&o.content, o.executable),
+                    )
+                })
+            })
+            .collect();
+        outputs.sort_unstable_by(|a, b| super::path_cmp(&a.0, &b.0));
+        Some(Record::new(manifest, model, units, outputs))
     }
 }
 
-/// What the cache proved.
+/// What the cache proved: every output current.
 #[derive(Debug)]
 pub struct Fresh {
     /// How many rendered files there are, every one current.
@@ -92,45 +128,156 @@ pub struct Fresh {
     pub warnings: Vec<String>,
 }
 
-/// Whether the cache beside `manifest` proves every output current; `None` means render.
-pub fn fresh(manifest: &Path) -> Option<Fresh> {
+/// The cache as the last complete render left it.
+pub struct Cache {
+    key: String,
+    inputs: Vec<String>,
+    warnings: Vec<String>,
+    /// The SHA-256 of the record of rendered files it was written with.
+    state: [u8; 32],
+    /// Every unit's key and id.
+    units: Vec<([u8; 32], String)>,
+    /// Every output: its unit, digest and path, in path order.
+    outputs: Vec<(u32, [u8; 32], String)>,
+}
+
+/// The cache beside `manifest`, when there is one that parses.
+pub fn read(manifest: &Path) -> Option<Cache> {
     let dir = dir_of(manifest);
     let text = fs::read_to_string(dir.join(FILE)).ok()?;
     let mut lines = text.lines();
     if lines.next()? != HEADER {
         return None;
     }
-    let mut key = None;
-    let mut inputs = Vec::new();
-    let mut warnings = Vec::new();
-    let mut outputs = Vec::new();
+    let mut cache = Cache {
+        key: String::new(),
+        inputs: Vec::new(),
+        warnings: Vec::new(),
+        state: [0; 32],
+        units: Vec::new(),
+        outputs: Vec::new(),
+    };
     for line in lines {
         let (kind, rest) = line.split_once('\t')?;
         match kind {
-            "key" => key = Some(rest),
-            "input" => inputs.push(rest.to_string()),
-            "warning" => warnings.push(unescape(rest)),
+            "key" => cache.key = rest.to_string(),
+            "input" => cache.inputs.push(rest.to_string()),
+            "warning" => cache.warnings.push(unescape(rest)),
+            "state" => cache.state = from_hex(rest)?,
+            "unit" => {
+                let (hex, id) = rest.split_once('\t')?;
+                cache.units.push((from_hex(hex)?, id.to_string()));
+            }
             "output" => {
+                let (unit, rest) = rest.split_once('\t')?;
                 let (hex, path) = rest.split_once('\t')?;
+                let unit: u32 = unit.parse().ok()?;
                 // Below the manifest's directory only: plain names between slashes.
-                if path
-                    .split('/')
-                    .any(|c| c.is_empty() || c == "." || c == "..")
+                if unit as usize >= cache.units.len()
+                    || path
+                        .split('/')
+                        .any(|c| c.is_empty() || c == "." || c == "..")
                 {
                     return None;
                 }
-                outputs.push((from_hex(hex)?, path));
+                cache.outputs.push((unit, from_hex(hex)?, path.to_string()));
             }
             _ => return None,
         }
     }
-    if fingerprint(manifest, &inputs)? != key? {
-        return None;
+    (!cache.key.is_empty()).then_some(cache)
+}
+
+impl Cache {
+    /// Whether no input changed since the cache was written: the manifest, the changelog,
+    /// the templates, the files they name, the record of rendered files, the binary.
+    pub fn inputs_unchanged(&self, manifest: &Path) -> bool {
+        fingerprint(manifest, &self.inputs).is_some_and(|key| key == self.key)
     }
-    verify(dir, &outputs).then_some(Fresh {
-        outputs: outputs.len(),
-        warnings,
-    })
+
+    /// For every unit, whether each of its outputs still has its recorded digest; all
+    /// false when the record of rendered files is not the one the cache was written with.
+    pub fn intact(&self, manifest: &Path) -> Vec<bool> {
+        let dir = dir_of(manifest);
+        let state = hash_of(&dir.join(super::STATE_FILE));
+        if state.is_none_or(|s| s.as_slice() != self.state) {
+            return vec![false; self.units.len()];
+        }
+        let ok = verify(dir, &self.outputs);
+        let mut intact = vec![true; self.units.len()];
+        for ((unit, _, _), ok) in self.outputs.iter().zip(ok) {
+            if !ok {
+                intact[*unit as usize] = false;
+            }
+        }
+        intact
+    }
+
+    /// What a no-op render reports, given [`Cache::intact`]'s answer: `Some` when every
+    /// output is intact.
+    pub fn fresh(&self, intact: &[bool]) -> Option<Fresh> {
+        let all = intact.len() == self.units.len() && intact.iter().all(|i| *i);
+        all.then(|| Fresh {
+            outputs: self.outputs.len(),
+            warnings: self.warnings.clone(),
+        })
+    }
+
+    /// The units whose outputs are all intact, by id, for [`Reuse::take`].
+    pub fn reuse(self, intact: &[bool]) -> Reuse {
+        let mut lists: Vec<Digests> = vec![Vec::new(); self.units.len()];
+        for (unit, d, path) in self.outputs {
+            if intact.get(unit as usize) == Some(&true) {
+                lists[unit as usize].push((PathBuf::from(path), d));
+            }
+        }
+        let units = self
+            .units
+            .into_iter()
+            .zip(lists)
+            .zip(intact)
+            .filter(|(_, ok)| **ok)
+            .map(|(((key, id), list), _)| (id, (key, std::sync::Mutex::new(list))))
+            .collect();
+        Reuse { units }
+    }
+}
+
+/// Each output's path and digest.
+type Digests = Vec<(PathBuf, [u8; 32])>;
+
+/// The outputs of the units the cache proved intact.
+pub struct Reuse {
+    /// By unit id: its key, and its outputs until they are taken.
+    units: HashMap<String, ([u8; 32], std::sync::Mutex<Digests>)>,
+}
+
+impl Reuse {
+    /// The outputs of the unit `id` (paths and digests) when its key is still `key`: then
+    /// they are current, and it need not be rendered. Each unit's are taken once.
+    pub fn take(&self, id: &str, key: &[u8; 32]) -> Option<Digests> {
+        let (k, outputs) = self.units.get(id)?;
+        if k != key {
+            return None;
+        }
+        outputs.lock().ok().map(|mut o| std::mem::take(&mut *o))
+    }
+}
+
+/// The name of the running binary, which every unit's key includes: its templates and
+/// every renderer are compiled in. A rebuilt or reinstalled binary is a new file, with a
+/// new inode or modification time. `None` when it cannot be found.
+pub fn binary() -> Option<String> {
+    let exe = fs::metadata(std::env::current_exe().ok()?).ok()?;
+    Some(format!(
+        "pkgforge {} {} {} {} {} {}\n",
+        env!("CARGO_PKG_VERSION"),
+        exe.dev(),
+        exe.ino(),
+        exe.len(),
+        exe.mtime(),
+        exe.mtime_nsec()
+    ))
 }
 
 /// Record a complete render that was just written. Best effort: a cache that cannot be
@@ -141,7 +288,10 @@ pub fn store(record: &Record) -> anyhow::Result<()> {
     let manifest = record.manifest.as_path();
     let dir = dir_of(manifest);
     let path = dir.join(FILE);
-    let Some(key) = fingerprint(manifest, &record.inputs) else {
+    let (Some(key), Some(state)) = (
+        fingerprint(manifest, &record.inputs),
+        hash_of(&dir.join(super::STATE_FILE)),
+    ) else {
         // Without a fingerprint no cache can be trusted: remove a stale one.
         let _ = fs::remove_file(&path);
         return Ok(());
@@ -157,15 +307,23 @@ pub fn store(record: &Record) -> anyhow::Result<()> {
                 inner: std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut()),
                 hash: Sha256::new(),
             };
-            writeln!(out, "{HEADER}\nkey\t{key}")?;
+            writeln!(out, "{HEADER}\nkey\t{key}\nstate\t{}", to_hex(&state))?;
             for i in &record.inputs {
                 writeln!(out, "input\t{i}")?;
             }
             for w in &record.warnings {
                 writeln!(out, "warning\t{}", escape(w))?;
             }
-            for (p, h) in &record.outputs {
-                writeln!(out, "output\t{}\t{}", to_hex(h), p.to_string_lossy())?;
+            for (id, k) in &record.units {
+                writeln!(out, "unit\t{}\t{id}", to_hex(k))?;
+            }
+            for (p, unit, h) in &record.outputs {
+                writeln!(
+                    out,
+                    "output\t{unit}\t{}\t{}",
+                    to_hex(h),
+                    p.to_string_lossy()
+                )?;
             }
             out.inner.flush()?;
             out.hash.finalize()
@@ -222,21 +380,7 @@ fn fingerprint(manifest: &Path, inputs: &[String]) -> Option<String> {
     let dir = dir_of(manifest);
     let mut h = Sha256::new();
     h.update(HEADER.as_bytes());
-    // The binary: its templates and every renderer are compiled in. A rebuilt or
-    // reinstalled binary is a new file, with a new inode or modification time.
-    let exe = fs::metadata(std::env::current_exe().ok()?).ok()?;
-    h.update(
-        format!(
-            "pkgforge {} {} {} {} {} {}\n",
-            env!("CARGO_PKG_VERSION"),
-            exe.dev(),
-            exe.ino(),
-            exe.len(),
-            exe.mtime(),
-            exe.mtime_nsec()
-        )
-        .as_bytes(),
-    );
+    h.update(binary()?.as_bytes());
     let mut file = |label: &str, path: &Path| {
         h.update(label.as_bytes());
         h.update([0]);
@@ -279,29 +423,26 @@ fn fingerprint(manifest: &Path, inputs: &[String]) -> Option<String> {
     Some(to_hex(&h.finalize()))
 }
 
-/// Whether every output has its recorded digest, read on as many threads as there are
-/// CPUs; stops at the first that does not. Each file is opened relative to its
-/// directory, opened once for the files of it that follow each other.
-fn verify(dir: &Path, outputs: &[([u8; 32], &str)]) -> bool {
+/// Whether each output has its recorded digest, read on as many threads as there are
+/// CPUs. Each file is opened relative to its directory, opened once for the files of it
+/// that follow each other.
+fn verify(dir: &Path, outputs: &[(u32, [u8; 32], String)]) -> Vec<bool> {
     use rustix::fs::{Mode, OFlags};
-    let stale = AtomicBool::new(false);
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, outputs.len().max(1));
     let chunk = outputs.len().div_ceil(workers).max(1);
+    let mut results = vec![false; outputs.len()];
     std::thread::scope(|s| {
-        for part in outputs.chunks(chunk) {
-            let stale = &stale;
+        for (part, out) in outputs.chunks(chunk).zip(results.chunks_mut(chunk)) {
             s.spawn(move || {
                 let mut buf = Vec::new();
                 let mut current_dir: Option<(&str, std::os::fd::OwnedFd)> = None;
-                for (want, path) in part {
-                    if stale.load(Ordering::Relaxed) {
-                        return;
-                    }
+                for ((_, want, path), ok) in part.iter().zip(out) {
                     let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
-                    let ok = (|| -> std::io::Result<bool> {
+                    let same = (|| -> std::io::Result<bool> {
                         if current_dir.as_ref().is_none_or(|(p, _)| *p != parent) {
+                            current_dir = None;
                             let fd = rustix::fs::open(
                                 dir.join(parent),
                                 OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
@@ -330,15 +471,12 @@ fn verify(dir: &Path, outputs: &[([u8; 32], &str)]) -> bool {
                         let exec = meta.permissions().mode() & 0o111 != 0;
                         Ok(super::digest(&buf, exec) == *want)
                     })();
-                    if !ok.unwrap_or(false) {
-                        stale.store(true, Ordering::Relaxed);
-                        return;
-                    }
+                    *ok = same.unwrap_or(false);
                 }
             });
         }
     });
-    !stale.into_inner()
+    results
 }
 
 /// Lowercase hex of `bytes`.
@@ -422,6 +560,7 @@ mod tests {
             fs::write(dir.join(p), content).unwrap();
             outputs.push((
                 PathBuf::from(p),
+                0,
                 super::super::digest(content.as_bytes(), false),
             ));
         }
@@ -429,8 +568,10 @@ mod tests {
             manifest: manifest.clone(),
             inputs: vec!["patches/fix.patch".to_string()],
             warnings: vec!["warning: two\nlines".to_string()],
+            units: vec![("package a".to_string(), [7; 32])],
             outputs,
         };
+        fs::write(dir.join(super::super::STATE_FILE), "# rendered files\n").unwrap();
         store(&record).unwrap();
         assert!(!dir.join(crate::journal::TMP_DIR).exists());
         let fresh = fresh(&manifest).expect("fresh");
@@ -472,6 +613,14 @@ mod tests {
         // A cache that does not parse.
         fs::write(dir.join(FILE), "garbage").unwrap();
         assert!(fresh_is_none(&manifest));
+    }
+
+    fn fresh(manifest: &Path) -> Option<Fresh> {
+        let cache = read(manifest)?;
+        if !cache.inputs_unchanged(manifest) {
+            return None;
+        }
+        cache.fresh(&cache.intact(manifest))
     }
 
     fn fresh_is_none(manifest: &Path) -> bool {

@@ -27,7 +27,16 @@ fn archived_model(model: &Model, a: &Archived) -> Option<Model> {
         },
         _ => return None,
     };
-    let mut m = model.clone();
+    // Every field but the packages, which are the upstream's only: no copy of the rest.
+    let mut m = Model {
+        dir: model.dir.clone(),
+        project: model.project.clone(),
+        upstreams: model.upstreams.clone(),
+        packages: Vec::new(),
+        rootfs: model.rootfs.clone(),
+        archive: model.archive.clone(),
+        distros: model.distros.clone(),
+    };
     for u in &mut m.upstreams {
         if u.name == a.upstream {
             *u = upstream.clone();
@@ -84,13 +93,13 @@ fn archived_package(
     p
 }
 
-/// Every archived package, and one OBS project meta per archived series.
-pub fn render(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
+/// The archived packages of one series, and its OBS project meta.
+pub fn render_series(model: &Model, templates: &Templates, series: &str) -> Result<Vec<Output>> {
     let mut out = Vec::new();
     let has_rpm = model.rpm_targets().next().is_some();
     let has_deb = model.deb_targets().next().is_some();
     let mut series_done: Vec<String> = Vec::new();
-    for a in &model.archive {
+    for a in model.archive.iter().filter(|a| a.series == series) {
         let Some(m) = archived_model(model, a) else {
             continue;
         };

@@ -19,49 +19,45 @@ use crate::manifest::{AgentSource, ArchPackage, Image, Model, Rootfs};
 /// kiwi converts older descriptions silently, so pkgforge writes the current one.
 pub const SCHEMA_VERSION: &str = "8.5";
 
-/// Every output of every rootfs.
-pub fn render(model: &Model) -> Vec<Output> {
+/// The kiwi package of a rootfs on one base, and its package meta.
+pub fn render_image(model: &Model, r: &Rootfs, base: &Distro) -> Vec<Output> {
     let mut out = Vec::new();
-    for r in &model.rootfs {
-        for base in &r.bases {
-            let Some(image) = r.image(&base.id) else {
-                continue;
-            };
-            let package = r.package_name(base);
-            let dir = PathBuf::from("obs").join(&package);
-            let serves = serves(model, r, base);
-            let mut push = |path: PathBuf, content: Vec<u8>, executable: bool| {
-                out.push(Output {
-                    path,
-                    content,
-                    executable,
-                    package: Some(r.name.clone()),
-                    serves: serves.clone(),
-                });
-            };
-            push(
-                dir.join(format!("{}.kiwi", r.name)),
-                description(model, r, base, image),
-                false,
-            );
-            if let Some(script) = config_sh(r, base, image) {
-                push(dir.join("config.sh"), script.into_bytes(), true);
-            }
-            if !r.profiles.is_empty() {
-                push(dir.join("_multibuild"), multibuild(r), false);
-            }
-            if let Some(agent) = &r.agent {
-                if let AgentSource::File { name, content, .. } = &agent.source {
-                    push(dir.join(name), content.clone(), true);
-                }
-            }
-            push(
-                PathBuf::from("obs/_meta/packages").join(format!("{package}.xml")),
-                package_meta(model, r, base),
-                false,
-            );
+    let Some(image) = r.image(&base.id) else {
+        return out;
+    };
+    let package = r.package_name(base);
+    let dir = PathBuf::from("obs").join(&package);
+    let serves = serves(model, r, base);
+    let mut push = |path: PathBuf, content: Vec<u8>, executable: bool| {
+        out.push(Output {
+            path,
+            content,
+            executable,
+            package: Some(r.name.clone()),
+            serves: serves.clone(),
+        });
+    };
+    push(
+        dir.join(format!("{}.kiwi", r.name)),
+        description(model, r, base, image),
+        false,
+    );
+    if let Some(script) = config_sh(r, base, image) {
+        push(dir.join("config.sh"), script.into_bytes(), true);
+    }
+    if !r.profiles.is_empty() {
+        push(dir.join("_multibuild"), multibuild(r), false);
+    }
+    if let Some(agent) = &r.agent {
+        if let AgentSource::File { name, content, .. } = &agent.source {
+            push(dir.join(name), content.clone(), true);
         }
     }
+    push(
+        PathBuf::from("obs/_meta/packages").join(format!("{package}.xml")),
+        package_meta(model, r, base),
+        false,
+    );
     out
 }
 

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 use crate::distro::{Distro, Format};
 use crate::error::Result;
-use crate::manifest::{Model, Package};
+use crate::manifest::{Model, Package, Rootfs};
 pub use templates::Templates;
 
 /// Which targets a file serves, so `--distro` can select it.
@@ -121,26 +121,140 @@ pub fn tarball_dir(file: &str) -> &str {
 
 /// Render every output of the model, sorted by path.
 pub fn render(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
-    let mut out = Vec::new();
-    for unit in 0..units(model) {
-        out.extend(render_unit(model, templates, unit)?);
-    }
+    let mut out: Vec<Output> = render_units(model, templates)?
+        .into_iter()
+        .flatten()
+        .collect();
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
 
-/// How many independent pieces the outputs come in: one per package, then one for the
-/// project-wide files (kiwi descriptions, archived series, project meta). The writer
-/// renders them on several threads and keeps no more of them in memory than it must.
-pub fn units(model: &Model) -> usize {
-    model.packages.len() + 1
+/// Render every output of the model, unit by unit in the order of [`units`].
+pub fn render_units(model: &Model, templates: &Templates) -> Result<Vec<Vec<Output>>> {
+    units(model)
+        .iter()
+        .map(|unit| render_unit(model, templates, unit))
+        .collect()
+}
+
+/// One independent piece of the outputs: a function of the parts of the model that
+/// [`Unit::key`] covers, and of nothing else. The writer renders units on several threads,
+/// keeps no more of them in memory than it must, and the render cache
+/// ([`crate::output::cache`]) renders again only the units whose key changed.
+#[derive(Debug, Clone, Copy)]
+pub enum Unit<'a> {
+    /// `obs/<package>/`, `rpm/*/<package>.spec`, `debian/*/<package>/`.
+    Package(&'a Package),
+    /// The kiwi package of a rootfs on one base, and its package meta.
+    Image(&'a Rootfs, &'a Distro),
+    /// An archived release series: `obs/_archive/<series>/` and its project meta.
+    Series(&'a str),
+    /// The project meta, `obs/_meta/<project>.xml`.
+    Meta,
+}
+
+/// Every unit of the model, in a stable order: packages, images, archived series, the
+/// project meta.
+pub fn units(model: &Model) -> Vec<Unit<'_>> {
+    let mut out: Vec<Unit> = model.packages.iter().map(Unit::Package).collect();
+    for r in &model.rootfs {
+        out.extend(r.bases.iter().map(|b| Unit::Image(r, b)));
+    }
+    let mut series: Vec<&str> = Vec::new();
+    for a in &model.archive {
+        if !series.contains(&a.series.as_str()) {
+            series.push(&a.series);
+        }
+    }
+    out.extend(series.into_iter().map(Unit::Series));
+    out.push(Unit::Meta);
+    out
+}
+
+impl Unit<'_> {
+    /// A name that stays the same from one manifest to the next while the unit exists.
+    pub fn id(&self) -> String {
+        match self {
+            Unit::Package(p) => format!("package {}", p.name),
+            Unit::Image(r, b) => format!("image {} {}", r.name, b.id),
+            Unit::Series(s) => format!("series {s}"),
+            Unit::Meta => "meta".to_string(),
+        }
+    }
+
+    /// The SHA-256 of everything [`render_unit`] reads for this unit: the parts of the
+    /// model it renders from (the package with its resolved dependencies, changelog
+    /// entries and patches; its upstream; `[project]` with the targets; the distro
+    /// table), the text of each template it renders, and `salt`, which names the binary
+    /// (every renderer is compiled in). Two equal keys mean equal outputs. Whoever makes a
+    /// renderer read more of the model adds it here.
+    pub fn key(&self, model: &Model, templates: &Templates, salt: &str) -> [u8; 32] {
+        use sha2::Digest as _;
+        use std::fmt::Write as _;
+        let mut k = KeyWriter(sha2::Sha256::new());
+        let _ = write!(
+            k,
+            "{salt}\0{}\0{:?}\0{:?}\0",
+            self.id(),
+            model.project,
+            model.distros
+        );
+        let has_rpm = model.rpm_targets().next().is_some();
+        let has_deb = model.deb_targets().next().is_some();
+        let mut uses_templates = false;
+        match self {
+            Unit::Package(p) => {
+                let _ = write!(k, "{p:?}\0{:?}\0", model.upstream(&p.upstream));
+                uses_templates = true;
+            }
+            Unit::Image(r, b) => {
+                let _ = write!(k, "{r:?}\0{}\0", b.id);
+            }
+            Unit::Series(s) => {
+                for a in model.archive.iter().filter(|a| a.series == *s) {
+                    let _ = write!(k, "{a:?}\0{:?}\0", model.upstream(&a.upstream));
+                    for p in model.packages.iter().filter(|p| p.upstream == a.upstream) {
+                        let _ = write!(k, "{p:?}\0");
+                    }
+                }
+                uses_templates = true;
+            }
+            Unit::Meta => {}
+        }
+        if uses_templates {
+            for (name, _) in templates::DEFAULTS {
+                let used = match *name {
+                    "spec.tera" | "changes.tera" => has_rpm,
+                    _ => has_deb,
+                };
+                if used {
+                    let text = templates.text(name);
+                    let _ = write!(k, "template {name} {}\0", text.len());
+                    k.0.update(text.as_bytes());
+                }
+            }
+        }
+        k.0.finalize().into()
+    }
+}
+
+/// Formats straight into a hash: no copy of what a key covers.
+struct KeyWriter(sha2::Sha256);
+
+impl std::fmt::Write for KeyWriter {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        sha2::Digest::update(&mut self.0, s.as_bytes());
+        Ok(())
+    }
 }
 
 /// The outputs of one unit (see [`units`]), in no particular order.
-pub fn render_unit(model: &Model, templates: &Templates, unit: usize) -> Result<Vec<Output>> {
-    match model.packages.get(unit) {
-        Some(p) => render_package(model, p, templates),
-        None => render_project(model, templates),
+pub fn render_unit(model: &Model, templates: &Templates, unit: &Unit) -> Result<Vec<Output>> {
+    match *unit {
+        Unit::Package(p) => render_package(model, p, templates),
+        Unit::Image(r, b) => Ok(kiwi::render_image(model, r, b)),
+        Unit::Series(s) => archive::render_series(model, templates, s),
+        Unit::Meta => Ok(vec![project_meta(model)]),
     }
 }
 
@@ -202,11 +316,9 @@ fn render_package(model: &Model, p: &Package, templates: &Templates) -> Result<V
     Ok(out)
 }
 
-fn render_project(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
-    let mut out = kiwi::render(model);
-    out.extend(archive::render(model, templates)?);
+fn project_meta(model: &Model) -> Output {
     let targets: Vec<&Distro> = model.project.targets.iter().collect();
-    out.push(Output::new(
+    Output::new(
         PathBuf::from("obs/_meta").join(format!("{}.xml", model.project.obs_project)),
         meta::render(
             &model.project.obs_project,
@@ -217,6 +329,5 @@ fn render_project(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
         ),
         None,
         Serves::All,
-    ));
-    Ok(out)
+    )
 }

@@ -266,6 +266,14 @@ impl Templates {
         &self.hints
     }
 
+    /// The text of template `name` as it is used: the user's file or the built-in one.
+    pub fn text(&self, name: &str) -> &str {
+        self.origins
+            .iter()
+            .find(|o| o.name == name)
+            .map_or("", |o| o.text.as_str())
+    }
+
     /// Render template `name` with `context`.
     pub fn render(&self, name: &str, context: &impl Serialize) -> Result<String> {
         let ctx = tera::Context::from_serialize(context).map_err(|e| {

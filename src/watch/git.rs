@@ -228,10 +228,9 @@ fn capabilities(body: &[u8]) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The pack of an upload-pack answer: past the shallow and NAK lines, the payload of
-/// side-band channel 1 (2 is progress, 3 an error).
-fn demux_pack(body: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let mut pack = Vec::new();
+/// The payloads of the pkt-lines in `body`, flush packets (`0000`) left out.
+fn pkt_lines(body: &[u8]) -> anyhow::Result<Vec<&[u8]>> {
+    let mut lines = Vec::new();
     let mut i = 0;
     while i + 4 <= body.len() {
         let len_hex = std::str::from_utf8(&body[i..i + 4]).context("bad pkt-line length")?;
@@ -240,21 +239,30 @@ fn demux_pack(body: &[u8]) -> anyhow::Result<Vec<u8>> {
             i += 4;
             continue;
         }
-        if len < 5 || i + len > body.len() {
+        if len < 4 || i + len > body.len() {
             bail!("truncated pkt-line");
         }
-        let line = &body[i + 4..i + len];
+        lines.push(&body[i + 4..i + len]);
         i += len;
+    }
+    Ok(lines)
+}
+
+/// The pack of an upload-pack answer: past the shallow and NAK lines, the payload of
+/// side-band channel 1 (2 is progress, 3 an error).
+fn demux_pack(body: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let mut pack = Vec::new();
+    for line in pkt_lines(body)? {
         if [&b"shallow "[..], b"unshallow ", b"NAK", b"ACK"]
             .iter()
             .any(|p| line.starts_with(p))
         {
             continue;
         }
-        match line[0] {
-            1 => pack.extend_from_slice(&line[1..]),
-            2 => {}
-            3 => bail!(
+        match line.first() {
+            Some(1) => pack.extend_from_slice(&line[1..]),
+            Some(2) => {}
+            Some(3) => bail!(
                 "the server says: {}",
                 String::from_utf8_lossy(&line[1..]).trim()
             ),
@@ -285,19 +293,7 @@ fn smart_http_refs(url: &str) -> anyhow::Result<Vec<(String, String)>> {
 /// Parse pkt-lines of a smart HTTP ref advertisement.
 pub fn parse_advertisement(body: &[u8]) -> anyhow::Result<Vec<(String, String)>> {
     let mut out = Vec::new();
-    let mut i = 0;
-    while i + 4 <= body.len() {
-        let len_hex = std::str::from_utf8(&body[i..i + 4]).context("bad pkt-line length")?;
-        let len = usize::from_str_radix(len_hex, 16).context("bad pkt-line length")?;
-        if len == 0 {
-            i += 4;
-            continue;
-        }
-        if len < 4 || i + len > body.len() {
-            bail!("truncated pkt-line");
-        }
-        let line = &body[i + 4..i + len];
-        i += len;
+    for line in pkt_lines(body)? {
         let line = String::from_utf8_lossy(line);
         let line = line.trim_end_matches('\n');
         if line.starts_with('#') {

@@ -76,7 +76,7 @@ pub fn tarball(
     let file = crate::render::url_file_name(&tarball_url);
     let result = match signing.signed {
         Signed::Tarball => openpgp::verify(&signing.keys, &sig, tarball, now),
-        Signed::Uncompressed => match openpgp::decompressed(file, tarball) {
+        Signed::Uncompressed => match crate::compress::decompressed(file, tarball) {
             Ok(tar) => openpgp::verify(&signing.keys, &sig, tar, now),
             Err(e) => Err(Refusal::Data(e.to_string())),
         },

@@ -31,8 +31,24 @@ fn hex(bytes: &[u8]) -> String {
 /// Serve a Debian suite under `/debian/dists/<suite>/`: `InRelease` (with an ETag) or,
 /// when `inrelease` is false, only `Release`; the `main` amd64 index as Packages.xz.
 fn serve_suite(server: &Server, suite: &str, packages: &str, inrelease: bool) {
-    let mut xz = Vec::new();
-    lzma_rs::xz_compress(&mut std::io::Cursor::new(packages.as_bytes()), &mut xz).unwrap();
+    let xz = {
+        use std::io::Write;
+        let mut child = std::process::Command::new(tool("xz"))
+            .args(["-c", "-6"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(packages.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "xz failed");
+        out.stdout
+    };
     let release = format!(
         "Origin: Test\nSuite: {suite}\nArchitectures: amd64\nComponents: main\nSHA256:\n {} {} main/binary-amd64/Packages.xz\n",
         hex(&xz),

@@ -197,27 +197,9 @@ pub fn parse_packages(text: &str, arch: &str, origin: usize) -> Result<Vec<Pkg>,
 
 fn decompress(url: &str, bytes: &[u8]) -> Result<String, IndexError> {
     let mut out = Vec::new();
-    let result = if url.ends_with(".xz") {
-        lzma_rs::xz_decompress(&mut std::io::Cursor::new(bytes), &mut out)
-            .map_err(|e| e.to_string())
-    } else if url.ends_with(".gz") {
-        flate2::read::MultiGzDecoder::new(bytes)
-            .read_to_end(&mut out)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    } else if url.ends_with(".zst") {
-        ruzstd::decoding::StreamingDecoder::new(bytes)
-            .map_err(|e| e.to_string())
-            .and_then(|mut d| {
-                d.read_to_end(&mut out)
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            })
-    } else {
-        out = bytes.to_vec();
-        Ok(())
-    };
-    result.map_err(|e| invalid(url, format!("cannot decompress: {e}")))?;
+    crate::compress::decompressed(url, bytes)
+        .and_then(|mut r| r.read_to_end(&mut out))
+        .map_err(|e| invalid(url, format!("cannot decompress: {e}")))?;
     String::from_utf8(out).map_err(|_| invalid(url, "not UTF-8 text"))
 }
 

@@ -133,16 +133,8 @@ fn smart_http_tag(
     tag: &str,
 ) -> anyhow::Result<Option<TagObject>> {
     let base = url.trim_end_matches('/');
-    let info = format!("{base}/info/refs?service=git-upload-pack");
     let client = super::http::client(Duration::from_secs(600))?;
-    let resp = client
-        .get(&info)
-        .send()
-        .with_context(|| format!("cannot reach git remote {url}"))?;
-    super::http::check_status(&info, resp.status())?;
-    let body = resp
-        .bytes()
-        .with_context(|| format!("cannot read the refs of {url}"))?;
+    let body = advertisement(&client, url)?;
     let refs = parse_advertisement(&body)
         .with_context(|| format!("{url} did not answer like a git server"))?;
     let name = format!("refs/tags/{tag}");
@@ -276,9 +268,17 @@ fn demux_pack(body: &[u8]) -> anyhow::Result<Vec<u8>> {
 }
 
 fn smart_http_refs(url: &str) -> anyhow::Result<Vec<(String, String)>> {
-    let base = url.trim_end_matches('/');
-    let info = format!("{base}/info/refs?service=git-upload-pack");
     let client = super::http::client(Duration::from_secs(60))?;
+    let body = advertisement(&client, url)?;
+    parse_advertisement(&body).with_context(|| format!("{url} did not answer like a git server"))
+}
+
+/// A smart HTTP git server's ref advertisement for upload-pack, as sent.
+fn advertisement(client: &reqwest::blocking::Client, url: &str) -> anyhow::Result<Vec<u8>> {
+    let info = format!(
+        "{}/info/refs?service=git-upload-pack",
+        url.trim_end_matches('/')
+    );
     let resp = client
         .get(&info)
         .send()
@@ -287,7 +287,7 @@ fn smart_http_refs(url: &str) -> anyhow::Result<Vec<(String, String)>> {
     let body = resp
         .bytes()
         .with_context(|| format!("cannot read the refs of {url}"))?;
-    parse_advertisement(&body).with_context(|| format!("{url} did not answer like a git server"))
+    Ok(body.to_vec())
 }
 
 /// Parse pkt-lines of a smart HTTP ref advertisement.

@@ -1,0 +1,299 @@
+//! `[[rootfs]]`: guest images, their bases, agent and users.
+
+use std::path::Path;
+
+use crate::distro::Distro;
+use crate::manifest::load::Cx;
+use crate::manifest::model::*;
+use crate::manifest::raw;
+use crate::names::NameTable;
+use crate::path;
+use crate::version::{escape_for_message, Version};
+
+// kiwi image types a description needs nothing more for than `<type image="..."/>`
+// (oem needs a filesystem, appx a metadata path: kiwi's schematron refuses them bare).
+pub(in crate::manifest) const IMAGE_TYPES: &[&str] = &[
+    "tbz", "docker", "oci", "iso", "pxe", "kis", "wsl", "enclave",
+];
+
+/// Where the Kata agent lives in a guest image unless the manifest says otherwise.
+pub(in crate::manifest) const DEFAULT_AGENT_PATH: &str = "/usr/bin/kata-agent";
+
+impl Cx<'_> {
+    pub(in crate::manifest) fn rootfs(
+        &mut self,
+        raw: &raw::Manifest,
+        dir: &Path,
+        distros: &[Distro],
+        project: Option<&Project>,
+        upstreams: &[Upstream],
+        names: &NameTable,
+    ) -> Vec<Rootfs> {
+        let mut out = Vec::new();
+        for (i, r) in raw.rootfs.iter().enumerate() {
+            let p = |k: &str| path!["rootfs", i, k];
+            let mut ok = self.package_name(p("name"), &r.name);
+            ok &= self.single_line(p("summary"), "the summary", &r.summary)
+                && self.nonempty(p("summary"), "the summary", &r.summary);
+            let version = match (&r.upstream, &r.version) {
+                (Some(u), None) => match upstreams.iter().find(|x| &x.name == u) {
+                    Some(up) => Some(up.version.clone()),
+                    None => {
+                        self.unknown_upstream(p("upstream"), u, raw);
+                        None
+                    }
+                },
+                (None, Some(v)) => match Version::parse(v, None) {
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        self.version_err(p("version"), v, e);
+                        None
+                    }
+                },
+                (Some(_), Some(_)) => {
+                    self.err(p("version"), "give either `upstream` or `version`, not both: the image version follows its upstream");
+                    None
+                }
+                (None, None) => {
+                    self.err_note(
+                        path!["rootfs", i],
+                        format!("rootfs `{}` has neither `upstream` nor `version`", r.name),
+                        "add upstream = \"<name>\" or version = \"1.0.0\"",
+                    );
+                    None
+                }
+            };
+            let mut bases = Vec::new();
+            if r.bases.is_empty() {
+                self.err(p("bases"), "a rootfs needs at least one base");
+            }
+            for (j, b) in r.bases.iter().enumerate() {
+                match distros.iter().find(|d| &d.id == b) {
+                    Some(_) if bases.iter().any(|x: &Distro| &x.id == b) => self.err(
+                        path!["rootfs", i, "bases", j],
+                        format!("base `{b}` is listed twice"),
+                    ),
+                    Some(d) => bases.push(d.clone()),
+                    None => self.err_note(
+                        path!["rootfs", i, "bases", j],
+                        format!("unknown distro `{}`", escape_for_message(b)),
+                        "a base is a distro id; see `pkgforge distros`",
+                    ),
+                }
+            }
+            if let Some(db) = &r.default_base {
+                if !r.bases.contains(db) {
+                    self.err_note(
+                        p("default-base"),
+                        format!(
+                            "default base `{}` is not one of the rootfs's bases",
+                            escape_for_message(db)
+                        ),
+                        format!("bases: {}", r.bases.join(", ")),
+                    );
+                }
+            }
+            for (j, pk) in r.packages.iter().enumerate() {
+                self.single_line(path!["rootfs", i, "packages", j], "an image package", pk);
+            }
+            let image_type = r.image_type.clone().unwrap_or_else(|| "tbz".to_string());
+            if !IMAGE_TYPES.contains(&image_type.as_str()) {
+                self.err_note(
+                    p("image-type"),
+                    format!(
+                        "unknown kiwi image type `{}`",
+                        escape_for_message(&image_type)
+                    ),
+                    format!("use one of {}", IMAGE_TYPES.join(", ")),
+                );
+            }
+            if let Some(d) = &r.description {
+                // XML 1.0 cannot carry control characters, escaped or not
+                if d.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+                    self.err(
+                        p("description"),
+                        "the description contains a control character",
+                    );
+                }
+            }
+            let description = r.description.clone().unwrap_or_else(|| r.summary.clone());
+            let archs = match &r.archs {
+                Some(a) => self.archs(p("archs"), a, false),
+                None => project.map(|p| p.archs.clone()).unwrap_or_default(),
+            };
+            let kiwi = self.rootfs_kiwi(i, r, raw, dir, &bases, &archs, project, names);
+            if let (true, Some(version), Some(kiwi)) = (ok && !bases.is_empty(), version, kiwi) {
+                out.push(Rootfs {
+                    name: r.name.clone(),
+                    summary: r.summary.clone(),
+                    description,
+                    upstream: r.upstream.clone(),
+                    version,
+                    bases,
+                    packages: r.packages.clone(),
+                    image_type,
+                    default_base: r.default_base.clone(),
+                    archs,
+                    images: kiwi.images,
+                    agent: kiwi.agent,
+                    users: kiwi.users,
+                    profiles: kiwi.profiles,
+                });
+            }
+        }
+        out
+    }
+
+    pub(in crate::manifest) fn agent(
+        &mut self,
+        i: usize,
+        a: &raw::RootfsAgent,
+        dir: &Path,
+        rootfs: &str,
+    ) -> Option<Agent> {
+        let p = |k: &str| path!["rootfs", i, "agent", k];
+        let init = a.init.unwrap_or(false);
+        match (&a.package, &a.file) {
+            (Some(name), None) => {
+                if let Some(target) = &a.path {
+                    if !self.safe_path(p("path"), "the agent path", target, true) {
+                        return None;
+                    }
+                }
+                self.image_packages(path!["rootfs", i, "agent"], std::slice::from_ref(name));
+                Some(Agent {
+                    source: AgentSource::Package(name.clone()),
+                    path: a
+                        .path
+                        .clone()
+                        .unwrap_or_else(|| DEFAULT_AGENT_PATH.to_string()),
+                    init,
+                })
+            }
+            (None, Some(file)) => {
+                if !self.safe_path(p("file"), "the agent file", file, false) {
+                    return None;
+                }
+                let target = a
+                    .path
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_AGENT_PATH.to_string());
+                if !self.safe_path(p("path"), "the agent path", &target, true) {
+                    return None;
+                }
+                let name = Path::new(file)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                let reserved = name.starts_with(['_', '.'])
+                    || name == "config.sh"
+                    || name == format!("{rootfs}.kiwi")
+                    || name.ends_with(".kiwi");
+                if reserved || name.is_empty() {
+                    self.err_note(
+                        p("file"),
+                        format!("the agent file cannot be named `{}` in the OBS package", escape_for_message(&name)),
+                        "rename it: names starting with `_` or `.`, `config.sh` and `*.kiwi` belong to OBS and kiwi",
+                    );
+                    return None;
+                }
+                match std::fs::read(dir.join(file)) {
+                    Ok(content) => Some(Agent {
+                        source: AgentSource::File {
+                            name,
+                            path: file.to_string(),
+                            content,
+                        },
+                        path: target,
+                        init,
+                    }),
+                    Err(e) => {
+                        self.err(
+                            p("file"),
+                            format!("cannot read the agent file `{file}`: {e}"),
+                        );
+                        None
+                    }
+                }
+            }
+            (Some(_), Some(_)) => {
+                self.err(
+                    path!["rootfs", i, "agent"],
+                    "give the agent as a `package` or a `file`, not both",
+                );
+                None
+            }
+            (None, None) => {
+                self.err_note(
+                    path!["rootfs", i, "agent"],
+                    "the agent needs a `package` or a `file`",
+                    "package = \"kata-agent\" installs the package; file = \"path/to/kata-agent\" ships a binary beside the manifest",
+                );
+                None
+            }
+        }
+    }
+
+    pub(in crate::manifest) fn users(
+        &mut self,
+        i: usize,
+        raw_users: &[raw::RootfsUser],
+    ) -> Vec<User> {
+        let mut out: Vec<User> = Vec::new();
+        for (j, u) in raw_users.iter().enumerate() {
+            let q = |k: &str| path!["rootfs", i, "users", j, k];
+            let mut ok = true;
+            let name_ok = !u.name.is_empty()
+                && u.name.len() <= 32
+                && u.name
+                    .starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+                && u.name.chars().all(|c| {
+                    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-')
+                });
+            if !name_ok {
+                self.err_note(
+                    q("name"),
+                    format!("`{}` is not a valid user name", escape_for_message(&u.name)),
+                    "use lowercase letters, digits, `_` and `-`, starting with a letter or `_`",
+                );
+                ok = false;
+            } else if out.iter().any(|x| x.name == u.name) {
+                self.err(q("name"), format!("user `{}` is listed twice", u.name));
+                ok = false;
+            }
+            if let Some(pw) = &u.password {
+                ok &= self.single_line(q("password"), "the password", pw)
+                    && self.nonempty(q("password"), "the password", pw);
+            }
+            for (k, v) in [("home", &u.home), ("shell", &u.shell)] {
+                if let Some(v) = v {
+                    ok &= self.safe_path(q(k), &format!("the {k}"), v, true);
+                }
+            }
+            for (n, g) in u.groups.iter().enumerate() {
+                if g.is_empty()
+                    || !g
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+                {
+                    self.err(
+                        path!["rootfs", i, "users", j, "groups", n],
+                        format!("`{}` is not a valid group name", escape_for_message(g)),
+                    );
+                    ok = false;
+                }
+            }
+            if ok {
+                out.push(User {
+                    name: u.name.clone(),
+                    password: u.password.clone().unwrap_or_else(|| "!".to_string()),
+                    home: u.home.clone(),
+                    groups: u.groups.clone(),
+                    shell: u.shell.clone(),
+                    id: u.id,
+                });
+            }
+        }
+        out
+    }
+}

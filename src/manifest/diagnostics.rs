@@ -4,7 +4,7 @@
 use crate::error::Diagnostic;
 use crate::manifest::load::Cx;
 use crate::manifest::source::{Seg, Source as Src};
-use crate::version::{self, escape_for_message};
+use crate::version;
 
 /// A diagnostic pointing at `sub`, a byte range of the string `value` at `path`, when the
 /// file spells the string without escapes (also as a multi-line string); else at the
@@ -173,55 +173,5 @@ impl Cx<'_> {
     pub(in crate::manifest) fn version_err(&mut self, path: Vec<Seg>, raw: &str, message: String) {
         let d = version_diag(self.src, path, raw, message);
         self.errs.push(d);
-    }
-
-    /// A commit or checksum that is not `len` lowercase hex digits: say what is wrong with it.
-    pub(in crate::manifest) fn hex_err(
-        &mut self,
-        path: Vec<Seg>,
-        what: &str,
-        value: &str,
-        len: usize,
-    ) {
-        let why = if let Some(c) = value.chars().find(|c| !c.is_ascii_hexdigit()) {
-            format!("`{}` is not a hex digit", c.escape_default())
-        } else if value.chars().any(|c| c.is_ascii_uppercase()) {
-            "it has uppercase hex digits".to_string()
-        } else {
-            format!("it has {} digits", value.chars().count())
-        };
-        let note = if what == "commit" {
-            "pin the full commit id the release tag points to, in lowercase: git rev-parse <tag>^{commit}"
-        } else {
-            "give the full checksum in lowercase, as sha256sum prints it (bump records it for you)"
-        };
-        self.err_note(
-            path,
-            format!(
-                "{what} `{}` is not {len} lowercase hex digits: {why}",
-                escape_for_message(value)
-            ),
-            note,
-        );
-    }
-
-    pub(in crate::manifest) fn macro_err(
-        &mut self,
-        path: Vec<Seg>,
-        what: &str,
-        value: &str,
-        at: std::ops::Range<usize>,
-    ) {
-        let found = value.get(at.clone()).unwrap_or("%");
-        self.err_within(
-            path,
-            value,
-            Some(at.clone()),
-            format!(
-                "{what} contains RPM macro syntax `{}`",
-                escape_for_message(found)
-            ),
-            Some("macros would be expanded (and %(...) executed) when the spec is parsed; remove them".to_string()),
-        );
     }
 }

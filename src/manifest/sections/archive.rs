@@ -61,12 +61,12 @@ impl Cx<'_> {
             let pin = match (&a.commit, &a.sha256, is_tarball) {
                 (Some(c), None, false) if is_hex(c, 40) => Some(Pin::Commit(c.clone())),
                 (Some(c), None, false) => {
-                    self.hex_err(p("commit"), "commit", c, 40);
+                    self.check(p("commit"), c, hex("commit", c, 40));
                     None
                 }
                 (None, Some(s), true) if is_hex(s, 64) => Some(Pin::Sha256(s.clone())),
                 (None, Some(s), true) => {
-                    self.hex_err(p("sha256"), "sha256", s, 64);
+                    self.check(p("sha256"), s, hex("sha256", s, 64));
                     None
                 }
                 (_, _, false) => {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use indexmap::IndexMap;
 
-use super::packages::{push_unique, resolve_dep};
+use super::dependencies::{push_unique, resolve_dep};
 use crate::distro::{self, Distro, Format};
 use crate::manifest::checks::*;
 use crate::manifest::load::Cx;
@@ -321,16 +321,7 @@ impl Cx<'_> {
         for (j, pk) in list.iter().enumerate() {
             let mut q = path.clone();
             q.push(Seg::Index(j));
-            if self.single_line(q.clone(), "an image package", pk)
-                && self.nonempty(q.clone(), "an image package", pk)
-                && !is_image_package(pk)
-            {
-                self.err_note(
-                    q,
-                    format!("`{}` is not a package name", escape_for_message(pk)),
-                    "image packages are plain names: letters, digits and `+-._:()`, no spaces or version constraints",
-                );
-            }
+            self.check(q, pk, image_package(pk));
         }
     }
 
@@ -359,18 +350,7 @@ impl Cx<'_> {
 
     /// A shell script body run by kiwi inside the image.
     pub(in crate::manifest) fn script(&mut self, path: Vec<Seg>, body: &str) {
-        if body
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t')
-        {
-            self.err(path, "the script contains a control character");
-        } else if body.starts_with("#!") {
-            self.err_note(
-                path,
-                "the script body must not start with `#!`",
-                "pkgforge writes config.sh's first lines itself (bash, `set -euo pipefail`, kiwi's /.kconfig and /.profile); give only the commands",
-            );
-        }
+        self.check(path, body, script(body));
     }
 
     pub(in crate::manifest) fn repository(

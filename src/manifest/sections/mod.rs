@@ -2,6 +2,7 @@
 
 mod archive;
 mod changelog;
+mod dependencies;
 mod distros;
 mod kiwi;
 mod naming;

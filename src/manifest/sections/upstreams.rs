@@ -172,7 +172,7 @@ impl Cx<'_> {
                             "add sha256 = \"<64 hex digits>\" (bump records it for you)",
                         );
                     } else if !is_hex(&sha, 64) {
-                        self.hex_err(p("sha256"), "sha256", &sha, 64);
+                        self.check(p("sha256"), &sha, hex("sha256", &sha, 64));
                     }
                     Source::Tarball {
                         url: t.replace("{version}", &version.raw),
@@ -188,8 +188,9 @@ impl Cx<'_> {
                     let commit = u.commit.clone().unwrap_or_default();
                     match &u.commit {
                         None => self.err_note(path!["upstreams", name], "a git upstream needs `commit`", "pin the commit the release tag points to: git rev-parse <tag>^{commit}"),
-                        Some(c) if !is_hex(c, 40) => self.hex_err(p("commit"), "commit", c, 40),
-                        _ => {}
+                        Some(c) => {
+                            self.check(p("commit"), c, hex("commit", c, 40));
+                        }
                     }
                     Source::Git {
                         url: g.clone(),

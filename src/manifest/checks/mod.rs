@@ -2,12 +2,14 @@
 //! may not. Each is a pure function of the value; [`Cx`] reports what they refuse at the
 //! value's place in the file.
 
+mod images;
 mod locations;
 mod names;
 mod text;
 
 use std::ops::Range;
 
+pub(in crate::manifest) use images::*;
 pub(in crate::manifest) use locations::*;
 pub(in crate::manifest) use names::*;
 pub(in crate::manifest) use text::*;

@@ -4,6 +4,7 @@ mod archive;
 mod changelog;
 mod dependencies;
 mod distros;
+mod images;
 mod kiwi;
 mod naming;
 mod packages;

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use crate::distro::Distro;
+use crate::manifest::checks::{group_name, no_control, user_name};
 use crate::manifest::load::Cx;
 use crate::manifest::model::*;
 use crate::manifest::raw;
@@ -35,88 +36,9 @@ impl Cx<'_> {
             let mut ok = self.package_name(p("name"), &r.name);
             ok &= self.single_line(p("summary"), "the summary", &r.summary)
                 && self.nonempty(p("summary"), "the summary", &r.summary);
-            let version = match (&r.upstream, &r.version) {
-                (Some(u), None) => match upstreams.iter().find(|x| &x.name == u) {
-                    Some(up) => Some(up.version.clone()),
-                    None => {
-                        self.unknown_upstream(p("upstream"), u, raw);
-                        None
-                    }
-                },
-                (None, Some(v)) => match Version::parse(v, None) {
-                    Ok(v) => Some(v),
-                    Err(e) => {
-                        self.version_err(p("version"), v, e);
-                        None
-                    }
-                },
-                (Some(_), Some(_)) => {
-                    self.err(p("version"), "give either `upstream` or `version`, not both: the image version follows its upstream");
-                    None
-                }
-                (None, None) => {
-                    self.err_note(
-                        path!["rootfs", i],
-                        format!("rootfs `{}` has neither `upstream` nor `version`", r.name),
-                        "add upstream = \"<name>\" or version = \"1.0.0\"",
-                    );
-                    None
-                }
-            };
-            let mut bases = Vec::new();
-            if r.bases.is_empty() {
-                self.err(p("bases"), "a rootfs needs at least one base");
-            }
-            for (j, b) in r.bases.iter().enumerate() {
-                match distros.iter().find(|d| &d.id == b) {
-                    Some(_) if bases.iter().any(|x: &Distro| &x.id == b) => self.err(
-                        path!["rootfs", i, "bases", j],
-                        format!("base `{b}` is listed twice"),
-                    ),
-                    Some(d) => bases.push(d.clone()),
-                    None => self.err_note(
-                        path!["rootfs", i, "bases", j],
-                        format!("unknown distro `{}`", escape_for_message(b)),
-                        "a base is a distro id; see `pkgforge distros`",
-                    ),
-                }
-            }
-            if let Some(db) = &r.default_base {
-                if !r.bases.contains(db) {
-                    self.err_note(
-                        p("default-base"),
-                        format!(
-                            "default base `{}` is not one of the rootfs's bases",
-                            escape_for_message(db)
-                        ),
-                        format!("bases: {}", r.bases.join(", ")),
-                    );
-                }
-            }
-            for (j, pk) in r.packages.iter().enumerate() {
-                self.single_line(path!["rootfs", i, "packages", j], "an image package", pk);
-            }
-            let image_type = r.image_type.clone().unwrap_or_else(|| "tbz".to_string());
-            if !IMAGE_TYPES.contains(&image_type.as_str()) {
-                self.err_note(
-                    p("image-type"),
-                    format!(
-                        "unknown kiwi image type `{}`",
-                        escape_for_message(&image_type)
-                    ),
-                    format!("use one of {}", IMAGE_TYPES.join(", ")),
-                );
-            }
-            if let Some(d) = &r.description {
-                // XML 1.0 cannot carry control characters, escaped or not
-                if d.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-                    self.err(
-                        p("description"),
-                        "the description contains a control character",
-                    );
-                }
-            }
-            let description = r.description.clone().unwrap_or_else(|| r.summary.clone());
+            let version = self.rootfs_version(i, r, raw, upstreams);
+            let bases = self.rootfs_bases(i, r, distros);
+            let (image_type, description) = self.rootfs_image_keys(i, r);
             let archs = match &r.archs {
                 Some(a) => self.archs(p("archs"), a, false),
                 None => project.map(|p| p.archs.clone()).unwrap_or_default(),
@@ -142,6 +64,106 @@ impl Cx<'_> {
             }
         }
         out
+    }
+
+    /// The version of rootfs `i`: its upstream's, or its own.
+    fn rootfs_version(
+        &mut self,
+        i: usize,
+        r: &raw::Rootfs,
+        raw: &raw::Manifest,
+        upstreams: &[Upstream],
+    ) -> Option<Version> {
+        let p = |k: &str| path!["rootfs", i, k];
+        match (&r.upstream, &r.version) {
+            (Some(u), None) => match upstreams.iter().find(|x| &x.name == u) {
+                Some(up) => Some(up.version.clone()),
+                None => {
+                    self.unknown_upstream(p("upstream"), u, raw);
+                    None
+                }
+            },
+            (None, Some(v)) => match Version::parse(v, None) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    self.version_err(p("version"), v, e);
+                    None
+                }
+            },
+            (Some(_), Some(_)) => {
+                self.err(p("version"), "give either `upstream` or `version`, not both: the image version follows its upstream");
+                None
+            }
+            (None, None) => {
+                self.err_note(
+                    path!["rootfs", i],
+                    format!("rootfs `{}` has neither `upstream` nor `version`", r.name),
+                    "add upstream = \"<name>\" or version = \"1.0.0\"",
+                );
+                None
+            }
+        }
+    }
+
+    /// The bases of rootfs `i`, each a known distro listed once, and its default among them.
+    fn rootfs_bases(&mut self, i: usize, r: &raw::Rootfs, distros: &[Distro]) -> Vec<Distro> {
+        let p = |k: &str| path!["rootfs", i, k];
+        let mut bases = Vec::new();
+        if r.bases.is_empty() {
+            self.err(p("bases"), "a rootfs needs at least one base");
+        }
+        for (j, b) in r.bases.iter().enumerate() {
+            match distros.iter().find(|d| &d.id == b) {
+                Some(_) if bases.iter().any(|x: &Distro| &x.id == b) => self.err(
+                    path!["rootfs", i, "bases", j],
+                    format!("base `{b}` is listed twice"),
+                ),
+                Some(d) => bases.push(d.clone()),
+                None => self.err_note(
+                    path!["rootfs", i, "bases", j],
+                    format!("unknown distro `{}`", escape_for_message(b)),
+                    "a base is a distro id; see `pkgforge distros`",
+                ),
+            }
+        }
+        if let Some(db) = &r.default_base {
+            if !r.bases.contains(db) {
+                self.err_note(
+                    p("default-base"),
+                    format!(
+                        "default base `{}` is not one of the rootfs's bases",
+                        escape_for_message(db)
+                    ),
+                    format!("bases: {}", r.bases.join(", ")),
+                );
+            }
+        }
+        bases
+    }
+
+    /// The image type and description of rootfs `i`, with its package names as one line each.
+    fn rootfs_image_keys(&mut self, i: usize, r: &raw::Rootfs) -> (String, String) {
+        let p = |k: &str| path!["rootfs", i, k];
+        for (j, pk) in r.packages.iter().enumerate() {
+            self.single_line(path!["rootfs", i, "packages", j], "an image package", pk);
+        }
+        let image_type = r.image_type.clone().unwrap_or_else(|| "tbz".to_string());
+        if !IMAGE_TYPES.contains(&image_type.as_str()) {
+            self.err_note(
+                p("image-type"),
+                format!(
+                    "unknown kiwi image type `{}`",
+                    escape_for_message(&image_type)
+                ),
+                format!("use one of {}", IMAGE_TYPES.join(", ")),
+            );
+        }
+        if let Some(d) = &r.description {
+            // XML 1.0 cannot carry control characters, escaped or not
+            self.check(p("description"), d, no_control("the description", d));
+        }
+        let description = r.description.clone().unwrap_or_else(|| r.summary.clone());
+        (image_type, description)
     }
 
     pub(in crate::manifest) fn agent(
@@ -243,19 +265,7 @@ impl Cx<'_> {
         for (j, u) in raw_users.iter().enumerate() {
             let q = |k: &str| path!["rootfs", i, "users", j, k];
             let mut ok = true;
-            let name_ok = !u.name.is_empty()
-                && u.name.len() <= 32
-                && u.name
-                    .starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-                && u.name.chars().all(|c| {
-                    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-')
-                });
-            if !name_ok {
-                self.err_note(
-                    q("name"),
-                    format!("`{}` is not a valid user name", escape_for_message(&u.name)),
-                    "use lowercase letters, digits, `_` and `-`, starting with a letter or `_`",
-                );
+            if !self.check(q("name"), &u.name, user_name(&u.name)) {
                 ok = false;
             } else if out.iter().any(|x| x.name == u.name) {
                 self.err(q("name"), format!("user `{}` is listed twice", u.name));
@@ -271,17 +281,11 @@ impl Cx<'_> {
                 }
             }
             for (n, g) in u.groups.iter().enumerate() {
-                if g.is_empty()
-                    || !g
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-                {
-                    self.err(
-                        path!["rootfs", i, "users", j, "groups", n],
-                        format!("`{}` is not a valid group name", escape_for_message(g)),
-                    );
-                    ok = false;
-                }
+                ok &= self.check(
+                    path!["rootfs", i, "users", j, "groups", n],
+                    g,
+                    group_name(g),
+                );
             }
             if ok {
                 out.push(User {

@@ -2,17 +2,21 @@
 //! may not. Each is a pure function of the value; [`Cx`] reports what they refuse at the
 //! value's place in the file.
 
+mod distros;
 mod images;
 mod locations;
 mod names;
 mod text;
+mod upstreams;
 
 use std::ops::Range;
 
+pub(in crate::manifest) use distros::*;
 pub(in crate::manifest) use images::*;
 pub(in crate::manifest) use locations::*;
 pub(in crate::manifest) use names::*;
 pub(in crate::manifest) use text::*;
+pub(in crate::manifest) use upstreams::*;
 
 use crate::distro::Distro;
 use crate::manifest::load::Cx;

@@ -137,6 +137,12 @@ pub(in crate::manifest) fn regex_error(
     (what, at)
 }
 
+/// The line, counted from 1, where the value at `path` starts.
+pub(in crate::manifest) fn line_at(src: &Src, path: &[Seg]) -> Option<usize> {
+    src.span(path)
+        .map(|s| src.text[..s.start].matches('\n').count() + 1)
+}
+
 impl Cx<'_> {
     pub(in crate::manifest) fn err(&mut self, path: Vec<Seg>, message: impl Into<String>) {
         let d = self.src.error(path, message);

@@ -165,29 +165,7 @@ fn toml_diagnostic(
         || message.starts_with("invalid integer")
         || message.starts_with("string values must be quoted")
     {
-        // the whole `key = value` line, not only the part the parser stopped at
-        let at = span.as_ref().map_or(0, |s| s.start.min(text.len()));
-        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-        let line = &text[line_start..line_end];
-        match line.split_once('=') {
-            Some((key, value)) if !value.trim().is_empty() => {
-                let value = value.split(" #").next().unwrap_or(value).trim();
-                if let Some(i) = line[key.len() + 1..].find(value) {
-                    let start = line_start + key.len() + 1 + i;
-                    span = Some(start..start + value.len());
-                }
-                (
-                    format!("`{value}` is neither a number nor quoted text"),
-                    Some(format!("quote text: {} = \"{value}\"", key.trim())),
-                )
-            }
-            Some((key, _)) => (
-                format!("`{}` has no value", key.trim()),
-                Some(format!("give one, e.g. {} = \"...\"", key.trim())),
-            ),
-            None => (message, None),
-        }
+        unquoted_value(text, message, &mut span)
     } else if let Some(field) = message
         .strip_prefix("missing field `")
         .and_then(|m| m.strip_suffix('`'))
@@ -195,17 +173,7 @@ fn toml_diagnostic(
         let note = format!("this table needs `{field}`; see docs/manifest.md");
         (format!("missing key `{field}`"), Some(note))
     } else if message.starts_with("invalid type:") && message.ends_with("expected a string") {
-        let at = span.as_ref().map_or(0, |s| s.start.min(text.len()));
-        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-        let before = &text[line_start..at];
-        let (key, between) = before.split_once('=').unwrap_or(("", before));
-        let key = key.trim();
-        let value = spelled.trim();
-        let note = if key.is_empty() || !between.trim().is_empty() {
-            format!("quote it: \"{value}\"")
-        } else {
-            format!("quote it: {key} = \"{value}\"")
-        };
+        let note = quote_it(text, span.as_ref(), &spelled);
         (message.clone(), Some(note))
     } else if message.ends_with("expected true or false") {
         (
@@ -228,6 +196,53 @@ fn toml_diagnostic(
         d = d.note(n);
     }
     d
+}
+
+/// A value the parser could not read as a number or a string: the message and note about
+/// the whole `key = value` line, not only the part the parser stopped at, with `span`
+/// narrowed to the value.
+fn unquoted_value(
+    text: &str,
+    message: String,
+    span: &mut Option<Range<usize>>,
+) -> (String, Option<String>) {
+    let at = span.as_ref().map_or(0, |s| s.start.min(text.len()));
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let line = &text[line_start..line_end];
+    match line.split_once('=') {
+        Some((key, value)) if !value.trim().is_empty() => {
+            let value = value.split(" #").next().unwrap_or(value).trim();
+            if let Some(i) = line[key.len() + 1..].find(value) {
+                let start = line_start + key.len() + 1 + i;
+                *span = Some(start..start + value.len());
+            }
+            (
+                format!("`{value}` is neither a number nor quoted text"),
+                Some(format!("quote text: {} = \"{value}\"", key.trim())),
+            )
+        }
+        Some((key, _)) => (
+            format!("`{}` has no value", key.trim()),
+            Some(format!("give one, e.g. {} = \"...\"", key.trim())),
+        ),
+        None => (message, None),
+    }
+}
+
+/// How to quote the value `spelled` at `span` where a string was expected.
+fn quote_it(text: &str, span: Option<&Range<usize>>, spelled: &str) -> String {
+    let at = span.map_or(0, |s| s.start.min(text.len()));
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..at];
+    let (key, between) = before.split_once('=').unwrap_or(("", before));
+    let key = key.trim();
+    let value = spelled.trim();
+    if key.is_empty() || !between.trim().is_empty() {
+        format!("quote it: \"{value}\"")
+    } else {
+        format!("quote it: {key} = \"{value}\"")
+    }
 }
 
 /// The known key a mistyped one most likely meant: same letters with `_` for `-` or a

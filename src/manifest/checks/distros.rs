@@ -65,7 +65,8 @@ pub(in crate::manifest) fn condition(v: &str) -> Checked {
     let rest = operand.replace_all(v, "");
     if v.trim().is_empty()
         || rest.chars().any(|c| {
-            !(c.is_ascii_digit() || matches!(c, ' ' | '=' | '<' | '>' | '!' | '&' | '|' | '(' | ')'))
+            !(c.is_ascii_digit()
+                || matches!(c, ' ' | '=' | '<' | '>' | '!' | '&' | '|' | '(' | ')'))
         })
     {
         return Err(
@@ -115,10 +116,11 @@ pub(in crate::manifest) fn repository_url(url: &str) -> Checked {
     if scheme_ok && !url.contains(char::is_whitespace) {
         return Ok(());
     }
-    Err(
-        Rejection::new(format!("`{}` is not a repository URL", escape_for_message(url)))
-            .note("give an http://, https:// or file:// URL"),
-    )
+    Err(Rejection::new(format!(
+        "`{}` is not a repository URL",
+        escape_for_message(url)
+    ))
+    .note("give an http://, https:// or file:// URL"))
 }
 
 /// An apt suite or component of a distro's repository; `what` is "suite" or "component".
@@ -161,7 +163,10 @@ mod tests {
     #[test]
     fn codename() {
         assert_eq!(super::codename("bookworm"), Ok(()));
-        assert_eq!(message(super::codename("Noble")), "`Noble` is not a codename");
+        assert_eq!(
+            message(super::codename("Noble")),
+            "`Noble` is not a codename"
+        );
     }
 
     #[test]
@@ -212,7 +217,10 @@ mod tests {
 
     #[test]
     fn repository_url() {
-        assert_eq!(super::repository_url("https://download.example.org/r/"), Ok(()));
+        assert_eq!(
+            super::repository_url("https://download.example.org/r/"),
+            Ok(())
+        );
         assert_eq!(
             message(super::repository_url("obs://x")),
             "`obs://x` is not a repository URL"

@@ -101,10 +101,11 @@ pub(in crate::manifest) fn user_name(name: &str) -> Checked {
     if valid {
         return Ok(());
     }
-    Err(
-        Rejection::new(format!("`{}` is not a valid user name", escape_for_message(name)))
-            .note("use lowercase letters, digits, `_` and `-`, starting with a letter or `_`"),
-    )
+    Err(Rejection::new(format!(
+        "`{}` is not a valid user name",
+        escape_for_message(name)
+    ))
+    .note("use lowercase letters, digits, `_` and `-`, starting with a letter or `_`"))
 }
 
 /// A group a user of the image belongs to.
@@ -154,10 +155,7 @@ mod tests {
 
     #[test]
     fn kiwi_placeholders() {
-        assert_eq!(
-            super::kiwi_placeholders("obs://P/{obs-repository}"),
-            Ok(())
-        );
+        assert_eq!(super::kiwi_placeholders("obs://P/{obs-repository}"), Ok(()));
         assert_eq!(
             message(super::kiwi_placeholders("obs://P/{arch}")),
             "unknown placeholder in `obs://P/{arch}`"

@@ -181,7 +181,10 @@ mod tests {
             Some("use an https://, http://, git://, ssh:// or file:// URL")
         );
         let r = super::url("the URL", "https://a b").unwrap_err();
-        assert_eq!(r.message, "the URL contains ` `, which is not allowed in a URL");
+        assert_eq!(
+            r.message,
+            "the URL contains ` `, which is not allowed in a URL"
+        );
         assert_eq!(r.at, Some(9..10));
         assert_eq!(
             message(super::url("the git URL", "https://u:secret@host/r")),
@@ -202,13 +205,19 @@ mod tests {
     #[test]
     fn safe_path() {
         assert_eq!(super::safe_path("the file", "/usr/bin/tool", true), Ok(()));
-        assert_eq!(super::safe_path("the patch", "patches/a.patch", false), Ok(()));
+        assert_eq!(
+            super::safe_path("the patch", "patches/a.patch", false),
+            Ok(())
+        );
         assert_eq!(
             message(super::safe_path("the file", "/usr/bin/my tool", true)),
             "the file `/usr/bin/my tool` contains ` `, which is not allowed in a path here"
         );
         let r = super::safe_path("the patch", "a/../../b", false).unwrap_err();
-        assert_eq!(r.message, "the patch `a/../../b` escapes its root with `..`");
+        assert_eq!(
+            r.message,
+            "the patch `a/../../b` escapes its root with `..`"
+        );
         assert_eq!(r.at, Some(2..4));
         assert_eq!(
             message(super::safe_path("the file", "usr/bin/tool", true)),
@@ -245,6 +254,8 @@ mod tests {
             r.message,
             "sha256 `xyz` is not 64 lowercase hex digits: `x` is not a hex digit"
         );
-        assert!(r.note.is_some_and(|n| n.starts_with("give the full checksum")));
+        assert!(r
+            .note
+            .is_some_and(|n| n.starts_with("give the full checksum")));
     }
 }

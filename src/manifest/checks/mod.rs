@@ -2,19 +2,23 @@
 //! may not. Each is a pure function of the value; [`Cx`] reports what they refuse at the
 //! value's place in the file.
 
+mod changelog;
 mod distros;
 mod images;
 mod locations;
 mod names;
+mod project;
 mod text;
 mod upstreams;
 
 use std::ops::Range;
 
+pub(in crate::manifest) use changelog::*;
 pub(in crate::manifest) use distros::*;
 pub(in crate::manifest) use images::*;
 pub(in crate::manifest) use locations::*;
 pub(in crate::manifest) use names::*;
+pub(in crate::manifest) use project::*;
 pub(in crate::manifest) use text::*;
 pub(in crate::manifest) use upstreams::*;
 
@@ -57,12 +61,22 @@ pub(in crate::manifest) type Checked = Result<(), Rejection>;
 
 impl Cx<'_> {
     /// Report `rejection` of `value`, the string at `path`.
-    pub(in crate::manifest) fn reject(&mut self, path: Vec<Seg>, value: &str, rejection: Rejection) {
+    pub(in crate::manifest) fn reject(
+        &mut self,
+        path: Vec<Seg>,
+        value: &str,
+        rejection: Rejection,
+    ) {
         self.err_within(path, value, rejection.at, rejection.message, rejection.note);
     }
 
     /// Whether `value`, the string at `path`, passed its check; reported when not.
-    pub(in crate::manifest) fn check(&mut self, path: Vec<Seg>, value: &str, checked: Checked) -> bool {
+    pub(in crate::manifest) fn check(
+        &mut self,
+        path: Vec<Seg>,
+        value: &str,
+        checked: Checked,
+    ) -> bool {
         match checked {
             Ok(()) => true,
             Err(r) => {
@@ -72,15 +86,30 @@ impl Cx<'_> {
         }
     }
 
-    pub(in crate::manifest) fn single_line(&mut self, path: Vec<Seg>, what: &str, value: &str) -> bool {
+    pub(in crate::manifest) fn single_line(
+        &mut self,
+        path: Vec<Seg>,
+        what: &str,
+        value: &str,
+    ) -> bool {
         self.check(path, value, single_line(what, value))
     }
 
-    pub(in crate::manifest) fn no_macros(&mut self, path: Vec<Seg>, what: &str, value: &str) -> bool {
+    pub(in crate::manifest) fn no_macros(
+        &mut self,
+        path: Vec<Seg>,
+        what: &str,
+        value: &str,
+    ) -> bool {
         self.check(path, value, no_macros(what, value))
     }
 
-    pub(in crate::manifest) fn nonempty(&mut self, path: Vec<Seg>, what: &str, value: &str) -> bool {
+    pub(in crate::manifest) fn nonempty(
+        &mut self,
+        path: Vec<Seg>,
+        what: &str,
+        value: &str,
+    ) -> bool {
         self.check(path, value, nonempty(what, value))
     }
 
@@ -102,7 +131,12 @@ impl Cx<'_> {
         self.check(path, p, safe_path(what, p, absolute))
     }
 
-    pub(in crate::manifest) fn lookup_key(&mut self, path: Vec<Seg>, key: &str, distros: &[Distro]) -> bool {
+    pub(in crate::manifest) fn lookup_key(
+        &mut self,
+        path: Vec<Seg>,
+        key: &str,
+        distros: &[Distro],
+    ) -> bool {
         self.check(path, key, lookup_key(key, distros))
     }
 

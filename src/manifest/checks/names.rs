@@ -10,9 +10,10 @@ pub(in crate::manifest) fn package_name(name: &str) -> Checked {
         "it is shorter than two characters".to_string()
     } else if let Some(c) = name.chars().find(char::is_ascii_uppercase) {
         format!("uppercase `{c}` is not allowed")
-    } else if let Some(c) = name.chars().find(|c| {
-        !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '-' | '.'))
-    }) {
+    } else if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '-' | '.')))
+    {
         format!("`{}` is not allowed", c.escape_default())
     } else if !name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit()) {
         format!("it starts with `{}`", name.chars().next().unwrap_or(' '))
@@ -40,7 +41,9 @@ pub(in crate::manifest) fn dependency(d: &str) -> Checked {
             c.escape_default()
         ))
         .at(i..i + 1)
-        .note("give one package per list entry, with an optional version constraint: \"foo >= 1.2\""));
+        .note(
+            "give one package per list entry, with an optional version constraint: \"foo >= 1.2\"",
+        ));
     }
     Ok(())
 }
@@ -197,8 +200,8 @@ mod tests {
         );
         let r = super::arch("amd64", false).unwrap_err();
         assert_eq!(r.message, "unknown architecture `amd64`");
-        assert!(r
-            .note
-            .is_some_and(|n| n.starts_with("architectures are given by their rpm names: `amd64` is Debian's name of `x86_64`")));
+        assert!(r.note.is_some_and(|n| n.starts_with(
+            "architectures are given by their rpm names: `amd64` is Debian's name of `x86_64`"
+        )));
     }
 }

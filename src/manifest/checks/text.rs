@@ -47,10 +47,8 @@ pub(in crate::manifest) fn macro_syntax(what: &str, value: &str, at: Range<usize
 /// Text that becomes one line of a spec, a control file or XML.
 pub(in crate::manifest) fn single_line(what: &str, value: &str) -> Checked {
     if value.contains(['\n', '\r']) {
-        return Err(
-            Rejection::new(format!("{what} must be a single line"))
-                .note("a line break would start a new tag or field in the rendered files"),
-        );
+        return Err(Rejection::new(format!("{what} must be a single line"))
+            .note("a line break would start a new tag or field in the rendered files"));
     }
     if value.chars().any(|c| c.is_control() && c != '\t') {
         return Err(Rejection::new(format!(
@@ -112,7 +110,9 @@ pub(in crate::manifest) fn no_control(what: &str, value: &str) -> Checked {
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t')
     {
-        Err(Rejection::new(format!("{what} contains a control character")))
+        Err(Rejection::new(format!(
+            "{what} contains a control character"
+        )))
     } else {
         Ok(())
     }

@@ -29,10 +29,11 @@ pub(in crate::manifest) fn github_repository(gh: &str) -> Checked {
     if gh.split('/').count() == 2 && gh.split('/').all(plain_name) {
         return Ok(());
     }
-    Err(
-        Rejection::new(format!("`{}` is not a GitHub repository", escape_for_message(gh)))
-            .note("write it as owner/name, e.g. kata-containers/kata-containers"),
-    )
+    Err(Rejection::new(format!(
+        "`{}` is not a GitHub repository",
+        escape_for_message(gh)
+    ))
+    .note("write it as owner/name, e.g. kata-containers/kata-containers"))
 }
 
 /// A tag prefix, once it passed as a single line: characters git allows in tags.
@@ -134,10 +135,10 @@ pub(in crate::manifest) fn signature_url(sig: &str) -> Checked {
     if plain {
         return Ok(());
     }
-    Err(Rejection::new(
-        "what follows `{url}` in the signature URL must be a plain file suffix",
+    Err(
+        Rejection::new("what follows `{url}` in the signature URL must be a plain file suffix")
+            .note("such as \"{url}.asc\" or \"{url}.sign\""),
     )
-    .note("such as \"{url}.asc\" or \"{url}.sign\""))
 }
 
 /// `signed = "uncompressed"`, for a `tarball` that is compressed.
@@ -205,7 +206,9 @@ mod tests {
             "the tag pattern has no group named `version`"
         );
         let r = super::tag_pattern(r"^v(?P<version>[0-9.+)$").unwrap_err();
-        assert!(r.message.starts_with("the tag pattern is not a valid regex: "));
+        assert!(r
+            .message
+            .starts_with("the tag pattern is not a valid regex: "));
     }
 
     #[test]
@@ -236,7 +239,9 @@ mod tests {
             Ok(())
         );
         assert_eq!(
-            message(super::tarball_file_name("https://example.org/demo.tar.xz?x=1")),
+            message(super::tarball_file_name(
+                "https://example.org/demo.tar.xz?x=1"
+            )),
             "the tarball URL must end with the tarball's file name"
         );
         let t = "https://example.org/dl?v={version}";
@@ -250,7 +255,11 @@ mod tests {
 
     #[test]
     fn signature_url() {
-        for ok in ["{url}.asc", "{url}.sign", "https://example.org/demo-{version}.tar.asc"] {
+        for ok in [
+            "{url}.asc",
+            "{url}.sign",
+            "https://example.org/demo-{version}.tar.asc",
+        ] {
             assert_eq!(super::signature_url(ok), Ok(()), "{ok}");
         }
         assert_eq!(
@@ -269,7 +278,10 @@ mod tests {
 
     #[test]
     fn signed_uncompressed() {
-        assert_eq!(super::signed_uncompressed(Some("a-{version}.tar.xz")), Ok(()));
+        assert_eq!(
+            super::signed_uncompressed(Some("a-{version}.tar.xz")),
+            Ok(())
+        );
         for bad in [None, Some("a-{version}.tar"), Some("a.zip")] {
             assert_eq!(
                 message(super::signed_uncompressed(bad)),

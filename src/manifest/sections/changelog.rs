@@ -4,8 +4,9 @@ use std::collections::HashSet;
 
 use crate::changelog::{self, Entry};
 use crate::error::{Diagnostics, Result};
-use crate::manifest::checks::*;
-use crate::manifest::diagnostics::*;
+use crate::manifest::checks::{author, change};
+use crate::manifest::diagnostics::line_at;
+use crate::manifest::load::Cx;
 use crate::manifest::model::*;
 use crate::manifest::raw;
 use crate::manifest::source::{Seg, Source as Src};
@@ -13,12 +14,16 @@ use crate::manifest::CHANGELOG;
 use crate::path;
 use crate::version::{escape_for_message, Version};
 
+/// The entries of the changelog `raw`, read from `src`, that the manifest's `model` knows.
 pub(in crate::manifest) fn resolve_changelog(
     src: &Src,
     raw: &raw::Changelog,
     model: &Model,
 ) -> Result<Vec<Entry>> {
-    let mut errs = Diagnostics::default();
+    let mut cx = Cx {
+        src,
+        errs: Diagnostics::default(),
+    };
     let mut out = Vec::new();
     let known: HashSet<&str> = model
         .packages
@@ -29,126 +34,24 @@ pub(in crate::manifest) fn resolve_changelog(
     // The date of the entry above, and its index.
     let mut previous: Option<(jiff::Timestamp, usize)> = None;
     for (i, e) in raw.entry.iter().enumerate() {
-        let p = |k: &str| path!["entry", i, k];
-        let mut ok = true;
-        if let Some(u) = &e.upstream {
-            if model.upstream(u).is_none() {
-                errs.push(
-                    src.error(
-                        p("upstream"),
-                        format!("unknown upstream `{}`", escape_for_message(u)),
-                    )
-                    .note(format!(
-                        "upstreams of the manifest: {}",
-                        model
-                            .upstreams
-                            .iter()
-                            .map(|u| u.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                );
-                ok = false;
-            }
-        }
-        for (j, pk) in e.packages.iter().flatten().enumerate() {
-            if !known.contains(pk.as_str()) {
-                let mut names: Vec<&str> = known.iter().copied().collect();
-                names.sort();
-                errs.push(
-                    src.error(
-                        path!["entry", i, "packages", j],
-                        format!("unknown package `{}`", escape_for_message(pk)),
-                    )
-                    .note(format!("packages of the manifest: {}", names.join(", "))),
-                );
-                ok = false;
-            }
-        }
+        let ok = cx.entry_subjects(i, e, model, &known);
         let version = match Version::parse(&e.version, None) {
             Ok(v) => Some(v),
             Err(m) => {
-                errs.push(version_diag(src, p("version"), &e.version, m));
+                cx.version_err(path!["entry", i, "version"], &e.version, m);
                 None
             }
         };
         let date = match changelog::parse_date(&e.date) {
             Ok(d) => Some(d),
             Err(m) => {
-                errs.push(src.error(p("date"), m));
+                cx.err(path!["entry", i, "date"], m);
                 None
             }
         };
-        let author = &e.author;
-        if author.chars().any(char::is_control)
-            || author.trim().is_empty()
-            || !author.contains('<')
-            || !author.trim_end().ends_with('>')
-        {
-            errs.push(
-                src.error(
-                    p("author"),
-                    "the author must be one line reading `Name <email>`",
-                )
-                .note("for example author = \"Jane Packager <jane@example.org>\""),
-            );
-            ok = false;
-        } else if let Some(at) = macro_call(author) {
-            // changelog2spec copies the author of .changes into the spec unescaped
-            errs.push(
-                diag_within(
-                    src,
-                    p("author"),
-                    author,
-                    Some(at.clone()),
-                    format!(
-                        "the author contains RPM macro syntax `{}`",
-                        escape_for_message(&author[at])
-                    ),
-                )
-                .note("OBS copies the author into the spec's %changelog, where rpm expands macros; remove it"),
-            );
-            ok = false;
-        }
-        if e.changes.is_empty() {
-            errs.push(src.error(p("changes"), "an entry needs at least one change"));
-            ok = false;
-        }
-        for (j, c) in e.changes.iter().enumerate() {
-            if c.trim().is_empty() || c.chars().any(|ch| ch.is_control()) {
-                errs.push(src.error(
-                    path!["entry", i, "changes", j],
-                    "each change must be one non-empty line",
-                ));
-                ok = false;
-            } else if let Some(at) = ["%{", "%(", "%["].iter().filter_map(|m| c.find(m)).min() {
-                errs.push(
-                    diag_within(
-                        src,
-                        path!["entry", i, "changes", j],
-                        c,
-                        Some(at..at + 2),
-                        format!("a change contains RPM macro syntax `{}`", &c[at..at + 2]),
-                    )
-                    .note("macros would be expanded (and %(...) executed) when the spec is parsed; remove them"),
-                );
-                ok = false;
-            }
-        }
+        let ok = cx.entry_text(i, e) & ok;
         if let (Some(d), Some((prev, above))) = (date, previous) {
-            if d > prev {
-                let at = src
-                    .span(&[Seg::from("entry"), Seg::from(above), Seg::from("date")])
-                    .map(|s| s.start);
-                let line = at.map_or(0, |at| src.text[..at].matches('\n').count() + 1);
-                errs.push(
-                    src.error(
-                        p("date"),
-                        format!("entries must be newest first, but this one is newer than the entry above it (line {line})"),
-                    )
-                    .note("bump prepends new entries at the top of the file; move this entry up"),
-                );
-            }
+            cx.newest_first(i, d, prev, above);
         }
         if let Some(d) = date {
             previous = Some((d, i));
@@ -164,10 +67,83 @@ pub(in crate::manifest) fn resolve_changelog(
             });
         }
     }
-    errs.into_result()?;
+    cx.errs.into_result()?;
     Ok(out)
 }
 
+impl Cx<'_> {
+    /// The upstream and packages entry `i` is about, each known to the manifest.
+    fn entry_subjects(
+        &mut self,
+        i: usize,
+        e: &raw::ChangelogEntry,
+        model: &Model,
+        known: &HashSet<&str>,
+    ) -> bool {
+        let mut ok = true;
+        if let Some(u) = &e.upstream {
+            if model.upstream(u).is_none() {
+                self.err_note(
+                    path!["entry", i, "upstream"],
+                    format!("unknown upstream `{}`", escape_for_message(u)),
+                    format!(
+                        "upstreams of the manifest: {}",
+                        model
+                            .upstreams
+                            .iter()
+                            .map(|u| u.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+                ok = false;
+            }
+        }
+        for (j, pk) in e.packages.iter().flatten().enumerate() {
+            if !known.contains(pk.as_str()) {
+                let mut names: Vec<&str> = known.iter().copied().collect();
+                names.sort();
+                self.err_note(
+                    path!["entry", i, "packages", j],
+                    format!("unknown package `{}`", escape_for_message(pk)),
+                    format!("packages of the manifest: {}", names.join(", ")),
+                );
+                ok = false;
+            }
+        }
+        ok
+    }
+
+    /// The author and the changes of entry `i`.
+    fn entry_text(&mut self, i: usize, e: &raw::ChangelogEntry) -> bool {
+        let mut ok = self.check(path!["entry", i, "author"], &e.author, author(&e.author));
+        if e.changes.is_empty() {
+            self.err(
+                path!["entry", i, "changes"],
+                "an entry needs at least one change",
+            );
+            ok = false;
+        }
+        for (j, c) in e.changes.iter().enumerate() {
+            ok &= self.check(path!["entry", i, "changes", j], c, change(c));
+        }
+        ok
+    }
+
+    /// Entry `i`, dated `d`, is not newer than entry `above`, dated `prev`.
+    fn newest_first(&mut self, i: usize, d: jiff::Timestamp, prev: jiff::Timestamp, above: usize) {
+        if d <= prev {
+            return;
+        }
+        let at = [Seg::from("entry"), Seg::from(above), Seg::from("date")];
+        let line = line_at(self.src, &at).unwrap_or(0);
+        self.err_note(
+            path!["entry", i, "date"],
+            format!("entries must be newest first, but this one is newer than the entry above it (line {line})"),
+            "bump prepends new entries at the top of the file; move this entry up",
+        );
+    }
+}
 pub(in crate::manifest) fn attach_changelog(
     src: &Src,
     model: &mut Model,

@@ -84,9 +84,7 @@ impl DependencyScope<'_> {
             let exact = exact_requires(d, upstream, version, t, self.raw);
             push_unique(
                 &mut v,
-                exact.unwrap_or_else(|| {
-                    resolve_dep(d, t, self.names, &self.local, self.rootfs)
-                }),
+                exact.unwrap_or_else(|| resolve_dep(d, t, self.names, &self.local, self.rootfs)),
             );
         }
         v

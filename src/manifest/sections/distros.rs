@@ -27,7 +27,12 @@ impl Cx<'_> {
     }
 
     /// Distro `id` as the manifest overrides or adds it, taken out of `all` when built in.
-    fn distro(&mut self, id: &str, o: &raw::DistroOverride, all: &mut Vec<Distro>) -> Option<Distro> {
+    fn distro(
+        &mut self,
+        id: &str,
+        o: &raw::DistroOverride,
+        all: &mut Vec<Distro>,
+    ) -> Option<Distro> {
         let p = path!["distros", id];
         if !self.check(p.clone(), id, distro_id(id)) {
             return None;

@@ -70,7 +70,13 @@ impl Cx<'_> {
     }
 
     /// Every base is a target of the project, and a Debian or Ubuntu one has a codename.
-    fn kiwi_bases(&mut self, i: usize, r: &raw::Rootfs, bases: &[Distro], project: Option<&Project>) {
+    fn kiwi_bases(
+        &mut self,
+        i: usize,
+        r: &raw::Rootfs,
+        bases: &[Distro],
+        project: Option<&Project>,
+    ) {
         if let Some(project) = project {
             for (j, b) in bases.iter().enumerate() {
                 if !project.targets.iter().any(|t| t.id == b.id) {

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use indexmap::IndexMap;
 
 use crate::distro::Distro;
+use crate::manifest::diagnostics::line_at;
 use crate::manifest::load::Cx;
 use crate::manifest::raw;
 use crate::manifest::source::Seg;
@@ -98,10 +99,7 @@ impl Cx<'_> {
                 continue;
             }
             let (_, earlier, earlier_path) = &names[m];
-            let line = self
-                .src
-                .span(earlier_path)
-                .map(|s| self.src.text[..s.start].matches('\n').count() + 1);
+            let line = line_at(self.src, earlier_path);
             let message = if what == earlier {
                 format!("{what} is defined twice")
             } else {

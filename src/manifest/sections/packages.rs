@@ -346,9 +346,10 @@ impl Cx<'_> {
                 continue;
             }
             self.subpackage_keys(i, j, s, &name);
-            let sarchs = s.archs.as_ref().map(|a| {
-                self.archs(path!["packages", i, "subpackages", j, "archs"], a, true)
-            });
+            let sarchs = s
+                .archs
+                .as_ref()
+                .map(|a| self.archs(path!["packages", i, "subpackages", j, "archs"], a, true));
             subpackages.push((s, name, sarchs));
         }
         (subpackages, ok)

@@ -1,6 +1,7 @@
 //! `[project]`: the OBS project, its maintainer, targets and architectures.
 
 use crate::distro::Distro;
+use crate::manifest::checks::{archive_project, maintainer, obs_project};
 use crate::manifest::load::Cx;
 use crate::manifest::model::*;
 use crate::manifest::raw;
@@ -13,6 +14,37 @@ impl Cx<'_> {
         p: &raw::Project,
         distros: &[Distro],
     ) -> Option<Project> {
+        self.project_keys(p);
+        let license = p
+            .license
+            .clone()
+            .unwrap_or_else(|| "Apache-2.0".to_string());
+        let archive = p
+            .archive_project
+            .clone()
+            .unwrap_or_else(|| format!("{}:archive", p.obs_project));
+        self.obs_projects(p, &archive);
+        if let Some(api) = &p.github_api {
+            self.url(path!["project", "github-api"], "the GitHub API base", api);
+        }
+        let targets = self.targets(p, distros);
+        let archs = self.project_archs(p);
+        Some(Project {
+            name: p.name.clone(),
+            maintainer: p.maintainer.clone(),
+            homepage: p.homepage.clone(),
+            license,
+            obs_project: p.obs_project.clone(),
+            archive_project: archive,
+            keep_archived: p.keep_archived.unwrap_or(3),
+            targets,
+            archs,
+            github_api: p.github_api.clone(),
+        })
+    }
+
+    /// `name`, `maintainer`, `homepage` and `license`.
+    fn project_keys(&mut self, p: &raw::Project) {
         self.single_line(path!["project", "name"], "the project name", &p.name);
         self.nonempty(path!["project", "name"], "the project name", &p.name);
         self.single_line(
@@ -20,57 +52,37 @@ impl Cx<'_> {
             "the maintainer",
             &p.maintainer,
         );
-        if !p.maintainer.contains('<') || !p.maintainer.trim_end().ends_with('>') {
-            self.err_note(
-                path!["project", "maintainer"],
-                "the maintainer must read `Name <email>`",
-                "for example maintainer = \"Jane Packager <jane@example.org>\"",
-            );
-        }
+        self.check(
+            path!["project", "maintainer"],
+            &p.maintainer,
+            maintainer(&p.maintainer),
+        );
         if let Some(h) = &p.homepage {
             self.url(path!["project", "homepage"], "the homepage", h);
         }
-        let license = p
-            .license
-            .clone()
-            .unwrap_or_else(|| "Apache-2.0".to_string());
         if let Some(l) = &p.license {
             self.single_line(path!["project", "license"], "the license", l);
         }
-        let obs_ok = |s: &str| {
-            !s.is_empty()
-                && s.split(':').all(|part| {
-                    !part.is_empty()
-                        && part.chars().all(|c| {
-                            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+')
-                        })
-                })
-        };
-        if !obs_ok(&p.obs_project) {
-            self.err(
-                path!["project", "obs-project"],
-                format!(
-                    "`{}` is not an OBS project name such as home:user:project",
-                    escape_for_message(&p.obs_project)
-                ),
-            );
-        }
-        let archive_project = p
-            .archive_project
-            .clone()
-            .unwrap_or_else(|| format!("{}:archive", p.obs_project));
-        if p.archive_project.is_some() && !obs_ok(&archive_project) {
-            self.err(
+    }
+
+    /// `obs-project`, and `archive-project` when given; `archive` is the one in effect.
+    fn obs_projects(&mut self, p: &raw::Project, archive: &str) {
+        self.check(
+            path!["project", "obs-project"],
+            &p.obs_project,
+            obs_project(&p.obs_project),
+        );
+        if p.archive_project.is_some() {
+            self.check(
                 path!["project", "archive-project"],
-                format!(
-                    "`{}` is not an OBS project name",
-                    escape_for_message(&archive_project)
-                ),
+                archive,
+                archive_project(archive),
             );
         }
-        if let Some(api) = &p.github_api {
-            self.url(path!["project", "github-api"], "the GitHub API base", api);
-        }
+    }
+
+    /// `targets`: at least one, each a known distro listed once.
+    fn targets(&mut self, p: &raw::Project, distros: &[Distro]) -> Vec<Distro> {
         let mut targets = Vec::new();
         if p.targets.is_empty() {
             self.err(
@@ -101,7 +113,12 @@ impl Cx<'_> {
                 ),
             }
         }
-        let archs = match &p.archs {
+        targets
+    }
+
+    /// `archs`: at least one when given, else x86_64.
+    fn project_archs(&mut self, p: &raw::Project) -> Vec<String> {
+        match &p.archs {
             Some(a) => {
                 let v = self.archs(path!["project", "archs"], a, false);
                 if a.is_empty() {
@@ -113,18 +130,6 @@ impl Cx<'_> {
                 v
             }
             None => vec!["x86_64".to_string()],
-        };
-        Some(Project {
-            name: p.name.clone(),
-            maintainer: p.maintainer.clone(),
-            homepage: p.homepage.clone(),
-            license,
-            obs_project: p.obs_project.clone(),
-            archive_project,
-            keep_archived: p.keep_archived.unwrap_or(3),
-            targets,
-            archs,
-            github_api: p.github_api.clone(),
-        })
+        }
     }
 }

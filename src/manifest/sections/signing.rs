@@ -63,7 +63,12 @@ impl Cx<'_> {
     }
 
     /// The keyring beside the manifest: its bytes and the keys they hold.
-    fn keyring(&mut self, name: &str, keyring_path: &str, dir: &Path) -> Option<(Vec<u8>, Keyring)> {
+    fn keyring(
+        &mut self,
+        name: &str,
+        keyring_path: &str,
+        dir: &Path,
+    ) -> Option<(Vec<u8>, Keyring)> {
         if !self.safe_path(key(name, "keyring"), "the keyring", keyring_path, false) {
             return None;
         }

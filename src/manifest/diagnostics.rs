@@ -9,7 +9,7 @@ use crate::version;
 /// A diagnostic pointing at `sub`, a byte range of the string `value` at `path`, when the
 /// file spells the string without escapes (also as a multi-line string); else at the
 /// whole value.
-pub(in crate::manifest) fn diag_within(
+fn diag_within(
     src: &Src,
     path: Vec<Seg>,
     value: &str,
@@ -51,7 +51,7 @@ pub(in crate::manifest) fn diag_within(
 
 /// For a TOML basic string's `body` (between the quotes) that decodes to `value`: the
 /// offset in `body` where each byte of `value` starts, plus one past the end.
-pub(in crate::manifest) fn basic_string_offsets(body: &str, value: &str) -> Option<Vec<usize>> {
+fn basic_string_offsets(body: &str, value: &str) -> Option<Vec<usize>> {
     let mut decoded = String::new();
     let mut offsets = Vec::new();
     let mut chars = body.char_indices().peekable();
@@ -99,12 +99,7 @@ pub(in crate::manifest) fn basic_string_offsets(body: &str, value: &str) -> Opti
 }
 
 /// A version refused by [`version::check`]: underlined where it goes wrong, with the rule.
-pub(in crate::manifest) fn version_diag(
-    src: &Src,
-    path: Vec<Seg>,
-    raw: &str,
-    message: String,
-) -> Diagnostic {
+fn version_diag(src: &Src, path: Vec<Seg>, raw: &str, message: String) -> Diagnostic {
     diag_within(src, path, raw, version::problem_at(raw), message).note(
         "versions end up in specs, shell and file names: a digit first, then letters, digits and `.+~_-`, one separator at a time (strip a tag's `v` with tag-prefix)",
     )
@@ -179,5 +174,68 @@ impl Cx<'_> {
     pub(in crate::manifest) fn version_err(&mut self, path: Vec<Seg>, raw: &str, message: String) {
         let d = version_diag(self.src, path, raw, message);
         self.errs.push(d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::path;
+
+    fn source(text: &str) -> Src {
+        let (src, _): (Src, toml::Value) =
+            Src::parse(Path::new("m.toml"), text.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        src
+    }
+
+    #[test]
+    fn basic_string_offsets_map_decoded_bytes_to_the_spelling() {
+        assert_eq!(
+            basic_string_offsets(r"a\tb", "a\tb"),
+            Some(vec![0, 1, 3, 4])
+        );
+        assert_eq!(
+            basic_string_offsets(r"\u00e9x", "éx"),
+            Some(vec![0, 0, 6, 7])
+        );
+        assert_eq!(basic_string_offsets(r"a\tb", "atb"), None);
+    }
+
+    #[test]
+    fn diag_within_points_at_the_bad_part_of_a_string() {
+        let src = source("[x]\nurl = \"https://a b\"\n");
+        let d = diag_within(&src, path!["x", "url"], "https://a b", Some(9..10), "bad");
+        let at = d.location.unwrap_or_else(|| panic!("no location"));
+        assert_eq!((at.line, at.column, at.width), (2, 17, 1));
+        // escapes in the file shift the place, not the value
+        let src = source("[x]\nv = \"\\t%{x}\"\n");
+        let d = diag_within(&src, path!["x", "v"], "\t%{x}", Some(1..3), "bad");
+        let at = d.location.unwrap_or_else(|| panic!("no location"));
+        assert_eq!((at.line, at.column, at.width), (2, 8, 2));
+        // no sub-range: the whole value
+        let d = diag_within(&src, path!["x", "v"], "\t%{x}", None, "bad");
+        let at = d.location.unwrap_or_else(|| panic!("no location"));
+        assert_eq!((at.line, at.column), (2, 5));
+    }
+
+    #[test]
+    fn regex_error_gives_the_reason_and_where() {
+        #[allow(clippy::invalid_regex, reason = "the error is what is tested")]
+        let e = match regex::Regex::new("a(b") {
+            Err(e) => e,
+            Ok(_) => panic!("an unclosed group compiles"),
+        };
+        let (what, at) = regex_error(&e);
+        assert_eq!(what, "unclosed group");
+        assert_eq!(at, Some(1..2));
+    }
+
+    #[test]
+    fn line_at_counts_from_one() {
+        let src = source("[x]\na = 1\nb = 2\n");
+        let b = path!["x", "b"];
+        assert_eq!(line_at(&src, &b), Some(3));
     }
 }

@@ -63,12 +63,15 @@ fn read(path: &Path, what: &str, note: &str) -> Result<String> {
     })
 }
 
+/// A file being resolved: its text and what was found wrong in it so far. Resolvers keep
+/// going after an error, so that one run reports all of them.
 pub(in crate::manifest) struct Cx<'a> {
     pub(in crate::manifest) src: &'a Src,
     pub(in crate::manifest) errs: Diagnostics,
 }
 
 impl Cx<'_> {
+    /// The model of `raw`, read from `dir`; `None` when an error was reported.
     fn resolve(&mut self, raw: &raw::Manifest, dir: &Path) -> Option<Model> {
         let distros = self.distros(raw);
         let project = self.project(&raw.project, &distros);

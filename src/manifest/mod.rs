@@ -1,4 +1,8 @@
 //! The manifest: what it says (`raw`), where it says it (`source`), and what it means (`model`).
+//!
+//! `load` reads `packages.toml` and `changelog.toml` and hands each part to its resolver in
+//! `sections`. The resolvers judge single values with the pure functions of `checks`, and
+//! `diagnostics` turns what those refuse into messages located at file:line:column.
 
 mod checks;
 mod diagnostics;

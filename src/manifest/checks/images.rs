@@ -59,7 +59,7 @@ pub(in crate::manifest) fn kiwi_placeholders(src: &str) -> Checked {
 }
 
 /// A word of letters, digits and `_-.`, the form of a repository alias and a group name.
-pub(in crate::manifest) fn plain_word(s: &str) -> bool {
+fn plain_word(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
@@ -117,6 +117,37 @@ pub(in crate::manifest) fn group_name(g: &str) -> Checked {
         "`{}` is not a valid group name",
         escape_for_message(g)
     )))
+}
+
+// kiwi image types a description needs nothing more for than `<type image="..."/>`
+// (oem needs a filesystem, appx a metadata path: kiwi's schematron refuses them bare).
+const IMAGE_TYPES: &[&str] = &[
+    "tbz", "docker", "oci", "iso", "pxe", "kis", "wsl", "enclave",
+];
+
+/// A kiwi image type pkgforge can describe.
+pub(in crate::manifest) fn image_type_known(t: &str) -> Checked {
+    if IMAGE_TYPES.contains(&t) {
+        return Ok(());
+    }
+    Err(Rejection::new(format!(
+        "unknown kiwi image type `{}`",
+        escape_for_message(t)
+    ))
+    .note(format!("use one of {}", IMAGE_TYPES.join(", "))))
+}
+
+/// The file name of an agent binary in the OBS package: not one OBS or kiwi owns.
+pub(in crate::manifest) fn agent_file_name(name: &str) -> Checked {
+    let reserved = name.starts_with(['_', '.']) || name == "config.sh" || name.ends_with(".kiwi");
+    if !reserved && !name.is_empty() {
+        return Ok(());
+    }
+    Err(Rejection::new(format!(
+        "the agent file cannot be named `{}` in the OBS package",
+        escape_for_message(name)
+    ))
+    .note("rename it: names starting with `_` or `.`, `config.sh` and `*.kiwi` belong to OBS and kiwi"))
 }
 
 #[cfg(test)]
@@ -203,5 +234,27 @@ mod tests {
             message(super::group_name("a b")),
             "`a b` is not a valid group name"
         );
+    }
+
+    #[test]
+    fn image_type_known() {
+        assert_eq!(super::image_type_known("oci"), Ok(()));
+        let r = super::image_type_known("oem").unwrap_err();
+        assert_eq!(r.message, "unknown kiwi image type `oem`");
+        assert_eq!(
+            r.note.as_deref(),
+            Some("use one of tbz, docker, oci, iso, pxe, kis, wsl, enclave")
+        );
+    }
+
+    #[test]
+    fn agent_file_name() {
+        assert_eq!(super::agent_file_name("kata-agent"), Ok(()));
+        for bad in ["", "_service", ".hidden", "config.sh", "guest.kiwi"] {
+            assert_eq!(
+                message(super::agent_file_name(bad)),
+                format!("the agent file cannot be named `{bad}` in the OBS package")
+            );
+        }
     }
 }

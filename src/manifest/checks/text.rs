@@ -34,7 +34,7 @@ pub(in crate::manifest) fn macro_call(value: &str) -> Option<Range<usize>> {
 }
 
 /// The macro syntax at `at` in `value`, which names `what`.
-pub(in crate::manifest) fn macro_syntax(what: &str, value: &str, at: Range<usize>) -> Rejection {
+fn macro_syntax(what: &str, value: &str, at: Range<usize>) -> Rejection {
     let found = value.get(at.clone()).unwrap_or("%");
     Rejection::new(format!(
         "{what} contains RPM macro syntax `{}`",

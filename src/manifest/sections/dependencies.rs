@@ -19,7 +19,7 @@ pub(in crate::manifest) fn push_unique(v: &mut Vec<String>, items: Vec<String>) 
 
 /// Components of one upstream are released together: a requirement on another package of
 /// the same upstream pins its exact version, so they can never be installed skewed.
-pub(in crate::manifest) fn exact_requires(
+fn exact_requires(
     d: &str,
     upstream: &str,
     version: &Version,

@@ -1,7 +1,10 @@
 //! `[distros.<id>]`: the built-in distros and the manifest's overrides and additions.
 
 use crate::distro::{self, Distro};
-use crate::manifest::checks::*;
+use crate::manifest::checks::{
+    apt_word, codename, condition, distro_id, distro_macro, package_manager, repository_name,
+    repository_url,
+};
 use crate::manifest::load::Cx;
 use crate::manifest::raw;
 use crate::manifest::source::Seg;

@@ -7,7 +7,10 @@ use indexmap::IndexMap;
 
 use super::images::ImageScope;
 use crate::distro::{self, Distro, Format};
-use crate::manifest::checks::*;
+use crate::manifest::checks::{
+    apt_value, image_package, kiwi_placeholders, kiwi_repository_source, profile_name,
+    repository_alias, script,
+};
 use crate::manifest::load::Cx;
 use crate::manifest::model::*;
 use crate::manifest::raw;
@@ -42,10 +45,7 @@ impl Cx<'_> {
         let before = self.errs.0.len();
         self.kiwi_bases(i, r, bases, project);
         self.kiwi_lists(i, r, bases, archs);
-        let agent = r
-            .agent
-            .as_ref()
-            .and_then(|a| self.agent(i, a, dir, &r.name));
+        let agent = r.agent.as_ref().and_then(|a| self.agent(i, a, dir));
         let users = self.users(i, &r.users);
         let profiles = self.profiles(i, r, archs);
         for (j, repo) in r.repositories.iter().enumerate() {

@@ -1,4 +1,7 @@
-//! One resolver per manifest section, each a part of [`Cx`](super::load::Cx)'s work.
+//! One resolver per part of the manifest, each an `impl` block of [`Cx`](super::load::Cx):
+//! `[distros]`, `[project]`, `[upstreams]` with their signing keys, `[names]`,
+//! `[[rootfs]]` with its kiwi keys and images, `[[packages]]` with their dependencies,
+//! `[[archive]]`, and the entries of `changelog.toml`.
 
 mod archive;
 mod changelog;

@@ -10,19 +10,19 @@ use crate::names;
 use crate::path;
 
 /// The package a dependency names, without a version constraint (`foo >= 1`, `foo (>= 1)`).
-pub(in crate::manifest) fn dependency_name(d: &str) -> &str {
+fn dependency_name(d: &str) -> &str {
     let d = d.trim();
     d.find([' ', '(', '<', '>', '=']).map_or(d, |i| &d[..i])
 }
 
 /// Package index -> the packages it requires, each with where the requirement is written.
-pub(in crate::manifest) type Graph = Vec<Vec<(usize, Vec<Seg>)>>;
+type Graph = Vec<Vec<(usize, Vec<Seg>)>>;
 
 /// The first cycle of a directed graph, as the nodes on it and where its closing edge is
 /// written.
-pub(in crate::manifest) fn find_cycle(edges: &Graph) -> Option<(Vec<usize>, Vec<Seg>)> {
+fn find_cycle(edges: &Graph) -> Option<(Vec<usize>, Vec<Seg>)> {
     // 0 = unvisited, 1 = on the stack, 2 = done
-    pub(in crate::manifest) fn visit(
+    fn visit(
         i: usize,
         edges: &Graph,
         state: &mut [u8],

@@ -3,7 +3,9 @@
 use std::path::Path;
 
 use crate::distro::Distro;
-use crate::manifest::checks::{group_name, no_control, user_name};
+use crate::manifest::checks::{
+    agent_file_name, group_name, image_type_known, no_control, user_name,
+};
 use crate::manifest::load::Cx;
 use crate::manifest::model::*;
 use crate::manifest::raw;
@@ -11,14 +13,8 @@ use crate::names::NameTable;
 use crate::path;
 use crate::version::{escape_for_message, Version};
 
-// kiwi image types a description needs nothing more for than `<type image="..."/>`
-// (oem needs a filesystem, appx a metadata path: kiwi's schematron refuses them bare).
-pub(in crate::manifest) const IMAGE_TYPES: &[&str] = &[
-    "tbz", "docker", "oci", "iso", "pxe", "kis", "wsl", "enclave",
-];
-
 /// Where the Kata agent lives in a guest image unless the manifest says otherwise.
-pub(in crate::manifest) const DEFAULT_AGENT_PATH: &str = "/usr/bin/kata-agent";
+const DEFAULT_AGENT_PATH: &str = "/usr/bin/kata-agent";
 
 impl Cx<'_> {
     pub(in crate::manifest) fn rootfs(
@@ -148,16 +144,7 @@ impl Cx<'_> {
             self.single_line(path!["rootfs", i, "packages", j], "an image package", pk);
         }
         let image_type = r.image_type.clone().unwrap_or_else(|| "tbz".to_string());
-        if !IMAGE_TYPES.contains(&image_type.as_str()) {
-            self.err_note(
-                p("image-type"),
-                format!(
-                    "unknown kiwi image type `{}`",
-                    escape_for_message(&image_type)
-                ),
-                format!("use one of {}", IMAGE_TYPES.join(", ")),
-            );
-        }
+        self.check(p("image-type"), &image_type, image_type_known(&image_type));
         if let Some(d) = &r.description {
             // XML 1.0 cannot carry control characters, escaped or not
             self.check(p("description"), d, no_control("the description", d));
@@ -171,7 +158,6 @@ impl Cx<'_> {
         i: usize,
         a: &raw::RootfsAgent,
         dir: &Path,
-        rootfs: &str,
     ) -> Option<Agent> {
         let p = |k: &str| path!["rootfs", i, "agent", k];
         let init = a.init.unwrap_or(false);
@@ -192,52 +178,7 @@ impl Cx<'_> {
                     init,
                 })
             }
-            (None, Some(file)) => {
-                if !self.safe_path(p("file"), "the agent file", file, false) {
-                    return None;
-                }
-                let target = a
-                    .path
-                    .clone()
-                    .unwrap_or_else(|| DEFAULT_AGENT_PATH.to_string());
-                if !self.safe_path(p("path"), "the agent path", &target, true) {
-                    return None;
-                }
-                let name = Path::new(file)
-                    .file_name()
-                    .map(|n| n.to_string_lossy().to_string())
-                    .unwrap_or_default();
-                let reserved = name.starts_with(['_', '.'])
-                    || name == "config.sh"
-                    || name == format!("{rootfs}.kiwi")
-                    || name.ends_with(".kiwi");
-                if reserved || name.is_empty() {
-                    self.err_note(
-                        p("file"),
-                        format!("the agent file cannot be named `{}` in the OBS package", escape_for_message(&name)),
-                        "rename it: names starting with `_` or `.`, `config.sh` and `*.kiwi` belong to OBS and kiwi",
-                    );
-                    return None;
-                }
-                match std::fs::read(dir.join(file)) {
-                    Ok(content) => Some(Agent {
-                        source: AgentSource::File {
-                            name,
-                            path: file.to_string(),
-                            content,
-                        },
-                        path: target,
-                        init,
-                    }),
-                    Err(e) => {
-                        self.err(
-                            p("file"),
-                            format!("cannot read the agent file `{file}`: {e}"),
-                        );
-                        None
-                    }
-                }
-            }
+            (None, Some(file)) => self.agent_file(i, a, file, dir),
             (Some(_), Some(_)) => {
                 self.err(
                     path!["rootfs", i, "agent"],
@@ -250,6 +191,53 @@ impl Cx<'_> {
                     path!["rootfs", i, "agent"],
                     "the agent needs a `package` or a `file`",
                     "package = \"kata-agent\" installs the package; file = \"path/to/kata-agent\" ships a binary beside the manifest",
+                );
+                None
+            }
+        }
+    }
+
+    /// An agent binary shipped beside the manifest as `file`.
+    fn agent_file(
+        &mut self,
+        i: usize,
+        a: &raw::RootfsAgent,
+        file: &str,
+        dir: &Path,
+    ) -> Option<Agent> {
+        let p = |k: &str| path!["rootfs", i, "agent", k];
+        let init = a.init.unwrap_or(false);
+        if !self.safe_path(p("file"), "the agent file", file, false) {
+            return None;
+        }
+        let target = a
+            .path
+            .clone()
+            .unwrap_or_else(|| DEFAULT_AGENT_PATH.to_string());
+        if !self.safe_path(p("path"), "the agent path", &target, true) {
+            return None;
+        }
+        let name = Path::new(file)
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if !self.check(p("file"), file, agent_file_name(&name)) {
+            return None;
+        }
+        match std::fs::read(dir.join(file)) {
+            Ok(content) => Some(Agent {
+                source: AgentSource::File {
+                    name,
+                    path: file.to_string(),
+                    content,
+                },
+                path: target,
+                init,
+            }),
+            Err(e) => {
+                self.err(
+                    p("file"),
+                    format!("cannot read the agent file `{file}`: {e}"),
                 );
                 None
             }

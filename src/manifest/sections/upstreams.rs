@@ -2,7 +2,10 @@
 
 use std::path::Path;
 
-use crate::manifest::checks::*;
+use crate::manifest::checks::{
+    github_repository, hex, tag_pattern, tag_prefix, tarball_file_name, tarball_version, track,
+    upstream_name,
+};
 use crate::manifest::load::Cx;
 use crate::manifest::model::*;
 use crate::manifest::raw;

@@ -38,7 +38,11 @@ fn src_points_down_and_its_functions_are_short() {
 fn an_upward_import_a_cycle_and_a_long_function_are_each_named() {
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path();
-    write(src, "lib.rs", "pub mod manifest;\npub mod render;\npub mod fsio;\n");
+    write(
+        src,
+        "lib.rs",
+        "pub mod manifest;\npub mod render;\npub mod fsio;\n",
+    );
     // the model reaches up into render, and render into the model: a cycle
     write(
         src,
@@ -60,7 +64,9 @@ fn an_upward_import_a_cycle_and_a_long_function_are_each_named() {
     let (ok, out) = check(src);
     assert!(!ok, "{out}");
     assert!(
-        out.contains("`manifest` (model) uses `crate::render` (render and write), a layer above it"),
+        out.contains(
+            "`manifest` (model) uses `crate::render` (render and write), a layer above it"
+        ),
         "{out}"
     );
     assert!(out.contains("import cycle: manifest"), "{out}");

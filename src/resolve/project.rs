@@ -46,7 +46,9 @@ pub fn packages(
         if !path.starts_with(&prefix) {
             break;
         }
-        let control = path.strip_suffix("/debian/control").filter(|_| top == "debian");
+        let control = path
+            .strip_suffix("/debian/control")
+            .filter(|_| top == "debian");
         if let Some(dir) = control {
             let changelog = text(&format!("{dir}/debian/changelog"));
             let (built, build) = deb_packages(

@@ -477,105 +477,72 @@ const CENTOS: &str = "https://mirror.stream.centos.org";
 /// Debian's and Ubuntu's are read for amd64 on these hosts (Ubuntu's other
 /// architectures live on ports.ubuntu.com), the rpm ones for any `{arch}`.
 fn repositories(id: &str) -> (Vec<Repository>, Vec<Repository>) {
-    let deb = Repository::deb;
-    let rpm = |name: &str, url: String| Repository::rpm_md(name, &url);
+    let apt = |code: &str, url: &str, security: &str, parts: &[&str]| {
+        let deb = Repository::deb;
+        (
+            vec![
+                deb(code, url, parts),
+                deb(&format!("{code}-updates"), url, parts),
+                deb(&format!("{code}-security"), security, parts),
+            ],
+            vec![deb(&format!("{code}-backports"), url, parts)],
+        )
+    };
+    let ubuntu = &["main", "universe"];
     match id {
-        "debian-12" | "debian-13" => {
-            let code = if id == "debian-12" {
-                "bookworm"
-            } else {
-                "trixie"
-            };
-            (
-                vec![
-                    deb(code, DEBIAN, &["main"]),
-                    deb(&format!("{code}-updates"), DEBIAN, &["main"]),
-                    deb(&format!("{code}-security"), DEBIAN_SECURITY, &["main"]),
-                ],
-                vec![deb(&format!("{code}-backports"), DEBIAN, &["main"])],
-            )
-        }
-        "ubuntu-22.04" | "ubuntu-24.04" => {
-            let code = if id == "ubuntu-22.04" {
-                "jammy"
-            } else {
-                "noble"
-            };
-            let parts = &["main", "universe"];
-            (
-                vec![
-                    deb(code, UBUNTU, parts),
-                    deb(&format!("{code}-updates"), UBUNTU, parts),
-                    deb(&format!("{code}-security"), UBUNTU_SECURITY, parts),
-                ],
-                vec![deb(&format!("{code}-backports"), UBUNTU, parts)],
-            )
-        }
-        "opensuse-tumbleweed" => (
-            vec![rpm("repo-oss", format!("{OPENSUSE}/tumbleweed/repo/oss"))],
-            Vec::new(),
-        ),
-        "opensuse-leap-15.6" => (
-            vec![
-                rpm(
-                    "repo-oss",
-                    format!("{OPENSUSE}/distribution/leap/15.6/repo/oss"),
-                ),
-                rpm("repo-update", format!("{OPENSUSE}/update/leap/15.6/oss")),
-                rpm(
-                    "repo-sle-update",
-                    format!("{OPENSUSE}/update/leap/15.6/sle"),
-                ),
-                rpm(
-                    "repo-backports-update",
-                    format!("{OPENSUSE}/update/leap/15.6/backports"),
-                ),
-            ],
-            Vec::new(),
-        ),
+        "debian-12" => apt("bookworm", DEBIAN, DEBIAN_SECURITY, &["main"]),
+        "debian-13" => apt("trixie", DEBIAN, DEBIAN_SECURITY, &["main"]),
+        "ubuntu-22.04" => apt("jammy", UBUNTU, UBUNTU_SECURITY, ubuntu),
+        "ubuntu-24.04" => apt("noble", UBUNTU, UBUNTU_SECURITY, ubuntu),
+        _ => (rpm_repositories(id), Vec::new()),
+    }
+}
+
+/// The rpm-md repositories of a built-in RPM distro.
+fn rpm_repositories(id: &str) -> Vec<Repository> {
+    let rpm = |name: &str, url: String| Repository::rpm_md(name, &url);
+    let fedora = |base: &str, n: &str| {
+        vec![
+            rpm(
+                "fedora",
+                format!("{base}/releases/{n}/Everything/{{arch}}/os"),
+            ),
+            rpm("updates", format!("{base}/updates/{n}/Everything/{{arch}}")),
+        ]
+    };
+    match id {
+        "opensuse-tumbleweed" => vec![rpm("repo-oss", format!("{OPENSUSE}/tumbleweed/repo/oss"))],
+        "opensuse-leap-15.6" => vec![
+            rpm(
+                "repo-oss",
+                format!("{OPENSUSE}/distribution/leap/15.6/repo/oss"),
+            ),
+            rpm("repo-update", format!("{OPENSUSE}/update/leap/15.6/oss")),
+            rpm(
+                "repo-sle-update",
+                format!("{OPENSUSE}/update/leap/15.6/sle"),
+            ),
+            rpm(
+                "repo-backports-update",
+                format!("{OPENSUSE}/update/leap/15.6/backports"),
+            ),
+        ],
         // Fedora 41 reached its end of life and moved to the archive.
-        "fedora-41" => (
-            vec![
-                rpm(
-                    "fedora",
-                    format!("{FEDORA_ARCHIVE}/releases/41/Everything/{{arch}}/os"),
-                ),
-                rpm(
-                    "updates",
-                    format!("{FEDORA_ARCHIVE}/updates/41/Everything/{{arch}}"),
-                ),
-            ],
-            Vec::new(),
-        ),
-        "fedora-42" => (
-            vec![
-                rpm(
-                    "fedora",
-                    format!("{FEDORA}/releases/42/Everything/{{arch}}/os"),
-                ),
-                rpm(
-                    "updates",
-                    format!("{FEDORA}/updates/42/Everything/{{arch}}"),
-                ),
-            ],
-            Vec::new(),
-        ),
+        "fedora-41" => fedora(FEDORA_ARCHIVE, "41"),
+        "fedora-42" => fedora(FEDORA, "42"),
         "centos-stream-9" | "centos-stream-10" => {
             let n = id.trim_start_matches("centos-stream-");
-            (
-                ["BaseOS", "AppStream", "CRB"]
-                    .iter()
-                    .map(|r| {
-                        rpm(
-                            &r.to_lowercase(),
-                            format!("{CENTOS}/{n}-stream/{r}/{{arch}}/os"),
-                        )
-                    })
-                    .collect(),
-                Vec::new(),
-            )
+            ["BaseOS", "AppStream", "CRB"]
+                .iter()
+                .map(|r| {
+                    rpm(
+                        &r.to_lowercase(),
+                        format!("{CENTOS}/{n}-stream/{r}/{{arch}}/os"),
+                    )
+                })
+                .collect()
         }
-        _ => (Vec::new(), Vec::new()),
+        _ => Vec::new(),
     }
 }
 

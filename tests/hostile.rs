@@ -5,7 +5,8 @@
 //! obs-build's changelog2spec makes of the `.changes`), debtransform and `dpkg-source`,
 //! make on debian/rules (recording the recipes, running none), xmllint with the `_service` grammar and kiwi's loader.
 //! `@MARKER@` in a case stands for a file in the test's temporary directory that a payload
-//! would create: it must never appear.
+//! would create: it must never appear. Each case is a test of its own, named
+//! `refused::<case>` or `inert::<case>`: `cargo test --test hostile <case>` runs one.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -21,6 +22,7 @@ use std::process::Command;
 
 use common::http::{Response, Server};
 use common::*;
+use libtest_mimic::{Arguments, Trial};
 use pkgforge::distro::{Distro, Family};
 use pkgforge::manifest::{Model, Source};
 
@@ -74,8 +76,8 @@ impl Case {
     }
 }
 
-/// Every case, copied into its own temporary directory with `@MARKER@` replaced.
-fn cases(outcome: &str) -> Vec<Case> {
+fn main() {
+    let args = Arguments::from_args();
     let root = repo().join("tests/hostile");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap()
@@ -84,104 +86,134 @@ fn cases(outcome: &str) -> Vec<Case> {
         .filter(|p| p.join("expect.toml").is_file())
         .collect();
     dirs.sort();
-    let mut out = Vec::new();
+    let mut counts = [0usize; 2];
+    let mut trials = Vec::new();
     for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let expect: Expect =
-            toml::from_str(&std::fs::read_to_string(dir.join("expect.toml")).unwrap())
-                .unwrap_or_else(|e| panic!("{name}/expect.toml: {e}"));
-        assert!(
-            ["refused", "inert"].contains(&expect.outcome.as_str()),
-            "{name}: outcome is refused or inert"
-        );
-        if expect.outcome != outcome {
-            continue;
-        }
-        let tmp = tempfile::tempdir().unwrap();
-        let project = tmp.path().join("project");
-        std::fs::create_dir_all(&project).unwrap();
-        std::fs::copy(root.join("changelog.toml"), project.join("changelog.toml")).unwrap();
-        copy_into(&dir, &project);
-        std::fs::remove_file(project.join("expect.toml")).unwrap();
-        let marker = tmp.path().join("pwned").display().to_string();
-        for f in files_where(&project, |_| true) {
-            let text = std::fs::read_to_string(&f).unwrap();
-            std::fs::write(&f, text.replace("@MARKER@", &marker)).unwrap();
-        }
-        let expect = Expect {
-            spec: expect
-                .spec
-                .iter()
-                .map(|s| s.replace("@MARKER@", &marker))
-                .collect(),
-            rules: expect
-                .rules
-                .iter()
-                .map(|s| s.replace("@MARKER@", &marker))
-                .collect(),
-            ..expect
-        };
-        out.push(Case { name, expect, tmp });
+        let outcome = read_expect(&dir).outcome;
+        let refused = outcome == "refused";
+        counts[usize::from(!refused)] += 1;
+        trials.push(Trial::test(format!("{outcome}::{name}"), move || {
+            let case = prepare(&dir);
+            if refused {
+                refused_with_a_clear_error(&case);
+            } else {
+                renders_inert(&case);
+            }
+            Ok(())
+        }));
     }
-    out
+    trials.push(Trial::test("the_corpus_is_complete", move || {
+        if counts[0] >= 20 && counts[1] >= 4 {
+            Ok(())
+        } else {
+            Err(format!(
+                "hostile cases are missing: {} refused, {} inert",
+                counts[0], counts[1]
+            )
+            .into())
+        }
+    }));
+    trials.push(Trial::test("hostile_git_tags_are_never_applied", || {
+        hostile_git_tags_are_never_applied();
+        Ok(())
+    }));
+    trials.push(Trial::test("hostile_release_notes_stay_inert", || {
+        hostile_release_notes_stay_inert();
+        Ok(())
+    }));
+    libtest_mimic::run(&args, trials).exit();
 }
 
-#[test]
-fn hostile_input_is_refused_with_a_clear_error() {
-    let all = cases("refused");
-    assert!(all.len() >= 20, "the refused hostile cases are missing");
-    for case in all {
-        let dir = case.dir();
-        let before = snapshot(&dir);
-        for args in [&["render"][..], &["check"], &["render", "--check"]] {
-            let out = pkgforge(&dir, args);
-            let err = stderr(&out);
-            assert_eq!(
-                out.status.code(),
-                Some(2),
-                "{} ({}): {args:?} was not refused:\n{err}",
-                case.name,
-                case.expect.attack
-            );
-            assert!(
-                stdout(&out).is_empty(),
-                "{}: {args:?} printed on stdout",
-                case.name
-            );
-            let want = case.expect.message.as_deref().unwrap_or("error:");
-            assert!(
-                err.starts_with("error: ") && err.contains(want) && err.contains("packages.toml:")
-                    || err.contains("changelog.toml:") && err.contains(want),
-                "{}: {args:?} should say `{want}` and where:\n{err}",
-                case.name
-            );
-        }
+fn read_expect(dir: &Path) -> Expect {
+    let name = dir.file_name().unwrap().to_string_lossy().to_string();
+    let expect: Expect = toml::from_str(&std::fs::read_to_string(dir.join("expect.toml")).unwrap())
+        .unwrap_or_else(|e| panic!("{name}/expect.toml: {e}"));
+    assert!(
+        ["refused", "inert"].contains(&expect.outcome.as_str()),
+        "{name}: outcome is refused or inert"
+    );
+    expect
+}
+
+/// One case, copied into its own temporary directory with `@MARKER@` replaced.
+fn prepare(dir: &Path) -> Case {
+    let root = repo().join("tests/hostile");
+    let name = dir.file_name().unwrap().to_string_lossy().to_string();
+    let expect = read_expect(dir);
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::copy(root.join("changelog.toml"), project.join("changelog.toml")).unwrap();
+    copy_into(dir, &project);
+    std::fs::remove_file(project.join("expect.toml")).unwrap();
+    let marker = tmp.path().join("pwned").display().to_string();
+    for f in files_where(&project, |_| true) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        std::fs::write(&f, text.replace("@MARKER@", &marker)).unwrap();
+    }
+    let expect = Expect {
+        spec: expect
+            .spec
+            .iter()
+            .map(|s| s.replace("@MARKER@", &marker))
+            .collect(),
+        rules: expect
+            .rules
+            .iter()
+            .map(|s| s.replace("@MARKER@", &marker))
+            .collect(),
+        ..expect
+    };
+    Case { name, expect, tmp }
+}
+
+fn refused_with_a_clear_error(case: &Case) {
+    let dir = case.dir();
+    let before = snapshot(&dir);
+    for args in [&["render"][..], &["check"], &["render", "--check"]] {
+        let out = pkgforge(&dir, args);
+        let err = stderr(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{} ({}): {args:?} was not refused:\n{err}",
+            case.name,
+            case.expect.attack
+        );
         assert!(
-            snapshot(&dir) == before,
-            "{}: a refused run wrote files",
+            stdout(&out).is_empty(),
+            "{}: {args:?} printed on stdout",
             case.name
         );
-        case.assert_no_marker("validation");
+        let want = case.expect.message.as_deref().unwrap_or("error:");
+        assert!(
+            err.starts_with("error: ") && err.contains(want) && err.contains("packages.toml:")
+                || err.contains("changelog.toml:") && err.contains(want),
+            "{}: {args:?} should say `{want}` and where:\n{err}",
+            case.name
+        );
     }
+    assert!(
+        snapshot(&dir) == before,
+        "{}: a refused run wrote files",
+        case.name
+    );
+    case.assert_no_marker("validation");
 }
 
-#[test]
-fn hostile_input_that_is_accepted_renders_inert() {
-    let all = cases("inert");
-    assert!(all.len() >= 4, "the inert hostile cases are missing");
-    for case in all {
-        let out = pkgforge(&case.dir(), &["render", "-q"]);
-        assert!(
-            out.status.success(),
-            "{} ({}): render failed:\n{}",
-            case.name,
-            case.expect.attack,
-            stderr(&out)
-        );
-        case.assert_no_marker("render");
-        check_inert(&case.name, &case.dir(), &case.marker(), &case.expect);
-        let _ = case.model();
-    }
+fn renders_inert(case: &Case) {
+    let out = pkgforge(&case.dir(), &["render", "-q"]);
+    assert!(
+        out.status.success(),
+        "{} ({}): render failed:\n{}",
+        case.name,
+        case.expect.attack,
+        stderr(&out)
+    );
+    case.assert_no_marker("render");
+    check_inert(&case.name, &case.dir(), &case.marker(), &case.expect);
+    let _ = case.model();
 }
 
 /// Run every validator over a rendered tree and prove that nothing ran and nothing was added.
@@ -905,7 +937,6 @@ fn repo_root_hostile() -> PathBuf {
 
 /// Git tags are valid ref names with `%`, `{`, `(`, `$`, `;` and backquotes in them:
 /// `watch --apply` reports every hostile one and applies only the real release.
-#[test]
 fn hostile_git_tags_are_never_applied() {
     let up = Upstream::new(false);
     let marker = up.marker().display().to_string();
@@ -968,7 +999,6 @@ fn hostile_git_tags_are_never_applied() {
 
 /// GitHub release notes become changelog lines when `bump` runs: the hostile ones are
 /// dropped or stay plain text in every changelog format.
-#[test]
 fn hostile_release_notes_stay_inert() {
     let up = Upstream::new(true);
     let marker = up.marker().display().to_string();

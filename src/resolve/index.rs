@@ -295,121 +295,137 @@ fn evr(epoch: Option<String>, ver: Option<String>, rel: Option<String>) -> Optio
 
 /// An rpm-md `primary.xml`: the packages for `arch` and `noarch`.
 pub fn parse_primary(xml: &str, arch: &str, origin: usize) -> Result<Vec<Pkg>, String> {
-    #[derive(PartialEq)]
-    enum In {
-        Nothing,
-        Name,
-        Arch,
-        File,
-        Provides,
-        Requires,
-        Conflicts,
-    }
     let mut reader = quick_xml::Reader::from_str(xml);
-    let mut out = Vec::new();
-    let mut pkg: Option<Pkg> = None;
-    let mut text_of = In::Nothing;
-    let mut list = In::Nothing;
+    let mut p = Primary {
+        origin,
+        out: Vec::new(),
+        pkg: None,
+        text_of: In::Nothing,
+        list: In::Nothing,
+    };
     loop {
         let event = reader
             .read_event()
             .map_err(|e| format!("invalid XML at byte {}: {e}", reader.buffer_position()))?;
         match event {
-            Event::Start(e) | Event::Empty(e) => {
-                let attr = |n: &str| {
-                    e.try_get_attribute(n).ok().flatten().and_then(|a| {
-                        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                            .ok()
-                            .map(|v| v.to_string())
-                    })
-                };
-                let name = e.name();
-                match name.as_ref() {
-                    "package" => {
-                        pkg = Some(Pkg {
-                            name: String::new(),
-                            version: String::new(),
-                            arch: String::new(),
-                            origin,
-                            provides: Vec::new(),
-                            depends: Vec::new(),
-                            conflicts: Vec::new(),
-                        })
+            Event::Start(e) | Event::Empty(e) => p.start(&e)?,
+            Event::Text(t) => {
+                if let Some(pkg) = p.pkg.as_mut() {
+                    let v = t.xml10_content().trim().to_string();
+                    match p.text_of {
+                        In::Name => pkg.name = v,
+                        In::Arch => pkg.arch = v,
+                        In::File => pkg.provides.push((v, None)),
+                        _ => {}
                     }
-                    "name" => text_of = In::Name,
-                    "arch" => text_of = In::Arch,
-                    "file" => text_of = In::File,
-                    "version" => {
-                        if let Some(p) = pkg.as_mut() {
-                            p.version =
-                                evr(attr("epoch"), attr("ver"), attr("rel")).unwrap_or_default();
+                }
+                p.text_of = In::Nothing;
+            }
+            Event::End(e) => match e.name().as_ref() {
+                "package" => {
+                    if let Some(pkg) = p.pkg.take() {
+                        if pkg.arch == arch || pkg.arch == "noarch" {
+                            p.out.push(pkg);
                         }
                     }
-                    "rpm:provides" => list = In::Provides,
-                    "rpm:requires" => list = In::Requires,
-                    "rpm:conflicts" => list = In::Conflicts,
-                    "rpm:entry" => {
-                        let (Some(p), Some(n)) = (pkg.as_mut(), attr("name")) else {
-                            continue;
+                }
+                "rpm:provides" | "rpm:requires" | "rpm:conflicts" => p.list = In::Nothing,
+                _ => p.text_of = In::Nothing,
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(p.out)
+}
+
+/// Where in primary.xml the parser is: the element whose text comes next, or the
+/// dependency list whose entries come next.
+#[derive(PartialEq)]
+enum In {
+    Nothing,
+    Name,
+    Arch,
+    File,
+    Provides,
+    Requires,
+    Conflicts,
+}
+
+/// The state of a primary.xml parse.
+struct Primary {
+    origin: usize,
+    out: Vec<Pkg>,
+    pkg: Option<Pkg>,
+    text_of: In,
+    list: In,
+}
+
+impl Primary {
+    /// An element opens.
+    fn start(&mut self, e: &quick_xml::events::BytesStart) -> Result<(), String> {
+        let attr = |n: &str| {
+            e.try_get_attribute(n).ok().flatten().and_then(|a| {
+                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .ok()
+                    .map(|v| v.to_string())
+            })
+        };
+        match e.name().as_ref() {
+            "package" => {
+                self.pkg = Some(Pkg {
+                    name: String::new(),
+                    version: String::new(),
+                    arch: String::new(),
+                    origin: self.origin,
+                    provides: Vec::new(),
+                    depends: Vec::new(),
+                    conflicts: Vec::new(),
+                })
+            }
+            "name" => self.text_of = In::Name,
+            "arch" => self.text_of = In::Arch,
+            "file" => self.text_of = In::File,
+            "version" => {
+                if let Some(p) = self.pkg.as_mut() {
+                    p.version = evr(attr("epoch"), attr("ver"), attr("rel")).unwrap_or_default();
+                }
+            }
+            "rpm:provides" => self.list = In::Provides,
+            "rpm:requires" => self.list = In::Requires,
+            "rpm:conflicts" => self.list = In::Conflicts,
+            "rpm:entry" => {
+                let (Some(p), Some(n)) = (self.pkg.as_mut(), attr("name")) else {
+                    return Ok(());
+                };
+                let version = evr(attr("epoch"), attr("ver"), attr("rel"));
+                let op = attr("flags").and_then(|f| deps::rpm_op(&f));
+                match self.list {
+                    In::Provides => p.provides.push((n, version)),
+                    In::Requires if n.starts_with("rpmlib(") => {}
+                    In::Requires if n.starts_with('(') => p.depends.push(
+                        deps::parse_rpm(&n)
+                            .map_err(|e| format!("package {}: requirement {e}", p.name))?,
+                    ),
+                    In::Requires | In::Conflicts => {
+                        let atom = Atom {
+                            name: n,
+                            constraint: op.zip(version),
+                            deb: false,
                         };
-                        let version = evr(attr("epoch"), attr("ver"), attr("rel"));
-                        let op = attr("flags").and_then(|f| deps::rpm_op(&f));
-                        match list {
-                            In::Provides => p.provides.push((n, version)),
-                            In::Requires if n.starts_with("rpmlib(") => {}
-                            In::Requires if n.starts_with('(') => p.depends.push(
-                                deps::parse_rpm(&n)
-                                    .map_err(|e| format!("package {}: requirement {e}", p.name))?,
-                            ),
-                            In::Requires | In::Conflicts => {
-                                let atom = Atom {
-                                    name: n,
-                                    constraint: op.zip(version),
-                                    deb: false,
-                                };
-                                if list == In::Requires {
-                                    p.depends.push(Dep::Atom(atom));
-                                } else {
-                                    p.conflicts.push(atom);
-                                }
-                            }
-                            _ => {}
+                        if self.list == In::Requires {
+                            p.depends.push(Dep::Atom(atom));
+                        } else {
+                            p.conflicts.push(atom);
                         }
                     }
                     _ => {}
                 }
             }
-            Event::Text(t) => {
-                if let Some(p) = pkg.as_mut() {
-                    let v = t.xml10_content().trim().to_string();
-                    match text_of {
-                        In::Name => p.name = v,
-                        In::Arch => p.arch = v,
-                        In::File => p.provides.push((v, None)),
-                        _ => {}
-                    }
-                }
-                text_of = In::Nothing;
-            }
-            Event::End(e) => {
-                let name = e.name();
-                match name.as_ref() {
-                    "package" => {
-                        if let Some(p) = pkg.take() {
-                            if p.arch == arch || p.arch == "noarch" {
-                                out.push(p);
-                            }
-                        }
-                    }
-                    "rpm:provides" | "rpm:requires" | "rpm:conflicts" => list = In::Nothing,
-                    _ => text_of = In::Nothing,
-                }
-            }
-            Event::Eof => break,
             _ => {}
         }
+        Ok(())
     }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -112,44 +112,23 @@ pub fn check_target(
         problems: Vec::new(),
         error: None,
     };
-    if target.repositories.is_empty() {
-        report.error = Some(format!(
-            "{} has no repositories to check against; give them under [distros.{}] repositories",
-            target.id, target.id
-        ));
-        return report;
-    }
-    let format = target.format();
-    let mut pkgs = Vec::new();
-    let mut origins = Vec::new();
-    for (i, repo) in target.repositories.iter().enumerate() {
-        match index::fetch(mirror, format, repo, arch, i) {
-            Ok(p) => pkgs.extend(p),
+    let (universe, builds, first_built) =
+        match target_universe(outputs, target, arch, mirror, &mut report) {
+            Ok(x) => x,
             Err(e) => {
-                report.error = Some(format!("repository {}: {e}", repo.name));
+                report.error = Some(e);
                 return report;
             }
-        }
-        origins.push(repo.name.clone());
-    }
-    report.available = pkgs.len();
-    let own = origins.len();
-    origins.push("this project".to_string());
-    let (built, builds) = match project::packages(outputs, target, arch, own) {
-        Ok(x) => x,
-        Err(e) => {
-            report.error = Some(e);
-            return report;
-        }
+        };
+    let mut checker = Checker {
+        model,
+        target,
+        universe: &universe,
+        optional: None,
+        solver: resolvo::Solver::new(Provider::new(&universe)),
+        mirror,
+        arch,
     };
-    let first_built = pkgs.len() as u32;
-    report.packages = built.len();
-    pkgs.extend(built);
-    let universe = Universe::new(format, origins, pkgs);
-    // The optional repositories are read only when something fails, to suggest one.
-    let mut optional: Option<Universe> = None;
-    let mut solver = resolvo::Solver::new(Provider::new(&universe));
-
     let mut checks: Vec<(String, &'static str, Vec<Dep>, Option<u32>)> = builds
         .into_iter()
         .map(|b| (b.package, "build", b.depends, None))
@@ -160,96 +139,7 @@ pub fn check_target(
     }
     for (package, kind, depends, pkg) in checks {
         report.requirements += depends.len();
-        let all: Vec<_> = match pkg {
-            Some(i) => vec![solver.provider().exactly(i)],
-            None => depends
-                .iter()
-                .flat_map(solve::clauses)
-                .filter_map(|c| solver.provider().requirement(&c))
-                .collect(),
-        };
-        let Err(account) = solve::solve(&mut solver, all) else {
-            continue;
-        };
-        if optional.is_none() {
-            optional = Some(optional_universe(target, format, arch, mirror));
-        }
-        let context = Context {
-            model,
-            target,
-            universe: &universe,
-            optional: optional.as_ref(),
-        };
-        // The culprits: each requirement that fails alone, or that fails once added to
-        // the ones before it that can be met (a conditional one, a conflict).
-        let mut found_one = false;
-        let mut before: Vec<(&Dep, Vec<resolvo::ConditionalRequirement>)> = Vec::new();
-        for dep in &depends {
-            let reqs: Vec<_> = solve::clauses(dep)
-                .iter()
-                .filter_map(|c| solver.provider().requirement(c))
-                .collect();
-            if reqs.is_empty() {
-                continue;
-            }
-            let mut with: Vec<_> = before.iter().flat_map(|(_, r)| r.iter().cloned()).collect();
-            with.extend(reqs.iter().cloned());
-            let Err(why) = solve::solve(&mut solver, with) else {
-                before.push((dep, reqs));
-                continue;
-            };
-            found_one = true;
-            if let Err(alone) = solve::solve(&mut solver, reqs.clone()) {
-                report
-                    .problems
-                    .push(context.explain(&package, kind, dep, &alone));
-                continue;
-            }
-            // It fails beside an earlier one: name the pair, and report the one that
-            // asks for what is missing (`(a if b)` beside `b`).
-            let partner = before.iter().find(|(_, r)| {
-                let mut pair = r.clone();
-                pair.extend(reqs.iter().cloned());
-                solve::solve(&mut solver, pair).is_err()
-            });
-            let missing = |d: &Dep| {
-                d.required_atoms()
-                    .iter()
-                    .any(|a| universe.matches(a).is_empty())
-            };
-            let (culprit, other) = match partner {
-                Some((e, _)) if missing(e) && !missing(dep) => (*e, Some(dep)),
-                Some((e, _)) => (dep, Some(*e)),
-                None => (dep, None),
-            };
-            let mut problem = context.explain(&package, kind, culprit, &why);
-            problem.found = match other {
-                Some(o) => format!("{} (together with `{o}`)", problem.found),
-                None => format!(
-                    "{} (together with the requirements before it)",
-                    problem.found
-                ),
-            };
-            if problem.details.is_none() && !problem.fix.contains("toolchains") && other.is_none() {
-                problem.details = Some(why);
-            }
-            report.problems.push(problem);
-        }
-        if !found_one {
-            report.problems.push(Problem {
-                package,
-                kind,
-                requirement: depends
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                found: "each requirement can be met, but not all of them together".to_string(),
-                fix: "see the solver's account below".to_string(),
-                details: Some(account),
-                blocked_by: None,
-            });
-        }
+        checker.check(&package, kind, &depends, pkg, &mut report.problems);
     }
     // A package that fails only because another package of the project does is not
     // news: the other's problem is reported.
@@ -263,6 +153,175 @@ pub fn check_target(
         .problems
         .retain(|p| p.blocked_by.as_ref().is_none_or(|b| !failing.contains(b)));
     report
+}
+
+/// The target's repositories plus the packages the project builds there, the project's
+/// build requirements, and the index of the first package the project builds.
+fn target_universe(
+    outputs: &[Output],
+    target: &Distro,
+    arch: &str,
+    mirror: &Mirror,
+    report: &mut TargetReport,
+) -> Result<(Universe, Vec<project::Build>, u32), String> {
+    if target.repositories.is_empty() {
+        return Err(format!(
+            "{} has no repositories to check against; give them under [distros.{}] repositories",
+            target.id, target.id
+        ));
+    }
+    let format = target.format();
+    let mut pkgs = Vec::new();
+    let mut origins = Vec::new();
+    for (i, repo) in target.repositories.iter().enumerate() {
+        pkgs.extend(
+            index::fetch(mirror, format, repo, arch, i)
+                .map_err(|e| format!("repository {}: {e}", repo.name))?,
+        );
+        origins.push(repo.name.clone());
+    }
+    report.available = pkgs.len();
+    let own = origins.len();
+    origins.push("this project".to_string());
+    let (built, builds) = project::packages(outputs, target, arch, own)?;
+    let first_built = pkgs.len() as u32;
+    report.packages = built.len();
+    pkgs.extend(built);
+    Ok((Universe::new(format, origins, pkgs), builds, first_built))
+}
+
+/// The solver over one target's universe, and what explains its failures.
+struct Checker<'a> {
+    model: &'a Model,
+    target: &'a Distro,
+    universe: &'a Universe,
+    /// The optional repositories, read only when something fails, to suggest one.
+    optional: Option<Universe>,
+    solver: resolvo::Solver<Provider<'a>>,
+    mirror: &'a Mirror,
+    arch: &'a str,
+}
+
+impl<'a> Checker<'a> {
+    fn context(&self) -> Context<'_> {
+        Context {
+            model: self.model,
+            target: self.target,
+            universe: self.universe,
+            optional: self.optional.as_ref(),
+        }
+    }
+
+    fn requirements(&self, dep: &Dep) -> Vec<resolvo::ConditionalRequirement> {
+        solve::clauses(dep)
+            .iter()
+            .filter_map(|c| self.solver.provider().requirement(c))
+            .collect()
+    }
+
+    /// Check one package's requirements (or its installability, for one the project
+    /// builds) and push a problem for each that cannot be met.
+    fn check(
+        &mut self,
+        package: &str,
+        kind: &'static str,
+        depends: &[Dep],
+        pkg: Option<u32>,
+        problems: &mut Vec<Problem>,
+    ) {
+        let all: Vec<_> = match pkg {
+            Some(i) => vec![self.solver.provider().exactly(i)],
+            None => depends.iter().flat_map(|d| self.requirements(d)).collect(),
+        };
+        let Err(account) = solve::solve(&mut self.solver, all) else {
+            return;
+        };
+        if self.optional.is_none() {
+            let target = self.target;
+            self.optional = Some(optional_universe(
+                target,
+                target.format(),
+                self.arch,
+                self.mirror,
+            ));
+        }
+        let before = problems.len();
+        self.culprits(package, kind, depends, problems);
+        if problems.len() == before {
+            problems.push(Problem {
+                package: package.to_string(),
+                kind,
+                requirement: depends
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                found: "each requirement can be met, but not all of them together".to_string(),
+                fix: "see the solver's account below".to_string(),
+                details: Some(account),
+                blocked_by: None,
+            });
+        }
+    }
+
+    /// The culprits: each requirement that fails alone, or that fails once added to the
+    /// ones before it that can be met (a conditional one, a conflict).
+    fn culprits(
+        &mut self,
+        package: &str,
+        kind: &'static str,
+        depends: &[Dep],
+        problems: &mut Vec<Problem>,
+    ) {
+        let mut before: Vec<(&Dep, Vec<resolvo::ConditionalRequirement>)> = Vec::new();
+        for dep in depends {
+            let reqs = self.requirements(dep);
+            if reqs.is_empty() {
+                continue;
+            }
+            let mut with: Vec<_> = before.iter().flat_map(|(_, r)| r.iter().cloned()).collect();
+            with.extend(reqs.iter().cloned());
+            let Err(why) = solve::solve(&mut self.solver, with) else {
+                before.push((dep, reqs));
+                continue;
+            };
+            if let Err(alone) = solve::solve(&mut self.solver, reqs.clone()) {
+                problems.push(self.context().explain(package, kind, dep, &alone));
+                continue;
+            }
+            // It fails beside an earlier one: name the pair, and report the one that
+            // asks for what is missing (`(a if b)` beside `b`).
+            let solver = &mut self.solver;
+            let partner = before.iter().find(|(_, r)| {
+                let mut pair = r.clone();
+                pair.extend(reqs.iter().cloned());
+                solve::solve(solver, pair).is_err()
+            });
+            let universe = self.universe;
+            let missing = |d: &Dep| {
+                d.required_atoms()
+                    .iter()
+                    .any(|a| universe.matches(a).is_empty())
+            };
+            let (culprit, other) = match partner {
+                Some((e, _)) if missing(e) && !missing(dep) => (*e, Some(dep)),
+                Some((e, _)) => (dep, Some(*e)),
+                None => (dep, None),
+            };
+            let mut problem = self.context().explain(package, kind, culprit, &why);
+            problem.found = match other {
+                Some(o) => format!("{} (together with `{o}`)", problem.found),
+                None => format!(
+                    "{} (together with the requirements before it)",
+                    problem.found
+                ),
+            };
+            if problem.details.is_none() && !problem.fix.contains("toolchains") && other.is_none() {
+                problem.details = Some(why);
+            }
+            problems.push(problem);
+        }
+    }
 }
 
 /// The optional repositories' packages; one that cannot be read only costs a suggestion.
@@ -282,6 +341,20 @@ fn optional_universe(target: &Distro, format: Format, arch: &str, mirror: &Mirro
     Universe::new(format, origins, pkgs)
 }
 
+/// What was found for the names a requirement asks for.
+#[derive(Default)]
+struct Findings {
+    found: Vec<String>,
+    /// What only the optional repositories have, and the first of them that has it.
+    elsewhere: Vec<String>,
+    elsewhere_repo: Option<String>,
+    /// A match exists but cannot be installed.
+    broken: bool,
+    blocked_by: Option<String>,
+    /// The rootfs whose image is asked for.
+    image: Option<String>,
+}
+
 struct Context<'a> {
     model: &'a Model,
     target: &'a Distro,
@@ -293,84 +366,13 @@ impl Context<'_> {
     /// What the repositories have for an unmet requirement, and the fix.
     fn explain(&self, package: &str, kind: &'static str, dep: &Dep, why: &str) -> Problem {
         let t = &self.target.id;
-        let u = self.universe;
-        let own = u.origins.len() - 1;
-        let mut found: Vec<String> = Vec::new();
-        let mut elsewhere: Vec<String> = Vec::new();
-        let mut elsewhere_repo: Option<String> = None;
-        let mut broken = false;
-        let mut blocked_by = None;
-        let mut image: Option<String> = None;
+        let mut f = Findings::default();
         for atom in dep.required_atoms() {
-            let matches = u.matches(atom);
-            if !matches.is_empty() {
-                let best = newest(u, &matches);
-                let p = &u.pkgs[best as usize];
-                let from = if p.origin == own {
-                    "this project's".to_string()
-                } else {
-                    format!("{}'s", u.origins[p.origin])
-                };
-                found.push(format!(
-                    "{from} {} {} cannot be installed",
-                    p.name, p.version
-                ));
-                broken = true;
-                if p.origin == own {
-                    blocked_by = Some(p.name.clone());
-                }
-                continue;
-            }
-            let mut in_optional = false;
-            if let Some(o) = self.optional {
-                let m = o.matches(atom);
-                if !m.is_empty() {
-                    let p = &o.pkgs[newest(o, &m) as usize];
-                    elsewhere.push(format!(
-                        "{} {} is in {}",
-                        p.name, p.version, o.origins[p.origin]
-                    ));
-                    elsewhere_repo.get_or_insert_with(|| o.origins[p.origin].clone());
-                    in_optional = true;
-                }
-            }
-            let named = u.named(&atom.name);
-            if let Some(p) = named
-                .iter()
-                .max_by(|a, b| u.compare(&a.version, &b.version))
-            {
-                found.push(format!("{} is {}", p.name, p.version));
-                continue;
-            }
-            let providing = u.providing(&atom.name);
-            if !providing.is_empty() {
-                let mut who: Vec<String> = providing
-                    .iter()
-                    .map(|(p, v)| match v {
-                        Some(v) => format!("{} ({} {v})", p.name, atom.name),
-                        None => p.name.clone(),
-                    })
-                    .collect();
-                who.sort();
-                who.dedup();
-                found.push(format!("{} is provided by {}", atom.name, who.join(", ")));
-                continue;
-            }
-            if let Some((rootfs, base)) = self.rootfs_of(&atom.name) {
-                found.push(format!(
-                    "no package provides {}, the kiwi image of rootfs {rootfs} on {base}",
-                    atom.name
-                ));
-                image = Some(rootfs);
-                continue;
-            }
-            if !in_optional {
-                found.push(format!("no repository of {t} has {}", atom.name));
-            }
+            self.find(atom, &mut f);
         }
-        found.extend(elsewhere);
+        f.found.extend(f.elsewhere);
         let mut fixes: Vec<String> = Vec::new();
-        if let Some(repo) = &elsewhere_repo {
+        if let Some(repo) = &f.elsewhere_repo {
             fixes.push(format!(
                 "add it to {t}'s repositories (add-repositories = [\"{repo}\"] under [distros.{t}])"
             ));
@@ -378,13 +380,13 @@ impl Context<'_> {
         if let Some(tc) = self.toolchain_of(package, dep) {
             fixes.push(format!("lower [toolchains] {tc}"));
         }
-        if let Some(rootfs) = &image {
+        if let Some(rootfs) = &f.image {
             fixes.push(format!(
                 "build the image into a package that provides it, or drop {rootfs} from {package}'s requires"
             ));
         }
         if fixes.is_empty() {
-            fixes.push(if broken {
+            fixes.push(if f.broken {
                 "make what it needs installable (the solver's account follows)".to_string()
             } else {
                 format!(
@@ -396,10 +398,85 @@ impl Context<'_> {
             package: package.to_string(),
             kind,
             requirement: dep.to_string(),
-            found: found.join("; "),
+            found: f.found.join("; "),
             fix: fixes.join(", or "),
-            details: broken.then(|| why.to_string()),
-            blocked_by,
+            details: f.broken.then(|| why.to_string()),
+            blocked_by: f.blocked_by,
+        }
+    }
+
+    /// What the repositories (and the optional ones) have for one required name.
+    fn find(&self, atom: &deps::Atom, f: &mut Findings) {
+        let u = self.universe;
+        let own = u.origins.len() - 1;
+        let matches = u.matches(atom);
+        if !matches.is_empty() {
+            let p = &u.pkgs[newest(u, &matches) as usize];
+            let from = if p.origin == own {
+                "this project's".to_string()
+            } else {
+                format!("{}'s", u.origins[p.origin])
+            };
+            f.found.push(format!(
+                "{from} {} {} cannot be installed",
+                p.name, p.version
+            ));
+            f.broken = true;
+            if p.origin == own {
+                f.blocked_by = Some(p.name.clone());
+            }
+            return;
+        }
+        let mut in_optional = false;
+        if let Some(o) = self.optional {
+            let m = o.matches(atom);
+            if !m.is_empty() {
+                let p = &o.pkgs[newest(o, &m) as usize];
+                f.elsewhere.push(format!(
+                    "{} {} is in {}",
+                    p.name, p.version, o.origins[p.origin]
+                ));
+                f.elsewhere_repo
+                    .get_or_insert_with(|| o.origins[p.origin].clone());
+                in_optional = true;
+            }
+        }
+        if let Some(p) = u
+            .named(&atom.name)
+            .iter()
+            .max_by(|a, b| u.compare(&a.version, &b.version))
+        {
+            f.found.push(format!("{} is {}", p.name, p.version));
+            return;
+        }
+        let providing = u.providing(&atom.name);
+        if !providing.is_empty() {
+            let mut who: Vec<String> = providing
+                .iter()
+                .map(|(p, v)| match v {
+                    Some(v) => format!("{} ({} {v})", p.name, atom.name),
+                    None => p.name.clone(),
+                })
+                .collect();
+            who.sort();
+            who.dedup();
+            f.found
+                .push(format!("{} is provided by {}", atom.name, who.join(", ")));
+            return;
+        }
+        if let Some((rootfs, base)) = self.rootfs_of(&atom.name) {
+            f.found.push(format!(
+                "no package provides {}, the kiwi image of rootfs {rootfs} on {base}",
+                atom.name
+            ));
+            f.image = Some(rootfs);
+            return;
+        }
+        if !in_optional {
+            f.found.push(format!(
+                "no repository of {} has {}",
+                self.target.id, atom.name
+            ));
         }
     }
 

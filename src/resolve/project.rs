@@ -37,91 +37,104 @@ pub fn packages(
     };
     let mut pkgs = Vec::new();
     let mut builds = Vec::new();
-    match target.format() {
-        Format::Deb => {
-            let prefix = format!("debian/{}/", target.id);
-            for (path, _) in files.range(prefix.clone()..) {
-                if !path.starts_with(&prefix) {
-                    break;
-                }
-                let Some(dir) = path.strip_suffix("/debian/control") else {
-                    continue;
-                };
-                let control = text(path).unwrap_or_default();
-                let version = text(&format!("{dir}/debian/changelog"))
-                    .and_then(|c| {
-                        let first = c.lines().next()?.to_string();
-                        let open = first.find('(')?;
-                        let close = first.find(')')?;
-                        first.get(open + 1..close).map(str::to_string)
-                    })
-                    .ok_or_else(|| format!("{dir}/debian/changelog has no version"))?;
-                let control = control
-                    .replace("${binary:Version}", &version)
-                    .replace("${source:Version}", &version);
-                let stanzas = index::stanzas(&control);
-                let Some(source) = stanzas.first() else {
-                    continue;
-                };
-                let field = |s: &[(&str, String)], k: &str| {
-                    s.iter()
-                        .find(|(f, _)| f.eq_ignore_ascii_case(k))
-                        .map(|(_, v)| v.replace('\n', " "))
-                };
-                let name = field(source, "Source").unwrap_or_default();
-                let mut depends = Vec::new();
-                for k in ["Build-Depends", "Build-Depends-Arch", "Build-Depends-Indep"] {
-                    let v = field(source, k).unwrap_or_default();
-                    depends.extend(
-                        deps::parse_deb(&v, arch).map_err(|e| format!("{path}: {k}: {e}"))?,
-                    );
-                }
-                builds.push(Build {
-                    package: name,
-                    depends,
-                });
-                let binaries: String = control
-                    .split("\n\n")
-                    .skip(1)
-                    .filter(|s| {
-                        let archs = s
-                            .lines()
-                            .find_map(|l| l.strip_prefix("Architecture:"))
-                            .unwrap_or("any");
-                        archs
-                            .split_whitespace()
-                            .any(|a| a == arch || a == "all" || a == "any" || a == "linux-any")
-                    })
-                    .map(|s| format!("{}\nVersion: {version}\n\n", s.trim_end()))
-                    .collect();
-                let mut built = index::parse_packages(&binaries, arch, origin)
-                    .map_err(|e| format!("{path}: {e}"))?;
-                for p in &mut built {
-                    if p.arch == "any" || p.arch.contains(' ') {
-                        p.arch = arch.to_string();
-                    }
-                }
-                pkgs.extend(built);
-            }
+    let top = match target.format() {
+        Format::Deb => "debian",
+        Format::Rpm => "rpm",
+    };
+    let prefix = format!("{top}/{}/", target.id);
+    for (path, _) in files.range(prefix.clone()..) {
+        if !path.starts_with(&prefix) {
+            break;
         }
-        Format::Rpm => {
-            let prefix = format!("rpm/{}/", target.id);
-            for (path, _) in files.range(prefix.clone()..) {
-                if !path.starts_with(&prefix) {
-                    break;
-                }
-                if !path.ends_with(".spec") {
-                    continue;
-                }
-                let spec = text(path).unwrap_or_default();
-                let (built, build) =
-                    spec_packages(&spec, arch, origin).map_err(|e| format!("{path}: {e}"))?;
-                pkgs.extend(built);
-                builds.extend(build);
-            }
+        let control = path
+            .strip_suffix("/debian/control")
+            .filter(|_| top == "debian");
+        if let Some(dir) = control {
+            let changelog = text(&format!("{dir}/debian/changelog"));
+            let (built, build) = deb_packages(
+                path,
+                &text(path).unwrap_or_default(),
+                changelog.as_deref(),
+                arch,
+                origin,
+            )?;
+            pkgs.extend(built);
+            builds.extend(build);
+        } else if top == "rpm" && path.ends_with(".spec") {
+            let spec = text(path).unwrap_or_default();
+            let (built, build) =
+                spec_packages(&spec, arch, origin).map_err(|e| format!("{path}: {e}"))?;
+            pkgs.extend(built);
+            builds.extend(build);
         }
     }
     Ok((pkgs, builds))
+}
+
+/// The binary packages and the build requirements of one rendered `debian/control`,
+/// at the version its changelog's first entry gives.
+fn deb_packages(
+    path: &str,
+    control: &str,
+    changelog: Option<&str>,
+    arch: &str,
+    origin: usize,
+) -> Result<(Vec<Pkg>, Option<Build>), String> {
+    let dir = path.strip_suffix("/debian/control").unwrap_or(path);
+    let version = changelog
+        .and_then(|c| {
+            let first = c.lines().next()?.to_string();
+            let open = first.find('(')?;
+            let close = first.find(')')?;
+            first.get(open + 1..close).map(str::to_string)
+        })
+        .ok_or_else(|| format!("{dir}/debian/changelog has no version"))?;
+    let control = control
+        .replace("${binary:Version}", &version)
+        .replace("${source:Version}", &version);
+    let stanzas = index::stanzas(&control);
+    let Some(source) = stanzas.first() else {
+        return Ok((Vec::new(), None));
+    };
+    let field = |s: &[(&str, String)], k: &str| {
+        s.iter()
+            .find(|(f, _)| f.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.replace('\n', " "))
+    };
+    let name = field(source, "Source").unwrap_or_default();
+    let mut depends = Vec::new();
+    for k in ["Build-Depends", "Build-Depends-Arch", "Build-Depends-Indep"] {
+        let v = field(source, k).unwrap_or_default();
+        depends.extend(deps::parse_deb(&v, arch).map_err(|e| format!("{path}: {k}: {e}"))?);
+    }
+    let binaries: String = control
+        .split("\n\n")
+        .skip(1)
+        .filter(|s| {
+            let archs = s
+                .lines()
+                .find_map(|l| l.strip_prefix("Architecture:"))
+                .unwrap_or("any");
+            archs
+                .split_whitespace()
+                .any(|a| a == arch || a == "all" || a == "any" || a == "linux-any")
+        })
+        .map(|s| format!("{}\nVersion: {version}\n\n", s.trim_end()))
+        .collect();
+    let mut built =
+        index::parse_packages(&binaries, arch, origin).map_err(|e| format!("{path}: {e}"))?;
+    for p in &mut built {
+        if p.arch == "any" || p.arch.contains(' ') {
+            p.arch = arch.to_string();
+        }
+    }
+    Ok((
+        built,
+        Some(Build {
+            package: name,
+            depends,
+        }),
+    ))
 }
 
 /// rpm's `%{_isa}` for an architecture.
@@ -138,126 +151,153 @@ fn isa(arch: &str) -> String {
 /// One `%package` of a spec as written: name, provides, requires, conflicts, noarch.
 type SpecPackage = (String, Vec<String>, Vec<String>, Vec<String>, bool);
 
+/// The preamble tags of a per-target spec that make its binary packages.
+#[derive(Default)]
+struct Preamble {
+    macros: Vec<(String, String)>,
+    main: String,
+    epoch: Option<String>,
+    version: String,
+    release: String,
+    build_arch: Option<String>,
+    exclusive: Option<Vec<String>>,
+    build_depends: Vec<Dep>,
+    packages: Vec<SpecPackage>,
+}
+
+impl Preamble {
+    fn read(spec: &str, arch: &str) -> Result<Preamble, String> {
+        let mut p = Preamble {
+            macros: vec![
+                ("%{?dist}".into(), String::new()),
+                ("%{?_isa}".into(), isa(arch)),
+                ("%{_isa}".into(), isa(arch)),
+            ],
+            ..Preamble::default()
+        };
+        let mut current: Option<usize> = None;
+        let mut in_preamble = true;
+        for line in spec.lines() {
+            let trimmed = line.trim();
+            if let Some(rest) = trimmed.strip_prefix("%package") {
+                let rest = rest.trim();
+                let name = match rest.strip_prefix("-n") {
+                    Some(n) => p.expand(n.trim()),
+                    None => format!("{}-{}", p.main, p.expand(rest)),
+                };
+                p.packages
+                    .push((name, Vec::new(), Vec::new(), Vec::new(), false));
+                current = Some(p.packages.len() - 1);
+                in_preamble = true;
+                continue;
+            }
+            if trimmed.starts_with('%')
+                && !trimmed.starts_with("%{")
+                && !trimmed.starts_with("%if")
+                && !trimmed.starts_with("%else")
+                && !trimmed.starts_with("%endif")
+                && !trimmed.starts_with("%global")
+                && !trimmed.starts_with("%define")
+            {
+                in_preamble = false;
+                continue;
+            }
+            if !in_preamble {
+                continue;
+            }
+            if let Some((tag, value)) = trimmed.split_once(':') {
+                let tag = tag.trim().to_ascii_lowercase();
+                let tag = tag.split('(').next().unwrap_or(&tag).to_string();
+                p.tag(&tag, value.trim(), &mut current)?;
+            }
+        }
+        Ok(p)
+    }
+
+    fn expand(&self, s: &str) -> String {
+        let mut s = s.to_string();
+        for (k, v) in &self.macros {
+            s = s.replace(k.as_str(), v);
+        }
+        s
+    }
+
+    /// One `Tag: value` line of the package `current` points at.
+    fn tag(&mut self, tag: &str, value: &str, current: &mut Option<usize>) -> Result<(), String> {
+        match tag {
+            "name" => {
+                self.main = value.to_string();
+                self.macros.push(("%{name}".into(), self.main.clone()));
+                self.packages
+                    .push((self.main.clone(), Vec::new(), Vec::new(), Vec::new(), false));
+                *current = Some(self.packages.len() - 1);
+            }
+            "epoch" => {
+                self.epoch = Some(value.to_string());
+                self.macros.push(("%{epoch}".into(), value.to_string()));
+            }
+            "version" => {
+                self.version = self.expand(value);
+                self.macros
+                    .push(("%{version}".into(), self.version.clone()));
+            }
+            "release" => {
+                self.release = self.expand(value);
+                self.macros
+                    .push(("%{release}".into(), self.release.clone()));
+            }
+            "buildarch" => {
+                if *current == Some(0) {
+                    self.build_arch = Some(value.to_string());
+                } else if let Some(c) = *current {
+                    self.packages[c].4 = value == "noarch";
+                }
+            }
+            "exclusivearch" => {
+                self.exclusive = Some(value.split_whitespace().map(str::to_string).collect());
+            }
+            "buildrequires" => {
+                for d in split_list(&self.expand(value)) {
+                    self.build_depends.push(deps::parse_rpm(&d)?);
+                }
+            }
+            "requires" | "provides" | "conflicts" => {
+                let Some(c) = *current else {
+                    return Ok(());
+                };
+                let items = split_list(&self.expand(value));
+                let package = &mut self.packages[c];
+                match tag {
+                    "requires" => package.2.extend(items),
+                    "provides" => package.1.extend(items),
+                    _ => package.3.extend(items),
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
 /// The packages a per-target spec (names resolved, no distro conditionals) builds.
 fn spec_packages(
     spec: &str,
     arch: &str,
     origin: usize,
 ) -> Result<(Vec<Pkg>, Option<Build>), String> {
-    let mut macros: Vec<(String, String)> = vec![
-        ("%{?dist}".into(), String::new()),
-        ("%{?_isa}".into(), isa(arch)),
-        ("%{_isa}".into(), isa(arch)),
-    ];
-    let expand = |macros: &[(String, String)], s: &str| {
-        let mut s = s.to_string();
-        for (k, v) in macros {
-            s = s.replace(k.as_str(), v);
-        }
-        s
-    };
-    let mut main = String::new();
-    let mut epoch: Option<String> = None;
-    let (mut version, mut release) = (String::new(), String::new());
-    let mut build_arch: Option<String> = None;
-    let mut exclusive: Option<Vec<String>> = None;
-    let mut build_depends = Vec::new();
-    let mut current: Option<usize> = None;
-    let mut raw: Vec<SpecPackage> = Vec::new();
-    let mut in_preamble = true;
-    for line in spec.lines() {
-        let trimmed = line.trim();
-        if let Some(rest) = trimmed.strip_prefix("%package") {
-            let rest = rest.trim();
-            let name = match rest.strip_prefix("-n") {
-                Some(n) => expand(&macros, n.trim()),
-                None => format!("{main}-{}", expand(&macros, rest)),
-            };
-            raw.push((name, Vec::new(), Vec::new(), Vec::new(), false));
-            current = Some(raw.len() - 1);
-            in_preamble = true;
-            continue;
-        }
-        if trimmed.starts_with('%')
-            && !trimmed.starts_with("%{")
-            && !trimmed.starts_with("%if")
-            && !trimmed.starts_with("%else")
-            && !trimmed.starts_with("%endif")
-            && !trimmed.starts_with("%global")
-            && !trimmed.starts_with("%define")
-        {
-            in_preamble = false;
-            continue;
-        }
-        if !in_preamble {
-            continue;
-        }
-        let Some((tag, value)) = trimmed.split_once(':') else {
-            continue;
-        };
-        let tag = tag.trim().to_ascii_lowercase();
-        let tag = tag.split('(').next().unwrap_or(&tag).to_string();
-        let value = value.trim();
-        match tag.as_str() {
-            "name" => {
-                main = value.to_string();
-                macros.push(("%{name}".into(), main.clone()));
-                raw.push((main.clone(), Vec::new(), Vec::new(), Vec::new(), false));
-                current = Some(raw.len() - 1);
-            }
-            "epoch" => {
-                epoch = Some(value.to_string());
-                macros.push(("%{epoch}".into(), value.to_string()));
-            }
-            "version" => {
-                version = expand(&macros, value);
-                macros.push(("%{version}".into(), version.clone()));
-            }
-            "release" => {
-                release = expand(&macros, value);
-                macros.push(("%{release}".into(), release.clone()));
-            }
-            "buildarch" => {
-                if current == Some(0) {
-                    build_arch = Some(value.to_string());
-                } else if let Some(c) = current {
-                    raw[c].4 = value == "noarch";
-                }
-            }
-            "exclusivearch" => {
-                exclusive = Some(value.split_whitespace().map(str::to_string).collect());
-            }
-            "buildrequires" => {
-                for d in split_list(&expand(&macros, value)) {
-                    build_depends.push(deps::parse_rpm(&d)?);
-                }
-            }
-            "requires" | "provides" | "conflicts" => {
-                let Some(c) = current else {
-                    continue;
-                };
-                let items = split_list(&expand(&macros, value));
-                match tag.as_str() {
-                    "requires" => raw[c].2.extend(items),
-                    "provides" => raw[c].1.extend(items),
-                    _ => raw[c].3.extend(items),
-                }
-            }
-            _ => {}
-        }
-    }
-    if let Some(ex) = &exclusive {
+    let pre = Preamble::read(spec, arch)?;
+    if let Some(ex) = &pre.exclusive {
         if !ex.iter().any(|a| a == arch || a == "noarch") {
             return Ok((Vec::new(), None));
         }
     }
-    let evr = match &epoch {
-        Some(e) => format!("{e}:{version}-{release}"),
-        None => format!("{version}-{release}"),
+    let evr = match &pre.epoch {
+        Some(e) => format!("{e}:{}-{}", pre.version, pre.release),
+        None => format!("{}-{}", pre.version, pre.release),
     };
-    let all_noarch = build_arch.as_deref() == Some("noarch");
+    let all_noarch = pre.build_arch.as_deref() == Some("noarch");
     let mut out = Vec::new();
-    for (name, provides, requires, conflicts, noarch) in raw {
+    for (name, provides, requires, conflicts, noarch) in pre.packages {
         let pkg_arch = if all_noarch || noarch { "noarch" } else { arch };
         let mut p = Pkg {
             name: name.clone(),
@@ -293,8 +333,8 @@ fn spec_packages(
     Ok((
         out,
         Some(Build {
-            package: main,
-            depends: build_depends,
+            package: pre.main,
+            depends: pre.build_depends,
         }),
     ))
 }

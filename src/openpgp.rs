@@ -281,7 +281,7 @@ fn fingerprint(k: &impl KeyDetails) -> String {
 }
 
 fn hex_upper(bytes: &[u8]) -> String {
-    crate::output::cache::to_hex(bytes).to_ascii_uppercase()
+    crate::digest::hex(bytes).to_ascii_uppercase()
 }
 
 /// A reader that keeps its first I/O error: rPGP would report it as a bad signature,

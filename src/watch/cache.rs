@@ -44,7 +44,11 @@ impl Cache {
     /// Write the cache atomically.
     pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
         let text = serde_json::to_string_pretty(self)?;
-        crate::output::write_atomic(&path(dir), text.as_bytes(), false)
+        Ok(crate::fsio::write_atomic(
+            &path(dir),
+            text.as_bytes(),
+            false,
+        )?)
     }
 }
 

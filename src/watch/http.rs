@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use anyhow::bail;
-use sha2::{Digest, Sha256};
 
 /// A blocking client with the timeouts pkgforge uses everywhere.
 pub fn client(timeout: Duration) -> anyhow::Result<reqwest::blocking::Client> {
@@ -53,7 +52,7 @@ pub fn download(url: &str) -> Result<Vec<u8>, DownloadError> {
 
 /// Lowercase hex sha256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    crate::output::cache::to_hex(&Sha256::digest(bytes))
+    crate::digest::sha256_hex(bytes)
 }
 
 /// Fail unless the response is a success, with the URL in the message.

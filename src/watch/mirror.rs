@@ -70,7 +70,11 @@ impl Mirror {
             .lock()
             .map_err(|_| anyhow::anyhow!("the validator table was poisoned"))?;
         let text = serde_json::to_string_pretty(&*v)?;
-        crate::output::write_atomic(&self.dir.join(INDEX), text.as_bytes(), false)
+        Ok(crate::fsio::write_atomic(
+            &self.dir.join(INDEX),
+            text.as_bytes(),
+            false,
+        )?)
     }
 
     fn blob(&self, sha256: &str) -> PathBuf {
@@ -81,7 +85,7 @@ impl Mirror {
         let sha = http::sha256_hex(bytes);
         let path = self.blob(&sha);
         if !path.exists() {
-            crate::output::write_atomic(&path, bytes, false)
+            crate::fsio::write_atomic(&path, bytes, false)
                 .with_context(|| format!("cannot write the cache file `{}`", path.display()))?;
         }
         Ok(sha)

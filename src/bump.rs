@@ -14,6 +14,7 @@ use crate::app::Project;
 use crate::error::{Error, Result};
 use crate::manifest::{self, Source, Upstream, CHANGELOG};
 use crate::output::{self, Change, Plan, Selection};
+use crate::remote::{self, http::DownloadError};
 use crate::render;
 use crate::verify;
 use crate::version::{self, escape_for_message};
@@ -171,17 +172,15 @@ pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
                 )));
             }
             let url = pattern.replace("{version}", new);
-            let bytes = watch::http::download(&url).map_err(|e| match e {
-                watch::http::DownloadError::Status { .. } => Error::usage(format!(
+            let bytes = remote::http::download(&url).map_err(|e| match e {
+                DownloadError::Status { .. } => Error::usage(format!(
                     "{e}\n  = note: is {new} a released version of `{}`?",
                     upstream.name
                 )),
-                watch::http::DownloadError::Network { .. } => {
-                    Error::Unreachable(format!("error: {e}"))
-                }
+                DownloadError::Network { .. } => Error::Unreachable(format!("error: {e}")),
             })?;
             signed_by = verify::tarball(&upstream, new, &bytes, env.now.as_second())?;
-            (None, Some(watch::http::sha256_hex(&bytes)))
+            (None, Some(crate::digest::sha256_hex(&bytes)))
         }
     };
 
@@ -200,15 +199,10 @@ pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
     if changes.is_empty() {
         changes.push(format!("Update to version {new}"));
         if let (Some(repo), true) = (&upstream.github, env.release_notes) {
-            let api = env
-                .github_api
-                .clone()
-                .or_else(|| project.model.project.github_api.clone())
-                .unwrap_or_else(|| watch::github::DEFAULT_API.to_string());
             let tag = format!("{}{new}", upstream.tag_prefix);
-            match watch::github::release_notes(&api, repo, &tag, env.github_token.as_deref()) {
+            match release_notes(&project, repo, &tag, env) {
                 Ok(Some(body)) => changes.extend(
-                    watch::github::note_lines(&body, 30)
+                    note_lines(&body, 30)
                         .into_iter()
                         .map(|l| format!("  * {l}")),
                 ),
@@ -323,7 +317,7 @@ fn read(path: &Path) -> Result<String> {
 /// The tag of `version` on the remote and the commit it points to.
 fn resolve_tag(upstream: &Upstream, url: &str, version: &str) -> Result<(String, String)> {
     let tags =
-        watch::git::remote_tags(url).map_err(|e| Error::Unreachable(format!("error: {e:#}")))?;
+        remote::git::remote_tags(url).map_err(|e| Error::Unreachable(format!("error: {e:#}")))?;
     let found = tags
         .iter()
         .find(|(tag, _)| watch::version_of_tag(upstream, tag).as_deref() == Some(version));
@@ -344,6 +338,40 @@ fn resolve_tag(upstream: &Upstream, url: &str, version: &str) -> Result<(String,
             )))
         }
     }
+}
+
+/// The release notes GitHub has for `tag` of `repo`, through the same fetcher (retries,
+/// rate limits, the conditional-request cache of `watch`, read only) and API-base policy
+/// as `watch`.
+fn release_notes(
+    project: &Project,
+    repo: &str,
+    tag: &str,
+    env: &Env,
+) -> std::result::Result<Option<String>, remote::Error> {
+    let api = remote::github_api(
+        env.github_api.as_deref(),
+        project.model.project.github_api.as_deref(),
+        env.github_token.as_deref(),
+    );
+    let (cache, _) = remote::cache::Cache::load(&project.model.dir);
+    let timeout = std::time::Duration::from_secs(30);
+    let fetcher = remote::fetch::Fetcher::new(timeout, api.token.clone(), cache)
+        .map_err(|e| remote::Error::Failed(e.to_string()))?;
+    remote::github::release_notes(&fetcher, &api.base, repo, tag, api.token.as_deref())
+}
+
+/// The bullet points of release notes, as changelog lines: one line each, no markup that
+/// specs would expand, at most `max` of them.
+fn note_lines(body: &str, max: usize) -> Vec<String> {
+    body.lines()
+        .map(str::trim)
+        .filter_map(|l| l.strip_prefix("- ").or_else(|| l.strip_prefix("* ")))
+        .map(|l| l.replace(['`', '\t'], "").trim().to_string())
+        .filter(|l| !l.is_empty() && !l.chars().any(char::is_control))
+        .filter(|l| !(l.contains("%{") || l.contains("%(") || l.contains("%[")))
+        .take(max)
+        .collect()
 }
 
 /// `--date`, else `SOURCE_DATE_EPOCH`, else now, to the second.

@@ -13,21 +13,26 @@ use std::path::{Path, PathBuf};
 pub const TMP_DIR: &str = ".pkgforge-tmp";
 
 /// A filesystem operation that failed: what was being done, to which path, and why.
+/// The message holds the cause, so it reads whole however it is printed.
 #[derive(Debug, thiserror::Error)]
-#[error("{action}")]
+#[error("{action}: {cause}")]
 pub struct Error {
     action: String,
-    #[source]
-    source: std::io::Error,
+    cause: std::io::Error,
 }
 
 impl Error {
-    /// `action` (such as "cannot create `path`") failed with `source`.
-    pub fn new(action: impl Into<String>, source: std::io::Error) -> Error {
+    /// `action` (such as "cannot create `path`") failed with `cause`.
+    pub fn new(action: impl Into<String>, cause: std::io::Error) -> Error {
         Error {
             action: action.into(),
-            source,
+            cause,
         }
+    }
+
+    /// The I/O error underneath.
+    pub fn io(&self) -> &std::io::Error {
+        &self.cause
     }
 }
 

@@ -19,6 +19,7 @@ pub mod manifest;
 pub mod names;
 pub mod openpgp;
 pub mod output;
+pub mod remote;
 pub mod render;
 pub mod resolve;
 pub mod table;

@@ -7,8 +7,8 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use super::fetch::Fetcher;
 use crate::manifest::{Model, Pin, Source, Upstream};
+use crate::remote::{self, fetch::Fetcher};
 use crate::version;
 
 /// A release an upstream published, as pkgforge reads it.
@@ -81,11 +81,15 @@ impl Report {
 }
 
 /// Check the signature of the release `version` of an upstream with a keyring.
-fn check_signature(u: &Upstream, version: &str, tags: Option<&super::git::Tags>) -> SignatureCheck {
+fn check_signature(
+    u: &Upstream,
+    version: &str,
+    tags: Option<&remote::git::Tags>,
+) -> SignatureCheck {
     let now = jiff::Timestamp::now().as_second();
     let result = match &u.source {
         Source::Tarball { .. } => match u.tarball_url(version) {
-            Some(url) => match super::http::download(&url) {
+            Some(url) => match remote::http::download(&url) {
                 Ok(bytes) => crate::verify::tarball(u, version, &bytes, now),
                 Err(e) => Err(crate::error::Error::Unreachable(e.to_string())),
             },
@@ -180,14 +184,16 @@ fn check_one(model: &Model, u: &Upstream, fetcher: &Fetcher, api: &str) -> Repor
     let (tags, releases) = std::thread::scope(|s| {
         let tags = git_url
             .as_ref()
-            .map(|url| s.spawn(move || super::git::remote_tags(url)));
+            .map(|url| s.spawn(move || remote::git::remote_tags(url)));
         let releases = u
             .github
             .as_ref()
-            .map(|repo| super::github::releases(fetcher, api, repo));
+            .map(|repo| remote::github::releases(fetcher, api, repo));
         let tags = tags.map(|t| {
             t.join().unwrap_or_else(|_| {
-                Err(anyhow::anyhow!("listing the tags of {git_url:?} panicked"))
+                Err(remote::Error::Failed(format!(
+                    "listing the tags of {git_url:?} panicked"
+                )))
             })
         });
         (tags, releases)
@@ -220,7 +226,7 @@ fn check_one(model: &Model, u: &Upstream, fetcher: &Fetcher, api: &str) -> Repor
                     }
                 }
             }
-            Err(e) => errors.push(e),
+            Err(e) => errors.push(e.to_string()),
         }
     } else if let Some(t) = &tags {
         sources.push("git");

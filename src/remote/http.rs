@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use anyhow::bail;
+use super::Error;
 
 /// A blocking client with the timeouts pkgforge uses everywhere.
-pub fn client(timeout: Duration) -> anyhow::Result<reqwest::blocking::Client> {
+pub fn client(timeout: Duration) -> Result<reqwest::blocking::Client, Error> {
     reqwest::blocking::Client::builder()
         .user_agent(concat!("pkgforge/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(Duration::from_secs(10))
@@ -13,12 +13,12 @@ pub fn client(timeout: Duration) -> anyhow::Result<reqwest::blocking::Client> {
         .build()
         .map_err(|e| {
             // rustls checks servers against the system's store, which a minimal image lacks
-            anyhow::anyhow!(
+            Error::Failed(format!(
                 "cannot set up the HTTP client: {:#}\n  = note: when no CA certificates were \
                  loaded, install `ca-certificates` (Debian, Ubuntu, Fedora, CentOS) or \
                  `ca-certificates-mozilla` (openSUSE, SLE)",
                 anyhow::Error::from(e)
-            )
+            ))
         })
 }
 
@@ -50,15 +50,13 @@ pub fn download(url: &str) -> Result<Vec<u8>, DownloadError> {
     Ok(bytes.to_vec())
 }
 
-/// Lowercase hex sha256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    crate::digest::sha256_hex(bytes)
-}
-
 /// Fail unless the response is a success, with the URL in the message.
-pub fn check_status(url: &str, status: reqwest::StatusCode) -> anyhow::Result<()> {
+pub fn check_status(url: &str, status: reqwest::StatusCode) -> Result<(), Error> {
     if !status.is_success() {
-        bail!("{url} answered {status}");
+        return Err(Error::Status {
+            url: url.to_string(),
+            status,
+        });
     }
     Ok(())
 }

@@ -171,9 +171,7 @@ pub fn audit(model: &Model, upstreams: &[&Upstream], now: i64) -> Vec<PinReport>
         }
         // One tag listing per upstream serves all its pins.
         let tags = match &u.source {
-            Source::Git { url, .. } => {
-                Some(remote::git::remote_tags(url).map_err(|e| format!("{e:#}")))
-            }
+            Source::Git { url, .. } => Some(remote::git::remote_tags(url)),
             Source::Tarball { .. } => None,
         };
         for (version, series, pin) in pins {
@@ -216,13 +214,13 @@ fn audit_commit(
     url: &str,
     version: &str,
     pinned: &str,
-    tags: Option<&std::result::Result<remote::git::Tags, String>>,
+    tags: Option<&std::result::Result<remote::git::Tags, remote::Error>>,
     now: i64,
     checks: &mut Vec<String>,
 ) -> Result<()> {
     let tags = match tags {
         Some(Ok(t)) => t,
-        Some(Err(e)) => return Err(Error::Unreachable(e.clone())),
+        Some(Err(e)) => return Err(Error::Unreachable(e.to_string())),
         None => return Ok(()),
     };
     let tag = tags

@@ -38,9 +38,9 @@ impl Fetcher {
         Ok(Fetcher {
             client: super::http::client(timeout).map_err(anyhow::Error::from)?,
             token,
-            attempts: 3,
+            attempts: super::http::ATTEMPTS,
             max_wait: Duration::from_secs(60),
-            backoff: Duration::from_millis(250),
+            backoff: super::http::BACKOFF,
             cache: Mutex::new(cache),
             requests: AtomicUsize::new(0),
             not_modified: AtomicUsize::new(0),

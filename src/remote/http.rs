@@ -1,4 +1,5 @@
-//! One HTTP client for every request: rustls, timeouts, a user agent.
+//! One HTTP client for every request (rustls, timeouts, a user agent), and whole-file
+//! downloads retried with the same backoff as the API fetcher.
 
 use std::time::Duration;
 
@@ -31,14 +32,31 @@ pub enum DownloadError {
     Network { url: String, reason: String },
 }
 
-/// Download `url` whole.
+/// Attempts per request, the first included, for downloads and the API fetcher alike.
+pub const ATTEMPTS: u32 = 3;
+
+/// The first wait before a retry; doubled on each one.
+pub const BACKOFF: Duration = Duration::from_millis(250);
+
+/// Download `url` whole, retrying network errors and server errors (5xx) with backoff.
 pub fn download(url: &str) -> Result<Vec<u8>, DownloadError> {
-    let net = |e: &dyn std::fmt::Display| DownloadError::Network {
-        url: url.to_string(),
-        reason: e.to_string(),
-    };
-    let client = client(Duration::from_secs(600)).map_err(|e| net(&e))?;
-    let resp = client.get(url).send().map_err(|e| net(&e))?;
+    let client = client(Duration::from_secs(600)).map_err(|e| network(url, &e))?;
+    let mut delay = BACKOFF;
+    let mut attempt = 1;
+    loop {
+        match download_once(&client, url) {
+            Err(e) if e.is_transient() && attempt < ATTEMPTS => {
+                std::thread::sleep(delay);
+                delay *= 2;
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+fn download_once(client: &reqwest::blocking::Client, url: &str) -> Result<Vec<u8>, DownloadError> {
+    let resp = client.get(url).send().map_err(|e| network(url, &e))?;
     let status = resp.status();
     if !status.is_success() {
         return Err(DownloadError::Status {
@@ -46,8 +64,25 @@ pub fn download(url: &str) -> Result<Vec<u8>, DownloadError> {
             status: status.as_u16(),
         });
     }
-    let bytes = resp.bytes().map_err(|e| net(&e))?;
+    let bytes = resp.bytes().map_err(|e| network(url, &e))?;
     Ok(bytes.to_vec())
+}
+
+fn network(url: &str, e: &dyn std::fmt::Display) -> DownloadError {
+    DownloadError::Network {
+        url: url.to_string(),
+        reason: e.to_string(),
+    }
+}
+
+impl DownloadError {
+    /// Whether another attempt may succeed: the server could not be reached or failed.
+    fn is_transient(&self) -> bool {
+        match self {
+            DownloadError::Network { .. } => true,
+            DownloadError::Status { status, .. } => *status >= 500,
+        }
+    }
 }
 
 /// Fail unless the response is a success, with the URL in the message.

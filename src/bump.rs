@@ -14,6 +14,7 @@ use crate::app::Project;
 use crate::error::{Error, Result};
 use crate::manifest::{self, Source, Upstream, CHANGELOG};
 use crate::output::{self, Change, Plan, Selection};
+use crate::remote::{self, http::DownloadError};
 use crate::render;
 use crate::verify;
 use crate::version::{self, escape_for_message};
@@ -105,8 +106,67 @@ pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
     let new = req.version.trim();
     version::check(new).map_err(|e| Error::usage(format!("--version: {e}")))?;
     let current = upstream.version.raw.clone();
+    check_newer(&upstream, req, new, &current)?;
+
+    // Pin the new release, and check its signature before anything is written.
+    let Pinned {
+        commit,
+        sha256,
+        signed_by,
+    } = pin_release(&upstream, req, env, new)?;
+    let mut warnings = Vec::new();
+    let changes = change_lines(&project, &upstream, req, env, new, &mut warnings);
+    let date = entry_date(req.date.as_deref(), env)?;
+    let author = env
+        .author
+        .clone()
+        .unwrap_or_else(|| project.model.project.maintainer.clone());
+
+    // Edit the manifest and the changelog as text.
+    let old_manifest = read(manifest_path)?;
+    let old_changelog = read(&dir.join(CHANGELOG))?;
+    let archive_entry = archive_entry(&project, &upstream, new, &current, &date);
+    let new_manifest = edit_manifest(
+        &old_manifest,
+        &upstream.name,
+        new,
+        commit.as_deref(),
+        sha256.as_deref(),
+        archive_entry.as_ref(),
+    )?;
+    let new_changelog = prepend_entry(
+        &old_changelog,
+        &upstream.name,
+        new,
+        &date,
+        &author,
+        &changes,
+    );
+    let plan = plan_edited(
+        &project,
+        manifest_path,
+        (old_manifest, new_manifest),
+        (old_changelog, new_changelog),
+    )?;
+    Ok(Bump {
+        upstream: upstream.name.clone(),
+        from: current,
+        to: new.to_string(),
+        commit,
+        sha256,
+        signed_by,
+        archived: archive_entry.map(|a| a.series),
+        changes,
+        plan,
+        warnings,
+    })
+}
+
+/// Refuse a version that is not newer than `current` or is outside `track`, unless
+/// `--force`.
+fn check_newer(upstream: &Upstream, req: &Request, new: &str, current: &str) -> Result<()> {
     if !req.force {
-        if version::compare(new, &current) != std::cmp::Ordering::Greater {
+        if version::compare(new, current) != std::cmp::Ordering::Greater {
             return Err(Error::usage(format!(
                 "{new} is not newer than the current version {current} of `{}`\n  = note: pass --force to move to it anyway",
                 upstream.name
@@ -123,8 +183,13 @@ pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
         }
     }
 
-    // Pin the new release, and check its signature before anything is written.
-    let mut warnings = Vec::new();
+    Ok(())
+}
+
+/// Pin release `new` of `upstream`: the commit of its tag (or `--commit`) for a git
+/// upstream, the sha256 of its tarball otherwise; and the key whose signature of it
+/// verified, checked before anything is written.
+fn pin_release(upstream: &Upstream, req: &Request, env: &Env, new: &str) -> Result<Pinned> {
     let mut signed_by = None;
     let (commit, sha256) = match &upstream.source {
         Source::Git { url, .. } => {
@@ -132,7 +197,7 @@ pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
             // A signed-tags upstream verifies its tag even when the commit is given.
             let found = match (&req.commit, signed_tags) {
                 (Some(_), false) => None,
-                _ => Some(resolve_tag(&upstream, url, new)?),
+                _ => Some(resolve_tag(upstream, url, new)?),
             };
             let commit = match (&req.commit, &found) {
                 (Some(c), _) => {
@@ -151,7 +216,7 @@ pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
                 (None, None) => return Err(Error::usage("no commit to pin")),
             };
             if let (true, Some((tag, _))) = (signed_tags, &found) {
-                if let Some(signed) = verify::tag(&upstream, url, tag, new, env.now.as_second())? {
+                if let Some(signed) = verify::tag(upstream, url, tag, new, env.now.as_second())? {
                     if signed.commit != commit {
                         return Err(Error::Unverified(format!(
                             "upstream `{}` {new}: --commit {commit} is not the commit of the signed tag {tag} ({})\n  = note: a signed-tags upstream is pinned to the commit its signed tag names; drop --commit",
@@ -171,21 +236,42 @@ pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
                 )));
             }
             let url = pattern.replace("{version}", new);
-            let bytes = watch::http::download(&url).map_err(|e| match e {
-                watch::http::DownloadError::Status { .. } => Error::usage(format!(
+            let bytes = remote::http::download(&url).map_err(|e| match e {
+                DownloadError::Status { .. } => Error::usage(format!(
                     "{e}\n  = note: is {new} a released version of `{}`?",
                     upstream.name
                 )),
-                watch::http::DownloadError::Network { .. } => {
-                    Error::Unreachable(format!("error: {e}"))
-                }
+                DownloadError::Network { .. } => Error::Unreachable(format!("error: {e}")),
             })?;
-            signed_by = verify::tarball(&upstream, new, &bytes, env.now.as_second())?;
-            (None, Some(watch::http::sha256_hex(&bytes)))
+            signed_by = verify::tarball(upstream, new, &bytes, env.now.as_second())?;
+            (None, Some(crate::digest::sha256_hex(&bytes)))
         }
     };
 
-    // The changelog lines.
+    Ok(Pinned {
+        commit,
+        sha256,
+        signed_by,
+    })
+}
+
+/// What [`pin_release`] found.
+struct Pinned {
+    commit: Option<String>,
+    sha256: Option<String>,
+    signed_by: Option<String>,
+}
+
+/// The changelog lines: the `-m` messages, else "Update to version" and the release
+/// notes GitHub has, if any (a failure to get them is a warning).
+fn change_lines(
+    project: &Project,
+    upstream: &Upstream,
+    req: &Request,
+    env: &Env,
+    new: &str,
+    warnings: &mut Vec<String>,
+) -> Vec<String> {
     let mut changes: Vec<String> = req
         .messages
         .iter()
@@ -200,15 +286,10 @@ pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
     if changes.is_empty() {
         changes.push(format!("Update to version {new}"));
         if let (Some(repo), true) = (&upstream.github, env.release_notes) {
-            let api = env
-                .github_api
-                .clone()
-                .or_else(|| project.model.project.github_api.clone())
-                .unwrap_or_else(|| watch::github::DEFAULT_API.to_string());
             let tag = format!("{}{new}", upstream.tag_prefix);
-            match watch::github::release_notes(&api, repo, &tag, env.github_token.as_deref()) {
+            match release_notes(project, repo, &tag, env) {
                 Ok(Some(body)) => changes.extend(
-                    watch::github::note_lines(&body, 30)
+                    note_lines(&body, 30)
                         .into_iter()
                         .map(|l| format!("  * {l}")),
                 ),
@@ -217,16 +298,18 @@ pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
             }
         }
     }
-    let date = entry_date(req.date.as_deref(), env)?;
-    let author = env
-        .author
-        .clone()
-        .unwrap_or_else(|| project.model.project.maintainer.clone());
+    changes
+}
 
-    // Edit the manifest and the changelog as text.
-    let old_manifest = read(manifest_path)?;
-    let changelog_path = dir.join(CHANGELOG);
-    let old_changelog = read(&changelog_path)?;
+/// The `[[archive]]` entry for the series a bump to `new` leaves, when it starts a new
+/// one that is not archived yet.
+fn archive_entry(
+    project: &Project,
+    upstream: &Upstream,
+    new: &str,
+    current: &str,
+    date: &Timestamp,
+) -> Option<ArchiveEntry> {
     let archived = (version::Version::parse(new, None).map(|v| v.series()).ok()
         != Some(upstream.version.series()))
     .then(|| upstream.version.series());
@@ -238,7 +321,7 @@ pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
     let archive_entry = match (&archived, already_archived) {
         (Some(series), false) => Some(ArchiveEntry {
             series: series.clone(),
-            version: current.clone(),
+            version: current.to_string(),
             commit: match &upstream.source {
                 Source::Git { commit, .. } => Some(commit.clone()),
                 Source::Tarball { .. } => None,
@@ -251,23 +334,18 @@ pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
         }),
         _ => None,
     };
-    let new_manifest = edit_manifest(
-        &old_manifest,
-        &upstream.name,
-        new,
-        commit.as_deref(),
-        sha256.as_deref(),
-        archive_entry.as_ref(),
-    )?;
-    let new_changelog = prepend_entry(
-        &old_changelog,
-        &upstream.name,
-        new,
-        &date,
-        &author,
-        &changes,
-    );
+    archive_entry
+}
 
+/// Load, validate and render the edited manifest and changelog in memory: the plan of
+/// every change, the inputs first.
+fn plan_edited(
+    project: &Project,
+    manifest_path: &Path,
+    (old_manifest, new_manifest): (String, String),
+    (old_changelog, new_changelog): (String, String),
+) -> Result<Plan> {
+    let dir = project.model.dir.clone();
     // Load, validate and render the result in memory.
     let model = manifest::load_texts(manifest_path, new_manifest.clone(), new_changelog.clone())?;
     let per_unit = render::render_units(&model, &project.templates)?;
@@ -291,18 +369,7 @@ pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
             Change::input(path, old.into_bytes(), new_text.into_bytes()),
         );
     }
-    Ok(Bump {
-        upstream: upstream.name.clone(),
-        from: current,
-        to: new.to_string(),
-        commit,
-        sha256,
-        signed_by,
-        archived: archive_entry.map(|a| a.series),
-        changes,
-        plan,
-        warnings,
-    })
+    Ok(plan)
 }
 
 fn relative(dir: &Path, path: &Path) -> PathBuf {
@@ -323,7 +390,7 @@ fn read(path: &Path) -> Result<String> {
 /// The tag of `version` on the remote and the commit it points to.
 fn resolve_tag(upstream: &Upstream, url: &str, version: &str) -> Result<(String, String)> {
     let tags =
-        watch::git::remote_tags(url).map_err(|e| Error::Unreachable(format!("error: {e:#}")))?;
+        remote::git::remote_tags(url).map_err(|e| Error::Unreachable(format!("error: {e:#}")))?;
     let found = tags
         .iter()
         .find(|(tag, _)| watch::version_of_tag(upstream, tag).as_deref() == Some(version));
@@ -344,6 +411,40 @@ fn resolve_tag(upstream: &Upstream, url: &str, version: &str) -> Result<(String,
             )))
         }
     }
+}
+
+/// The release notes GitHub has for `tag` of `repo`, through the same fetcher (retries,
+/// rate limits, the conditional-request cache of `watch`, read only) and API-base policy
+/// as `watch`.
+fn release_notes(
+    project: &Project,
+    repo: &str,
+    tag: &str,
+    env: &Env,
+) -> std::result::Result<Option<String>, remote::Error> {
+    let api = remote::github_api(
+        env.github_api.as_deref(),
+        project.model.project.github_api.as_deref(),
+        env.github_token.as_deref(),
+    );
+    let (cache, _) = remote::cache::Cache::load(&project.model.dir);
+    let timeout = std::time::Duration::from_secs(30);
+    let fetcher = remote::fetch::Fetcher::new(timeout, api.token.clone(), cache)
+        .map_err(|e| remote::Error::Failed(e.to_string()))?;
+    remote::github::release_notes(&fetcher, &api.base, repo, tag, api.token.as_deref())
+}
+
+/// The bullet points of release notes, as changelog lines: one line each, no markup that
+/// specs would expand, at most `max` of them.
+fn note_lines(body: &str, max: usize) -> Vec<String> {
+    body.lines()
+        .map(str::trim)
+        .filter_map(|l| l.strip_prefix("- ").or_else(|| l.strip_prefix("* ")))
+        .map(|l| l.replace(['`', '\t'], "").trim().to_string())
+        .filter(|l| !l.is_empty() && !l.chars().any(char::is_control))
+        .filter(|l| !(l.contains("%{") || l.contains("%(") || l.contains("%[")))
+        .take(max)
+        .collect()
 }
 
 /// `--date`, else `SOURCE_DATE_EPOCH`, else now, to the second.

@@ -31,20 +31,17 @@
 //! compares and rewrites any that did not survive.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
+use crate::fsio;
+pub use crate::fsio::{base, TMP_DIR};
 
 /// The journal of an input change in progress, beside the manifest.
 pub const JOURNAL: &str = ".pkgforge-journal";
-
-/// Where temporary files go, beside the manifest.
-pub const TMP_DIR: &str = ".pkgforge-tmp";
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Journal {
@@ -63,37 +60,17 @@ pub struct JournalFile {
     pub new: String,
 }
 
-pub fn sha256(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `dir`, or `.` when it is the empty path of a bare `--manifest packages.toml`.
-pub fn base(dir: &Path) -> &Path {
-    if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    }
-}
-
 /// Write the journal durably: after this returns, a crash is rolled forward.
-pub fn write(dir: &Path, journal: &Journal) -> anyhow::Result<()> {
-    let text = serde_json::to_string_pretty(journal)?;
-    crate::output::write_durable(dir, &dir.join(JOURNAL), text.as_bytes())
+pub fn write(dir: &Path, journal: &Journal) -> fsio::Result<()> {
+    let path = dir.join(JOURNAL);
+    let text = serde_json::to_string_pretty(journal)
+        .map_err(|e| fsio::Error::new(format!("cannot write `{}`", path.display()), e.into()))?;
+    fsio::write_durable(dir, &path, text.as_bytes())
 }
 
 /// Delete the journal: the change it describes is complete (or undone).
-pub fn remove(dir: &Path) -> anyhow::Result<()> {
-    let path = dir.join(JOURNAL);
-    match fs::remove_file(&path) {
-        Ok(()) => {
-            sync_dir(base(dir));
-            Ok(())
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e).with_context(|| format!("cannot remove `{}`", path.display())),
-    }
+pub fn remove(dir: &Path) -> fsio::Result<()> {
+    fsio::remove_durable(&base(dir).join(JOURNAL))
 }
 
 /// Whether an interrupted change waits for the next mutating run; read-only commands
@@ -123,7 +100,7 @@ pub struct Recovery {
 /// change forward. Call it holding the lock, before loading the manifest.
 pub fn recover(dir: &Path) -> Result<Recovery> {
     let mut rec = Recovery {
-        temporaries: remove_temporaries(dir),
+        temporaries: fsio::remove_temporaries(dir),
         ..Recovery::default()
     };
     let path = dir.join(JOURNAL);
@@ -166,7 +143,7 @@ pub fn recover(dir: &Path) -> Result<Recovery> {
         if current.as_deref() == Some(f.new.as_bytes()) {
             continue;
         }
-        if current.as_deref().map(sha256) != f.old_sha256 {
+        if current.as_deref().map(sha256_hex) != f.old_sha256 {
             return Err(Error::usage(format!(
                 "`{}` changed after the bump or prune that `{}` records was interrupted\n  = note: the journal holds what that run meant to write; compare, then delete the journal to keep your version",
                 full.display(),
@@ -176,71 +153,13 @@ pub fn recover(dir: &Path) -> Result<Recovery> {
         writes.push((full, f));
     }
     for (full, f) in writes {
-        crate::output::write_durable(dir, &full, f.new.as_bytes())?;
+        fsio::write_durable(dir, &full, f.new.as_bytes()).map_err(anyhow::Error::from)?;
         rec.rolled_forward.push(f.path.clone());
     }
-    remove(dir)?;
-    remove_tmp_dir(dir);
+    remove(dir).map_err(anyhow::Error::from)?;
+    fsio::remove_tmp_dir(dir);
     Ok(rec)
 }
 
-/// Empty `.pkgforge-tmp/`: whatever is there belongs to a run that was killed (the
-/// caller holds the lock). Returns how many files went.
-fn remove_temporaries(dir: &Path) -> usize {
-    let tmp = dir.join(TMP_DIR);
-    let count = fs::read_dir(&tmp)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .filter(|e| e.file_name() != ".gitignore")
-                .count()
-        })
-        .unwrap_or(0);
-    let _ = fs::remove_dir_all(&tmp);
-    count
-}
-
-/// Remove `.pkgforge-*.tmp` files in `dir`, left by a run killed while writing there.
-pub fn remove_stray_temporaries(dir: &Path) {
-    let Ok(entries) = fs::read_dir(base(dir)) else {
-        return;
-    };
-    for e in entries.filter_map(|e| e.ok()) {
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with(".pkgforge-")
-            && name.ends_with(".tmp")
-            && e.file_type().is_ok_and(|t| t.is_file())
-        {
-            let _ = fs::remove_file(e.path());
-        }
-    }
-}
-
-/// The temporary directory, created on demand with a `.gitignore` so a kill does not
-/// leave anything `git status` shows.
-pub fn tmp_dir(dir: &Path) -> anyhow::Result<PathBuf> {
-    let tmp = dir.join(TMP_DIR);
-    if !tmp.is_dir() {
-        fs::create_dir_all(&tmp).with_context(|| format!("cannot create `{}`", tmp.display()))?;
-        let mut f = fs::File::create(tmp.join(".gitignore"))
-            .with_context(|| format!("cannot create `{}`", tmp.display()))?;
-        f.write_all(b"# pkgforge's temporary files\n*\n")
-            .with_context(|| format!("cannot write `{}`", tmp.display()))?;
-    }
-    Ok(tmp)
-}
-
-/// Remove the temporary directory once a run is done with it.
-pub fn remove_tmp_dir(dir: &Path) {
-    let tmp = dir.join(TMP_DIR);
-    let _ = fs::remove_file(tmp.join(".gitignore"));
-    let _ = fs::remove_dir(&tmp);
-}
-
-/// Make a rename or a removal in `dir` durable. Best effort: not every filesystem can.
-pub fn sync_dir(dir: &Path) {
-    if let Ok(d) = fs::File::open(base(dir)) {
-        let _ = d.sync_all();
-    }
-}
+pub use crate::digest::sha256_hex as sha256;
+pub use crate::fsio::{remove_tmp_dir, tmp_dir};

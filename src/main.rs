@@ -501,16 +501,16 @@ fn watch(cli: &Cli, args: &cli::WatchArgs) -> Result<u8, Error> {
     if let Some(w) = warning {
         eprintln!("warning: {w}");
     }
+    let api = pkgforge::remote::github_api(
+        env.github_api.as_deref(),
+        model.project.github_api.as_deref(),
+        env.github_token.as_deref(),
+    );
     let fetcher = fetch::Fetcher::new(
         std::time::Duration::from_secs(args.timeout.max(1)),
-        env.github_token.clone(),
+        api.token,
         cache,
     )?;
-    let api = env
-        .github_api
-        .clone()
-        .or_else(|| model.project.github_api.clone())
-        .unwrap_or_else(|| pkgforge::watch::github::DEFAULT_API.to_string());
     let bar = if std::io::stderr().is_terminal() && !cli.quiet {
         let b = indicatif::ProgressBar::new(upstreams.len() as u64);
         b.set_style(
@@ -526,7 +526,7 @@ fn watch(cli: &Cli, args: &cli::WatchArgs) -> Result<u8, Error> {
     let opts = check::Options {
         upstreams,
         jobs: args.jobs,
-        github_api: api,
+        github_api: api.base,
     };
     let mut reports = check::run(model, &opts, &fetcher, &|| {
         if let Some(b) = &bar {

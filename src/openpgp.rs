@@ -17,24 +17,37 @@ pub struct Keyring {
     keys: Vec<SignedPublicKey>,
 }
 
+/// Why bytes are not a keyring: what rPGP or pkgforge found wrong with them.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct KeyringError(String);
+
+impl From<pgp::errors::Error> for KeyringError {
+    fn from(e: pgp::errors::Error) -> Self {
+        KeyringError(e.to_string())
+    }
+}
+
 impl Keyring {
     /// Parse armored (or binary) OpenPGP public keys; at least one is required.
-    pub fn parse(bytes: &[u8]) -> Result<Keyring, String> {
+    pub fn parse(bytes: &[u8]) -> Result<Keyring, KeyringError> {
         let parsed: Vec<SignedPublicKey> = if looks_armored(bytes) {
             // `gpg --export --armor KEY >> keyring` appends a whole armored block per key
             let mut keys = Vec::new();
             for block in armored_blocks(bytes) {
                 let (more, _) =
-                    SignedPublicKey::from_armor_many(block).map_err(|e| e.to_string())?;
+                    SignedPublicKey::from_armor_many(block).map_err(KeyringError::from)?;
                 for k in more {
-                    keys.push(k.map_err(|e| e.to_string())?);
+                    keys.push(k.map_err(KeyringError::from)?);
                 }
             }
             keys
         } else {
             let unreadable = |_| {
-                "it is neither armored (-----BEGIN PGP PUBLIC KEY BLOCK-----) nor binary OpenPGP data"
-                    .to_string()
+                KeyringError(
+                    "it is neither armored (-----BEGIN PGP PUBLIC KEY BLOCK-----) nor binary OpenPGP data"
+                        .to_string(),
+                )
             };
             SignedPublicKey::from_bytes_many(bytes)
                 .map_err(unreadable)?
@@ -42,7 +55,7 @@ impl Keyring {
                 .map_err(unreadable)?
         };
         if parsed.is_empty() {
-            return Err("it holds no OpenPGP public key".to_string());
+            return Err(KeyringError("it holds no OpenPGP public key".to_string()));
         }
         Ok(Keyring { keys: parsed })
     }
@@ -281,7 +294,7 @@ fn fingerprint(k: &impl KeyDetails) -> String {
 }
 
 fn hex_upper(bytes: &[u8]) -> String {
-    crate::output::cache::to_hex(bytes).to_ascii_uppercase()
+    crate::digest::hex(bytes).to_ascii_uppercase()
 }
 
 /// A reader that keeps its first I/O error: rPGP would report it as a bad signature,

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 
 use crate::distro::Distro;
+use crate::fsio::{self, write_atomic_in, write_durable};
 use crate::journal;
 use crate::render::{Output, Serves};
 
@@ -245,11 +246,7 @@ pub enum Produced {
 
 /// The SHA-256 of an output's content and executable bit, as the render cache records it.
 pub fn digest(content: &[u8], executable: bool) -> [u8; 32] {
-    use sha2::Digest as _;
-    let mut h = sha2::Sha256::new();
-    h.update(content);
-    h.update([u8::from(executable)]);
-    h.finalize().into()
+    crate::digest::content_and_mode(content, executable)
 }
 
 /// Compare the outputs with the tree under `dir`.
@@ -316,7 +313,7 @@ pub fn plan_units(
     let may_reuse = selection.is_everything(all_targets);
     let staging = match keep {
         Keep::Staged => {
-            journal::tmp_dir(journal::base(dir))?;
+            fsio::tmp_dir(fsio::base(dir)).map_err(anyhow::Error::from)?;
             Some(staging_root(dir))
         }
         Keep::Memory => None,
@@ -384,7 +381,7 @@ pub fn plan_units(
             let present = match dirs_seen.get(parent) {
                 Some(p) => *p,
                 None => {
-                    let p = fs::symlink_metadata(journal::base(&dir.join(parent))).is_ok();
+                    let p = fs::symlink_metadata(fsio::base(&dir.join(parent))).is_ok();
                     dirs_seen.insert(parent.to_path_buf(), p);
                     p
                 }
@@ -465,7 +462,7 @@ pub fn plan_units(
     if !failed.is_empty() {
         if let Some(root) = &staging {
             let _ = fs::remove_dir_all(root);
-            journal::remove_tmp_dir(journal::base(dir));
+            fsio::remove_tmp_dir(fsio::base(dir));
         }
         failed.sort_by_key(|(unit, _)| *unit);
         return Err(failed.swap_remove(0).1);
@@ -572,7 +569,7 @@ pub fn plan_units(
 /// Where a staged plan writes new contents: a tree in `.pkgforge-tmp/` that mirrors the
 /// output paths, so that a directory the tree does not have yet goes into place whole.
 fn staging_root(dir: &Path) -> PathBuf {
-    journal::base(dir).join(journal::TMP_DIR).join("staged")
+    fsio::base(dir).join(fsio::TMP_DIR).join("staged")
 }
 
 /// The temporary file that holds the new content of a staged change.
@@ -591,7 +588,7 @@ fn stage(
 ) -> anyhow::Result<PathBuf> {
     use std::os::unix::fs::OpenOptionsExt;
     let staged = root.join(rel);
-    let parent = parent_of(&staged);
+    let parent = fsio::parent_of(&staged);
     if !made.contains(parent) {
         fs::create_dir_all(parent)
             .with_context(|| format!("cannot create `{}`", parent.display()))?;
@@ -723,98 +720,6 @@ fn path_cmp(a: &Path, b: &Path) -> std::cmp::Ordering {
     }
 }
 
-/// Write `content` to `path` atomically: a temporary file beside it, then rename. For
-/// files beside the manifest that no run holds the lock for (the watch cache); rendered
-/// files go through [`write_atomic_in`].
-pub fn write_atomic(path: &Path, content: &[u8], executable: bool) -> anyhow::Result<()> {
-    let parent = parent_of(path);
-    fs::create_dir_all(parent).with_context(|| format!("cannot create `{}`", parent.display()))?;
-    let tmp = temp_in(parent, path, content, executable, false)?;
-    persist(tmp, path)
-}
-
-/// Write `content` to `path` (below the manifest's directory `dir`) atomically: a
-/// temporary file in `dir/.pkgforge-tmp/`, then rename, so no temporary file ever sits in
-/// an output directory. Falls back to a temporary file beside `path` when the two are on
-/// different filesystems.
-pub fn write_atomic_in(
-    dir: &Path,
-    path: &Path,
-    content: &[u8],
-    executable: bool,
-) -> anyhow::Result<()> {
-    write_in(dir, path, content, executable, false)
-}
-
-/// [`write_atomic_in`], synced to disk (file and directory) before it returns: for the
-/// journal and the inputs, which no render can regenerate.
-pub fn write_durable(dir: &Path, path: &Path, content: &[u8]) -> anyhow::Result<()> {
-    write_in(dir, path, content, false, true)?;
-    journal::sync_dir(parent_of(path));
-    Ok(())
-}
-
-fn write_in(
-    dir: &Path,
-    path: &Path,
-    content: &[u8],
-    executable: bool,
-    sync: bool,
-) -> anyhow::Result<()> {
-    let parent = parent_of(path);
-    fs::create_dir_all(parent).with_context(|| format!("cannot create `{}`", parent.display()))?;
-    let tmp_dir = journal::tmp_dir(journal::base(dir))?;
-    let tmp = temp_in(&tmp_dir, path, content, executable, sync)?;
-    match tmp.persist(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.error.raw_os_error() == Some(rustix::io::Errno::XDEV.raw_os_error()) => {
-            drop(e.file);
-            let tmp = temp_in(parent, path, content, executable, sync)?;
-            persist(tmp, path)
-        }
-        Err(e) => Err(e.error).with_context(|| format!("cannot replace `{}`", path.display())),
-    }
-}
-
-fn parent_of(path: &Path) -> &Path {
-    path.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-}
-
-fn temp_in(
-    tmp_dir: &Path,
-    path: &Path,
-    content: &[u8],
-    executable: bool,
-    sync: bool,
-) -> anyhow::Result<tempfile::NamedTempFile> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".pkgforge-")
-        .suffix(".tmp")
-        .tempfile_in(tmp_dir)
-        .with_context(|| format!("cannot create a temporary file in `{}`", tmp_dir.display()))?;
-    tmp.write_all(content)
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
-    let mode = if executable { 0o755 } else { 0o644 };
-    tmp.as_file()
-        .set_permissions(fs::Permissions::from_mode(mode))
-        .with_context(|| format!("cannot set permissions of `{}`", path.display()))?;
-    if sync {
-        tmp.as_file()
-            .sync_all()
-            .with_context(|| format!("cannot sync `{}`", path.display()))?;
-    }
-    Ok(tmp)
-}
-
-fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> {
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot replace `{}`", path.display()))?;
-    Ok(())
-}
-
 /// Carry out a plan under `dir`, all or nothing, in an order that a kill at any instant
 /// leaves repairable (see [`crate::journal`]): the journal of the inputs, the union
 /// record, the outputs, the inputs, the final record, and the journal's removal. If a
@@ -831,7 +736,7 @@ pub fn apply(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
     dirs.sort_unstable_by(|a, b| path_cmp(a, b));
     dirs.dedup();
     for d in dirs {
-        journal::remove_stray_temporaries(&dir.join(d));
+        fsio::remove_stray_temporaries(&dir.join(d));
     }
     let inputs: Vec<&Change> = plan.changes.iter().filter(|c| c.input).collect();
     let (state, outputs): (Vec<&Change>, Vec<&Change>) = plan
@@ -846,7 +751,7 @@ pub fn apply(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
                 .map_err(|_| anyhow::anyhow!("`{}` is not UTF-8", c.path.display()))?;
             files.push(journal::JournalFile {
                 path: c.path.clone(),
-                old_sha256: c.old.as_deref().map(journal::sha256),
+                old_sha256: c.old.as_deref().map(crate::digest::sha256_hex),
                 new,
             });
         }
@@ -883,7 +788,7 @@ pub fn apply(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
         // Empty directories, or on failure what did not go into place.
         let _ = fs::remove_dir_all(staging_root(dir));
     }
-    journal::remove_tmp_dir(journal::base(dir));
+    fsio::remove_tmp_dir(fsio::base(dir));
     result.map_err(|f| f.error)
 }
 
@@ -901,8 +806,8 @@ fn apply_all(
     state: &[&Change],
 ) -> Result<(), Failed> {
     if let Some(pre) = &plan.pre_state {
-        write_atomic_in(dir, &dir.join(STATE_FILE), pre, false).map_err(|error| Failed {
-            error,
+        write_atomic_in(dir, &dir.join(STATE_FILE), pre, false).map_err(|e| Failed {
+            error: e.into(),
             undone: true,
         })?;
     }
@@ -1003,17 +908,19 @@ fn apply_parallel<'a>(
 fn apply_one(dir: &Path, c: &Change) -> anyhow::Result<()> {
     let full = dir.join(&c.path);
     match c.kind {
-        Kind::Create | Kind::Update if c.input => {
-            write_durable(dir, &full, c.new.as_deref().unwrap_or_default())
-        }
+        Kind::Create | Kind::Update if c.input => Ok(write_durable(
+            dir,
+            &full,
+            c.new.as_deref().unwrap_or_default(),
+        )?),
         Kind::Create | Kind::Update => match c.staged {
             true => place(&staged_path(dir, c), &full, c.executable),
-            false => write_atomic_in(
+            false => Ok(write_atomic_in(
                 dir,
                 &full,
                 c.new.as_deref().unwrap_or_default(),
                 c.executable,
-            ),
+            )?),
         },
         Kind::Remove => {
             match fs::remove_file(&full) {
@@ -1032,7 +939,7 @@ fn apply_one(dir: &Path, c: &Change) -> anyhow::Result<()> {
 /// Rename a staged temporary file over `full`, creating its directory when it is
 /// missing; across filesystems, copy it to a temporary file beside `full` instead.
 fn place(staged: &Path, full: &Path, executable: bool) -> anyhow::Result<()> {
-    let parent = parent_of(full);
+    let parent = fsio::parent_of(full);
     let mut created = false;
     loop {
         match fs::rename(staged, full) {
@@ -1046,8 +953,7 @@ fn place(staged: &Path, full: &Path, executable: bool) -> anyhow::Result<()> {
             Err(e) if e.raw_os_error() == Some(rustix::io::Errno::XDEV.raw_os_error()) => {
                 let content = fs::read(staged)
                     .with_context(|| format!("cannot read `{}`", staged.display()))?;
-                let tmp = temp_in(parent, full, &content, executable, false)?;
-                persist(tmp, full)?;
+                fsio::write_atomic(full, &content, executable)?;
                 let _ = fs::remove_file(staged);
                 return Ok(());
             }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::manifest::{Model, Pin, Signed, Signing, Source, Upstream};
 use crate::openpgp::{self, Refusal};
+use crate::remote::{self, http::DownloadError};
 use crate::watch;
 
 /// The release a signature vouches for, for messages: `upstream `demo` 5.1`.
@@ -65,13 +66,13 @@ pub fn tarball(
     ) else {
         return Ok(None);
     };
-    let sig = watch::http::download(&url).map_err(|e| match e {
-        watch::http::DownloadError::Status { status, .. } => Error::Unverified(format!(
+    let sig = remote::http::download(&url).map_err(|e| match e {
+        DownloadError::Status { status, .. } => Error::Unverified(format!(
             "{}: no signature at {url} (the server answered {status})\n  = note: the keyring {} requires every release to be signed; check `signature` in the manifest, or ask the upstream to publish one",
             release(upstream, version),
             signing.keyring_path
         )),
-        watch::http::DownloadError::Network { .. } => Error::Unreachable(format!("error: {e}")),
+        DownloadError::Network { .. } => Error::Unreachable(format!("error: {e}")),
     })?;
     let file = crate::render::url_file_name(&tarball_url);
     let result = match signing.signed {
@@ -109,7 +110,7 @@ pub fn tag(
         return Ok(None);
     };
     let who = release(upstream, version);
-    let fetched = watch::git::fetch_tag(url, tag)
+    let fetched = remote::git::fetch_tag(url, tag)
         .map_err(|e| Error::Unreachable(format!("error: {who}: {e:#}")))?;
     let Some(fetched) = fetched else {
         return Err(Error::Unverified(format!(
@@ -170,9 +171,7 @@ pub fn audit(model: &Model, upstreams: &[&Upstream], now: i64) -> Vec<PinReport>
         }
         // One tag listing per upstream serves all its pins.
         let tags = match &u.source {
-            Source::Git { url, .. } => {
-                Some(watch::git::remote_tags(url).map_err(|e| format!("{e:#}")))
-            }
+            Source::Git { url, .. } => Some(remote::git::remote_tags(url)),
             Source::Tarball { .. } => None,
         };
         for (version, series, pin) in pins {
@@ -215,13 +214,13 @@ fn audit_commit(
     url: &str,
     version: &str,
     pinned: &str,
-    tags: Option<&std::result::Result<watch::git::Tags, String>>,
+    tags: Option<&std::result::Result<remote::git::Tags, remote::Error>>,
     now: i64,
     checks: &mut Vec<String>,
 ) -> Result<()> {
     let tags = match tags {
         Some(Ok(t)) => t,
-        Some(Err(e)) => return Err(Error::Unreachable(e.clone())),
+        Some(Err(e)) => return Err(Error::Unreachable(e.to_string())),
         None => return Ok(()),
     };
     let tag = tags
@@ -267,14 +266,14 @@ fn audit_tarball(
     let Some(url) = u.tarball_url(version) else {
         return Ok(());
     };
-    let bytes = watch::http::download(&url).map_err(|e| match e {
-        watch::http::DownloadError::Status { .. } => Error::Unverified(format!(
+    let bytes = remote::http::download(&url).map_err(|e| match e {
+        DownloadError::Status { .. } => Error::Unverified(format!(
             "{}: {e}\n  = note: the pinned tarball is gone from the server; find out whether upstream withdrew the release",
             release(u, version)
         )),
-        watch::http::DownloadError::Network { .. } => Error::Unreachable(e.to_string()),
+        DownloadError::Network { .. } => Error::Unreachable(e.to_string()),
     })?;
-    let got = watch::http::sha256_hex(&bytes);
+    let got = crate::digest::sha256_hex(&bytes);
     if got != pinned {
         return Err(Error::Unverified(format!(
             "{}: {url} changed: pinned sha256 {pinned}, the server now has {got}\n  = note: upstream replaced a released tarball; find out why before trusting the new one",

@@ -520,7 +520,7 @@ fn a_tarball_bump_records_the_downloaded_sha256() {
         "--date",
         "2026-11-22T00:00:00Z",
     ]));
-    let want = pkgforge::watch::http::sha256_hex(&tarball);
+    let want = pkgforge::digest::sha256_hex(&tarball);
     assert!(
         f.manifest().contains(&format!("sha256 = \"{want}\"")),
         "{}",

@@ -467,3 +467,62 @@ fn watch_reports_caches_and_commits_hold_no_secret() {
         "the release notes were lost"
     );
 }
+
+/// A pull request can change the manifest, so a `github-api` that only the manifest
+/// names gets every request of `watch` and `bump`, but never the token.
+#[test]
+fn a_github_api_named_only_by_the_manifest_never_gets_the_token() {
+    let p = Project::new();
+    let path = p.dir().join("packages.toml");
+    let manifest = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        manifest.replace(
+            "archs = [\"x86_64\"]\n",
+            &format!("archs = [\"x86_64\"]\ngithub-api = \"{}\"\n", p.api()),
+        ),
+    )
+    .unwrap();
+    ok(&p.run(&["render", "-q"], &p.api()));
+    let releases = "/api/repos/org/demo/releases?per_page=100";
+    let notes = "/api/repos/org/demo/releases/tags/v1.1.0";
+    p.server.route(releases, Response::ok(p.releases()));
+    p.server.route(
+        notes,
+        Response::ok(r#"{"tag_name":"v1.1.0","body":"- Fixed a bug"}"#),
+    );
+    let without_env_api = |args: &[&str]| {
+        let mut cmd = Command::new(bin());
+        cmd.current_dir(p.dir())
+            .arg("--manifest")
+            .arg(&path)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env("SOURCE_DATE_EPOCH", "1796000000")
+            .env_remove("PKGFORGE_GITHUB_API");
+        for (k, v) in SECRETS {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    let out = without_env_api(&["watch", "--json"]);
+    assert_output_clean("watch", &out);
+    let out = without_env_api(&["bump", "--version", "1.1.0", "--commit", &p.commits[1]]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_output_clean("bump", &out);
+    let log = std::fs::read_to_string(p.dir().join("changelog.toml")).unwrap();
+    assert!(
+        log.contains("Fixed a bug"),
+        "the notes were not asked for:\n{log}"
+    );
+    for path in [releases, notes] {
+        let sent = p.server.requests_to(path);
+        assert!(!sent.is_empty(), "no request reached {path}");
+        for r in sent {
+            assert!(
+                !r.headers.contains_key("authorization"),
+                "the token went to the manifest's github-api ({path})"
+            );
+        }
+    }
+}

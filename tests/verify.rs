@@ -118,7 +118,7 @@ impl Fixture {
             )
             .replace("COMMIT", &c1)
             .replace("SERVER", &server.base)
-            .replace("SHA256", &pkgforge::watch::http::sha256_hex(&v50));
+            .replace("SHA256", &pkgforge::digest::sha256_hex(&v50));
         std::fs::write(project.join("packages.toml"), manifest).unwrap();
         std::fs::write(project.join("changelog.toml"), CHANGELOG).unwrap();
         ok(&pkgforge(&project, &["render", "-q"]));
@@ -201,7 +201,7 @@ fn a_good_signature_lets_the_bump_through() {
     f.serve_data("5.1", Some(sig));
     let out = f.bump("data", "5.1");
     ok(&out);
-    let sha = pkgforge::watch::http::sha256_hex(&bytes);
+    let sha = pkgforge::digest::sha256_hex(&bytes);
     assert!(f.manifest().contains(&format!("sha256 = \"{sha}\"")));
     assert!(
         stderr(&out).contains(&format!(
@@ -393,7 +393,7 @@ fn a_kernel_style_signature_covers_the_uncompressed_tar() {
             &format!(
                 "[upstreams.linux]\ntarball = \"{}/linux/linux-{{version}}.tar.xz\"\nsha256 = \"{}\"\nversion = \"5.0\"\nkeyring = \"keys/data.asc\"\nsignature = \"{}/linux/linux-{{version}}.tar.sign\"\nsigned = \"uncompressed\"\n\n[[packages]]\nname = \"hello\"",
                 f.server.base,
-                pkgforge::watch::http::sha256_hex(&xz_50),
+                pkgforge::digest::sha256_hex(&xz_50),
                 f.server.base
             ),
         )
@@ -426,9 +426,7 @@ fn a_kernel_style_signature_covers_the_uncompressed_tar() {
         Response::ok(f.gpg.sign(&f.good, &tar_51, None)),
     );
     ok(&f.bump("linux", "5.1"));
-    assert!(f
-        .manifest()
-        .contains(&pkgforge::watch::http::sha256_hex(&xz_51)));
+    assert!(f.manifest().contains(&pkgforge::digest::sha256_hex(&xz_51)));
 }
 
 #[test]
@@ -493,13 +491,13 @@ fn verify_audits_every_pin_and_catches_a_moved_tag_and_a_swapped_tarball() {
     assert_eq!(pins[1]["version"], "5.0");
     assert_eq!(pins[1]["series"], "5.0");
     assert_eq!(pins[1]["status"], "failed");
-    let pinned = pkgforge::watch::http::sha256_hex(&tarball("5.0"));
+    let pinned = pkgforge::digest::sha256_hex(&tarball("5.0"));
     assert_eq!(
         pins[1]["error"],
         format!(
             "upstream `data` 5.0: {} changed: pinned sha256 {pinned}, the server now has {}\n  = note: upstream replaced a released tarball; find out why before trusting the new one",
             f.url("/dl/data-5.0.tar.gz"),
-            pkgforge::watch::http::sha256_hex(&swapped)
+            pkgforge::digest::sha256_hex(&swapped)
         )
     );
     assert!(snapshot(&f.project) == before);

@@ -481,13 +481,7 @@ fn verify(dir: &Path, outputs: &[(u32, [u8; 32], String)]) -> Vec<bool> {
 
 /// Lowercase hex of `bytes`.
 pub fn to_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(64);
-    for b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    s
+    crate::digest::hex(bytes)
 }
 
 fn from_hex(s: &str) -> Option<[u8; 32]> {

@@ -7,8 +7,8 @@ use quick_xml::events::Event;
 
 use super::deps::{self, Atom, Dep};
 use crate::distro::{Format, Repository};
-use crate::watch::http::DownloadError;
-use crate::watch::mirror::Mirror;
+use crate::remote::http::DownloadError;
+use crate::remote::mirror::Mirror;
 
 /// One binary package a repository (or this project) has.
 #[derive(Debug, Clone)]

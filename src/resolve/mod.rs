@@ -21,8 +21,8 @@ use serde::Serialize;
 
 use crate::distro::{Distro, Format};
 use crate::manifest::Model;
+use crate::remote::mirror::Mirror;
 use crate::render::Output;
-use crate::watch::mirror::Mirror;
 use deps::Dep;
 use solve::{Provider, Universe};
 

@@ -7,8 +7,8 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use super::fetch::Fetcher;
 use crate::manifest::{Model, Pin, Source, Upstream};
+use crate::remote::{self, fetch::Fetcher};
 use crate::version;
 
 /// A release an upstream published, as pkgforge reads it.
@@ -81,11 +81,15 @@ impl Report {
 }
 
 /// Check the signature of the release `version` of an upstream with a keyring.
-fn check_signature(u: &Upstream, version: &str, tags: Option<&super::git::Tags>) -> SignatureCheck {
+fn check_signature(
+    u: &Upstream,
+    version: &str,
+    tags: Option<&remote::git::Tags>,
+) -> SignatureCheck {
     let now = jiff::Timestamp::now().as_second();
     let result = match &u.source {
         Source::Tarball { .. } => match u.tarball_url(version) {
-            Some(url) => match super::http::download(&url) {
+            Some(url) => match remote::http::download(&url) {
                 Ok(bytes) => crate::verify::tarball(u, version, &bytes, now),
                 Err(e) => Err(crate::error::Error::Unreachable(e.to_string())),
             },
@@ -154,6 +158,122 @@ fn is_prerelease(v: &str) -> bool {
     version::Version::parse(v, None).is_ok_and(|p| p.rpm.contains('~'))
 }
 
+/// Candidates from GitHub's releases (drafts left out); a release whose tag names no
+/// valid version goes to `invalid`.
+fn release_candidates(
+    u: &Upstream,
+    list: Vec<remote::github::Release>,
+    tags: Option<&remote::git::Tags>,
+    invalid: &mut Vec<String>,
+) -> Vec<Candidate> {
+    let mut candidates = Vec::new();
+    for r in list.into_iter().filter(|r| !r.draft) {
+        match super::version_of_tag(u, &r.tag_name) {
+            Some(v) if version::check(&v).is_ok() => candidates.push(Candidate {
+                prerelease: r.prerelease || is_prerelease(&v),
+                commit: tags.and_then(|t| t.get(&r.tag_name).cloned()),
+                version: v,
+            }),
+            Some(_) => invalid.push(version::escape_for_message(&r.tag_name)),
+            None => {}
+        }
+    }
+    candidates
+}
+
+/// Candidates from git tags; a tag that looks like a version but is not a valid one goes
+/// to `invalid`.
+fn tag_candidates(
+    u: &Upstream,
+    t: &remote::git::Tags,
+    invalid: &mut Vec<String>,
+) -> Vec<Candidate> {
+    let mut candidates = Vec::new();
+    for (tag, commit) in t {
+        match super::version_of_tag(u, tag) {
+            Some(v)
+                if version::check(&v).is_ok() && v.starts_with(|c: char| c.is_ascii_digit()) =>
+            {
+                candidates.push(Candidate {
+                    prerelease: is_prerelease(&v),
+                    commit: Some(commit.clone()),
+                    version: v,
+                })
+            }
+            Some(v) if v.starts_with(|c: char| c.is_ascii_digit()) => {
+                invalid.push(version::escape_for_message(tag))
+            }
+            _ => {}
+        }
+    }
+    candidates
+}
+
+/// The pinned releases of `u` (current and archived) whose tags moved or vanished.
+fn moved_tags(model: &Model, u: &Upstream, t: &remote::git::Tags) -> Vec<Moved> {
+    let mut moved = Vec::new();
+    let mut pins: Vec<(String, String)> = Vec::new();
+    if let Source::Git { commit, .. } = &u.source {
+        pins.push((u.version.raw.clone(), commit.clone()));
+    }
+    for a in model.archive.iter().filter(|a| a.upstream == u.name) {
+        if let Pin::Commit(c) = &a.pin {
+            pins.push((a.version.raw.clone(), c.clone()));
+        }
+    }
+    for (v, pinned) in pins {
+        let tag = t
+            .keys()
+            .find(|tag| super::version_of_tag(u, tag).as_deref() == Some(v.as_str()))
+            .cloned()
+            .unwrap_or_else(|| format!("{}{v}", u.tag_prefix));
+        let now = t.get(&tag).cloned();
+        if now.as_deref() != Some(pinned.as_str()) {
+            moved.push(Moved {
+                version: v,
+                tag,
+                pinned,
+                now,
+            });
+        }
+    }
+    moved
+}
+
+/// What to do about `u`: nothing when it could not be checked or a pinned tag moved,
+/// else a bump to the newest allowed release, unless its signature is refused.
+fn set_action(
+    report: &mut Report,
+    u: &Upstream,
+    errors: &[String],
+    allowed: Option<&Candidate>,
+    tags: Option<&remote::git::Tags>,
+) {
+    if !errors.is_empty() {
+        report.error = Some(errors.join("; "));
+        report.action = "none: the upstream could not be checked".to_string();
+    } else if !report.moved_tags.is_empty() {
+        report.action = "none: a pinned tag moved; check it by hand".to_string();
+    } else {
+        report.action = match allowed {
+            Some(c)
+                if version::compare(&c.version, &u.version.raw) == std::cmp::Ordering::Greater =>
+            {
+                format!("bump to {}", c.version)
+            }
+            _ => "up to date".to_string(),
+        };
+        if let (Some(version), true) = (report.action.strip_prefix("bump to "), u.signing.is_some())
+        {
+            let check = check_signature(u, version, tags);
+            if check.status == "refused" {
+                report.action = format!("none: the signature of {version} does not verify");
+            }
+            report.signature = Some(check);
+        }
+    }
+}
+
 /// Check one upstream.
 fn check_one(model: &Model, u: &Upstream, fetcher: &Fetcher, api: &str) -> Report {
     let mut report = Report {
@@ -180,14 +300,16 @@ fn check_one(model: &Model, u: &Upstream, fetcher: &Fetcher, api: &str) -> Repor
     let (tags, releases) = std::thread::scope(|s| {
         let tags = git_url
             .as_ref()
-            .map(|url| s.spawn(move || super::git::remote_tags(url)));
+            .map(|url| s.spawn(move || remote::git::remote_tags(url)));
         let releases = u
             .github
             .as_ref()
-            .map(|repo| super::github::releases(fetcher, api, repo));
+            .map(|repo| remote::github::releases(fetcher, api, repo));
         let tags = tags.map(|t| {
             t.join().unwrap_or_else(|_| {
-                Err(anyhow::anyhow!("listing the tags of {git_url:?} panicked"))
+                Err(remote::Error::Failed(format!(
+                    "listing the tags of {git_url:?} panicked"
+                )))
             })
         });
         (tags, releases)
@@ -206,42 +328,13 @@ fn check_one(model: &Model, u: &Upstream, fetcher: &Fetcher, api: &str) -> Repor
         sources.push("github");
         match releases {
             Ok(list) => {
-                for r in list.into_iter().filter(|r| !r.draft) {
-                    match super::version_of_tag(u, &r.tag_name) {
-                        Some(v) if version::check(&v).is_ok() => candidates.push(Candidate {
-                            prerelease: r.prerelease || is_prerelease(&v),
-                            commit: tags.as_ref().and_then(|t| t.get(&r.tag_name).cloned()),
-                            version: v,
-                        }),
-                        Some(_) => report
-                            .invalid_tags
-                            .push(version::escape_for_message(&r.tag_name)),
-                        None => {}
-                    }
-                }
+                candidates = release_candidates(u, list, tags.as_ref(), &mut report.invalid_tags)
             }
-            Err(e) => errors.push(e),
+            Err(e) => errors.push(e.to_string()),
         }
     } else if let Some(t) = &tags {
         sources.push("git");
-        for (tag, commit) in t {
-            match super::version_of_tag(u, tag) {
-                Some(v)
-                    if version::check(&v).is_ok()
-                        && v.starts_with(|c: char| c.is_ascii_digit()) =>
-                {
-                    candidates.push(Candidate {
-                        prerelease: is_prerelease(&v),
-                        commit: Some(commit.clone()),
-                        version: v,
-                    })
-                }
-                Some(v) if v.starts_with(|c: char| c.is_ascii_digit()) => {
-                    report.invalid_tags.push(version::escape_for_message(tag))
-                }
-                _ => {}
-            }
-        }
+        candidates = tag_candidates(u, t, &mut report.invalid_tags);
     }
     if let (Some(t), Some(_)) = (&tags, &u.github) {
         let _ = t;
@@ -251,31 +344,7 @@ fn check_one(model: &Model, u: &Upstream, fetcher: &Fetcher, api: &str) -> Repor
 
     // Pinned releases whose tags moved or vanished.
     if let Some(t) = &tags {
-        let mut pins: Vec<(String, String)> = Vec::new();
-        if let Source::Git { commit, .. } = &u.source {
-            pins.push((u.version.raw.clone(), commit.clone()));
-        }
-        for a in model.archive.iter().filter(|a| a.upstream == u.name) {
-            if let Pin::Commit(c) = &a.pin {
-                pins.push((a.version.raw.clone(), c.clone()));
-            }
-        }
-        for (v, pinned) in pins {
-            let tag = t
-                .keys()
-                .find(|tag| super::version_of_tag(u, tag).as_deref() == Some(v.as_str()))
-                .cloned()
-                .unwrap_or_else(|| format!("{}{v}", u.tag_prefix));
-            let now = t.get(&tag).cloned();
-            if now.as_deref() != Some(pinned.as_str()) {
-                report.moved_tags.push(Moved {
-                    version: v,
-                    tag,
-                    pinned,
-                    now,
-                });
-            }
-        }
+        report.moved_tags = moved_tags(model, u, t);
     }
 
     let (seen, allowed) = decide(u, &candidates);
@@ -286,29 +355,7 @@ fn check_one(model: &Model, u: &Upstream, fetcher: &Fetcher, api: &str) -> Repor
         Source::Git { .. } => allowed.as_ref().and_then(|c| c.commit.clone()),
         Source::Tarball { .. } => None,
     };
-    if !errors.is_empty() {
-        report.error = Some(errors.join("; "));
-        report.action = "none: the upstream could not be checked".to_string();
-    } else if !report.moved_tags.is_empty() {
-        report.action = "none: a pinned tag moved; check it by hand".to_string();
-    } else {
-        report.action = match &allowed {
-            Some(c)
-                if version::compare(&c.version, &u.version.raw) == std::cmp::Ordering::Greater =>
-            {
-                format!("bump to {}", c.version)
-            }
-            _ => "up to date".to_string(),
-        };
-        if let (Some(version), true) = (report.action.strip_prefix("bump to "), u.signing.is_some())
-        {
-            let check = check_signature(u, version, tags.as_ref());
-            if check.status == "refused" {
-                report.action = format!("none: the signature of {version} does not verify");
-            }
-            report.signature = Some(check);
-        }
-    }
+    set_action(&mut report, u, &errors, allowed.as_ref(), tags.as_ref());
     report
 }
 

@@ -1,14 +1,11 @@
-//! Asking upstreams what they released: git tags (git2, or git's smart HTTP protocol
-//! for https), GitHub releases with conditional requests, and tarball downloads.
+//! Asking upstreams what they released: the newest version each one's git tags and
+//! GitHub releases allow ([`check`]), and the branch `--apply --commit-branch` commits
+//! to ([`branch`]). Every request goes through [`crate::remote`].
 
 pub mod branch;
-pub mod cache;
 pub mod check;
-pub mod fetch;
-pub mod git;
-pub mod github;
-pub mod http;
-pub mod mirror;
+
+pub use crate::remote::{cache, fetch, github, mirror};
 
 /// The version a tag stands for, through `tag-pattern` or `tag-prefix`.
 pub fn version_of_tag(upstream: &crate::manifest::Upstream, tag: &str) -> Option<String> {

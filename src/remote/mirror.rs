@@ -11,10 +11,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use super::http::{self, DownloadError};
+use crate::digest::sha256_hex;
 
 /// The cache directory, relative to the manifest's directory.
 pub const DIR: &str = ".pkgforge-resolve-cache";
@@ -46,14 +46,14 @@ pub struct Mirror {
 impl Mirror {
     /// The downloader for the manifest directory `dir`; a corrupt validator file is
     /// discarded (the files are then checked again, nothing is lost but a request).
-    pub fn new(dir: &Path, timeout: Duration) -> anyhow::Result<Mirror> {
+    pub fn new(dir: &Path, timeout: Duration) -> crate::Result<Mirror> {
         let dir = dir.join(DIR);
         let validators = std::fs::read_to_string(dir.join(INDEX))
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default();
         Ok(Mirror {
-            client: http::client(timeout)?,
+            client: http::client(timeout).map_err(anyhow::Error::from)?,
             dir,
             validators: Mutex::new(validators),
             progress: std::io::stderr().is_terminal(),
@@ -64,25 +64,28 @@ impl Mirror {
     }
 
     /// Write the validators back, so the next run asks conditionally.
-    pub fn save(&self) -> anyhow::Result<()> {
+    pub fn save(&self) -> crate::fsio::Result<()> {
+        let path = self.dir.join(INDEX);
+        let cannot = |e: std::io::Error| {
+            crate::fsio::Error::new(format!("cannot write `{}`", path.display()), e)
+        };
         let v = self
             .validators
             .lock()
-            .map_err(|_| anyhow::anyhow!("the validator table was poisoned"))?;
-        let text = serde_json::to_string_pretty(&*v)?;
-        crate::output::write_atomic(&self.dir.join(INDEX), text.as_bytes(), false)
+            .map_err(|_| cannot(std::io::Error::other("the validator table was poisoned")))?;
+        let text = serde_json::to_string_pretty(&*v).map_err(|e| cannot(e.into()))?;
+        crate::fsio::write_atomic(&path, text.as_bytes(), false)
     }
 
     fn blob(&self, sha256: &str) -> PathBuf {
         self.dir.join("sha256").join(sha256)
     }
 
-    fn store(&self, bytes: &[u8]) -> anyhow::Result<String> {
-        let sha = http::sha256_hex(bytes);
+    fn store(&self, bytes: &[u8]) -> crate::fsio::Result<String> {
+        let sha = sha256_hex(bytes);
         let path = self.blob(&sha);
         if !path.exists() {
-            crate::output::write_atomic(&path, bytes, false)
-                .with_context(|| format!("cannot write the cache file `{}`", path.display()))?;
+            crate::fsio::write_atomic(&path, bytes, false)?;
         }
         Ok(sha)
     }
@@ -161,7 +164,7 @@ impl Mirror {
     /// from the cache when it holds those bytes, else downloaded and checked.
     pub fn get_verified(&self, url: &str, sha256: &str) -> Result<Vec<u8>, DownloadError> {
         if let Ok(bytes) = std::fs::read(self.blob(sha256)) {
-            if http::sha256_hex(&bytes) == sha256 {
+            if sha256_hex(&bytes) == sha256 {
                 self.cached.fetch_add(1, Ordering::Relaxed);
                 return Ok(bytes);
             }
@@ -183,7 +186,7 @@ impl Mirror {
                 self.body(url, resp)?
             }
         };
-        let got = http::sha256_hex(&bytes);
+        let got = sha256_hex(&bytes);
         if got != sha256 {
             return Err(DownloadError::Network {
                 url: url.to_string(),

@@ -1,45 +1,41 @@
-//! The GitHub releases API: release notes for changelog entries.
+//! The GitHub releases API: release notes for changelog entries and the release list
+//! `watch` reads, both through the [`Fetcher`] (retries, rate limits, conditional
+//! requests).
 
-use std::time::Duration;
-
-use anyhow::Context as _;
+use super::fetch::{Fetcher, REDACTED};
+use super::Error;
 
 pub const DEFAULT_API: &str = "https://api.github.com";
 
 /// The body of the release tagged `tag` in `repo` (`owner/name`), if GitHub has one.
+/// Lines that hold the token the fetcher sends (or its redaction) are left out.
 pub fn release_notes(
+    fetcher: &Fetcher,
     api: &str,
     repo: &str,
     tag: &str,
     token: Option<&str>,
-) -> anyhow::Result<Option<String>> {
+) -> Result<Option<String>, Error> {
     let url = format!(
         "{}/repos/{repo}/releases/tags/{tag}",
         api.trim_end_matches('/')
     );
-    let client = super::http::client(Duration::from_secs(30))?;
-    let mut req = client
-        .get(&url)
-        .header("Accept", "application/vnd.github+json")
-        .header("X-GitHub-Api-Version", "2022-11-28");
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    // The URL is safe to show; the token never is.
-    let resp = req
-        .send()
-        .map_err(|e| anyhow::anyhow!("cannot reach {url}: {}", e.without_url()))?;
-    if resp.status() == reqwest::StatusCode::NOT_FOUND {
-        return Ok(None);
-    }
-    super::http::check_status(&url, resp.status())?;
-    let json: serde_json::Value = resp
-        .json()
-        .with_context(|| format!("{url} did not answer JSON"))?;
-    Ok(json
-        .get("body")
-        .and_then(|b| b.as_str())
-        .map(|body| without_secret(body, token)))
+    let page = match fetcher.get(&url) {
+        Ok(page) => page,
+        Err(Error::Status { status, .. }) if status == reqwest::StatusCode::NOT_FOUND => {
+            return Ok(None)
+        }
+        Err(e) => return Err(e),
+    };
+    let json: serde_json::Value = serde_json::from_str(&page.body)
+        .map_err(|_| Error::Failed(format!("{url} did not answer JSON")))?;
+    Ok(json.get("body").and_then(|b| b.as_str()).map(|body| {
+        let body = without_secret(body, token);
+        match fetcher.has_token() {
+            true => without_secret(&body, Some(REDACTED)),
+            false => body,
+        }
+    }))
 }
 
 /// `text` without the lines that hold `secret`: a server that echoes the token it was sent
@@ -68,19 +64,6 @@ pub fn same_origin(a: &str, b: &str) -> bool {
     }
 }
 
-/// The bullet points of release notes, as changelog lines: one line each, no markup that
-/// specs would expand, at most `max` of them.
-pub fn note_lines(body: &str, max: usize) -> Vec<String> {
-    body.lines()
-        .map(str::trim)
-        .filter_map(|l| l.strip_prefix("- ").or_else(|| l.strip_prefix("* ")))
-        .map(|l| l.replace(['`', '\t'], "").trim().to_string())
-        .filter(|l| !l.is_empty() && !l.chars().any(char::is_control))
-        .filter(|l| !(l.contains("%{") || l.contains("%(") || l.contains("%[")))
-        .take(max)
-        .collect()
-}
-
 /// `scheme://host:port` of a URL, for messages (never its path, query or credentials).
 fn origin(url: &str) -> String {
     match reqwest::Url::parse(url) {
@@ -105,11 +88,7 @@ pub struct Release {
 }
 
 /// Every release of `repo`, following pagination.
-pub fn releases(
-    fetcher: &super::fetch::Fetcher,
-    api: &str,
-    repo: &str,
-) -> Result<Vec<Release>, String> {
+pub fn releases(fetcher: &Fetcher, api: &str, repo: &str) -> Result<Vec<Release>, Error> {
     let mut url = Some(format!(
         "{}/repos/{repo}/releases?per_page=100",
         api.trim_end_matches('/')
@@ -119,20 +98,25 @@ pub fn releases(
     while let Some(u) = url.take() {
         pages += 1;
         if pages > 50 {
-            return Err(format!("{repo}: more than 50 pages of releases"));
+            return Err(Error::Failed(format!(
+                "{repo}: more than 50 pages of releases"
+            )));
         }
         let page = fetcher.get(&u)?;
-        let list: Vec<Release> = serde_json::from_str(&page.body)
-            .map_err(|e| format!("{u} answered JSON that is not a list of releases: {e}"))?;
+        let list: Vec<Release> = serde_json::from_str(&page.body).map_err(|e| {
+            Error::Failed(format!(
+                "{u} answered JSON that is not a list of releases: {e}"
+            ))
+        })?;
         out.extend(list);
         // the next page goes out with the token: never to another server than the API's
         if let Some(next) = &page.next {
             if !same_origin(next, api) {
-                return Err(format!(
+                return Err(Error::Failed(format!(
                     "{u} sent the next page to another server ({}); the token goes only to {}",
                     origin(next),
                     origin(api)
-                ));
+                )));
             }
         }
         url = page.next;

@@ -42,9 +42,12 @@ impl Cache {
     }
 
     /// Write the cache atomically.
-    pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
-        let text = serde_json::to_string_pretty(self)?;
-        crate::output::write_atomic(&path(dir), text.as_bytes(), false)
+    pub fn save(&self, dir: &Path) -> crate::fsio::Result<()> {
+        let path = path(dir);
+        let text = serde_json::to_string_pretty(self).map_err(|e| {
+            crate::fsio::Error::new(format!("cannot write `{}`", path.display()), e.into())
+        })?;
+        crate::fsio::write_atomic(&path, text.as_bytes(), false)
     }
 }
 

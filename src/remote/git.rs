@@ -9,17 +9,24 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 
+use super::Error;
+
 /// tag name (without `refs/tags/`) -> the commit it points to (annotated tags peeled).
 pub type Tags = BTreeMap<String, String>;
 
 /// The tags `url` advertises.
-pub fn remote_tags(url: &str) -> anyhow::Result<Tags> {
+pub fn remote_tags(url: &str) -> Result<Tags, Error> {
     let refs = if url.starts_with("https://") || url.starts_with("http://") {
-        smart_http_refs(url)?
+        smart_http_refs(url)
     } else {
-        git2_refs(url)?
+        git2_refs(url)
     };
-    Ok(tags_of(&refs))
+    refs.map(|r| tags_of(&r)).map_err(failed)
+}
+
+/// An error and its causes, in one message.
+fn failed(e: anyhow::Error) -> Error {
+    Error::Failed(format!("{e:#}"))
 }
 
 /// Fold an advertisement into tags, preferring the peeled `^{}` commit of annotated tags.
@@ -72,7 +79,11 @@ pub struct TagObject {
 /// object; `None` when the tag is lightweight (it points to a commit, with no object of
 /// its own to sign). git2 speaks file:// and git://; https:// and http:// go through
 /// git's smart HTTP protocol over the rustls client, as the tag listing does.
-pub fn fetch_tag(url: &str, tag: &str) -> anyhow::Result<Option<TagObject>> {
+pub fn fetch_tag(url: &str, tag: &str) -> Result<Option<TagObject>, Error> {
+    fetch_tag_into_temporary(url, tag).map_err(failed)
+}
+
+fn fetch_tag_into_temporary(url: &str, tag: &str) -> anyhow::Result<Option<TagObject>> {
     let tmp = tempfile::Builder::new()
         .prefix("pkgforge-tag")
         .tempdir()
@@ -291,7 +302,7 @@ fn advertisement(client: &reqwest::blocking::Client, url: &str) -> anyhow::Resul
 }
 
 /// Parse pkt-lines of a smart HTTP ref advertisement.
-pub fn parse_advertisement(body: &[u8]) -> anyhow::Result<Vec<(String, String)>> {
+fn parse_advertisement(body: &[u8]) -> anyhow::Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for line in pkt_lines(body)? {
         let line = String::from_utf8_lossy(line);

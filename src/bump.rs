@@ -18,7 +18,6 @@ use crate::remote::{self, http::DownloadError};
 use crate::render;
 use crate::verify;
 use crate::version::{self, escape_for_message};
-use crate::watch;
 
 /// What the user asked for.
 #[derive(Debug, Default, Clone)]
@@ -393,13 +392,13 @@ fn resolve_tag(upstream: &Upstream, url: &str, version: &str) -> Result<(String,
         remote::git::remote_tags(url).map_err(|e| Error::Unreachable(format!("error: {e:#}")))?;
     let found = tags
         .iter()
-        .find(|(tag, _)| watch::version_of_tag(upstream, tag).as_deref() == Some(version));
+        .find(|(tag, _)| upstream.version_of_tag(tag).as_deref() == Some(version));
     match found {
         Some((tag, commit)) => Ok((tag.clone(), commit.clone())),
         None => {
             let mut known: Vec<String> = tags
                 .keys()
-                .filter_map(|t| watch::version_of_tag(upstream, t))
+                .filter_map(|t| upstream.version_of_tag(t))
                 .filter(|v| version::check(v).is_ok())
                 .collect();
             known.sort_by(|a, b| version::compare(b, a));

@@ -9,7 +9,6 @@ use crate::error::{Error, Result};
 use crate::manifest::{Model, Pin, Signed, Signing, Source, Upstream};
 use crate::openpgp::{self, Refusal};
 use crate::remote::{self, http::DownloadError};
-use crate::watch;
 
 /// The release a signature vouches for, for messages: `upstream `demo` 5.1`.
 fn release(upstream: &Upstream, version: &str) -> String {
@@ -225,7 +224,7 @@ fn audit_commit(
     };
     let tag = tags
         .keys()
-        .find(|t| watch::version_of_tag(u, t).as_deref() == Some(version))
+        .find(|t| u.version_of_tag(t).as_deref() == Some(version))
         .cloned()
         .unwrap_or_else(|| format!("{}{version}", u.tag_prefix));
     match tags.get(&tag) {

@@ -93,6 +93,21 @@ pub enum Source {
 }
 
 impl Upstream {
+    /// The version a tag stands for, through `tag-pattern` or `tag-prefix`.
+    pub fn version_of_tag(&self, tag: &str) -> Option<String> {
+        match &self.tag_pattern {
+            Some(p) => {
+                let re = regex::Regex::new(p).ok()?;
+                re.captures(tag)?
+                    .name("version")
+                    .map(|m| m.as_str().to_string())
+            }
+            None => tag
+                .strip_prefix(self.tag_prefix.as_str())
+                .map(str::to_string),
+        }
+    }
+
     /// The tag this version was released as.
     pub fn tag(&self) -> String {
         format!("{}{}", self.tag_prefix, self.version.raw)

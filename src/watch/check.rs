@@ -99,7 +99,7 @@ fn check_signature(
             let tag = tags
                 .and_then(|t| {
                     t.keys()
-                        .find(|t| super::version_of_tag(u, t).as_deref() == Some(version))
+                        .find(|t| u.version_of_tag(t).as_deref() == Some(version))
                         .cloned()
                 })
                 .unwrap_or_else(|| format!("{}{version}", u.tag_prefix));
@@ -168,7 +168,7 @@ fn release_candidates(
 ) -> Vec<Candidate> {
     let mut candidates = Vec::new();
     for r in list.into_iter().filter(|r| !r.draft) {
-        match super::version_of_tag(u, &r.tag_name) {
+        match u.version_of_tag(&r.tag_name) {
             Some(v) if version::check(&v).is_ok() => candidates.push(Candidate {
                 prerelease: r.prerelease || is_prerelease(&v),
                 commit: tags.and_then(|t| t.get(&r.tag_name).cloned()),
@@ -190,7 +190,7 @@ fn tag_candidates(
 ) -> Vec<Candidate> {
     let mut candidates = Vec::new();
     for (tag, commit) in t {
-        match super::version_of_tag(u, tag) {
+        match u.version_of_tag(tag) {
             Some(v)
                 if version::check(&v).is_ok() && v.starts_with(|c: char| c.is_ascii_digit()) =>
             {
@@ -224,7 +224,7 @@ fn moved_tags(model: &Model, u: &Upstream, t: &remote::git::Tags) -> Vec<Moved> 
     for (v, pinned) in pins {
         let tag = t
             .keys()
-            .find(|tag| super::version_of_tag(u, tag).as_deref() == Some(v.as_str()))
+            .find(|tag| u.version_of_tag(tag).as_deref() == Some(v.as_str()))
             .cloned()
             .unwrap_or_else(|| format!("{}{v}", u.tag_prefix));
         let now = t.get(&tag).cloned();

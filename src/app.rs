@@ -81,9 +81,9 @@ impl Project {
                     .chain(self.model.rootfs.iter().map(|r| r.name.as_str()))
                     .collect();
                 return Err(Error::usage(format!(
-                    "error: --package {p}: the manifest has no such package\n  = note: packages: {}",
-                    names.join(", ")
-                )));
+                    "--package {p}: the manifest has no such package"
+                ))
+                .with_note(format!("packages: {}", names.join(", "))));
             }
         }
         Ok(Selection {
@@ -190,8 +190,11 @@ pub fn select_targets<'a>(model: &'a Model, selectors: &[String]) -> Result<Vec<
             || model.distros.iter().any(|d| &d.id == s);
         if !known {
             return Err(Error::usage(format!(
-                "error: --distro {s}: not a distro id, family, group, format or `all`\n  = note: targets of the manifest: {}; aliases: {}",
-                model.project.targets.iter().map(|d| d.id.as_str()).collect::<Vec<_>>().join(", "),
+                "--distro {s}: not a distro id, family, group, format or `all`"
+            ))
+            .with_note(format!(
+                "targets of the manifest: {}; aliases: {}",
+                target_ids(model),
                 distro::SELECTOR_ALIASES.join(", ")
             )));
         }
@@ -203,15 +206,9 @@ pub fn select_targets<'a>(model: &'a Model, selectors: &[String]) -> Result<Vec<
             .collect();
         if matched.is_empty() {
             return Err(Error::usage(format!(
-                "error: --distro {s} selects none of the manifest's targets\n  = note: targets: {}",
-                model
-                    .project
-                    .targets
-                    .iter()
-                    .map(|d| d.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+                "--distro {s} selects none of the manifest's targets"
+            ))
+            .with_note(format!("targets: {}", target_ids(model))));
         }
         for d in matched {
             if !out.iter().any(|x| x.id == d.id) {
@@ -220,4 +217,15 @@ pub fn select_targets<'a>(model: &'a Model, selectors: &[String]) -> Result<Vec<
         }
     }
     Ok(out)
+}
+
+/// The manifest's target ids, for notes.
+fn target_ids(model: &Model) -> String {
+    let ids: Vec<&str> = model
+        .project
+        .targets
+        .iter()
+        .map(|d| d.id.as_str())
+        .collect();
+    ids.join(", ")
 }

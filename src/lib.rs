@@ -8,6 +8,7 @@ pub mod app;
 pub mod archive;
 pub mod bump;
 pub mod changelog;
+pub mod commands;
 pub mod compress;
 pub mod distro;
 pub mod error;

@@ -39,7 +39,7 @@ impl Project {
         };
         let (project, intact) = std::thread::scope(|s| {
             let verify = s.spawn(|| cache.intact(manifest));
-            let project = match cache.inputs_unchanged(manifest) {
+            let project = match cache.inputs_unchanged(manifest, &template_names()) {
                 true => None,
                 false => Some(Project::load(manifest)),
             };
@@ -101,8 +101,14 @@ impl Project {
 
     /// The plan that `render` applies: the new content of changed files staged in
     /// temporary files as it is rendered, so no output stays in memory, and, when the
-    /// selection is everything, the record for the render cache ([`output::cache`]).
-    pub fn plan_staged(&self, selection: &Selection, reuse: Option<&Reuse>) -> Result<Plan> {
+    /// selection is everything, the record for the render cache ([`output::cache`]),
+    /// which keeps `warnings` for a later run that the cache proves current.
+    pub fn plan_staged(
+        &self,
+        selection: &Selection,
+        reuse: Option<&Reuse>,
+        warnings: Vec<String>,
+    ) -> Result<Plan> {
         let (Planned { mut plan, digests }, keys) =
             self.plan_with(selection, Keep::Staged, reuse)?;
         if selection.is_everything(self.model.project.targets.len()) {
@@ -110,6 +116,8 @@ impl Project {
                 plan.cache = Some(output::cache::Record::new(
                     &self.manifest,
                     &self.model,
+                    template_names(),
+                    warnings,
                     keys,
                     digests,
                 ));
@@ -166,6 +174,52 @@ impl Project {
     pub fn apply(&self, plan: &Plan) -> Result<()> {
         Ok(output::apply(&self.model.dir, plan)?)
     }
+}
+
+/// The templates read by name, which the render cache fingerprints.
+pub fn template_names() -> Vec<String> {
+    render::templates::DEFAULTS
+        .iter()
+        .map(|(name, _)| name.to_string())
+        .collect()
+}
+
+/// The render cache's record of outputs rendered in memory, unit by unit (in the order
+/// of [`render::units`]); `None` when the binary cannot be found.
+pub fn cache_record(
+    manifest: &Path,
+    model: &Model,
+    templates: &Templates,
+    per_unit: &[Vec<render::Output>],
+    warnings: Vec<String>,
+) -> Option<output::cache::Record> {
+    let salt = output::cache::binary()?;
+    let units = render::units(model)
+        .iter()
+        .map(|u| (u.id(), u.key(model, templates, &salt)))
+        .collect();
+    let mut outputs: Vec<(PathBuf, u32, [u8; 32])> = per_unit
+        .iter()
+        .enumerate()
+        .flat_map(|(i, outs)| {
+            outs.iter().map(move |o| {
+                (
+                    o.path.clone(),
+                    i as u32,
+                    output::digest(&o.content, o.executable),
+                )
+            })
+        })
+        .collect();
+    outputs.sort_unstable_by(|a, b| output::path_cmp(&a.0, &b.0));
+    Some(output::cache::Record::new(
+        manifest,
+        model,
+        template_names(),
+        warnings,
+        units,
+        outputs,
+    ))
 }
 
 /// Every unit's id and key ([`render::Unit`]).

@@ -159,3 +159,16 @@ pub fn prune(manifest_path: &Path, series: &str, upstream: Option<&str>) -> Resu
         .insert(0, Change::input(rel, old.into_bytes(), new.into_bytes()));
     Ok(plan)
 }
+
+impl output::cache::Record {
+    /// The render cache's record of outputs rendered in memory, unit by unit, with the
+    /// warnings about archived series ([`crate::app::cache_record`]).
+    pub fn of_units(
+        manifest: &Path,
+        model: &Model,
+        templates: &render::Templates,
+        per_unit: &[Vec<render::Output>],
+    ) -> Option<output::cache::Record> {
+        crate::app::cache_record(manifest, model, templates, per_unit, warnings(model))
+    }
+}

@@ -17,6 +17,7 @@ use crate::journal;
 use crate::render::{Output, Serves};
 
 pub mod cache;
+mod state;
 
 /// The record of rendered files, beside the manifest.
 pub const STATE_FILE: &str = ".pkgforge-outputs";
@@ -104,7 +105,7 @@ impl Selection<'_> {
 struct Record {
     /// Shared by every record of the package: a render has tens of thousands.
     package: Option<Arc<str>>,
-    /// [`Serves::tag`]: a few bytes where a `Serves` holds a set, for tens of thousands of
+    /// [`state::tag`]: a few bytes where a `Serves` holds a set, for tens of thousands of
     /// records.
     serves: Arc<str>,
     /// The output's [`digest`], when this run produced it and digests were asked for.
@@ -115,7 +116,7 @@ struct Record {
 
 impl Record {
     fn picked_by(&self, selection: &Selection) -> bool {
-        selection.picks(self.package.as_deref(), &Serves::from_tag(&self.serves))
+        selection.picks(self.package.as_deref(), &state::serves(&self.serves))
     }
 }
 
@@ -146,8 +147,8 @@ fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, Record>> {
             continue;
         }
         let serves = match serves.contains(',') {
-            // In the order `Serves::tag` writes.
-            true => names.get(&Serves::from_tag(serves).tag()),
+            // In the order `state::tag` writes.
+            true => names.get(&state::tag(&state::serves(serves))),
             false => names.get(serves),
         };
         out.push((
@@ -258,7 +259,7 @@ pub fn plan(
     outputs: &[Output],
     selection: &Selection,
     all_targets: usize,
-) -> anyhow::Result<Plan> {
+) -> crate::Result<Plan> {
     let produce = |_: usize, _: bool| Ok(Produced::Rendered(outputs.to_vec()));
     match plan_units(
         dir,
@@ -270,8 +271,8 @@ pub fn plan(
         false,
     ) {
         Ok(planned) => Ok(planned.plan),
-        Err(crate::Error::Other(e)) => Err(e),
-        Err(e) => Err(anyhow::Error::new(e)),
+        Err(crate::Error::Other(e)) => Err(crate::Error::Other(e)),
+        Err(e) => Err(crate::Error::Other(anyhow::Error::new(e))),
     }
 }
 
@@ -370,7 +371,7 @@ pub fn plan_units(
             if picked || was(&o.path).is_some() {
                 let record = Record {
                     package,
-                    serves: names.get(&o.serves.tag()),
+                    serves: names.get(&state::tag(&o.serves)),
                     digest: digests.then(|| digest(&o.content, o.executable)),
                     unit: unit as u32,
                 };
@@ -713,7 +714,7 @@ where
 
 /// `Path`'s own order (component by component) for the plain relative paths renderers
 /// produce, compared as bytes with `/` as the lowest byte: no parsing into components.
-fn path_cmp(a: &Path, b: &Path) -> std::cmp::Ordering {
+pub(crate) fn path_cmp(a: &Path, b: &Path) -> std::cmp::Ordering {
     use std::os::unix::ffi::OsStrExt;
     let (a, b) = (a.as_os_str().as_bytes(), b.as_os_str().as_bytes());
     let key = |b: u8| if b == b'/' { 0 } else { b };
@@ -820,7 +821,11 @@ fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> {
 /// record, the outputs, the inputs, the final record, and the journal's removal. If a
 /// write fails, every file already changed gets its old content back. The caller holds
 /// the lock ([`crate::lock::Lock`]).
-pub fn apply(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
+pub fn apply(dir: &Path, plan: &Plan) -> crate::Result<()> {
+    apply_plan(dir, plan).map_err(crate::Error::Other)
+}
+
+fn apply_plan(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
     let mut dirs: Vec<&Path> = plan
         .changes
         .iter()

@@ -62,10 +62,11 @@ pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
         let plan = project.plan(&selection, reuse.as_ref())?;
         return Ok(check_outcome(g, &plan));
     }
-    let plan = project.plan_staged(&selection, reuse.as_ref())?;
+    let warnings = crate::archive::warnings(&project.model);
+    let plan = project.plan_staged(&selection, reuse.as_ref(), warnings.clone())?;
     project.apply(&plan)?;
-    for w in crate::archive::warnings(&project.model) {
-        (g.say)(&w);
+    for w in &warnings {
+        (g.say)(w);
     }
     report(g, &plan);
     // The process ends here: freeing a large render's tens of thousands of

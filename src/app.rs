@@ -172,7 +172,7 @@ impl Project {
     }
 
     pub fn apply(&self, plan: &Plan) -> Result<()> {
-        Ok(output::apply(&self.model.dir, plan)?)
+        output::apply(&self.model.dir, plan)
     }
 }
 

@@ -134,16 +134,17 @@ impl Error {
         }
     }
 
-    /// The text a user sees: the one place `error: ` is put in front of a message.
+    /// The text a user sees, laid out by [`Diagnostic`]'s `Display`: the one place that
+    /// puts `error: ` in front of a message. (Text that carries it already is as it is.)
     pub fn rendered(&self) -> String {
         match self {
             Error::Invalid(d) => d.to_string(),
             Error::Report(_, d) => d.to_string(),
-            Error::Other(e) => format!("error: {e:#}"),
+            Error::Other(e) => Diagnostic::plain(format!("{e:#}")).to_string(),
             Error::Usage(m) | Error::Unreachable(m) | Error::Unverified(m) | Error::Locked(m) => {
                 match m.starts_with("error:") {
                     true => m.clone(),
-                    false => format!("error: {m}"),
+                    false => Diagnostic::plain(m.as_str()).to_string(),
                 }
             }
         }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::app::{select_targets, Project};
-use crate::error::{Error, Result};
+use crate::error::{Diagnostic, Error, Result};
 use crate::resolve;
 use crate::watch::mirror::Mirror;
 
@@ -82,13 +82,15 @@ pub fn exit_code(unmet: usize, unchecked: usize) -> (u8, Option<String>) {
     if unmet > 0 {
         return (
             2,
-            Some(format!("error: {unmet} requirements cannot be met")),
+            Some(Diagnostic::plain(format!("{unmet} requirements cannot be met")).to_string()),
         );
     }
     if unchecked > 0 {
         return (
             3,
-            Some(format!("error: {unchecked} targets could not be checked")),
+            Some(
+                Diagnostic::plain(format!("{unchecked} targets could not be checked")).to_string(),
+            ),
         );
     }
     (0, None)

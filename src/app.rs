@@ -39,7 +39,7 @@ impl Project {
         };
         let (project, intact) = std::thread::scope(|s| {
             let verify = s.spawn(|| cache.intact(manifest));
-            let project = match cache.inputs_unchanged(manifest) {
+            let project = match cache.inputs_unchanged(manifest, &template_names()) {
                 true => None,
                 false => Some(Project::load(manifest)),
             };
@@ -81,9 +81,9 @@ impl Project {
                     .chain(self.model.rootfs.iter().map(|r| r.name.as_str()))
                     .collect();
                 return Err(Error::usage(format!(
-                    "error: --package {p}: the manifest has no such package\n  = note: packages: {}",
-                    names.join(", ")
-                )));
+                    "--package {p}: the manifest has no such package"
+                ))
+                .with_note(format!("packages: {}", names.join(", "))));
             }
         }
         Ok(Selection {
@@ -101,8 +101,14 @@ impl Project {
 
     /// The plan that `render` applies: the new content of changed files staged in
     /// temporary files as it is rendered, so no output stays in memory, and, when the
-    /// selection is everything, the record for the render cache ([`output::cache`]).
-    pub fn plan_staged(&self, selection: &Selection, reuse: Option<&Reuse>) -> Result<Plan> {
+    /// selection is everything, the record for the render cache ([`output::cache`]),
+    /// which keeps `warnings` for a later run that the cache proves current.
+    pub fn plan_staged(
+        &self,
+        selection: &Selection,
+        reuse: Option<&Reuse>,
+        warnings: Vec<String>,
+    ) -> Result<Plan> {
         let (Planned { mut plan, digests }, keys) =
             self.plan_with(selection, Keep::Staged, reuse)?;
         if selection.is_everything(self.model.project.targets.len()) {
@@ -110,6 +116,8 @@ impl Project {
                 plan.cache = Some(output::cache::Record::new(
                     &self.manifest,
                     &self.model,
+                    template_names(),
+                    warnings,
                     keys,
                     digests,
                 ));
@@ -164,8 +172,54 @@ impl Project {
     }
 
     pub fn apply(&self, plan: &Plan) -> Result<()> {
-        Ok(output::apply(&self.model.dir, plan)?)
+        output::apply(&self.model.dir, plan)
     }
+}
+
+/// The templates read by name, which the render cache fingerprints.
+pub fn template_names() -> Vec<String> {
+    render::templates::DEFAULTS
+        .iter()
+        .map(|(name, _)| name.to_string())
+        .collect()
+}
+
+/// The render cache's record of outputs rendered in memory, unit by unit (in the order
+/// of [`render::units`]); `None` when the binary cannot be found.
+pub fn cache_record(
+    manifest: &Path,
+    model: &Model,
+    templates: &Templates,
+    per_unit: &[Vec<render::Output>],
+    warnings: Vec<String>,
+) -> Option<output::cache::Record> {
+    let salt = output::cache::binary()?;
+    let units = render::units(model)
+        .iter()
+        .map(|u| (u.id(), u.key(model, templates, &salt)))
+        .collect();
+    let mut outputs: Vec<(PathBuf, u32, [u8; 32])> = per_unit
+        .iter()
+        .enumerate()
+        .flat_map(|(i, outs)| {
+            outs.iter().map(move |o| {
+                (
+                    o.path.clone(),
+                    i as u32,
+                    output::digest(&o.content, o.executable),
+                )
+            })
+        })
+        .collect();
+    outputs.sort_unstable_by(|a, b| output::path_cmp(&a.0, &b.0));
+    Some(output::cache::Record::new(
+        manifest,
+        model,
+        template_names(),
+        warnings,
+        units,
+        outputs,
+    ))
 }
 
 /// Every unit's id and key ([`render::Unit`]).
@@ -190,8 +244,11 @@ pub fn select_targets<'a>(model: &'a Model, selectors: &[String]) -> Result<Vec<
             || model.distros.iter().any(|d| &d.id == s);
         if !known {
             return Err(Error::usage(format!(
-                "error: --distro {s}: not a distro id, family, group, format or `all`\n  = note: targets of the manifest: {}; aliases: {}",
-                model.project.targets.iter().map(|d| d.id.as_str()).collect::<Vec<_>>().join(", "),
+                "--distro {s}: not a distro id, family, group, format or `all`"
+            ))
+            .with_note(format!(
+                "targets of the manifest: {}; aliases: {}",
+                target_ids(model),
                 distro::SELECTOR_ALIASES.join(", ")
             )));
         }
@@ -203,15 +260,9 @@ pub fn select_targets<'a>(model: &'a Model, selectors: &[String]) -> Result<Vec<
             .collect();
         if matched.is_empty() {
             return Err(Error::usage(format!(
-                "error: --distro {s} selects none of the manifest's targets\n  = note: targets: {}",
-                model
-                    .project
-                    .targets
-                    .iter()
-                    .map(|d| d.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+                "--distro {s} selects none of the manifest's targets"
+            ))
+            .with_note(format!("targets: {}", target_ids(model))));
         }
         for d in matched {
             if !out.iter().any(|x| x.id == d.id) {
@@ -220,4 +271,15 @@ pub fn select_targets<'a>(model: &'a Model, selectors: &[String]) -> Result<Vec<
         }
     }
     Ok(out)
+}
+
+/// The manifest's target ids, for notes.
+fn target_ids(model: &Model) -> String {
+    let ids: Vec<&str> = model
+        .project
+        .targets
+        .iter()
+        .map(|d| d.id.as_str())
+        .collect();
+    ids.join(", ")
 }

@@ -93,22 +93,23 @@ pub fn prune(manifest_path: &Path, series: &str, upstream: Option<&str>) -> Resu
         .iter()
         .filter(|a| a.series == series && upstream.is_none_or(|u| u == a.upstream))
         .collect();
-    let target =
-        match matching.as_slice() {
-            [one] => *one,
-            [] => {
-                return Err(Error::usage(format!(
-                    "no archived series {series}{}\n  = note: see `pkgforge archive list`",
-                    upstream.map(|u| format!(" of `{u}`")).unwrap_or_default()
-                )))
-            }
-            _ => {
-                return Err(Error::usage(format!(
-                "several upstreams have an archived series {series}\n  = note: pass --upstream: {}",
-                matching.iter().map(|a| a.upstream.as_str()).collect::<Vec<_>>().join(", ")
-            )))
-            }
-        };
+    let target = match matching.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(Error::usage(format!(
+                "no archived series {series}{}",
+                upstream.map(|u| format!(" of `{u}`")).unwrap_or_default()
+            ))
+            .with_note("see `pkgforge archive list`"))
+        }
+        _ => {
+            let names: Vec<&str> = matching.iter().map(|a| a.upstream.as_str()).collect();
+            return Err(Error::usage(format!(
+                "several upstreams have an archived series {series}"
+            ))
+            .with_note(format!("pass --upstream: {}", names.join(", "))));
+        }
+    };
     let old = std::fs::read_to_string(manifest_path)
         .map_err(|e| Error::usage(format!("cannot read `{}`: {e}", manifest_path.display())))?;
     let mut doc: DocumentMut = old.parse().map_err(|e: toml_edit::TomlError| {
@@ -136,8 +137,13 @@ pub fn prune(manifest_path: &Path, series: &str, upstream: Option<&str>) -> Resu
     let changelog = std::fs::read_to_string(project.model.dir.join(CHANGELOG)).unwrap_or_default();
     let model = manifest::load_texts(manifest_path, new.clone(), changelog)?;
     let per_unit = render::render_units(&model, &project.templates)?;
-    let cache =
-        output::cache::Record::of_units(manifest_path, &model, &project.templates, &per_unit);
+    let cache = crate::app::cache_record(
+        manifest_path,
+        &model,
+        &project.templates,
+        &per_unit,
+        crate::archive::warnings(&model),
+    );
     let outputs: Vec<render::Output> = per_unit.into_iter().flatten().collect();
     let selection = Selection {
         targets: model.project.targets.iter().collect(),

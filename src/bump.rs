@@ -348,8 +348,13 @@ fn plan_edited(
     // Load, validate and render the result in memory.
     let model = manifest::load_texts(manifest_path, new_manifest.clone(), new_changelog.clone())?;
     let per_unit = render::render_units(&model, &project.templates)?;
-    let cache =
-        output::cache::Record::of_units(manifest_path, &model, &project.templates, &per_unit);
+    let cache = crate::app::cache_record(
+        manifest_path,
+        &model,
+        &project.templates,
+        &per_unit,
+        crate::archive::warnings(&model),
+    );
     let outputs: Vec<render::Output> = per_unit.into_iter().flatten().collect();
     let selection = Selection {
         targets: model.project.targets.iter().collect(),

@@ -5,6 +5,12 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// What went wrong, sorted by the exit code the CLI maps it to.
+///
+/// Every error prints as one diagnostic shape ([`Diagnostic`]): `error: ` and a message,
+/// the place in a file when there is one, then `= note:` and `= help:` lines. The
+/// `String` variants hold that text already laid out; [`Error::Report`] holds it as
+/// parts, and [`Error::usage`], [`Error::unreachable`], [`Error::unverified`] and
+/// [`Error::locked`] with [`Error::with_note`] and [`Error::with_help`] build it.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Invalid input: the manifest, the changelog, a template or an argument.
@@ -23,25 +29,144 @@ pub enum Error {
     /// Another pkgforge run holds the manifest's lock: exit 2, nothing written.
     #[error("{0}")]
     Locked(String),
+    /// A diagnostic without a place in a file, and the kind of failure it reports.
+    #[error("{}", .1.body())]
+    Report(Kind, Box<Diagnostic>),
     /// The filesystem or another environment failure.
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
 
+/// The kind of failure an [`Error::Report`] is, which decides its exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Invalid input, or an argument that names nothing: exit 2.
+    Usage,
+    /// An upstream could not be reached: exit 3.
+    Unreachable,
+    /// A release or pin that does not hold: exit 4.
+    Unverified,
+    /// Another run holds the lock: exit 2.
+    Locked,
+}
+
 impl Error {
+    /// Invalid input with no position to point at.
     pub fn usage(message: impl Into<String>) -> Self {
-        Error::Usage(message.into())
+        Error::report(Kind::Usage, message)
+    }
+
+    /// An upstream that could not be reached.
+    pub fn unreachable(message: impl Into<String>) -> Self {
+        Error::report(Kind::Unreachable, message)
+    }
+
+    /// A release or pin that does not hold.
+    pub fn unverified(message: impl Into<String>) -> Self {
+        Error::report(Kind::Unverified, message)
+    }
+
+    /// A run refused because another one holds the lock.
+    pub fn locked(message: impl Into<String>) -> Self {
+        Error::report(Kind::Locked, message)
+    }
+
+    fn report(kind: Kind, message: impl Into<String>) -> Self {
+        Error::Report(kind, Box::new(Diagnostic::plain(message)))
+    }
+
+    /// The same error with a `= note:` line: what the user should know.
+    pub fn with_note(self, note: impl Into<String>) -> Self {
+        self.map_diagnostic(|d| d.note(note))
+    }
+
+    /// The same error with a `= help:` line: what the user can do.
+    pub fn with_help(self, help: impl Into<String>) -> Self {
+        self.map_diagnostic(|d| d.help(help))
+    }
+
+    /// Apply `f` to the diagnostic: the last one of [`Error::Invalid`], the one of
+    /// [`Error::Report`]; the text of the other variants becomes a report's message.
+    fn map_diagnostic(self, f: impl FnOnce(Diagnostic) -> Diagnostic) -> Self {
+        let (kind, text) = match self {
+            Error::Invalid(mut all) => {
+                if let Some(last) = all.0.pop() {
+                    all.0.push(f(last));
+                }
+                return Error::Invalid(all);
+            }
+            Error::Report(kind, d) => return Error::Report(kind, Box::new(f(*d))),
+            Error::Other(e) => {
+                let d = f(Diagnostic::plain(format!("{e:#}")));
+                return Error::Other(anyhow::anyhow!(d.body()));
+            }
+            Error::Usage(m) => (Kind::Usage, m),
+            Error::Unreachable(m) => (Kind::Unreachable, m),
+            Error::Unverified(m) => (Kind::Unverified, m),
+            Error::Locked(m) => (Kind::Locked, m),
+        };
+        let text = match text.strip_prefix("error: ") {
+            Some(rest) => rest.to_string(),
+            None => text,
+        };
+        Error::Report(kind, Box::new(f(Diagnostic::plain(text))))
+    }
+
+    /// The kind of failure, for the variants that are not invalid input in a file or an
+    /// environment failure.
+    pub fn kind(&self) -> Option<Kind> {
+        match self {
+            Error::Usage(_) => Some(Kind::Usage),
+            Error::Unreachable(_) => Some(Kind::Unreachable),
+            Error::Unverified(_) => Some(Kind::Unverified),
+            Error::Locked(_) => Some(Kind::Locked),
+            Error::Report(kind, _) => Some(*kind),
+            Error::Invalid(_) | Error::Other(_) => None,
+        }
+    }
+
+    /// The text without its leading `error: `, for reports that quote the failure.
+    pub fn message(&self) -> String {
+        let text = self.to_string();
+        match text.strip_prefix("error: ") {
+            Some(rest) => rest.to_string(),
+            None => text,
+        }
+    }
+
+    /// The text a user sees, laid out by [`Diagnostic`]'s `Display`: the one place that
+    /// puts `error: ` in front of a message. (Text that carries it already is as it is.)
+    pub fn rendered(&self) -> String {
+        match self {
+            Error::Invalid(d) => d.to_string(),
+            Error::Report(_, d) => d.to_string(),
+            Error::Other(e) => Diagnostic::plain(format!("{e:#}")).to_string(),
+            Error::Usage(m) | Error::Unreachable(m) | Error::Unverified(m) | Error::Locked(m) => {
+                match m.starts_with("error:") {
+                    true => m.clone(),
+                    false => Diagnostic::plain(m.as_str()).to_string(),
+                }
+            }
+        }
     }
 
     /// The exit code of SPEC: 2 for invalid input (and a run refused because another one
-    /// holds the lock: nothing written either), 1 for anything else that failed.
+    /// holds the lock: nothing written either), 3 for an upstream that cannot be reached,
+    /// 4 for a pin or signature that does not hold, 1 for anything else that failed.
     pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Invalid(_) | Error::Usage(_) | Error::Locked(_) => 2,
-            Error::Unreachable(_) => 3,
-            Error::Unverified(_) => 4,
-            Error::Other(_) => 1,
+        match (self, self.kind()) {
+            (Error::Invalid(_), _) => 2,
+            (_, Some(Kind::Usage | Kind::Locked)) => 2,
+            (_, Some(Kind::Unreachable)) => 3,
+            (_, Some(Kind::Unverified)) => 4,
+            (_, None) => 1,
         }
+    }
+}
+
+impl From<crate::fsio::Error> for Error {
+    fn from(e: crate::fsio::Error) -> Self {
+        Error::Other(anyhow::Error::from(e))
     }
 }
 
@@ -94,13 +219,17 @@ impl fmt::Display for Diagnostics {
     }
 }
 
-/// A message about a place in a file: `file:line:column`, the line itself and a caret.
+/// A message, the place in a file it is about when there is one (`file:line:column`, the
+/// line itself and a caret), and what the user should know and can do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub message: String,
-    pub file: PathBuf,
+    pub file: Option<PathBuf>,
     pub location: Option<Location>,
-    pub note: Option<String>,
+    /// `= note:` lines.
+    pub notes: Vec<String>,
+    /// A `= help:` line.
+    pub help: Option<String>,
 }
 
 /// A 1-based line and column plus the text of that line and the width to underline.
@@ -146,10 +275,19 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 impl Diagnostic {
     pub fn new(file: impl AsRef<Path>, message: impl Into<String>) -> Self {
         Diagnostic {
+            file: Some(file.as_ref().to_path_buf()),
+            ..Diagnostic::plain(message)
+        }
+    }
+
+    /// A diagnostic about no file.
+    pub fn plain(message: impl Into<String>) -> Self {
+        Diagnostic {
             message: message.into(),
-            file: file.as_ref().to_path_buf(),
+            file: None,
             location: None,
-            note: None,
+            notes: Vec::new(),
+            help: None,
         }
     }
 
@@ -159,25 +297,45 @@ impl Diagnostic {
     }
 
     pub fn note(mut self, note: impl Into<String>) -> Self {
-        self.note = Some(note.into());
+        self.notes.push(note.into());
         self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Everything but the leading `error: `: what an error quoted in a report says.
+    pub fn body(&self) -> String {
+        let text = self.to_string();
+        match text.strip_prefix("error: ") {
+            Some(rest) => rest.to_string(),
+            None => text,
+        }
+    }
+
+    /// The `= note:` and `= help:` lines, each after a newline, indented by `pad`.
+    fn write_notes(&self, f: &mut fmt::Formatter<'_>, pad: &str) -> fmt::Result {
+        for note in &self.notes {
+            write!(f, "\n{pad} = note: {note}")?;
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n{pad} = help: {help}")?;
+        }
+        Ok(())
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error: {}", self.message)?;
-        match &self.location {
-            Some(loc) => {
+        write!(f, "error: {}", self.message)?;
+        match (&self.location, &self.file) {
+            (Some(loc), Some(file)) => {
                 let number = loc.line.to_string();
                 let pad = " ".repeat(number.len());
-                writeln!(
-                    f,
-                    "{pad}--> {}:{}:{}",
-                    self.file.display(),
-                    loc.line,
-                    loc.column
-                )?;
+                writeln!(f)?;
+                writeln!(f, "{pad}--> {}:{}:{}", file.display(), loc.line, loc.column)?;
                 writeln!(f, "{pad} |")?;
                 writeln!(f, "{number} | {}", loc.text)?;
                 let indent: String = loc
@@ -187,18 +345,14 @@ impl fmt::Display for Diagnostic {
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
                 write!(f, "{pad} | {indent}{}", "^".repeat(loc.width))?;
-                if let Some(note) = &self.note {
-                    write!(f, "\n{pad} = note: {note}")?;
-                }
+                self.write_notes(f, &pad)
             }
-            None => {
-                write!(f, " --> {}", self.file.display())?;
-                if let Some(note) = &self.note {
-                    write!(f, "\n  = note: {note}")?;
-                }
+            (_, Some(file)) => {
+                write!(f, "\n --> {}", file.display())?;
+                self.write_notes(f, " ")
             }
+            (_, None) => self.write_notes(f, " "),
         }
-        Ok(())
     }
 }
 
@@ -215,6 +369,46 @@ mod tests {
         assert_eq!(
             d.to_string(),
             "error: unknown key `bogus`\n --> packages.toml:3:1\n  |\n3 | bogus = 1\n  | ^^^^^"
+        );
+    }
+
+    #[test]
+    fn a_report_has_notes_and_help_and_one_error_prefix() {
+        let e = Error::usage("--distro x: not a distro")
+            .with_note("targets: a, b")
+            .with_help("pass one of them");
+        assert_eq!(
+            e.rendered(),
+            "error: --distro x: not a distro\n  = note: targets: a, b\n  = help: pass one of them"
+        );
+        assert_eq!(
+            e.to_string(),
+            "--distro x: not a distro\n  = note: targets: a, b\n  = help: pass one of them"
+        );
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(Error::unreachable("down").exit_code(), 3);
+        assert_eq!(Error::unverified("moved").exit_code(), 4);
+        assert_eq!(Error::locked("held").exit_code(), 2);
+    }
+
+    #[test]
+    fn text_variants_print_one_error_prefix() {
+        assert_eq!(Error::Usage("x".into()).rendered(), "error: x");
+        assert_eq!(Error::Unreachable("error: x".into()).rendered(), "error: x");
+        assert_eq!(Error::Unreachable("error: x".into()).message(), "x");
+        let noted = Error::Unverified("error: x".into()).with_note("n");
+        assert_eq!(noted.rendered(), "error: x\n  = note: n");
+        assert_eq!(noted.exit_code(), 4);
+    }
+
+    #[test]
+    fn a_diagnostic_without_location_names_its_file() {
+        let d = Diagnostic::new("packages.toml", "bad")
+            .note("one")
+            .note("two");
+        assert_eq!(
+            d.to_string(),
+            "error: bad\n --> packages.toml\n  = note: one\n  = note: two"
         );
     }
 }

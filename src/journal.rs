@@ -38,7 +38,6 @@ use serde::{Deserialize, Serialize};
 use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
 use crate::fsio;
-pub use crate::fsio::{base, TMP_DIR};
 
 /// The journal of an input change in progress, beside the manifest.
 pub const JOURNAL: &str = ".pkgforge-journal";
@@ -70,7 +69,7 @@ pub fn write(dir: &Path, journal: &Journal) -> fsio::Result<()> {
 
 /// Delete the journal: the change it describes is complete (or undone).
 pub fn remove(dir: &Path) -> fsio::Result<()> {
-    fsio::remove_durable(&base(dir).join(JOURNAL))
+    fsio::remove_durable(&fsio::base(dir).join(JOURNAL))
 }
 
 /// Whether an interrupted change waits for the next mutating run; read-only commands
@@ -162,4 +161,3 @@ pub fn recover(dir: &Path) -> Result<Recovery> {
 }
 
 pub use crate::digest::sha256_hex as sha256;
-pub use crate::fsio::{remove_tmp_dir, tmp_dir};

@@ -2,12 +2,14 @@
 //!
 //! Data flows one way: [`manifest::load`] reads and resolves `packages.toml` and
 //! `changelog.toml` into a [`manifest::Model`]; [`render`] turns the model into
-//! `(path, bytes)` pairs; [`output`] puts them on disk.
+//! `(path, bytes)` pairs; [`output`] puts them on disk. [`commands`] holds one module per
+//! subcommand, each with a `run()` the binary calls with its parsed arguments.
 
 pub mod app;
 pub mod archive;
 pub mod bump;
 pub mod changelog;
+pub mod commands;
 pub mod compress;
 pub mod digest;
 pub mod distro;

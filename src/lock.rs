@@ -218,10 +218,11 @@ fn held(path: &Path, manifest: &str, holder: Option<Holder>) -> Error {
         Some(h) => format!("another pkgforge ({})", h.describe()),
         None => "another pkgforge".to_string(),
     };
-    Error::Locked(format!(
-        "error: {who} holds {manifest}'s lock `{}`\n  = note: wait for it to finish and run again; a lock whose holder has died is released and taken over automatically",
+    Error::locked(format!(
+        "{who} holds {manifest}'s lock `{}`",
         path.display()
     ))
+    .with_note("wait for it to finish and run again; a lock whose holder has died is released and taken over automatically")
 }
 
 /// Whether `path` still names the open `file` (it may have been released and deleted
@@ -344,7 +345,7 @@ mod tests {
         let first = Lock::acquire(&manifest, "pkgforge render").unwrap();
         assert!(first.stale.is_none());
         let err = Lock::acquire(&manifest, "pkgforge bump").unwrap_err();
-        assert!(matches!(err, Error::Locked(_)));
+        assert_eq!(err.kind(), Some(crate::error::Kind::Locked));
         let msg = err.to_string();
         assert!(
             msg.contains(&format!("pid {}", std::process::id()))

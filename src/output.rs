@@ -18,6 +18,7 @@ use crate::journal;
 use crate::render::{Output, Serves};
 
 pub mod cache;
+mod state;
 
 /// The record of rendered files, beside the manifest.
 pub const STATE_FILE: &str = ".pkgforge-outputs";
@@ -105,7 +106,7 @@ impl Selection<'_> {
 struct Record {
     /// Shared by every record of the package: a render has tens of thousands.
     package: Option<Arc<str>>,
-    /// [`Serves::tag`]: a few bytes where a `Serves` holds a set, for tens of thousands of
+    /// [`state::tag`]: a few bytes where a `Serves` holds a set, for tens of thousands of
     /// records.
     serves: Arc<str>,
     /// The output's [`digest`], when this run produced it and digests were asked for.
@@ -116,7 +117,7 @@ struct Record {
 
 impl Record {
     fn picked_by(&self, selection: &Selection) -> bool {
-        selection.picks(self.package.as_deref(), &Serves::from_tag(&self.serves))
+        selection.picks(self.package.as_deref(), &state::serves(&self.serves))
     }
 }
 
@@ -147,8 +148,8 @@ fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, Record>> {
             continue;
         }
         let serves = match serves.contains(',') {
-            // In the order `Serves::tag` writes.
-            true => names.get(&Serves::from_tag(serves).tag()),
+            // In the order `state::tag` writes.
+            true => names.get(&state::tag(&state::serves(serves))),
             false => names.get(serves),
         };
         out.push((
@@ -255,7 +256,7 @@ pub fn plan(
     outputs: &[Output],
     selection: &Selection,
     all_targets: usize,
-) -> anyhow::Result<Plan> {
+) -> crate::Result<Plan> {
     let produce = |_: usize, _: bool| Ok(Produced::Rendered(outputs.to_vec()));
     match plan_units(
         dir,
@@ -267,8 +268,8 @@ pub fn plan(
         false,
     ) {
         Ok(planned) => Ok(planned.plan),
-        Err(crate::Error::Other(e)) => Err(e),
-        Err(e) => Err(anyhow::Error::new(e)),
+        Err(crate::Error::Other(e)) => Err(crate::Error::Other(e)),
+        Err(e) => Err(crate::Error::Other(anyhow::Error::new(e))),
     }
 }
 
@@ -301,173 +302,26 @@ pub fn plan_units(
     keep: Keep,
     digests: bool,
 ) -> crate::Result<Planned> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex;
-
     let old = read_state(dir)?;
-    // Looked up by the path's bytes: a `Path` compares component by component, which for
-    // tens of thousands of lookups in the tree costs more than hashing.
-    let old_index: std::collections::HashMap<&std::ffi::OsStr, &Record> =
-        old.iter().map(|(p, r)| (p.as_os_str(), r)).collect();
-    let was = |p: &Path| old_index.get(p.as_os_str()).copied();
-    let may_reuse = selection.is_everything(all_targets);
     let staging = match keep {
         Keep::Staged => {
-            fsio::tmp_dir(fsio::base(dir)).map_err(anyhow::Error::from)?;
+            fsio::tmp_dir(fsio::base(dir))?;
             Some(staging_root(dir))
         }
         Keep::Memory => None,
     };
-    let next = AtomicUsize::new(0);
-    // Units after the first failed one are not started; those before it all finish, so
-    // the error reported is the one a sequential render would meet.
-    let first_failed = AtomicUsize::new(usize::MAX);
-    let done: Mutex<UnitPlan> = Mutex::new(UnitPlan::default());
-    let failed: Mutex<Vec<(usize, crate::Error)>> = Mutex::new(Vec::new());
-    let one_unit = |unit: usize,
-                    up: &mut UnitPlan,
-                    made: &mut std::collections::HashSet<PathBuf>,
-                    dirs_seen: &mut std::collections::HashMap<PathBuf, bool>,
-                    names: &mut Interner|
-     -> crate::Result<()> {
-        let outputs = match produce(unit, may_reuse)? {
-            Produced::Rendered(outputs) => {
-                up.rendered_units += 1;
-                outputs
-            }
-            Produced::Current(current) => {
-                if current.iter().all(|(p, _)| was(p).is_some()) {
-                    for (path, d) in current {
-                        if let Some(rec) = was(&path) {
-                            let record = Record {
-                                digest: Some(d),
-                                unit: unit as u32,
-                                ..rec.clone()
-                            };
-                            up.produced.push((path, record));
-                            up.unchanged += 1;
-                        }
-                    }
-                    return Ok(());
-                }
-                up.rendered_units += 1;
-                match produce(unit, false)? {
-                    Produced::Rendered(outputs) => outputs,
-                    Produced::Current(_) => {
-                        return Err(crate::Error::Other(anyhow::anyhow!(
-                            "unit {unit} was not rendered when asked to be"
-                        )))
-                    }
-                }
-            }
-        };
-        for o in outputs {
-            let picked = selection.picks(o.package.as_deref(), &o.serves);
-            let package = o.package.as_deref().map(|p| names.get(p));
-            if picked || was(&o.path).is_some() {
-                let record = Record {
-                    package,
-                    serves: names.get(&o.serves.tag()),
-                    digest: digests.then(|| digest(&o.content, o.executable)),
-                    unit: unit as u32,
-                };
-                up.produced.push((o.path.clone(), record));
-            }
-            if !picked {
-                continue;
-            }
-            // No need to look for a file whose directory is not there (a first render).
-            let parent = o.path.parent().unwrap_or(Path::new(""));
-            let present = match dirs_seen.get(parent) {
-                Some(p) => *p,
-                None => {
-                    let p = fs::symlink_metadata(fsio::base(&dir.join(parent))).is_ok();
-                    dirs_seen.insert(parent.to_path_buf(), p);
-                    p
-                }
-            };
-            let existing = match present {
-                true => read_existing(&dir.join(&o.path))?,
-                false => None,
-            };
-            let (kind, old_content, old_executable) = match existing {
-                None => (Kind::Create, None, false),
-                Some((bytes, exec)) if bytes != o.content || exec != o.executable => {
-                    (Kind::Update, Some(bytes), exec)
-                }
-                Some(_) => {
-                    up.unchanged += 1;
-                    continue;
-                }
-            };
-            let (new, staged) = match &staging {
-                Some(root) => {
-                    stage(root, &o.path, &o.content, o.executable, made)?;
-                    (None, true)
-                }
-                None => (Some(o.content), false),
-            };
-            up.changes.push(Change {
-                path: o.path,
-                kind,
-                old: old_content,
-                new,
-                executable: o.executable,
-                old_executable,
-                input: false,
-                staged,
-            });
-        }
-        Ok(())
+    let planner = Planner {
+        dir,
+        // Looked up by the path's bytes: a `Path` compares component by component, which
+        // for tens of thousands of lookups in the tree costs more than hashing.
+        old_index: old.iter().map(|(p, r)| (p.as_os_str(), r)).collect(),
+        produce,
+        selection,
+        may_reuse: selection.is_everything(all_targets),
+        staging,
+        digests,
     };
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, units.max(1));
-    let work = || {
-        // The staging directories this thread made, and whether output directories exist:
-        // nothing in the tree changes while planning.
-        let mut made = std::collections::HashSet::new();
-        let mut dirs_seen = std::collections::HashMap::new();
-        let mut names = Interner::default();
-        loop {
-            let unit = next.fetch_add(1, Ordering::SeqCst);
-            if unit >= units || unit > first_failed.load(Ordering::SeqCst) {
-                break;
-            }
-            let mut up = UnitPlan::default();
-            if let Err(e) = one_unit(unit, &mut up, &mut made, &mut dirs_seen, &mut names) {
-                first_failed.fetch_min(unit, Ordering::SeqCst);
-                if let Ok(mut f) = failed.lock() {
-                    f.push((unit, e));
-                }
-            }
-            // One growing list for all units: no per-unit copies left to fragment memory.
-            if let Ok(mut d) = done.lock() {
-                d.changes.append(&mut up.changes);
-                d.produced.append(&mut up.produced);
-                d.unchanged += up.unchanged;
-                d.rendered_units += up.rendered_units;
-            }
-        }
-    };
-    // This thread is one of the workers: it reuses the memory loading freed.
-    std::thread::scope(|s| {
-        for _ in 1..workers {
-            s.spawn(work);
-        }
-        work();
-    });
-    let done = done.into_inner().unwrap_or_default();
-    let mut failed = failed.into_inner().unwrap_or_default();
-    if !failed.is_empty() {
-        if let Some(root) = &staging {
-            let _ = fs::remove_dir_all(root);
-            fsio::remove_tmp_dir(fsio::base(dir));
-        }
-        failed.sort_by_key(|(unit, _)| *unit);
-        return Err(failed.swap_remove(0).1);
-    }
-
+    let done = planner.all_units(units)?;
     let mut plan = Plan {
         changes: done.changes,
         unchanged: done.unchanged,
@@ -482,40 +336,7 @@ pub fn plan_units(
         .sort_unstable_by(|a, b| path_cmp(&a.path, &b.path));
     produced.sort_unstable_by(|a, b| path_cmp(&a.0, &b.0));
     produced.dedup_by(|b, a| a.0.as_os_str() == b.0.as_os_str());
-    // The old records the outputs no longer have: removed when selected, else kept. Both
-    // lists are in path order, so one walk finds them.
-    let mut kept = Vec::new();
-    {
-        let mut new = produced.iter().map(|(p, _)| p).peekable();
-        for (path, rec) in &old {
-            while new
-                .next_if(|p| path_cmp(p, path) == std::cmp::Ordering::Less)
-                .is_some()
-            {}
-            if new
-                .peek()
-                .is_some_and(|p| p.as_os_str() == path.as_os_str())
-            {
-                continue;
-            }
-            if rec.picked_by(selection) || selection.is_everything(all_targets) {
-                if let Some((bytes, exec)) = read_existing(&dir.join(path))? {
-                    plan.changes.push(Change {
-                        path: path.clone(),
-                        kind: Kind::Remove,
-                        old: Some(bytes),
-                        new: None,
-                        executable: false,
-                        old_executable: exec,
-                        input: false,
-                        staged: false,
-                    });
-                }
-            } else {
-                kept.push((path.clone(), rec.clone()));
-            }
-        }
-    }
+    let kept = gone(dir, &old, &produced, selection, all_targets, &mut plan)?;
     let new_state = match kept.is_empty() {
         true => produced,
         false => {
@@ -525,9 +346,254 @@ pub fn plan_units(
             all
         }
     };
+    record_state(dir, &old, &new_state, &mut plan)?;
+    let digests = match digests {
+        true => new_state
+            .into_iter()
+            .filter_map(|(p, r)| Some((p, r.unit, r.digest?)))
+            .collect(),
+        false => Vec::new(),
+    };
+    Ok(Planned { plan, digests })
+}
+
+/// What every worker of [`plan_units`] shares.
+struct Planner<'a, 's> {
+    dir: &'a Path,
+    old_index: std::collections::HashMap<&'a std::ffi::OsStr, &'a Record>,
+    produce: &'a (dyn Fn(usize, bool) -> crate::Result<Produced> + Sync),
+    selection: &'a Selection<'s>,
+    may_reuse: bool,
+    /// The staging tree, with [`Keep::Staged`].
+    staging: Option<PathBuf>,
+    digests: bool,
+}
+
+/// What a worker keeps from one unit to the next: the staging directories it made, and
+/// whether output directories exist (nothing in the tree changes while planning).
+#[derive(Default)]
+struct Scratch {
+    made: std::collections::HashSet<PathBuf>,
+    dirs_seen: std::collections::HashMap<PathBuf, bool>,
+    names: Interner,
+}
+
+impl Planner<'_, '_> {
+    fn was(&self, p: &Path) -> Option<&Record> {
+        self.old_index.get(p.as_os_str()).copied()
+    }
+
+    /// Plan every unit on as many threads as there are CPUs. Units after the first
+    /// failed one are not started; those before it all finish, so the error reported is
+    /// the one a sequential render would meet.
+    fn all_units(&self, units: usize) -> crate::Result<UnitPlan> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Mutex;
+        let next = AtomicUsize::new(0);
+        let first_failed = AtomicUsize::new(usize::MAX);
+        let done: Mutex<UnitPlan> = Mutex::new(UnitPlan::default());
+        let failed: Mutex<Vec<(usize, crate::Error)>> = Mutex::new(Vec::new());
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, units.max(1));
+        let work = || {
+            let mut scratch = Scratch::default();
+            loop {
+                let unit = next.fetch_add(1, Ordering::SeqCst);
+                if unit >= units || unit > first_failed.load(Ordering::SeqCst) {
+                    break;
+                }
+                let mut up = UnitPlan::default();
+                if let Err(e) = self.unit(unit, &mut up, &mut scratch) {
+                    first_failed.fetch_min(unit, Ordering::SeqCst);
+                    if let Ok(mut f) = failed.lock() {
+                        f.push((unit, e));
+                    }
+                }
+                // One growing list for all units: no per-unit copies left to fragment memory.
+                if let Ok(mut d) = done.lock() {
+                    d.changes.append(&mut up.changes);
+                    d.produced.append(&mut up.produced);
+                    d.unchanged += up.unchanged;
+                    d.rendered_units += up.rendered_units;
+                }
+            }
+        };
+        // This thread is one of the workers: it reuses the memory loading freed.
+        std::thread::scope(|s| {
+            for _ in 1..workers {
+                s.spawn(work);
+            }
+            work();
+        });
+        let mut failed = failed.into_inner().unwrap_or_default();
+        if !failed.is_empty() {
+            if let Some(root) = &self.staging {
+                let _ = fs::remove_dir_all(root);
+                fsio::remove_tmp_dir(fsio::base(self.dir));
+            }
+            failed.sort_by_key(|(unit, _)| *unit);
+            return Err(failed.swap_remove(0).1);
+        }
+        Ok(done.into_inner().unwrap_or_default())
+    }
+
+    /// Plan one unit: keep the outputs the render cache proved current, or render it and
+    /// compare each output with the tree.
+    fn unit(&self, unit: usize, up: &mut UnitPlan, scratch: &mut Scratch) -> crate::Result<()> {
+        let outputs = match (self.produce)(unit, self.may_reuse)? {
+            Produced::Rendered(outputs) => outputs,
+            Produced::Current(current) if current.iter().all(|(p, _)| self.was(p).is_some()) => {
+                for (path, d) in current {
+                    if let Some(rec) = self.was(&path) {
+                        let record = Record {
+                            digest: Some(d),
+                            unit: unit as u32,
+                            ..rec.clone()
+                        };
+                        up.produced.push((path, record));
+                        up.unchanged += 1;
+                    }
+                }
+                return Ok(());
+            }
+            Produced::Current(_) => match (self.produce)(unit, false)? {
+                Produced::Rendered(outputs) => outputs,
+                Produced::Current(_) => {
+                    return Err(crate::Error::Other(anyhow::anyhow!(
+                        "unit {unit} was not rendered when asked to be"
+                    )))
+                }
+            },
+        };
+        up.rendered_units += 1;
+        for o in outputs {
+            self.output(unit, o, up, scratch)?;
+        }
+        Ok(())
+    }
+
+    /// Record one rendered output and, when it is selected and differs from the file on
+    /// disk, the change (staged with [`Keep::Staged`]).
+    fn output(
+        &self,
+        unit: usize,
+        o: Output,
+        up: &mut UnitPlan,
+        scratch: &mut Scratch,
+    ) -> crate::Result<()> {
+        let picked = self.selection.picks(o.package.as_deref(), &o.serves);
+        let package = o.package.as_deref().map(|p| scratch.names.get(p));
+        if picked || self.was(&o.path).is_some() {
+            let record = Record {
+                package,
+                serves: scratch.names.get(&state::tag(&o.serves)),
+                digest: self.digests.then(|| digest(&o.content, o.executable)),
+                unit: unit as u32,
+            };
+            up.produced.push((o.path.clone(), record));
+        }
+        if !picked {
+            return Ok(());
+        }
+        // No need to look for a file whose directory is not there (a first render).
+        let parent = o.path.parent().unwrap_or(Path::new(""));
+        let present = match scratch.dirs_seen.get(parent) {
+            Some(p) => *p,
+            None => {
+                let p = fs::symlink_metadata(fsio::base(&self.dir.join(parent))).is_ok();
+                scratch.dirs_seen.insert(parent.to_path_buf(), p);
+                p
+            }
+        };
+        let existing = match present {
+            true => read_existing(&self.dir.join(&o.path))?,
+            false => None,
+        };
+        let (kind, old_content, old_executable) = match existing {
+            None => (Kind::Create, None, false),
+            Some((bytes, exec)) if bytes != o.content || exec != o.executable => {
+                (Kind::Update, Some(bytes), exec)
+            }
+            Some(_) => {
+                up.unchanged += 1;
+                return Ok(());
+            }
+        };
+        let (new, staged) = match &self.staging {
+            Some(root) => {
+                stage(root, &o.path, &o.content, o.executable, &mut scratch.made)?;
+                (None, true)
+            }
+            None => (Some(o.content), false),
+        };
+        up.changes.push(Change {
+            path: o.path,
+            kind,
+            old: old_content,
+            new,
+            executable: o.executable,
+            old_executable,
+            input: false,
+            staged,
+        });
+        Ok(())
+    }
+}
+
+/// The old records the outputs no longer have: removed when selected (a change in
+/// `plan`), else kept, and returned. Both lists are in path order, so one walk finds them.
+fn gone(
+    dir: &Path,
+    old: &BTreeMap<PathBuf, Record>,
+    produced: &[(PathBuf, Record)],
+    selection: &Selection,
+    all_targets: usize,
+    plan: &mut Plan,
+) -> crate::Result<Vec<(PathBuf, Record)>> {
+    let mut kept = Vec::new();
+    let mut new = produced.iter().map(|(p, _)| p).peekable();
+    for (path, rec) in old {
+        while new
+            .next_if(|p| path_cmp(p, path) == std::cmp::Ordering::Less)
+            .is_some()
+        {}
+        if new
+            .peek()
+            .is_some_and(|p| p.as_os_str() == path.as_os_str())
+        {
+            continue;
+        }
+        if rec.picked_by(selection) || selection.is_everything(all_targets) {
+            if let Some((bytes, exec)) = read_existing(&dir.join(path))? {
+                plan.changes.push(Change {
+                    path: path.clone(),
+                    kind: Kind::Remove,
+                    old: Some(bytes),
+                    new: None,
+                    executable: false,
+                    old_executable: exec,
+                    input: false,
+                    staged: false,
+                });
+            }
+        } else {
+            kept.push((path.clone(), rec.clone()));
+        }
+    }
+    Ok(kept)
+}
+
+/// The new record of rendered files as a change of `plan` when it differs from the file,
+/// and the union of the old and the new records, the new ones winning, which [`apply`]
+/// writes first: only when it is neither (with no old records it is the new ones).
+fn record_state(
+    dir: &Path,
+    old: &BTreeMap<PathBuf, Record>,
+    new_state: &[(PathBuf, Record)],
+    plan: &mut Plan,
+) -> crate::Result<()> {
     let state = state_text(new_state.iter().map(|(p, r)| (p, r)));
-    // The union of the old and the new records, the new ones winning: only when it is
-    // neither (with no old records it is the new ones).
     if !old.is_empty() {
         let old_text = state_text(old.iter());
         let union = state_text(Union {
@@ -556,14 +622,7 @@ pub fn plan_units(
             staged: false,
         }),
     }
-    let digests = match digests {
-        true => new_state
-            .into_iter()
-            .filter_map(|(p, r)| Some((p, r.unit, r.digest?)))
-            .collect(),
-        false => Vec::new(),
-    };
-    Ok(Planned { plan, digests })
+    Ok(())
 }
 
 /// Where a staged plan writes new contents: a tree in `.pkgforge-tmp/` that mirrors the
@@ -710,7 +769,7 @@ where
 
 /// `Path`'s own order (component by component) for the plain relative paths renderers
 /// produce, compared as bytes with `/` as the lowest byte: no parsing into components.
-fn path_cmp(a: &Path, b: &Path) -> std::cmp::Ordering {
+pub(crate) fn path_cmp(a: &Path, b: &Path) -> std::cmp::Ordering {
     use std::os::unix::ffi::OsStrExt;
     let (a, b) = (a.as_os_str().as_bytes(), b.as_os_str().as_bytes());
     let key = |b: u8| if b == b'/' { 0 } else { b };
@@ -725,7 +784,11 @@ fn path_cmp(a: &Path, b: &Path) -> std::cmp::Ordering {
 /// record, the outputs, the inputs, the final record, and the journal's removal. If a
 /// write fails, every file already changed gets its old content back. The caller holds
 /// the lock ([`crate::lock::Lock`]).
-pub fn apply(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
+pub fn apply(dir: &Path, plan: &Plan) -> crate::Result<()> {
+    apply_plan(dir, plan).map_err(crate::Error::Other)
+}
+
+fn apply_plan(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
     let mut dirs: Vec<&Path> = plan
         .changes
         .iter()

@@ -29,7 +29,6 @@ use anyhow::Context as _;
 use sha2::{Digest as _, Sha256};
 
 use crate::manifest::{AgentSource, Model, CHANGELOG};
-use crate::render::{Output, Templates};
 
 /// The cache file, beside the manifest.
 pub const FILE: &str = ".pkgforge.render-cache";
@@ -45,6 +44,9 @@ pub struct Record {
     /// Files the outputs copy besides the manifest and the changelog (patches, agent
     /// files, keyrings), relative to the manifest's directory.
     pub inputs: Vec<String>,
+    /// The templates read by name, relative to the `templates` directory beside the
+    /// manifest: the outputs are a function of each of them, present or not.
+    pub templates: Vec<String>,
     /// What `render` warns about for this manifest (archived series to prune).
     pub warnings: Vec<String>,
     /// Every unit: its id and key ([`crate::render::Unit`]).
@@ -54,9 +56,13 @@ pub struct Record {
 }
 
 impl Record {
+    /// The record of a complete render of `model`: the inputs it names, and what the
+    /// caller knows (the templates read by name, the warnings, the units and outputs).
     pub fn new(
         manifest: &Path,
         model: &Model,
+        templates: Vec<String>,
+        warnings: Vec<String>,
         units: Vec<(String, [u8; 32])>,
         outputs: Vec<(PathBuf, u32, [u8; 32])>,
     ) -> Record {
@@ -83,40 +89,11 @@ impl Record {
         Record {
             manifest: manifest.to_path_buf(),
             inputs,
-            warnings: crate::archive::warnings(model),
+            templates,
+            warnings,
             units,
             outputs,
         }
-    }
-
-    /// The record of outputs rendered in memory, unit by unit (in the order of
-    /// [`crate::render::units`]); `None` when the binary cannot be found.
-    pub fn of_units(
-        manifest: &Path,
-        model: &Model,
-        templates: &Templates,
-        per_unit: &[Vec<Output>],
-    ) -> Option<Record> {
-        let salt = binary()?;
-        let units = crate::render::units(model)
-            .iter()
-            .map(|u| (u.id(), u.key(model, templates, &salt)))
-            .collect();
-        let mut outputs: Vec<(PathBuf, u32, [u8; 32])> = per_unit
-            .iter()
-            .enumerate()
-            .flat_map(|(i, outs)| {
-                outs.iter().map(move |o| {
-                    (
-                        o.path.clone(),
-                        i as u32,
-                        super::digest(&o.content, o.executable),
-                    )
-                })
-            })
-            .collect();
-        outputs.sort_unstable_by(|a, b| super::path_cmp(&a.0, &b.0));
-        Some(Record::new(manifest, model, units, outputs))
     }
 }
 
@@ -190,9 +167,10 @@ pub fn read(manifest: &Path) -> Option<Cache> {
 
 impl Cache {
     /// Whether no input changed since the cache was written: the manifest, the changelog,
-    /// the templates, the files they name, the record of rendered files, the binary.
-    pub fn inputs_unchanged(&self, manifest: &Path) -> bool {
-        fingerprint(manifest, &self.inputs).is_some_and(|key| key == self.key)
+    /// the templates (`templates`: those read by name, as in [`Record::templates`]), the
+    /// files they name, the record of rendered files, the binary.
+    pub fn inputs_unchanged(&self, manifest: &Path, templates: &[String]) -> bool {
+        fingerprint(manifest, templates, &self.inputs).is_some_and(|key| key == self.key)
     }
 
     /// For every unit, whether each of its outputs still has its recorded digest; all
@@ -284,19 +262,19 @@ pub fn binary() -> Option<String> {
 /// written only makes the next run render in full. Streamed to a temporary file and
 /// renamed into place unless the cache already says the same, so it never holds the
 /// whole text in memory.
-pub fn store(record: &Record) -> anyhow::Result<()> {
+pub fn store(record: &Record) -> crate::Result<()> {
     let manifest = record.manifest.as_path();
     let dir = dir_of(manifest);
     let path = dir.join(FILE);
     let (Some(key), Some(state)) = (
-        fingerprint(manifest, &record.inputs),
+        fingerprint(manifest, &record.templates, &record.inputs),
         hash_of(&dir.join(super::STATE_FILE)),
     ) else {
         // Without a fingerprint no cache can be trusted: remove a stale one.
         let _ = fs::remove_file(&path);
         return Ok(());
     };
-    let tmp_dir = crate::journal::tmp_dir(dir)?;
+    let tmp_dir = crate::fsio::tmp_dir(dir)?;
     let result = (|| -> anyhow::Result<()> {
         let mut tmp = tempfile::Builder::new()
             .prefix(".pkgforge-")
@@ -336,8 +314,10 @@ pub fn store(record: &Record) -> anyhow::Result<()> {
         tmp.persist(&path).map_err(|e| e.error)?;
         Ok(())
     })();
-    crate::journal::remove_tmp_dir(dir);
-    result.with_context(|| format!("cannot write `{}`", path.display()))
+    crate::fsio::remove_tmp_dir(dir);
+    result
+        .with_context(|| format!("cannot write `{}`", path.display()))
+        .map_err(crate::Error::Other)
 }
 
 /// A writer that hashes what goes through it.
@@ -371,12 +351,12 @@ fn hash_of(path: &Path) -> Option<sha2::digest::Output<Sha256>> {
 }
 
 fn dir_of(manifest: &Path) -> &Path {
-    crate::journal::base(manifest.parent().unwrap_or(Path::new("")))
+    crate::fsio::base(manifest.parent().unwrap_or(Path::new("")))
 }
 
 /// The SHA-256, in hex, of everything the outputs are a function of; `None` when some
 /// of it cannot be known (the running binary cannot be found).
-fn fingerprint(manifest: &Path, inputs: &[String]) -> Option<String> {
+fn fingerprint(manifest: &Path, templates: &[String], inputs: &[String]) -> Option<String> {
     let dir = dir_of(manifest);
     let mut h = Sha256::new();
     h.update(HEADER.as_bytes());
@@ -397,8 +377,9 @@ fn fingerprint(manifest: &Path, inputs: &[String]) -> Option<String> {
     file("state", &dir.join(super::STATE_FILE));
     // Templates: the ones pkgforge reads by name, and a listing of the directory, whose
     // stray `.tera` files are errors.
+    let names = templates;
     let templates = dir.join("templates");
-    for (name, _) in crate::render::templates::DEFAULTS {
+    for name in names {
         file(&format!("template {name}"), &templates.join(name));
     }
     let mut listing: Vec<PathBuf> = walkdir::WalkDir::new(&templates)
@@ -561,13 +542,14 @@ mod tests {
         let record = Record {
             manifest: manifest.clone(),
             inputs: vec!["patches/fix.patch".to_string()],
+            templates: vec!["spec.tera".to_string()],
             warnings: vec!["warning: two\nlines".to_string()],
             units: vec![("package a".to_string(), [7; 32])],
             outputs,
         };
         fs::write(dir.join(super::super::STATE_FILE), "# rendered files\n").unwrap();
         store(&record).unwrap();
-        assert!(!dir.join(crate::journal::TMP_DIR).exists());
+        assert!(!dir.join(crate::fsio::TMP_DIR).exists());
         let fresh = fresh(&manifest).expect("fresh");
         assert_eq!(fresh.outputs, 2);
         assert_eq!(fresh.warnings, record.warnings);
@@ -611,7 +593,7 @@ mod tests {
 
     fn fresh(manifest: &Path) -> Option<Fresh> {
         let cache = read(manifest)?;
-        if !cache.inputs_unchanged(manifest) {
+        if !cache.inputs_unchanged(manifest, &["spec.tera".to_string()]) {
             return None;
         }
         cache.fresh(&cache.intact(manifest))

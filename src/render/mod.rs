@@ -44,24 +44,6 @@ impl Serves {
             Serves::Targets(ids) => selected.iter().any(|d| ids.contains(&d.id)),
         }
     }
-
-    /// The form recorded in the state file.
-    pub fn tag(&self) -> String {
-        match self {
-            Serves::All => "all".to_string(),
-            Serves::Format(f) => f.as_str().to_string(),
-            Serves::Targets(ids) => ids.iter().cloned().collect::<Vec<_>>().join(","),
-        }
-    }
-
-    pub fn from_tag(tag: &str) -> Serves {
-        match tag {
-            "all" => Serves::All,
-            "rpm" => Serves::Format(Format::Rpm),
-            "deb" => Serves::Format(Format::Deb),
-            ids => Serves::Targets(ids.split(',').map(str::to_string).collect()),
-        }
-    }
 }
 
 /// One rendered file.

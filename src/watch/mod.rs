@@ -4,5 +4,3 @@
 
 pub mod branch;
 pub mod check;
-
-pub use crate::remote::{cache, fetch, github, mirror};

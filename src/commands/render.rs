@@ -1,0 +1,120 @@
+//! `pkgforge render` and `render --check`: the render cache shortcut, the recovery
+//! policy (a completed bump or prune renders everything again) and the check's exit code.
+
+use crate::app::{ForRender, Project};
+use crate::error::Result;
+use crate::output::{self, Kind, Plan};
+
+use super::{lock_and_recover, warn_pending, Global, Outcome};
+
+/// The arguments of `render`.
+#[derive(Debug, Default, Clone)]
+pub struct Args {
+    /// `--distro` selectors; empty means every target.
+    pub distros: Vec<String>,
+    /// `--package` names; empty means every package.
+    pub packages: Vec<String>,
+    /// `--check`: write nothing, exit 1 with the diff when a file is out of date.
+    pub check: bool,
+}
+
+/// Render the outputs (or, with `--check`, compare them with the files on disk).
+pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
+    let (_lock, recovered) = match args.check {
+        true => {
+            warn_pending(g);
+            (None, false)
+        }
+        false => {
+            let (lock, recovered) = lock_and_recover(g)?;
+            (Some(lock), recovered)
+        }
+    };
+    let everything = args.distros.is_empty() && args.packages.is_empty();
+    // After a completed bump every output is rendered again: no cache.
+    let (project, reuse) = match Project::for_render(g.manifest, everything && !recovered)? {
+        ForRender::Fresh(fresh) => {
+            // Nothing changed since the last complete render: no need to render.
+            if args.check {
+                g.status(&format!(
+                    "all {} rendered files are up to date",
+                    fresh.outputs
+                ));
+                return Ok(Outcome::done());
+            }
+            for w in &fresh.warnings {
+                (g.say)(w);
+            }
+            g.status(&format!(
+                "rendered: 0 created, 0 updated, 0 removed, {} unchanged",
+                fresh.outputs
+            ));
+            return Ok(Outcome::done());
+        }
+        ForRender::Load(project, reuse) => (project, reuse),
+    };
+    let selection = match recovered {
+        // The inputs just moved: a partial render would leave other files stale.
+        true => project.select(&[], &[])?,
+        false => project.select(&args.distros, &args.packages)?,
+    };
+    if args.check {
+        let plan = project.plan(&selection, reuse.as_ref())?;
+        return Ok(check_outcome(g, &plan));
+    }
+    let warnings = crate::archive::warnings(&project.model);
+    let plan = project.plan_staged(&selection, reuse.as_ref(), warnings.clone())?;
+    project.apply(&plan)?;
+    for w in &warnings {
+        (g.say)(w);
+    }
+    report(g, &plan);
+    // The process ends here: freeing a large render's tens of thousands of
+    // allocations one by one would only add time (the lock is released on drop).
+    std::mem::forget(plan);
+    std::mem::forget(project);
+    std::mem::forget(reuse);
+    Ok(Outcome::done())
+}
+
+/// `render --check`: exit 0 when every file is current, else 1 and the diff.
+fn check_outcome(g: &Global, plan: &Plan) -> Outcome {
+    if plan.changes.is_empty() {
+        g.status(&format!(
+            "all {} rendered files are up to date",
+            plan.unchanged
+        ));
+        return Outcome::done();
+    }
+    let summary = format!(
+        "{} files are out of date; run `pkgforge render` to regenerate them",
+        plan.changes.len()
+    );
+    Outcome::diff(g, 1, output::diff(plan), summary)
+}
+
+/// What a render wrote: every file with `--verbose`, the counts unless `--quiet`.
+fn report(g: &Global, plan: &Plan) {
+    if g.verbose {
+        (g.say)(&format!(
+            "rendered {} of {} units; the render cache proved the others current",
+            plan.rendered_units, plan.units
+        ));
+        for c in &plan.changes {
+            let verb = match c.kind {
+                Kind::Create => "created",
+                Kind::Update => "updated",
+                Kind::Remove => "removed",
+            };
+            (g.say)(&format!("{verb} {}", c.path.display()));
+        }
+    }
+    let count = |k: Kind| plan.changes.iter().filter(|c| c.kind == k).count();
+    g.status(&format!(
+        "rendered: {} created, {} updated, {} removed, {} unchanged",
+        count(Kind::Create),
+        count(Kind::Update),
+        count(Kind::Remove),
+        plan.unchanged
+    ));
+}

@@ -252,9 +252,9 @@ impl std::fmt::Write for KeyWriter {
 pub fn render_unit(model: &Model, templates: &Templates, unit: &Unit) -> Result<Vec<Output>> {
     match *unit {
         Unit::Package(p) => render_package(model, p, templates),
-        Unit::Image(r, b) => Ok(kiwi::render_image(model, r, b)),
+        Unit::Image(r, b) => kiwi::render_image(model, r, b, templates),
         Unit::Series(s) => archive::render_series(model, templates, s),
-        Unit::Meta => Ok(vec![project_meta(model)]),
+        Unit::Meta => Ok(vec![project_meta(model, templates)?]),
     }
 }
 
@@ -265,7 +265,7 @@ fn render_package(model: &Model, p: &Package, templates: &Templates) -> Result<V
     let upstream = model.upstream_of(p)?;
     out.push(Output::new(
         dir.join("_service"),
-        service::render(p, upstream, None),
+        service::render(p, upstream, None, templates)?,
         Some(&p.name),
         Serves::All,
     ));
@@ -316,18 +316,18 @@ fn render_package(model: &Model, p: &Package, templates: &Templates) -> Result<V
     Ok(out)
 }
 
-fn project_meta(model: &Model) -> Output {
-    let targets: Vec<&Distro> = model.project.targets.iter().collect();
-    Output::new(
+fn project_meta(model: &Model, templates: &Templates) -> Result<Output> {
+    Ok(Output::new(
         PathBuf::from("obs/_meta").join(format!("{}.xml", model.project.obs_project)),
         meta::render(
             &model.project.obs_project,
             &model.project.name,
-            &format!("Packages of {}, rendered by pkgforge.", model.project.name),
-            &targets,
+            None,
+            &model.project.targets,
             &model.project.archs,
-        ),
+            templates,
+        )?,
         None,
         Serves::All,
-    )
+    ))
 }

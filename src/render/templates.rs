@@ -32,7 +32,34 @@ pub const DEFAULTS: &[(&str, &str)] = &[
         "debian/dsc.tera",
         include_str!("../../templates/debian/dsc.tera"),
     ),
+    (
+        "obs/service.xml.tera",
+        include_str!("../../templates/obs/service.xml.tera"),
+    ),
+    (
+        "obs/project-meta.xml.tera",
+        include_str!("../../templates/obs/project-meta.xml.tera"),
+    ),
+    (
+        "kiwi/image.xml.tera",
+        include_str!("../../templates/kiwi/image.xml.tera"),
+    ),
+    (
+        "kiwi/package-meta.xml.tera",
+        include_str!("../../templates/kiwi/package-meta.xml.tera"),
+    ),
+    (
+        "kiwi/multibuild.xml.tera",
+        include_str!("../../templates/kiwi/multibuild.xml.tera"),
+    ),
+    (
+        "kiwi/config.sh.tera",
+        include_str!("../../templates/kiwi/config.sh.tera"),
+    ),
 ];
+
+/// Templates whose names end so are XML: every `{{ }}` they print is escaped.
+const XML_SUFFIX: &str = ".xml.tera";
 
 /// What a stamp starts with: `{# pkgforge-template: NAME sha256:HEX #}` on the first line
 /// of an override records the built-in it was copied from.
@@ -243,7 +270,9 @@ impl Templates {
         }
         std::mem::take(&mut errs).into_result()?;
         let mut tera = tera::Tera::default();
-        tera.autoescape_on(vec![]);
+        tera.autoescape_on(vec![XML_SUFFIX]);
+        tera.set_escape_fn(super::xml::attribute);
+        tera.register_filter("xml_text", super::xml::XmlText);
         for o in &origins {
             let seen = match o.skip {
                 0 => o.text.as_str(),
@@ -274,8 +303,19 @@ impl Templates {
             .map_or("", |o| o.text.as_str())
     }
 
-    /// Render template `name` with `context`.
+    /// Render template `name` with `context`, ending the text with exactly one newline
+    /// whatever the template's last line does.
     pub fn render(&self, name: &str, context: &impl Serialize) -> Result<String> {
+        let mut text = self.render_verbatim(name, context)?;
+        // In place: no copy of every rendered file.
+        text.truncate(text.trim_end_matches('\n').len());
+        text.push('\n');
+        Ok(text)
+    }
+
+    /// Render template `name` with `context`, the text as tera renders it: for files
+    /// whose last lines come from the manifest as they are (`config.sh`).
+    pub fn render_verbatim(&self, name: &str, context: &impl Serialize) -> Result<String> {
         let ctx = tera::Context::from_serialize(context).map_err(|e| {
             Error::Other(anyhow::anyhow!(
                 "the context of template `{name}` is not a map: {e}"
@@ -289,11 +329,6 @@ impl Templates {
                 )),
             }
         })?;
-        // Text files end with exactly one newline, whatever the template's last line does.
-        // In place: no copy of every rendered file.
-        let mut text = text;
-        text.truncate(text.trim_end_matches('\n').len());
-        text.push('\n');
         Ok(text)
     }
 }

@@ -600,8 +600,8 @@ struct RulesContext {
     /// The vendored dependencies archive, when the package has one.
     vendor_archive: Option<String>,
     cargo_vendor: bool,
-    build: String,
-    install: String,
+    build: Recipe,
+    install: Recipe,
     clean: Vec<String>,
 }
 
@@ -636,6 +636,7 @@ fn rules(package: &Package, targets: &[&Distro], templates: &Templates) -> Resul
     }
     let build = recipe(package, targets, |d| &d.build, true);
     let install = recipe(package, targets, |d| &d.install, false);
+    let jobs = build.lines().any(|l| l.contains("$(JOBS)"));
     let mut clean = Vec::new();
     if go {
         clean.push("rm -rf debian/.gocache debian/.gopath".to_string());
@@ -648,28 +649,48 @@ fn rules(package: &Package, targets: &[&Distro], templates: &Templates) -> Resul
         go,
         rust,
         path,
-        jobs: build.text.contains("$(JOBS)"),
-        distro_switch: build.switch || install.switch,
+        jobs,
+        distro_switch: !build.cases.is_empty() || !install.cases.is_empty(),
         oneshell: build.multiline || install.multiline,
         vendor_archive: package
             .vendor
             .map(|v| service::vendor_archive(v).to_string()),
         cargo_vendor: package.vendor == Some(Vendor::Cargo),
-        build: build.text,
-        install: install.text,
+        build,
+        install,
         clean,
     };
     templates.render("debian/rules.tera", &ctx)
 }
 
+/// A `build` or `install` script as make recipe lines (without their tab). Scripts that
+/// differ between targets become `cases`, chosen at build time with make conditionals on
+/// `$(DISTRO)`, and the `default`.
+#[derive(Serialize)]
 struct Recipe {
-    text: String,
-    switch: bool,
+    /// The scripts of the fewer targets, each with the ids of its targets.
+    cases: Vec<Case>,
+    /// The script most targets use, also for distros the table lacks.
+    default: Vec<String>,
+    #[serde(skip)]
     multiline: bool,
 }
 
-/// A `build` or `install` script as the body of a rules target. Scripts that differ
-/// between targets are chosen at build time with make conditionals on `$(DISTRO)`.
+#[derive(Serialize)]
+struct Case {
+    targets: Vec<String>,
+    lines: Vec<String>,
+}
+
+impl Recipe {
+    fn lines(&self) -> impl Iterator<Item = &String> {
+        self.cases
+            .iter()
+            .flat_map(|c| &c.lines)
+            .chain(&self.default)
+    }
+}
+
 fn recipe(
     package: &Package,
     targets: &[&Distro],
@@ -691,45 +712,31 @@ fn recipe(
             .count()
             > 1
     });
-    if variants.len() == 1 {
-        return Recipe {
-            text: make_lines(&variants[0].0, build),
-            switch: false,
-            multiline,
-        };
-    }
-    // the script most targets use is the `else` branch, also for distros the table lacks
     let default = (0..variants.len())
         .max_by_key(|i| (variants[*i].1.len(), std::cmp::Reverse(*i)))
         .unwrap_or(0);
-    let mut text = String::new();
-    let mut first = true;
-    for (i, (script, ids)) in variants.iter().enumerate() {
-        if i == default {
-            continue;
-        }
-        let kw = if first { "ifneq" } else { "else ifneq" };
-        first = false;
-        text.push_str(&format!(
-            "{kw} (,$(filter {},$(DISTRO)))\n{}\n",
-            ids.join(" "),
-            make_lines(script, build)
-        ));
-    }
-    text.push_str(&format!(
-        "else\n{}\nendif",
-        make_lines(&variants[default].0, build)
-    ));
+    let cases = variants
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != default)
+        .map(|(_, (script, ids))| Case {
+            targets: ids.iter().map(|id| id.to_string()).collect(),
+            lines: make_lines(script, build),
+        })
+        .collect();
     Recipe {
-        text,
-        switch: true,
+        cases,
+        default: variants
+            .get(default)
+            .map(|(script, _)| make_lines(script, build))
+            .unwrap_or_default(),
         multiline,
     }
 }
 
 /// Shell lines as make recipe lines: `$` doubled, `$DESTDIR` as debian/tmp, a leading
 /// `make` as `$(MAKE)` (with the parallel jobs dpkg-buildpackage asks for, when building).
-fn make_lines(script: &str, build: bool) -> String {
+fn make_lines(script: &str, build: bool) -> Vec<String> {
     let mut out = Vec::new();
     for line in script.trim_end().lines() {
         let line = line.trim_end();
@@ -748,9 +755,9 @@ fn make_lines(script: &str, build: bool) -> String {
             let jobs = if build { " $(JOBS)" } else { "" };
             l = format!("{indent}$(MAKE){jobs}{rest}");
         }
-        out.push(format!("\t{l}"));
+        out.push(l);
     }
-    out.join("\n")
+    out
 }
 
 // ---------------------------------------------------------------------------------
@@ -939,9 +946,12 @@ mod tests {
                 "make -C src install DESTDIR=$DESTDIR PREFIX=/usr\necho ${HOME}",
                 false
             ),
-            "\t$(MAKE) -C src install DESTDIR=$(CURDIR)/debian/tmp PREFIX=/usr\n\techo $${HOME}"
+            v(&[
+                "$(MAKE) -C src install DESTDIR=$(CURDIR)/debian/tmp PREFIX=/usr",
+                "echo $${HOME}"
+            ])
         );
-        assert_eq!(make_lines("make", true), "\t$(MAKE) $(JOBS)");
+        assert_eq!(make_lines("make", true), v(&["$(MAKE) $(JOBS)"]));
         assert_eq!(field_list("Depends", &v(&["a", "b"])), "a, b".to_string());
         assert_eq!(
             repository_name("https://github.com/kata-containers/kata-containers.git"),

@@ -199,13 +199,9 @@ impl Unit<'_> {
             model.project,
             model.distros
         );
-        let has_rpm = model.rpm_targets().next().is_some();
-        let has_deb = model.deb_targets().next().is_some();
-        let mut uses_templates = false;
         match self {
             Unit::Package(p) => {
                 let _ = write!(k, "{p:?}\0{:?}\0", model.upstream(&p.upstream));
-                uses_templates = true;
             }
             Unit::Image(r, b) => {
                 let _ = write!(k, "{r:?}\0{}\0", b.id);
@@ -217,22 +213,13 @@ impl Unit<'_> {
                         let _ = write!(k, "{p:?}\0");
                     }
                 }
-                uses_templates = true;
             }
             Unit::Meta => {}
         }
-        if uses_templates {
-            for (name, _) in templates::DEFAULTS {
-                let used = match *name {
-                    "spec.tera" | "changes.tera" => has_rpm,
-                    _ => has_deb,
-                };
-                if used {
-                    let text = templates.text(name);
-                    let _ = write!(k, "template {name} {}\0", text.len());
-                    k.0.update(text.as_bytes());
-                }
-            }
+        for name in templates::used_by(self, model) {
+            let text = templates.text(name);
+            let _ = write!(k, "template {name} {}\0", text.len());
+            k.0.update(text.as_bytes());
         }
         k.0.finalize().into()
     }

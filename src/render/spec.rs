@@ -73,14 +73,73 @@ struct Context {
     conditionals: Vec<Conditional>,
     description: String,
     subpackages: Vec<Sub>,
-    setup: String,
-    build: String,
-    install: String,
+    setup: Setup,
+    build: Vec<Variant>,
+    install: Vec<Variant>,
     files: Vec<String>,
     changelog: Vec<ChangelogItem>,
     /// Where the spec defines `%{ext_man}` (SUSE's rpm does, the others do not): `Some("")`
     /// on every target, `Some(condition)` on those the condition selects.
     ext_man: Option<String>,
+}
+
+/// The `%autosetup` line: `-a1` unpacks the vendored dependencies, `-n` names the
+/// directory the tarball unpacks to when it is not `%{name}-%{version}`.
+#[derive(Serialize)]
+struct Setup {
+    vendor: bool,
+    dir: Option<String>,
+}
+
+/// A build or install script, and the `%if` condition of the targets that use it when
+/// the targets differ.
+#[derive(Serialize)]
+struct Variant {
+    condition: Option<String>,
+    script: String,
+}
+
+/// The distinct scripts `pick` gives the targets `all`, in target order, each with the
+/// condition of the targets that use it; one script without a condition when they agree.
+fn variants(
+    package: &Package,
+    all: &[&Distro],
+    pick: impl Fn(&crate::manifest::TargetDeps) -> &String,
+    section: Section,
+) -> Vec<Variant> {
+    let bodies: Vec<(&Distro, String)> = all
+        .iter()
+        .map(|t| (*t, rpm::script(pick(&package.targets[&t.id]), section)))
+        .collect();
+    let mut distinct: Vec<&String> = Vec::new();
+    for (_, b) in &bodies {
+        if !distinct.contains(&b) {
+            distinct.push(b);
+        }
+    }
+    if distinct.len() <= 1 {
+        return distinct
+            .into_iter()
+            .map(|b| Variant {
+                condition: None,
+                script: b.clone(),
+            })
+            .collect();
+    }
+    distinct
+        .into_iter()
+        .map(|b| {
+            let having: Vec<&Distro> = bodies
+                .iter()
+                .filter(|(_, x)| x == b)
+                .map(|(d, _)| *d)
+                .collect();
+            Variant {
+                condition: Some(rpm::condition(&having, all)),
+                script: b.clone(),
+            }
+        })
+        .collect()
 }
 
 /// One dependency list per target, folded into what every target shares and `%if` blocks.
@@ -284,47 +343,14 @@ pub fn render(
             value: p.name.clone(),
         })
         .collect();
-    let mut setup = "%autosetup -p1".to_string();
-    if package.vendor.is_some() {
-        setup.push_str(" -a1");
-    }
-    if let Some(dir) = setup_dir {
-        setup.push_str(&format!(
-            " -n {}",
-            rpm::escape(&dir).replace("%%{version}", "%{version}")
-        ));
-    }
+    let setup = Setup {
+        vendor: package.vendor.is_some(),
+        dir: setup_dir.map(|dir| rpm::escape(&dir).replace("%%{version}", "%{version}")),
+    };
 
     // Build and install commands may differ per target; the OBS spec puts them under %if.
-    let scripts =
-        |f: &dyn Fn(&crate::manifest::TargetDeps) -> &String, section: Section| -> String {
-            let bodies: Vec<(&Distro, String)> = all
-                .iter()
-                .map(|t| (*t, rpm::script(f(&package.targets[&t.id]), section)))
-                .collect();
-            if bodies.iter().all(|(_, b)| *b == bodies[0].1) {
-                return bodies[0].1.clone();
-            }
-            let mut distinct: Vec<String> = Vec::new();
-            for (_, b) in &bodies {
-                if !distinct.contains(b) {
-                    distinct.push(b.clone());
-                }
-            }
-            let mut out = String::new();
-            for b in &distinct {
-                let having: Vec<&Distro> = bodies
-                    .iter()
-                    .filter(|(_, x)| x == b)
-                    .map(|(d, _)| *d)
-                    .collect();
-                let cond = rpm::condition(&having, &all);
-                out.push_str(&format!("%if {cond}\n{b}\n%endif\n"));
-            }
-            out.trim_end().to_string()
-        };
-    let build = scripts(&|d| &d.build, Section::Build);
-    let install = scripts(&|d| &d.install, Section::Install);
+    let build = variants(package, &all, |d| &d.build, Section::Build);
+    let install = variants(package, &all, |d| &d.install, Section::Install);
 
     let owned: Vec<&str> = vec![model.project.name.as_str(), package.name.as_str()];
     let subpackages = package

@@ -61,6 +61,29 @@ pub const DEFAULTS: &[(&str, &str)] = &[
 /// Templates whose names end so are XML: every `{{ }}` they print is escaped.
 const XML_SUFFIX: &str = ".xml.tera";
 
+/// The templates the outputs of `unit` are rendered from, which its cache key covers.
+pub fn used_by(unit: &super::Unit, model: &crate::manifest::Model) -> Vec<&'static str> {
+    use super::Unit;
+    let has_rpm = model.rpm_targets().next().is_some();
+    let has_deb = model.deb_targets().next().is_some();
+    let (service, meta) = ("obs/service.xml.tera", "obs/project-meta.xml.tera");
+    let format = |name: &str| match name.split_once('/') {
+        None => has_rpm,
+        Some(("debian", _)) => has_deb,
+        Some(_) => false,
+    };
+    DEFAULTS
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| match unit {
+            Unit::Package(_) => *name == service || format(name),
+            Unit::Series(_) => *name == service || *name == meta || format(name),
+            Unit::Image(..) => name.starts_with("kiwi/"),
+            Unit::Meta => *name == meta,
+        })
+        .collect()
+}
+
 /// What a stamp starts with: `{# pkgforge-template: NAME sha256:HEX #}` on the first line
 /// of an override records the built-in it was copied from.
 const STAMP: &str = "pkgforge-template:";

@@ -129,15 +129,16 @@ pub fn obs(
     out.push(rules);
     if !package.patches.is_empty() {
         // the patch files themselves are in obs/<package>/ already, beside the spec's
-        let series: String = package
-            .patches
-            .iter()
-            .map(|p| format!("{} -p1\n", p.name))
-            .collect();
-        out.push(file("debian.series".to_string(), series));
+        out.push(file(
+            "debian.series".to_string(),
+            series(package, true, templates)?,
+        ));
     }
     for b in &control.binaries {
-        out.push(file(format!("debian.{}.install", b.name), install(b)));
+        out.push(file(
+            format!("debian.{}.install", b.name),
+            install(b, templates)?,
+        ));
     }
     Ok(out)
 }
@@ -169,7 +170,12 @@ fn native(
             changelog(package, distribution, true, templates)?.into_bytes(),
         ),
         file("copyright", copyright.as_bytes().to_vec()),
-        file("source/format", b"3.0 (quilt)\n".to_vec()),
+        file(
+            "source/format",
+            templates
+                .render("debian/source-format.tera", &serde_json::json!({}))?
+                .into_bytes(),
+        ),
         rules,
     ];
     // Where uscan and dpkg-source look for the key that signs the upstream tarball.
@@ -180,12 +186,10 @@ fn native(
         out.push(file("upstream/signing-key.asc", keyring.to_vec()));
     }
     if !package.patches.is_empty() {
-        let series: String = package
-            .patches
-            .iter()
-            .map(|p| format!("{}\n", p.name))
-            .collect();
-        out.push(file("patches/series", series.into_bytes()));
+        out.push(file(
+            "patches/series",
+            series(package, false, templates)?.into_bytes(),
+        ));
         for p in &package.patches {
             out.push(file(&format!("patches/{}", p.name), p.content.clone()));
         }
@@ -193,7 +197,7 @@ fn native(
     for b in &control.binaries {
         out.push(file(
             &format!("{}.install", b.name),
-            install(b).into_bytes(),
+            install(b, templates)?.into_bytes(),
         ));
     }
     Ok(out)
@@ -505,12 +509,35 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
+#[derive(Serialize)]
+struct InstallContext<'a> {
+    /// Relative to debian/tmp.
+    files: Vec<&'a str>,
+}
+
 /// `<binary>.install`: paths relative to debian/tmp, where `install` put them.
-fn install(b: &Binary) -> String {
-    b.files
-        .iter()
-        .map(|f| format!("{}\n", f.trim_start_matches('/')))
-        .collect()
+fn install(b: &Binary, templates: &Templates) -> Result<String> {
+    let ctx = InstallContext {
+        files: b.files.iter().map(|f| f.trim_start_matches('/')).collect(),
+    };
+    templates.render_verbatim("debian/install.tera", &ctx)
+}
+
+#[derive(Serialize)]
+struct SeriesContext<'a> {
+    /// Whether it is the OBS set's `debian.series`, whose patches debtransform applies
+    /// with `-p1`, or the native directory's `patches/series`.
+    obs: bool,
+    patches: Vec<&'a str>,
+}
+
+/// The quilt series: the package's patches in order.
+fn series(package: &Package, obs: bool, templates: &Templates) -> Result<String> {
+    let ctx = SeriesContext {
+        obs,
+        patches: package.patches.iter().map(|p| p.name.as_str()).collect(),
+    };
+    templates.render_verbatim("debian/series.tera", &ctx)
 }
 
 // ---------------------------------------------------------------------------------

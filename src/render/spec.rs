@@ -36,9 +36,14 @@ struct Sub {
     files: Vec<String>,
 }
 
+/// A `%changelog` entry: `* DATE AUTHOR - VERSION-REVISION`, then its changes.
 #[derive(Serialize)]
 struct ChangelogItem {
-    header: String,
+    date: String,
+    author: String,
+    version: String,
+    /// Which release of `version` this entry is, counting from 1.
+    revision: usize,
     changes: Vec<String>,
 }
 
@@ -404,13 +409,10 @@ pub fn render(
                     .filter(|x| x.version.raw == e.version.raw && x.date <= e.date)
                     .count();
                 ChangelogItem {
-                    header: format!(
-                        "* {} {} - {}-{}",
-                        e.rpm_date(),
-                        rpm::escape(&e.author),
-                        e.version.rpm,
-                        revision
-                    ),
+                    date: e.rpm_date(),
+                    author: rpm::escape(&e.author),
+                    version: e.version.rpm.clone(),
+                    revision,
                     changes: e.changes.iter().map(|c| rpm::escape(c)).collect(),
                 }
             })

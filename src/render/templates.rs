@@ -33,6 +33,18 @@ pub const DEFAULTS: &[(&str, &str)] = &[
         include_str!("../../templates/debian/dsc.tera"),
     ),
     (
+        "debian/series.tera",
+        include_str!("../../templates/debian/series.tera"),
+    ),
+    (
+        "debian/install.tera",
+        include_str!("../../templates/debian/install.tera"),
+    ),
+    (
+        "debian/source-format.tera",
+        include_str!("../../templates/debian/source-format.tera"),
+    ),
+    (
         "obs/service.xml.tera",
         include_str!("../../templates/obs/service.xml.tera"),
     ),

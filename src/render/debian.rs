@@ -23,12 +23,16 @@ use crate::error::Result;
 use crate::manifest::{Model, Package, Source, Vendor};
 
 /// The newest policy version bookworm's lintian knows; newer lintians only note it as old.
+/// The templates' `standards_version`.
 pub const STANDARDS_VERSION: &str = "4.6.2";
-const DEBHELPER: &str = "debhelper-compat (= 13)";
+/// The debhelper compatibility level: the templates' `debhelper_compat`, which they put
+/// first in Build-Depends as `debhelper-compat (= N)`.
+const DEBHELPER_COMPAT: u32 = 13;
 /// The changelog distribution of the OBS set: OBS ignores it, and one set serves every target.
 pub const OBS_DISTRIBUTION: &str = "unstable";
 /// Native directories of a distro without a code name.
 const FALLBACK_DISTRIBUTION: &str = "unstable";
+/// The templates' `priority`.
 const PRIORITY: &str = "optional";
 
 /// Every Debian build has these (Build-Essential: yes); listing them unversioned in
@@ -236,7 +240,9 @@ struct ControlContext {
     maintainer: String,
     homepage: Option<String>,
     standards_version: &'static str,
-    build_depends: String,
+    debhelper_compat: u32,
+    /// Without debhelper-compat, which the template adds.
+    build_depends: Vec<String>,
     binaries: Vec<BinaryContext>,
 }
 
@@ -246,7 +252,7 @@ struct BinaryContext {
     /// Only when it differs from the source's.
     section: Option<String>,
     architecture: String,
-    depends: String,
+    depends: Vec<String>,
     synopsis: String,
     description: String,
 }
@@ -273,7 +279,6 @@ impl Control {
         );
         build_depends.retain(|d| !d.starts_with("debhelper-compat"));
         build_depends.sort();
-        build_depends.insert(0, DEBHELPER.to_string());
 
         let main_archs = deb_archs(&package.archs);
         let main_all = main_archs.iter().any(|a| a == "all");
@@ -364,7 +369,8 @@ impl Control {
             maintainer: self.maintainer.clone(),
             homepage: self.homepage.clone(),
             standards_version: STANDARDS_VERSION,
-            build_depends: field_list("Build-Depends", &self.build_depends),
+            debhelper_compat: DEBHELPER_COMPAT,
+            build_depends: self.build_depends.clone(),
             binaries: self
                 .binaries
                 .iter()
@@ -372,7 +378,7 @@ impl Control {
                     name: b.name.clone(),
                     section: (b.section != self.section).then(|| b.section.clone()),
                     architecture: b.archs.join(" "),
-                    depends: field_list("Depends", &b.depends),
+                    depends: b.depends.clone(),
                     synopsis: b.synopsis.clone(),
                     description: b.description.clone(),
                 })
@@ -454,6 +460,28 @@ pub fn fold(per_target: Vec<Vec<String>>) -> Vec<String> {
         }
     }
     out
+}
+
+/// The `deb_field_list(field="Depends")` filter of the templates: a list as
+/// [`field_list`] lays it out.
+pub struct FieldList;
+
+impl tera::Filter for FieldList {
+    fn filter(
+        &self,
+        value: &tera::Value,
+        args: &std::collections::HashMap<String, tera::Value>,
+    ) -> tera::Result<tera::Value> {
+        let items: Vec<String> = serde_json::from_value(value.clone()).map_err(|_| {
+            tera::Error::msg("the `deb_field_list` filter takes a list of strings")
+        })?;
+        let Some(field) = args.get("field").and_then(tera::Value::as_str) else {
+            return Err(tera::Error::msg(
+                "the `deb_field_list` filter needs a `field` argument, the field's name",
+            ));
+        };
+        Ok(tera::Value::String(field_list(field, &items)))
+    }
 }
 
 /// A comma-separated field value: on one line when `Field: value` fits in 80 columns,
@@ -552,10 +580,21 @@ struct DscContext {
     maintainer: String,
     homepage: Option<String>,
     standards_version: &'static str,
-    build_depends: String,
-    package_list: Vec<String>,
+    debhelper_compat: u32,
+    priority: &'static str,
+    /// Without debhelper-compat, which the template adds.
+    build_depends: Vec<String>,
+    package_list: Vec<PackageListEntry>,
     tarball: String,
     series: bool,
+}
+
+/// A binary package as the `.dsc`'s `Package-List` names it.
+#[derive(Serialize)]
+struct PackageListEntry {
+    name: String,
+    section: String,
+    archs: Vec<String>,
 }
 
 /// The upstream tarball the `_service` leaves in the OBS package.
@@ -587,19 +626,18 @@ fn dsc(
         maintainer: control.maintainer.clone(),
         homepage: control.homepage.clone(),
         standards_version: STANDARDS_VERSION,
+        debhelper_compat: DEBHELPER_COMPAT,
+        priority: PRIORITY,
         // OBS installs what the .dsc says, then dpkg-buildpackage checks debian/control:
         // the same list in both
-        build_depends: control.build_depends.join(", "),
+        build_depends: control.build_depends.clone(),
         package_list: control
             .binaries
             .iter()
-            .map(|b| {
-                format!(
-                    "{} deb {} {PRIORITY} arch={}",
-                    b.name,
-                    b.section,
-                    b.archs.join(",")
-                )
+            .map(|b| PackageListEntry {
+                name: b.name.clone(),
+                section: b.section.clone(),
+                archs: b.archs.clone(),
             })
             .collect(),
         tarball: tarball(model, package),

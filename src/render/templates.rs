@@ -308,6 +308,7 @@ impl Templates {
         tera.autoescape_on(vec![XML_SUFFIX]);
         tera.set_escape_fn(super::xml::attribute);
         tera.register_filter("xml_text", super::xml::XmlText);
+        tera.register_filter("deb_field_list", super::debian::FieldList);
         for o in &origins {
             let seen = match o.skip {
                 0 => o.text.as_str(),

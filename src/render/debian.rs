@@ -257,28 +257,35 @@ struct BinaryContext {
     description: String,
 }
 
+/// The Build-Depends of `targets`, folded and sorted, without debhelper-compat (the
+/// templates add it) and what build-essential implies.
+fn build_depends(package: &Package, targets: &[&Distro]) -> Vec<String> {
+    let mut build_depends = fold(
+        targets
+            .iter()
+            .map(|t| {
+                let mut v: Vec<String> = package.targets[&t.id]
+                    .build_requires
+                    .iter()
+                    .filter(|d| !implied(d, true))
+                    .cloned()
+                    .collect();
+                // tar needs zstd to unpack the cargo_vendor archive
+                if package.vendor == Some(Vendor::Cargo) && !v.iter().any(|d| d == "zstd") {
+                    v.push("zstd".to_string());
+                }
+                v
+            })
+            .collect(),
+    );
+    build_depends.retain(|d| !d.starts_with("debhelper-compat"));
+    build_depends.sort();
+    build_depends
+}
+
 impl Control {
     fn new(model: &Model, package: &Package, targets: &[&Distro]) -> Control {
-        let mut build_depends = fold(
-            targets
-                .iter()
-                .map(|t| {
-                    let mut v: Vec<String> = package.targets[&t.id]
-                        .build_requires
-                        .iter()
-                        .filter(|d| !implied(d, true))
-                        .cloned()
-                        .collect();
-                    // tar needs zstd to unpack the cargo_vendor archive
-                    if package.vendor == Some(Vendor::Cargo) && !v.iter().any(|d| d == "zstd") {
-                        v.push("zstd".to_string());
-                    }
-                    v
-                })
-                .collect(),
-        );
-        build_depends.retain(|d| !d.starts_with("debhelper-compat"));
-        build_depends.sort();
+        let build_depends = build_depends(package, targets);
 
         let main_archs = deb_archs(&package.archs);
         let main_all = main_archs.iter().any(|a| a == "all");
@@ -472,9 +479,8 @@ impl tera::Filter for FieldList {
         value: &tera::Value,
         args: &std::collections::HashMap<String, tera::Value>,
     ) -> tera::Result<tera::Value> {
-        let items: Vec<String> = serde_json::from_value(value.clone()).map_err(|_| {
-            tera::Error::msg("the `deb_field_list` filter takes a list of strings")
-        })?;
+        let items: Vec<String> = serde_json::from_value(value.clone())
+            .map_err(|_| tera::Error::msg("the `deb_field_list` filter takes a list of strings"))?;
         let Some(field) = args.get("field").and_then(tera::Value::as_str) else {
             return Err(tera::Error::msg(
                 "the `deb_field_list` filter needs a `field` argument, the field's name",

@@ -1,5 +1,7 @@
 //! Text templates: defaults embedded in the binary, overridable file by file from
-//! `templates/` beside the manifest. Undefined variables are errors.
+//! `templates/` beside the manifest. Undefined variables are errors. Every rendered
+//! file's text comes from one of them; docs/templates.md lists each with its variables.
+//! Templates named `*.xml.tera` escape every value they print ([`super::xml`]).
 
 use std::path::{Path, PathBuf};
 
@@ -588,6 +590,26 @@ mod tests {
             }]
         ));
         assert!(t.origins.iter().all(|o| o.skip == 0));
+    }
+
+    #[test]
+    fn xml_templates_escape_every_value_they_print() {
+        let text = "<services a=\"{{ v }}\">{{ v }}|{{ v | xml_text }}</services>\n";
+        let (_dir, t) = override_with("obs/service.xml.tera", text);
+        let t = t.unwrap();
+        let ctx = serde_json::json!({"v": "<a href='x/y'>&\"\n\t"});
+        assert_eq!(
+            t.render("obs/service.xml.tera", &ctx).unwrap(),
+            "<services a=\"&lt;a href=&apos;x/y&apos;&gt;&amp;&quot;&#10;&#9;\">\
+             &lt;a href=&apos;x/y&apos;&gt;&amp;&quot;&#10;&#9;|\
+             &lt;a href=&apos;x/y&apos;&gt;&amp;&quot;\n\t</services>\n"
+        );
+        // Not XML: printed as it is.
+        let (_dir, t) = override_with("changes.tera", "{{ v }}\n");
+        assert_eq!(
+            t.unwrap().render("changes.tera", &ctx).unwrap(),
+            "<a href='x/y'>&\"\n\t\n"
+        );
     }
 
     #[test]

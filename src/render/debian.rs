@@ -673,7 +673,6 @@ struct RulesContext {
     cargo_vendor: bool,
     build: Recipe,
     install: Recipe,
-    clean: Vec<String>,
 }
 
 fn rules(package: &Package, targets: &[&Distro], templates: &Templates) -> Result<String> {
@@ -708,13 +707,6 @@ fn rules(package: &Package, targets: &[&Distro], templates: &Templates) -> Resul
     let build = recipe(package, targets, |d| &d.build, true);
     let install = recipe(package, targets, |d| &d.install, false);
     let jobs = build.lines().any(|l| l.contains("$(JOBS)"));
-    let mut clean = Vec::new();
-    if go {
-        clean.push("rm -rf debian/.gocache debian/.gopath".to_string());
-    }
-    if rust {
-        clean.push("rm -rf debian/.cargo".to_string());
-    }
     let ctx = RulesContext {
         name: package.name.clone(),
         go,
@@ -729,7 +721,6 @@ fn rules(package: &Package, targets: &[&Distro], templates: &Templates) -> Resul
         cargo_vendor: package.vendor == Some(Vendor::Cargo),
         build,
         install,
-        clean,
     };
     templates.render("debian/rules.tera", &ctx)
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::{changes, debian, meta, service, spec, Output, Serves, Templates};
-use crate::distro::{Distro, Format};
+use crate::distro::Format;
 use crate::error::Result;
 use crate::manifest::{Archived, Model, Package, Pin, Source};
 
@@ -111,7 +111,7 @@ pub fn render_series(model: &Model, templates: &Templates, series: &str) -> Resu
             let pkg = Some(p.name.as_str());
             out.push(Output::new(
                 dir.join("_service"),
-                service::render(p, upstream, None),
+                service::render(p, upstream, None, templates)?,
                 pkg,
                 Serves::All,
             ));
@@ -153,19 +153,16 @@ pub fn render_series(model: &Model, templates: &Templates, series: &str) -> Resu
         if !series_done.contains(&a.series) {
             series_done.push(a.series.clone());
             let project = format!("{}:{}", model.project.archive_project, a.series);
-            let targets: Vec<&Distro> = model.project.targets.iter().collect();
             out.push(Output::new(
                 PathBuf::from("obs/_meta").join(format!("{project}.xml")),
                 meta::render(
                     &project,
-                    &format!("{} {} (archived)", model.project.name, a.series),
-                    &format!(
-                        "Release series {} of {}, kept installable after it was superseded.",
-                        a.series, model.project.name
-                    ),
-                    &targets,
+                    &model.project.name,
+                    Some(&a.series),
+                    &model.project.targets,
                     &model.project.archs,
-                ),
+                    templates,
+                )?,
                 None,
                 Serves::All,
             ));

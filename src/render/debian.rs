@@ -23,12 +23,16 @@ use crate::error::Result;
 use crate::manifest::{Model, Package, Source, Vendor};
 
 /// The newest policy version bookworm's lintian knows; newer lintians only note it as old.
+/// The templates' `standards_version`.
 pub const STANDARDS_VERSION: &str = "4.6.2";
-const DEBHELPER: &str = "debhelper-compat (= 13)";
+/// The debhelper compatibility level: the templates' `debhelper_compat`, which they put
+/// first in Build-Depends as `debhelper-compat (= N)`.
+const DEBHELPER_COMPAT: u32 = 13;
 /// The changelog distribution of the OBS set: OBS ignores it, and one set serves every target.
 pub const OBS_DISTRIBUTION: &str = "unstable";
 /// Native directories of a distro without a code name.
 const FALLBACK_DISTRIBUTION: &str = "unstable";
+/// The templates' `priority`.
 const PRIORITY: &str = "optional";
 
 /// Every Debian build has these (Build-Essential: yes); listing them unversioned in
@@ -129,15 +133,16 @@ pub fn obs(
     out.push(rules);
     if !package.patches.is_empty() {
         // the patch files themselves are in obs/<package>/ already, beside the spec's
-        let series: String = package
-            .patches
-            .iter()
-            .map(|p| format!("{} -p1\n", p.name))
-            .collect();
-        out.push(file("debian.series".to_string(), series));
+        out.push(file(
+            "debian.series".to_string(),
+            series(package, true, templates)?,
+        ));
     }
     for b in &control.binaries {
-        out.push(file(format!("debian.{}.install", b.name), install(b)));
+        out.push(file(
+            format!("debian.{}.install", b.name),
+            install(b, templates)?,
+        ));
     }
     Ok(out)
 }
@@ -169,7 +174,12 @@ fn native(
             changelog(package, distribution, true, templates)?.into_bytes(),
         ),
         file("copyright", copyright.as_bytes().to_vec()),
-        file("source/format", b"3.0 (quilt)\n".to_vec()),
+        file(
+            "source/format",
+            templates
+                .render("debian/source-format.tera", &serde_json::json!({}))?
+                .into_bytes(),
+        ),
         rules,
     ];
     // Where uscan and dpkg-source look for the key that signs the upstream tarball.
@@ -180,12 +190,10 @@ fn native(
         out.push(file("upstream/signing-key.asc", keyring.to_vec()));
     }
     if !package.patches.is_empty() {
-        let series: String = package
-            .patches
-            .iter()
-            .map(|p| format!("{}\n", p.name))
-            .collect();
-        out.push(file("patches/series", series.into_bytes()));
+        out.push(file(
+            "patches/series",
+            series(package, false, templates)?.into_bytes(),
+        ));
         for p in &package.patches {
             out.push(file(&format!("patches/{}", p.name), p.content.clone()));
         }
@@ -193,7 +201,7 @@ fn native(
     for b in &control.binaries {
         out.push(file(
             &format!("{}.install", b.name),
-            install(b).into_bytes(),
+            install(b, templates)?.into_bytes(),
         ));
     }
     Ok(out)
@@ -232,7 +240,9 @@ struct ControlContext {
     maintainer: String,
     homepage: Option<String>,
     standards_version: &'static str,
-    build_depends: String,
+    debhelper_compat: u32,
+    /// Without debhelper-compat, which the template adds.
+    build_depends: Vec<String>,
     binaries: Vec<BinaryContext>,
 }
 
@@ -242,34 +252,40 @@ struct BinaryContext {
     /// Only when it differs from the source's.
     section: Option<String>,
     architecture: String,
-    depends: String,
+    depends: Vec<String>,
     synopsis: String,
     description: String,
 }
 
+/// The Build-Depends of `targets`, folded and sorted, without debhelper-compat (the
+/// templates add it) and what build-essential implies.
+fn build_depends(package: &Package, targets: &[&Distro]) -> Vec<String> {
+    let mut build_depends = fold(
+        targets
+            .iter()
+            .map(|t| {
+                let mut v: Vec<String> = package.targets[&t.id]
+                    .build_requires
+                    .iter()
+                    .filter(|d| !implied(d, true))
+                    .cloned()
+                    .collect();
+                // tar needs zstd to unpack the cargo_vendor archive
+                if package.vendor == Some(Vendor::Cargo) && !v.iter().any(|d| d == "zstd") {
+                    v.push("zstd".to_string());
+                }
+                v
+            })
+            .collect(),
+    );
+    build_depends.retain(|d| !d.starts_with("debhelper-compat"));
+    build_depends.sort();
+    build_depends
+}
+
 impl Control {
     fn new(model: &Model, package: &Package, targets: &[&Distro]) -> Control {
-        let mut build_depends = fold(
-            targets
-                .iter()
-                .map(|t| {
-                    let mut v: Vec<String> = package.targets[&t.id]
-                        .build_requires
-                        .iter()
-                        .filter(|d| !implied(d, true))
-                        .cloned()
-                        .collect();
-                    // tar needs zstd to unpack the cargo_vendor archive
-                    if package.vendor == Some(Vendor::Cargo) && !v.iter().any(|d| d == "zstd") {
-                        v.push("zstd".to_string());
-                    }
-                    v
-                })
-                .collect(),
-        );
-        build_depends.retain(|d| !d.starts_with("debhelper-compat"));
-        build_depends.sort();
-        build_depends.insert(0, DEBHELPER.to_string());
+        let build_depends = build_depends(package, targets);
 
         let main_archs = deb_archs(&package.archs);
         let main_all = main_archs.iter().any(|a| a == "all");
@@ -360,7 +376,8 @@ impl Control {
             maintainer: self.maintainer.clone(),
             homepage: self.homepage.clone(),
             standards_version: STANDARDS_VERSION,
-            build_depends: field_list("Build-Depends", &self.build_depends),
+            debhelper_compat: DEBHELPER_COMPAT,
+            build_depends: self.build_depends.clone(),
             binaries: self
                 .binaries
                 .iter()
@@ -368,7 +385,7 @@ impl Control {
                     name: b.name.clone(),
                     section: (b.section != self.section).then(|| b.section.clone()),
                     architecture: b.archs.join(" "),
-                    depends: field_list("Depends", &b.depends),
+                    depends: b.depends.clone(),
                     synopsis: b.synopsis.clone(),
                     description: b.description.clone(),
                 })
@@ -452,6 +469,27 @@ pub fn fold(per_target: Vec<Vec<String>>) -> Vec<String> {
     out
 }
 
+/// The `deb_field_list(field="Depends")` filter of the templates: a list as
+/// [`field_list`] lays it out.
+pub struct FieldList;
+
+impl tera::Filter for FieldList {
+    fn filter(
+        &self,
+        value: &tera::Value,
+        args: &std::collections::HashMap<String, tera::Value>,
+    ) -> tera::Result<tera::Value> {
+        let items: Vec<String> = serde_json::from_value(value.clone())
+            .map_err(|_| tera::Error::msg("the `deb_field_list` filter takes a list of strings"))?;
+        let Some(field) = args.get("field").and_then(tera::Value::as_str) else {
+            return Err(tera::Error::msg(
+                "the `deb_field_list` filter needs a `field` argument, the field's name",
+            ));
+        };
+        Ok(tera::Value::String(field_list(field, &items)))
+    }
+}
+
 /// A comma-separated field value: on one line when `Field: value` fits in 80 columns,
 /// else one item per line aligned under the first (wrap-and-sort's layout).
 fn field_list(field: &str, items: &[String]) -> String {
@@ -505,12 +543,35 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
+#[derive(Serialize)]
+struct InstallContext<'a> {
+    /// Relative to debian/tmp.
+    files: Vec<&'a str>,
+}
+
 /// `<binary>.install`: paths relative to debian/tmp, where `install` put them.
-fn install(b: &Binary) -> String {
-    b.files
-        .iter()
-        .map(|f| format!("{}\n", f.trim_start_matches('/')))
-        .collect()
+fn install(b: &Binary, templates: &Templates) -> Result<String> {
+    let ctx = InstallContext {
+        files: b.files.iter().map(|f| f.trim_start_matches('/')).collect(),
+    };
+    templates.render_verbatim("debian/install.tera", &ctx)
+}
+
+#[derive(Serialize)]
+struct SeriesContext<'a> {
+    /// Whether it is the OBS set's `debian.series`, whose patches debtransform applies
+    /// with `-p1`, or the native directory's `patches/series`.
+    obs: bool,
+    patches: Vec<&'a str>,
+}
+
+/// The quilt series: the package's patches in order.
+fn series(package: &Package, obs: bool, templates: &Templates) -> Result<String> {
+    let ctx = SeriesContext {
+        obs,
+        patches: package.patches.iter().map(|p| p.name.as_str()).collect(),
+    };
+    templates.render_verbatim("debian/series.tera", &ctx)
 }
 
 // ---------------------------------------------------------------------------------
@@ -525,10 +586,21 @@ struct DscContext {
     maintainer: String,
     homepage: Option<String>,
     standards_version: &'static str,
-    build_depends: String,
-    package_list: Vec<String>,
+    debhelper_compat: u32,
+    priority: &'static str,
+    /// Without debhelper-compat, which the template adds.
+    build_depends: Vec<String>,
+    package_list: Vec<PackageListEntry>,
     tarball: String,
     series: bool,
+}
+
+/// A binary package as the `.dsc`'s `Package-List` names it.
+#[derive(Serialize)]
+struct PackageListEntry {
+    name: String,
+    section: String,
+    archs: Vec<String>,
 }
 
 /// The upstream tarball the `_service` leaves in the OBS package.
@@ -560,19 +632,18 @@ fn dsc(
         maintainer: control.maintainer.clone(),
         homepage: control.homepage.clone(),
         standards_version: STANDARDS_VERSION,
+        debhelper_compat: DEBHELPER_COMPAT,
+        priority: PRIORITY,
         // OBS installs what the .dsc says, then dpkg-buildpackage checks debian/control:
         // the same list in both
-        build_depends: control.build_depends.join(", "),
+        build_depends: control.build_depends.clone(),
         package_list: control
             .binaries
             .iter()
-            .map(|b| {
-                format!(
-                    "{} deb {} {PRIORITY} arch={}",
-                    b.name,
-                    b.section,
-                    b.archs.join(",")
-                )
+            .map(|b| PackageListEntry {
+                name: b.name.clone(),
+                section: b.section.clone(),
+                archs: b.archs.clone(),
             })
             .collect(),
         tarball: tarball(model, package),
@@ -600,9 +671,8 @@ struct RulesContext {
     /// The vendored dependencies archive, when the package has one.
     vendor_archive: Option<String>,
     cargo_vendor: bool,
-    build: String,
-    install: String,
-    clean: Vec<String>,
+    build: Recipe,
+    install: Recipe,
 }
 
 fn rules(package: &Package, targets: &[&Distro], templates: &Templates) -> Result<String> {
@@ -636,40 +706,53 @@ fn rules(package: &Package, targets: &[&Distro], templates: &Templates) -> Resul
     }
     let build = recipe(package, targets, |d| &d.build, true);
     let install = recipe(package, targets, |d| &d.install, false);
-    let mut clean = Vec::new();
-    if go {
-        clean.push("rm -rf debian/.gocache debian/.gopath".to_string());
-    }
-    if rust {
-        clean.push("rm -rf debian/.cargo".to_string());
-    }
+    let jobs = build.lines().any(|l| l.contains("$(JOBS)"));
     let ctx = RulesContext {
         name: package.name.clone(),
         go,
         rust,
         path,
-        jobs: build.text.contains("$(JOBS)"),
-        distro_switch: build.switch || install.switch,
+        jobs,
+        distro_switch: !build.cases.is_empty() || !install.cases.is_empty(),
         oneshell: build.multiline || install.multiline,
         vendor_archive: package
             .vendor
             .map(|v| service::vendor_archive(v).to_string()),
         cargo_vendor: package.vendor == Some(Vendor::Cargo),
-        build: build.text,
-        install: install.text,
-        clean,
+        build,
+        install,
     };
     templates.render("debian/rules.tera", &ctx)
 }
 
+/// A `build` or `install` script as make recipe lines (without their tab). Scripts that
+/// differ between targets become `cases`, chosen at build time with make conditionals on
+/// `$(DISTRO)`, and the `default`.
+#[derive(Serialize)]
 struct Recipe {
-    text: String,
-    switch: bool,
+    /// The scripts of the fewer targets, each with the ids of its targets.
+    cases: Vec<Case>,
+    /// The script most targets use, also for distros the table lacks.
+    default: Vec<String>,
+    #[serde(skip)]
     multiline: bool,
 }
 
-/// A `build` or `install` script as the body of a rules target. Scripts that differ
-/// between targets are chosen at build time with make conditionals on `$(DISTRO)`.
+#[derive(Serialize)]
+struct Case {
+    targets: Vec<String>,
+    lines: Vec<String>,
+}
+
+impl Recipe {
+    fn lines(&self) -> impl Iterator<Item = &String> {
+        self.cases
+            .iter()
+            .flat_map(|c| &c.lines)
+            .chain(&self.default)
+    }
+}
+
 fn recipe(
     package: &Package,
     targets: &[&Distro],
@@ -691,45 +774,31 @@ fn recipe(
             .count()
             > 1
     });
-    if variants.len() == 1 {
-        return Recipe {
-            text: make_lines(&variants[0].0, build),
-            switch: false,
-            multiline,
-        };
-    }
-    // the script most targets use is the `else` branch, also for distros the table lacks
     let default = (0..variants.len())
         .max_by_key(|i| (variants[*i].1.len(), std::cmp::Reverse(*i)))
         .unwrap_or(0);
-    let mut text = String::new();
-    let mut first = true;
-    for (i, (script, ids)) in variants.iter().enumerate() {
-        if i == default {
-            continue;
-        }
-        let kw = if first { "ifneq" } else { "else ifneq" };
-        first = false;
-        text.push_str(&format!(
-            "{kw} (,$(filter {},$(DISTRO)))\n{}\n",
-            ids.join(" "),
-            make_lines(script, build)
-        ));
-    }
-    text.push_str(&format!(
-        "else\n{}\nendif",
-        make_lines(&variants[default].0, build)
-    ));
+    let cases = variants
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != default)
+        .map(|(_, (script, ids))| Case {
+            targets: ids.iter().map(|id| id.to_string()).collect(),
+            lines: make_lines(script, build),
+        })
+        .collect();
     Recipe {
-        text,
-        switch: true,
+        cases,
+        default: variants
+            .get(default)
+            .map(|(script, _)| make_lines(script, build))
+            .unwrap_or_default(),
         multiline,
     }
 }
 
 /// Shell lines as make recipe lines: `$` doubled, `$DESTDIR` as debian/tmp, a leading
 /// `make` as `$(MAKE)` (with the parallel jobs dpkg-buildpackage asks for, when building).
-fn make_lines(script: &str, build: bool) -> String {
+fn make_lines(script: &str, build: bool) -> Vec<String> {
     let mut out = Vec::new();
     for line in script.trim_end().lines() {
         let line = line.trim_end();
@@ -748,9 +817,9 @@ fn make_lines(script: &str, build: bool) -> String {
             let jobs = if build { " $(JOBS)" } else { "" };
             l = format!("{indent}$(MAKE){jobs}{rest}");
         }
-        out.push(format!("\t{l}"));
+        out.push(l);
     }
-    out.join("\n")
+    out
 }
 
 // ---------------------------------------------------------------------------------
@@ -939,9 +1008,12 @@ mod tests {
                 "make -C src install DESTDIR=$DESTDIR PREFIX=/usr\necho ${HOME}",
                 false
             ),
-            "\t$(MAKE) -C src install DESTDIR=$(CURDIR)/debian/tmp PREFIX=/usr\n\techo $${HOME}"
+            v(&[
+                "$(MAKE) -C src install DESTDIR=$(CURDIR)/debian/tmp PREFIX=/usr",
+                "echo $${HOME}"
+            ])
         );
-        assert_eq!(make_lines("make", true), "\t$(MAKE) $(JOBS)");
+        assert_eq!(make_lines("make", true), v(&["$(MAKE) $(JOBS)"]));
         assert_eq!(field_list("Depends", &v(&["a", "b"])), "a, b".to_string());
         assert_eq!(
             repository_name("https://github.com/kata-containers/kata-containers.git"),

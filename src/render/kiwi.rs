@@ -1,18 +1,19 @@
 //! kiwi image descriptions: one OBS package per rootfs and base, `obs/<rootfs>-<base>/`,
 //! holding `<rootfs>.kiwi` and what OBS and kiwi read beside it (`config.sh`,
 //! `_multibuild`, the agent file), plus the package's meta, which keeps OBS from
-//! building the image in any repository but its base's.
+//! building the image in any repository but its base's. The text of each comes from a
+//! template under `templates/kiwi/`.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::io;
 use std::path::PathBuf;
 
-use quick_xml::events::BytesText;
+use serde::Serialize;
 
-use super::xml::{comment, document, text_element, XmlWriter};
+use super::templates::Templates;
 use super::{Output, Serves};
-use crate::distro::{Distro, Format};
+use crate::distro::Distro;
+use crate::error::Result;
 use crate::manifest::{AgentSource, ArchPackage, Image, Model, Rootfs};
 
 /// The schema version of the kiwi release the tests validate with (PyPI `kiwi` 11):
@@ -20,10 +21,15 @@ use crate::manifest::{AgentSource, ArchPackage, Image, Model, Rootfs};
 pub const SCHEMA_VERSION: &str = "8.5";
 
 /// The kiwi package of a rootfs on one base, and its package meta.
-pub fn render_image(model: &Model, r: &Rootfs, base: &Distro) -> Vec<Output> {
+pub fn render_image(
+    model: &Model,
+    r: &Rootfs,
+    base: &Distro,
+    templates: &Templates,
+) -> Result<Vec<Output>> {
     let mut out = Vec::new();
     let Some(image) = r.image(&base.id) else {
-        return out;
+        return Ok(out);
     };
     let package = r.package_name(base);
     let dir = PathBuf::from("obs").join(&package);
@@ -39,14 +45,14 @@ pub fn render_image(model: &Model, r: &Rootfs, base: &Distro) -> Vec<Output> {
     };
     push(
         dir.join(format!("{}.kiwi", r.name)),
-        description(model, r, base, image),
+        description(model, r, base, image, templates)?,
         false,
     );
-    if let Some(script) = config_sh(r, base, image) {
+    if let Some(script) = config_sh(r, base, image, templates)? {
         push(dir.join("config.sh"), script.into_bytes(), true);
     }
     if !r.profiles.is_empty() {
-        push(dir.join("_multibuild"), multibuild(r), false);
+        push(dir.join("_multibuild"), multibuild(r, templates)?, false);
     }
     if let Some(agent) = &r.agent {
         if let AgentSource::File { name, content, .. } = &agent.source {
@@ -55,10 +61,10 @@ pub fn render_image(model: &Model, r: &Rootfs, base: &Distro) -> Vec<Output> {
     }
     push(
         PathBuf::from("obs/_meta/packages").join(format!("{package}.xml")),
-        package_meta(model, r, base),
+        package_meta(model, r, base, templates)?,
         false,
     );
-    out
+    Ok(out)
 }
 
 /// An image serves its base and every target whose packages default to it, so that
@@ -83,289 +89,274 @@ fn author_contact(maintainer: &str) -> (&str, &str) {
     }
 }
 
-/// kiwi's repository type for a base's package format.
-fn repository_type(base: &Distro) -> &'static str {
-    match base.format() {
-        Format::Rpm => "rpm-md",
-        Format::Deb => "apt-deb",
+/// What the kiwi templates know of the base distro.
+#[derive(Serialize)]
+struct Base<'a> {
+    id: &'a str,
+    name: &'a str,
+    /// `rpm` or `deb`.
+    format: &'static str,
+    family: String,
+    /// Empty for a distro without one.
+    codename: &'a str,
+    package_manager: &'a str,
+    obs_repository: &'a str,
+}
+
+impl<'a> Base<'a> {
+    fn new(d: &'a Distro) -> Base<'a> {
+        Base {
+            id: &d.id,
+            name: &d.name,
+            format: d.format().as_str(),
+            family: d.family.to_string(),
+            codename: d.codename.as_deref().unwrap_or_default(),
+            package_manager: &d.package_manager,
+            obs_repository: &d.obs_repository,
+        }
     }
+}
+
+#[derive(Serialize)]
+struct ProfileContext<'a> {
+    name: &'a str,
+    description: &'a str,
+}
+
+#[derive(Serialize)]
+struct UserContext<'a> {
+    name: &'a str,
+    password: &'a str,
+    home: Option<&'a str>,
+    groups: &'a [String],
+    shell: Option<&'a str>,
+    id: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct RepositoryContext<'a> {
+    source: &'a str,
+    alias: Option<&'a str>,
+    priority: Option<i32>,
+    distribution: Option<&'a str>,
+    components: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ArchPackageContext<'a> {
+    name: &'a str,
+    archs: &'a [String],
+}
+
+#[derive(Serialize)]
+struct AgentFile<'a> {
+    name: &'a str,
+    target: &'a str,
+}
+
+#[derive(Serialize)]
+struct ProfilePackagesContext<'a> {
+    profile: &'a str,
+    packages: &'a [String],
+    arch_packages: Vec<ArchPackageContext<'a>>,
+}
+
+/// What `kiwi/image.xml.tera` gets.
+#[derive(Serialize)]
+struct ImageContext<'a> {
+    schema_version: &'static str,
+    name: &'a str,
+    summary: &'a str,
+    version: &'a str,
+    image_type: &'a str,
+    archs: &'a [String],
+    author: &'a str,
+    contact: &'a str,
+    base: Base<'a>,
+    build_can_fail: bool,
+    profiles: Vec<ProfileContext<'a>>,
+    users: Vec<UserContext<'a>>,
+    repositories: Vec<RepositoryContext<'a>>,
+    bootstrap: &'a [String],
+    packages: &'a [String],
+    arch_packages: Vec<ArchPackageContext<'a>>,
+    agent_file: Option<AgentFile<'a>>,
+    /// The packages each profile adds, for the profiles that add any.
+    profile_packages: Vec<ProfilePackagesContext<'a>>,
+    delete: &'a [String],
+}
+
+fn arch_packages(by_arch: &[ArchPackage]) -> Vec<ArchPackageContext<'_>> {
+    by_arch
+        .iter()
+        .map(|p| ArchPackageContext {
+            name: &p.name,
+            archs: &p.archs,
+        })
+        .collect()
 }
 
 /// `<rootfs>.kiwi` for one base.
-pub fn description(model: &Model, rootfs: &Rootfs, base: &Distro, image: &Image) -> Vec<u8> {
+pub fn description(
+    model: &Model,
+    rootfs: &Rootfs,
+    base: &Distro,
+    image: &Image,
+    templates: &Templates,
+) -> Result<Vec<u8>> {
     let (author, contact) = author_contact(&model.project.maintainer);
-    document(true, |w| {
-        // obs-build reads these two magic comments line by line: each alone on its line,
-        // with blanks inside the comment markers.
-        comment(
-            w,
-            &format!(" OBS-ExclusiveArch: {} ", rootfs.archs.join(" ")),
-        )?;
-        if !rootfs.profiles.is_empty() {
-            comment(w, " OBS-Profiles: @BUILD_FLAVOR@ ")?;
-        }
-        if image.build_can_fail {
-            comment(
-                w,
-                " build-can-fail: a failed build is expected; no target's packages default to this image ",
-            )?;
-        }
-        w.create_element("image")
-            .with_attribute(("schemaversion", SCHEMA_VERSION))
-            .with_attribute(("name", rootfs.name.as_str()))
-            .write_inner_content(|w| {
-                w.create_element("description")
-                    .with_attribute(("type", "system"))
-                    .write_inner_content(|w| {
-                        text_element(w, "author", author)?;
-                        text_element(w, "contact", contact)?;
-                        text_element(
-                            w,
-                            "specification",
-                            &format!("{}, {} base", rootfs.summary, base.name),
-                        )
-                    })?;
-                if !rootfs.profiles.is_empty() {
-                    w.create_element("profiles").write_inner_content(|w| {
-                        for p in &rootfs.profiles {
-                            w.create_element("profile")
-                                .with_attribute(("name", p.name.as_str()))
-                                .with_attribute(("description", p.description.as_str()))
-                                .write_empty()?;
-                        }
-                        Ok(())
-                    })?;
-                }
-                preferences(w, rootfs, base)?;
-                users(w, rootfs)?;
-                repositories(w, base, image)?;
-                w.create_element("packages")
-                    .with_attribute(("type", "bootstrap"))
-                    .write_inner_content(|w| packages(w, &image.bootstrap, &[]))?;
-                w.create_element("packages")
-                    .with_attribute(("type", "image"))
-                    .write_inner_content(|w| {
-                        packages(w, &image.packages, &image.arch_packages)?;
-                        if let Some(agent) = &rootfs.agent {
-                            if let AgentSource::File { name, .. } = &agent.source {
-                                w.create_element("file")
-                                    .with_attribute(("name", name.as_str()))
-                                    .with_attribute(("target", agent.path.as_str()))
-                                    .with_attribute(("owner", "root:root"))
-                                    .with_attribute(("permissions", "0755"))
-                                    .write_empty()?;
-                            }
-                        }
-                        Ok(())
-                    })?;
-                for (profile, extra) in rootfs.profiles.iter().zip(&image.profiles) {
-                    if extra.packages.is_empty() && extra.arch_packages.is_empty() {
-                        continue;
-                    }
-                    w.create_element("packages")
-                        .with_attribute(("type", "image"))
-                        .with_attribute(("profiles", profile.name.as_str()))
-                        .write_inner_content(|w| {
-                            packages(w, &extra.packages, &extra.arch_packages)
-                        })?;
-                }
-                if !image.delete.is_empty() {
-                    w.create_element("packages")
-                        .with_attribute(("type", "delete"))
-                        .write_inner_content(|w| packages(w, &image.delete, &[]))?;
-                }
-                Ok(())
-            })?;
-        Ok(())
-    })
+    let agent_file = rootfs.agent.as_ref().and_then(|a| match &a.source {
+        AgentSource::File { name, .. } => Some(AgentFile {
+            name,
+            target: &a.path,
+        }),
+        _ => None,
+    });
+    let ctx = ImageContext {
+        schema_version: SCHEMA_VERSION,
+        name: &rootfs.name,
+        summary: &rootfs.summary,
+        version: &rootfs.version.rpm,
+        image_type: &rootfs.image_type,
+        archs: &rootfs.archs,
+        author,
+        contact,
+        base: Base::new(base),
+        build_can_fail: image.build_can_fail,
+        profiles: profiles(rootfs),
+        users: rootfs
+            .users
+            .iter()
+            .map(|u| UserContext {
+                name: &u.name,
+                password: &u.password,
+                home: u.home.as_deref(),
+                groups: &u.groups,
+                shell: u.shell.as_deref(),
+                id: u.id,
+            })
+            .collect(),
+        repositories: image
+            .repositories
+            .iter()
+            .map(|r| RepositoryContext {
+                source: &r.source,
+                alias: r.alias.as_deref(),
+                priority: r.priority,
+                distribution: r.distribution.as_deref(),
+                components: r.components.as_deref(),
+            })
+            .collect(),
+        bootstrap: &image.bootstrap,
+        packages: &image.packages,
+        arch_packages: arch_packages(&image.arch_packages),
+        agent_file,
+        profile_packages: rootfs
+            .profiles
+            .iter()
+            .zip(&image.profiles)
+            .filter(|(_, extra)| !extra.packages.is_empty() || !extra.arch_packages.is_empty())
+            .map(|(profile, extra)| ProfilePackagesContext {
+                profile: &profile.name,
+                packages: &extra.packages,
+                arch_packages: arch_packages(&extra.arch_packages),
+            })
+            .collect(),
+        delete: &image.delete,
+    };
+    Ok(templates.render("kiwi/image.xml.tera", &ctx)?.into_bytes())
 }
 
-fn preferences(w: &mut XmlWriter, rootfs: &Rootfs, base: &Distro) -> io::Result<()> {
-    w.create_element("preferences").write_inner_content(|w| {
-        text_element(w, "version", &rootfs.version.rpm)?;
-        text_element(w, "packagemanager", &base.package_manager)?;
-        if base.format() == Format::Rpm {
-            text_element(w, "rpm-excludedocs", "true")?;
-            // OBS repositories are trusted by the build; kiwi has no keys to check them with.
-            text_element(w, "rpm-check-signatures", "false")?;
-        }
-        w.create_element("type")
-            .with_attribute(("image", rootfs.image_type.as_str()))
-            .write_empty()?;
-        Ok(())
-    })?;
-    Ok(())
+fn profiles(rootfs: &Rootfs) -> Vec<ProfileContext<'_>> {
+    rootfs
+        .profiles
+        .iter()
+        .map(|p| ProfileContext {
+            name: &p.name,
+            description: &p.description,
+        })
+        .collect()
 }
 
-fn users(w: &mut XmlWriter, rootfs: &Rootfs) -> io::Result<()> {
-    if rootfs.users.is_empty() {
-        return Ok(());
-    }
-    w.create_element("users").write_inner_content(|w| {
-        for u in &rootfs.users {
-            let id = u.id.map(|i| i.to_string());
-            let groups = u.groups.join(",");
-            let mut el = w
-                .create_element("user")
-                .with_attribute(("name", u.name.as_str()))
-                .with_attribute(("password", u.password.as_str()))
-                .with_attribute(("pwdformat", "encrypted"));
-            if let Some(h) = &u.home {
-                el = el.with_attribute(("home", h.as_str()));
-            }
-            if !groups.is_empty() {
-                el = el.with_attribute(("groups", groups.as_str()));
-            }
-            if let Some(s) = &u.shell {
-                el = el.with_attribute(("shell", s.as_str()));
-            }
-            if let Some(id) = &id {
-                el = el.with_attribute(("id", id.as_str()));
-            }
-            el.write_empty()?;
-        }
-        Ok(())
-    })?;
-    Ok(())
-}
-
-/// The project's own repositories (`obsrepositories:/`: the base's OBS repository and
-/// everything it builds against), then the manifest's extra ones.
-fn repositories(w: &mut XmlWriter, base: &Distro, image: &Image) -> io::Result<()> {
-    let kind = repository_type(base);
-    let codename = base.codename.as_deref().unwrap_or_default();
-    let alias = format!("{}-{codename}", base.family);
-    let mut el = w
-        .create_element("repository")
-        .with_attribute(("type", kind));
-    if base.format() == Format::Deb {
-        // obs-build finds the distribution with a sed over the line that opens the
-        // element: quick-xml keeps every attribute on that line. OBS publishes only `main`
-        // and does not sign the flat repositories it generates.
-        el = el
-            .with_attribute(("alias", alias.as_str()))
-            .with_attribute(("distribution", codename))
-            .with_attribute(("components", "main"))
-            .with_attribute(("repository_gpgcheck", "false"));
-    }
-    el.write_inner_content(|w| source(w, "obsrepositories:/"))?;
-    for r in &image.repositories {
-        let priority = r.priority.map(|p| p.to_string());
-        let mut el = w
-            .create_element("repository")
-            .with_attribute(("type", kind));
-        if let Some(a) = &r.alias {
-            el = el.with_attribute(("alias", a.as_str()));
-        }
-        if let Some(p) = &priority {
-            el = el.with_attribute(("priority", p.as_str()));
-        }
-        if let Some(d) = &r.distribution {
-            el = el.with_attribute(("distribution", d.as_str()));
-        }
-        if let Some(c) = &r.components {
-            el = el.with_attribute(("components", c.as_str()));
-        }
-        if base.format() == Format::Deb && r.source.starts_with("obs://") {
-            el = el.with_attribute(("repository_gpgcheck", "false"));
-        }
-        el.write_inner_content(|w| source(w, &r.source))?;
-    }
-    Ok(())
-}
-
-fn source(w: &mut XmlWriter, path: &str) -> io::Result<()> {
-    w.create_element("source")
-        .with_attribute(("path", path))
-        .write_empty()?;
-    Ok(())
-}
-
-fn packages(w: &mut XmlWriter, names: &[String], by_arch: &[ArchPackage]) -> io::Result<()> {
-    for n in names {
-        w.create_element("package")
-            .with_attribute(("name", n.as_str()))
-            .write_empty()?;
-    }
-    for p in by_arch {
-        w.create_element("package")
-            .with_attribute(("name", p.name.as_str()))
-            .with_attribute(("arch", p.archs.join(",").as_str()))
-            .write_empty()?;
-    }
-    Ok(())
+/// What `kiwi/config.sh.tera` gets.
+#[derive(Serialize)]
+struct ConfigContext<'a> {
+    name: &'a str,
+    base: Base<'a>,
+    /// The agent's path, when the agent is the guest's init.
+    agent_init: Option<&'a str>,
+    /// The manifest's body, without its trailing blanks.
+    body: Option<&'a str>,
 }
 
 /// `config.sh`, when the manifest gives a body or the agent must become init. kiwi runs it
 /// with bash inside the image root after installing the packages; OBS ignores the mode.
-pub fn config_sh(rootfs: &Rootfs, base: &Distro, image: &Image) -> Option<String> {
+pub fn config_sh(
+    rootfs: &Rootfs,
+    base: &Distro,
+    image: &Image,
+    templates: &Templates,
+) -> Result<Option<String>> {
     let agent_init = rootfs.agent.as_ref().filter(|a| a.init);
     if image.config_sh.is_none() && agent_init.is_none() {
-        return None;
+        return Ok(None);
     }
-    let mut s = String::new();
-    let _ = writeln!(s, "#!/bin/bash");
-    let _ = writeln!(
-        s,
-        "# kiwi config.sh of {} on {}, rendered by pkgforge from the manifest.",
-        rootfs.name, base.id
-    );
-    let _ = writeln!(s, "set -euxo pipefail");
-    let _ = writeln!(s, "test -f /.kconfig && . /.kconfig");
-    let _ = writeln!(s, "test -f /.profile && . /.profile");
-    if let Some(a) = agent_init {
-        let _ = writeln!(s, "\n# The agent is the guest's init.");
-        let _ = writeln!(s, "ln -sf {} /sbin/init", a.path);
-    }
-    if let Some(body) = &image.config_sh {
-        let _ = writeln!(s);
-        s.push_str(body.trim_end());
-        s.push('\n');
-    }
-    Some(s)
+    let ctx = ConfigContext {
+        name: &rootfs.name,
+        base: Base::new(base),
+        agent_init: agent_init.map(|a| a.path.as_str()),
+        body: image.config_sh.as_deref().map(str::trim_end),
+    };
+    templates
+        .render_verbatim("kiwi/config.sh.tera", &ctx)
+        .map(Some)
+}
+
+#[derive(Serialize)]
+struct MultibuildContext<'a> {
+    profiles: Vec<ProfileContext<'a>>,
 }
 
 /// `_multibuild`: one flavor per kiwi profile. OBS substitutes the flavor for
 /// `@BUILD_FLAVOR@` in the description's `OBS-Profiles` comment, so the names are equal.
-pub fn multibuild(rootfs: &Rootfs) -> Vec<u8> {
-    document(false, |w| {
-        w.create_element("multibuild").write_inner_content(|w| {
-            for p in &rootfs.profiles {
-                w.create_element("flavor")
-                    .write_text_content(BytesText::new(&p.name))?;
-            }
-            Ok(())
-        })?;
-        Ok(())
-    })
+pub fn multibuild(rootfs: &Rootfs, templates: &Templates) -> Result<Vec<u8>> {
+    let ctx = MultibuildContext {
+        profiles: profiles(rootfs),
+    };
+    Ok(templates
+        .render("kiwi/multibuild.xml.tera", &ctx)?
+        .into_bytes())
+}
+
+/// What `kiwi/package-meta.xml.tera` gets.
+#[derive(Serialize)]
+struct PackageMetaContext<'a> {
+    package: String,
+    obs_project: &'a str,
+    summary: &'a str,
+    /// Without its trailing blanks.
+    description: &'a str,
+    base: Base<'a>,
 }
 
 /// The OBS package meta (`osc meta pkg <project> <package> -F <file>`): the image builds
 /// only in its base's repository, where `obsrepositories:/` gives it the base's packages.
-pub fn package_meta(model: &Model, rootfs: &Rootfs, base: &Distro) -> Vec<u8> {
-    let name = rootfs.package_name(base);
-    document(false, |w| {
-        w.create_element("package")
-            .with_attribute(("name", name.as_str()))
-            .with_attribute(("project", model.project.obs_project.as_str()))
-            .write_inner_content(|w| {
-                text_element(
-                    w,
-                    "title",
-                    &format!("{} ({} base)", rootfs.summary, base.name),
-                )?;
-                text_element(w, "description", rootfs.description.trim_end())?;
-                w.create_element("build").write_inner_content(|w| {
-                    w.create_element("disable").write_empty()?;
-                    w.create_element("enable")
-                        .with_attribute(("repository", base.obs_repository.as_str()))
-                        .write_empty()?;
-                    Ok(())
-                })?;
-                Ok(())
-            })?;
-        Ok(())
-    })
+pub fn package_meta(
+    model: &Model,
+    rootfs: &Rootfs,
+    base: &Distro,
+    templates: &Templates,
+) -> Result<Vec<u8>> {
+    let ctx = PackageMetaContext {
+        package: rootfs.package_name(base),
+        obs_project: &model.project.obs_project,
+        summary: &rootfs.summary,
+        description: rootfs.description.trim_end(),
+        base: Base::new(base),
+    };
+    Ok(templates
+        .render("kiwi/package-meta.xml.tera", &ctx)?
+        .into_bytes())
 }
 
 /// The table `pkgforge distros` prints below the distros: for every rootfs and target,

@@ -1,43 +1,73 @@
-//! `obs/_meta/<project>.xml`: the OBS project with one repository per target.
+//! `obs/_meta/<project>.xml`: the OBS project with one repository per target, from
+//! `obs/project-meta.xml.tera`.
 
-use quick_xml::events::BytesText;
+use serde::Serialize;
 
-use super::xml::{document, text_element};
+use super::templates::Templates;
 use crate::distro::Distro;
+use crate::error::Result;
 
+#[derive(Serialize)]
+struct Path<'a> {
+    project: &'a str,
+    repository: &'a str,
+}
+
+#[derive(Serialize)]
+struct Repository<'a> {
+    name: &'a str,
+    paths: Vec<Path<'a>>,
+    archs: Vec<&'a str>,
+}
+
+/// What `obs/project-meta.xml.tera` gets.
+#[derive(Serialize)]
+struct Context<'a> {
+    obs_project: &'a str,
+    project: &'a str,
+    series: Option<&'a str>,
+    repositories: Vec<Repository<'a>>,
+}
+
+/// The meta of OBS project `obs_project`, holding the packages of `project`, or of its
+/// archived release `series`.
 pub fn render(
+    obs_project: &str,
     project: &str,
-    title: &str,
-    description: &str,
-    targets: &[&Distro],
+    series: Option<&str>,
+    targets: &[Distro],
     archs: &[String],
-) -> Vec<u8> {
-    document(false, |w| {
-        w.create_element("project")
-            .with_attribute(("name", project))
-            .write_inner_content(|w| {
-                text_element(w, "title", title)?;
-                text_element(w, "description", description)?;
-                for t in targets {
-                    w.create_element("repository")
-                        .with_attribute(("name", t.obs_repository.as_str()))
-                        .write_inner_content(|w| {
-                            for p in &t.obs_paths {
-                                let (proj, repo) = p.split_once('/').unwrap_or((p, "standard"));
-                                w.create_element("path")
-                                    .with_attribute(("project", proj))
-                                    .with_attribute(("repository", repo))
-                                    .write_empty()?;
-                            }
-                            for a in archs.iter().filter(|a| t.archs.contains(a)) {
-                                w.create_element("arch")
-                                    .write_text_content(BytesText::new(a))?;
-                            }
-                            Ok(())
-                        })?;
-                }
-                Ok(())
-            })?;
-        Ok(())
-    })
+    templates: &Templates,
+) -> Result<Vec<u8>> {
+    let repositories = targets
+        .iter()
+        .map(|t| Repository {
+            name: &t.obs_repository,
+            paths: t
+                .obs_paths
+                .iter()
+                .map(|p| {
+                    let (project, repository) = p.split_once('/').unwrap_or((p, "standard"));
+                    Path {
+                        project,
+                        repository,
+                    }
+                })
+                .collect(),
+            archs: archs
+                .iter()
+                .filter(|a| t.archs.contains(a))
+                .map(String::as_str)
+                .collect(),
+        })
+        .collect();
+    let ctx = Context {
+        obs_project,
+        project,
+        series,
+        repositories,
+    };
+    Ok(templates
+        .render("obs/project-meta.xml.tera", &ctx)?
+        .into_bytes())
 }

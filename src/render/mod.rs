@@ -181,13 +181,9 @@ impl Unit<'_> {
             model.project,
             model.distros
         );
-        let has_rpm = model.rpm_targets().next().is_some();
-        let has_deb = model.deb_targets().next().is_some();
-        let mut uses_templates = false;
         match self {
             Unit::Package(p) => {
                 let _ = write!(k, "{p:?}\0{:?}\0", model.upstream(&p.upstream));
-                uses_templates = true;
             }
             Unit::Image(r, b) => {
                 let _ = write!(k, "{r:?}\0{}\0", b.id);
@@ -199,22 +195,13 @@ impl Unit<'_> {
                         let _ = write!(k, "{p:?}\0");
                     }
                 }
-                uses_templates = true;
             }
             Unit::Meta => {}
         }
-        if uses_templates {
-            for (name, _) in templates::DEFAULTS {
-                let used = match *name {
-                    "spec.tera" | "changes.tera" => has_rpm,
-                    _ => has_deb,
-                };
-                if used {
-                    let text = templates.text(name);
-                    let _ = write!(k, "template {name} {}\0", text.len());
-                    k.0.update(text.as_bytes());
-                }
-            }
+        for name in templates::used_by(self, model) {
+            let text = templates.text(name);
+            let _ = write!(k, "template {name} {}\0", text.len());
+            k.0.update(text.as_bytes());
         }
         k.0.finalize().into()
     }
@@ -234,9 +221,9 @@ impl std::fmt::Write for KeyWriter {
 pub fn render_unit(model: &Model, templates: &Templates, unit: &Unit) -> Result<Vec<Output>> {
     match *unit {
         Unit::Package(p) => render_package(model, p, templates),
-        Unit::Image(r, b) => Ok(kiwi::render_image(model, r, b)),
+        Unit::Image(r, b) => kiwi::render_image(model, r, b, templates),
         Unit::Series(s) => archive::render_series(model, templates, s),
-        Unit::Meta => Ok(vec![project_meta(model)]),
+        Unit::Meta => Ok(vec![project_meta(model, templates)?]),
     }
 }
 
@@ -247,7 +234,7 @@ fn render_package(model: &Model, p: &Package, templates: &Templates) -> Result<V
     let upstream = model.upstream_of(p)?;
     out.push(Output::new(
         dir.join("_service"),
-        service::render(p, upstream, None),
+        service::render(p, upstream, None, templates)?,
         Some(&p.name),
         Serves::All,
     ));
@@ -298,18 +285,18 @@ fn render_package(model: &Model, p: &Package, templates: &Templates) -> Result<V
     Ok(out)
 }
 
-fn project_meta(model: &Model) -> Output {
-    let targets: Vec<&Distro> = model.project.targets.iter().collect();
-    Output::new(
+fn project_meta(model: &Model, templates: &Templates) -> Result<Output> {
+    Ok(Output::new(
         PathBuf::from("obs/_meta").join(format!("{}.xml", model.project.obs_project)),
         meta::render(
             &model.project.obs_project,
             &model.project.name,
-            &format!("Packages of {}, rendered by pkgforge.", model.project.name),
-            &targets,
+            None,
+            &model.project.targets,
             &model.project.archs,
-        ),
+            templates,
+        )?,
         None,
         Serves::All,
-    )
+    ))
 }

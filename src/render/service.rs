@@ -1,10 +1,9 @@
 //! `_service`: how OBS fetches the sources, pinned to the manifest's commit or checksum.
 
-use std::io;
+use serde::Serialize;
 
-use quick_xml::events::BytesText;
-
-use super::xml::{document, XmlWriter};
+use super::templates::Templates;
+use crate::error::Result;
 use crate::manifest::{Package, Source, Upstream, Vendor};
 
 /// The source tarball name the spec's Source0 expects for a git upstream.
@@ -20,94 +19,61 @@ pub fn vendor_archive(vendor: Vendor) -> &'static str {
     }
 }
 
-fn service(
-    w: &mut XmlWriter,
-    name: &str,
-    mode: Option<&str>,
-    params: &[(&str, &str)],
-) -> io::Result<()> {
-    let mut el = w.create_element("service").with_attribute(("name", name));
-    if let Some(m) = mode {
-        el = el.with_attribute(("mode", m));
-    }
-    if params.is_empty() {
-        el.write_empty()?;
-    } else {
-        el.write_inner_content(|w| {
-            for (k, v) in params {
-                w.create_element("param")
-                    .with_attribute(("name", *k))
-                    .write_text_content(BytesText::new(v))?;
-            }
-            Ok(())
-        })?;
-    }
-    Ok(())
+#[derive(Serialize)]
+struct Git<'a> {
+    url: &'a str,
+    revision: &'a str,
+}
+
+#[derive(Serialize)]
+struct Tarball<'a> {
+    file: &'a str,
+    sha256: &'a str,
+}
+
+/// What `obs/service.xml.tera` gets.
+#[derive(Serialize)]
+struct Context<'a> {
+    name: &'a str,
+    version: &'a str,
+    /// `go`, `cargo`, or none.
+    vendor: Option<&'static str>,
+    git: Option<Git<'a>>,
+    tarball: Option<Tarball<'a>>,
 }
 
 /// Render `_service` for one package built from `upstream`, pinned to `commit` for git.
-pub fn render(package: &Package, upstream: &Upstream, pin: Option<&str>) -> Vec<u8> {
-    document(false, |w| {
-        w.create_element("services").write_inner_content(|w| {
-            match &upstream.source {
-                Source::Git { url, commit } => {
-                    let revision = pin.unwrap_or(commit);
-                    service(
-                        w,
-                        "obs_scm",
-                        None,
-                        &[
-                            ("scm", "git"),
-                            ("url", url),
-                            ("revision", revision),
-                            ("version", &package.version.rpm),
-                            ("filename", &package.name),
-                        ],
-                    )?;
-                    service(w, "set_version", None, &[])?;
-                    match package.vendor {
-                        Some(Vendor::Go) => service(
-                            w,
-                            "go_modules",
-                            None,
-                            &[("archive", &format!("{}-*.obscpio", package.name))],
-                        )?,
-                        Some(Vendor::Cargo) => service(
-                            w,
-                            "cargo_vendor",
-                            None,
-                            &[
-                                ("src", &format!("{}-*.obscpio", package.name)),
-                                ("compression", "zst"),
-                                ("update", "false"),
-                            ],
-                        )?,
-                        None => {}
-                    }
-                    service(w, "tar", Some("buildtime"), &[])?;
-                    service(
-                        w,
-                        "recompress",
-                        Some("buildtime"),
-                        &[("file", "*.tar"), ("compression", "xz")],
-                    )?;
-                }
-                Source::Tarball { url, sha256, .. } => {
-                    service(w, "download_files", None, &[])?;
-                    service(
-                        w,
-                        "verify_file",
-                        None,
-                        &[
-                            ("file", super::url_file_name(url)),
-                            ("verifier", "sha256"),
-                            ("checksum", sha256),
-                        ],
-                    )?;
-                }
-            }
-            Ok(())
-        })?;
-        Ok(())
-    })
+pub fn render(
+    package: &Package,
+    upstream: &Upstream,
+    pin: Option<&str>,
+    templates: &Templates,
+) -> Result<Vec<u8>> {
+    let (git, tarball) = match &upstream.source {
+        Source::Git { url, commit } => (
+            Some(Git {
+                url,
+                revision: pin.unwrap_or(commit),
+            }),
+            None,
+        ),
+        Source::Tarball { url, sha256, .. } => (
+            None,
+            Some(Tarball {
+                file: super::url_file_name(url),
+                sha256,
+            }),
+        ),
+    };
+    let ctx = Context {
+        name: &package.name,
+        version: &package.version.rpm,
+        vendor: package.vendor.map(|v| match v {
+            Vendor::Go => "go",
+            Vendor::Cargo => "cargo",
+        }),
+        git,
+        tarball,
+    };
+    Ok(templates.render("obs/service.xml.tera", &ctx)?.into_bytes())
 }

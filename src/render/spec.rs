@@ -9,7 +9,7 @@ use super::templates::Templates;
 use crate::changelog::split_author;
 use crate::distro::Distro;
 use crate::error::{Error, Result};
-use crate::manifest::{Model, Package, Source};
+use crate::manifest::{Model, Package, Source, Upstream};
 
 #[derive(Serialize)]
 struct Tag {
@@ -36,9 +36,14 @@ struct Sub {
     files: Vec<String>,
 }
 
+/// A `%changelog` entry: `* DATE AUTHOR - VERSION-REVISION`, then its changes.
 #[derive(Serialize)]
 struct ChangelogItem {
-    header: String,
+    date: String,
+    author: String,
+    version: String,
+    /// Which release of `version` this entry is, counting from 1.
+    revision: usize,
     changes: Vec<String>,
 }
 
@@ -73,14 +78,73 @@ struct Context {
     conditionals: Vec<Conditional>,
     description: String,
     subpackages: Vec<Sub>,
-    setup: String,
-    build: String,
-    install: String,
+    setup: Setup,
+    build: Vec<Variant>,
+    install: Vec<Variant>,
     files: Vec<String>,
     changelog: Vec<ChangelogItem>,
     /// Where the spec defines `%{ext_man}` (SUSE's rpm does, the others do not): `Some("")`
     /// on every target, `Some(condition)` on those the condition selects.
     ext_man: Option<String>,
+}
+
+/// The `%autosetup` line: `-a1` unpacks the vendored dependencies, `-n` names the
+/// directory the tarball unpacks to when it is not `%{name}-%{version}`.
+#[derive(Serialize)]
+struct Setup {
+    vendor: bool,
+    dir: Option<String>,
+}
+
+/// A build or install script, and the `%if` condition of the targets that use it when
+/// the targets differ.
+#[derive(Serialize)]
+struct Variant {
+    condition: Option<String>,
+    script: String,
+}
+
+/// The distinct scripts `pick` gives the targets `all`, in target order, each with the
+/// condition of the targets that use it; one script without a condition when they agree.
+fn variants(
+    package: &Package,
+    all: &[&Distro],
+    pick: impl Fn(&crate::manifest::TargetDeps) -> &String,
+    section: Section,
+) -> Vec<Variant> {
+    let bodies: Vec<(&Distro, String)> = all
+        .iter()
+        .map(|t| (*t, rpm::script(pick(&package.targets[&t.id]), section)))
+        .collect();
+    let mut distinct: Vec<&String> = Vec::new();
+    for (_, b) in &bodies {
+        if !distinct.contains(&b) {
+            distinct.push(b);
+        }
+    }
+    if distinct.len() <= 1 {
+        return distinct
+            .into_iter()
+            .map(|b| Variant {
+                condition: None,
+                script: b.clone(),
+            })
+            .collect();
+    }
+    distinct
+        .into_iter()
+        .map(|b| {
+            let having: Vec<&Distro> = bodies
+                .iter()
+                .filter(|(_, x)| x == b)
+                .map(|(d, _)| *d)
+                .collect();
+            Variant {
+                condition: Some(rpm::condition(&having, all)),
+                script: b.clone(),
+            }
+        })
+        .collect()
 }
 
 /// One dependency list per target, folded into what every target shares and `%if` blocks.
@@ -157,18 +221,9 @@ fn arch_tags(archs: &[String]) -> (Option<String>, Option<String>) {
     }
 }
 
-/// Render the OBS spec (`target = None`) or the spec for one rpm target.
-pub fn render(
-    model: &Model,
-    package: &Package,
-    target: Option<&Distro>,
-    templates: &Templates,
-) -> Result<String> {
-    let all: Vec<&Distro> = match target {
-        Some(t) => vec![t],
-        None => model.rpm_targets().collect(),
-    };
-    let upstream = model.upstream_of(package)?;
+/// Whether the package's files use systemd's rpm macros, and where the spec defines
+/// `%{ext_man}` (see [`Context::ext_man`]).
+fn systemd_and_ext_man(package: &Package, all: &[&Distro]) -> (bool, Option<String>) {
     let mut uses_systemd = false;
     let all_files: Vec<String> = package
         .files
@@ -200,22 +255,14 @@ pub fn render(
         } else if without_ext_man.len() == all.len() {
             Some(String::new())
         } else {
-            Some(rpm::condition(&without_ext_man, &all))
+            Some(rpm::condition(&without_ext_man, all))
         };
-    let per_target: Vec<(&Distro, Vec<String>, Vec<String>)> = all
-        .iter()
-        .map(|t| {
-            let deps = &package.targets[&t.id];
-            let mut br = deps.build_requires.clone();
-            if uses_systemd && !br.iter().any(|b| b == "systemd-rpm-macros") {
-                br.push("systemd-rpm-macros".to_string());
-            }
-            (*t, br, deps.requires.clone())
-        })
-        .collect();
-    let (build_requires, requires, conditionals) = fold(&per_target, &all);
+    (uses_systemd, ext_man)
+}
 
-    let (build_arch, exclusive_arch) = arch_tags(&package.archs);
+/// The `Source` tags, and the directory the tarball unpacks to when it is not
+/// `%{name}-%{version}`.
+fn sources(package: &Package, upstream: &Upstream) -> (Vec<Tag>, Option<String>) {
     let mut sources = Vec::new();
     let mut setup_dir = None;
     match &upstream.source {
@@ -275,63 +322,17 @@ pub fn render(
             });
         }
     }
-    let patches = package
-        .patches
-        .iter()
-        .enumerate()
-        .map(|(n, p)| Tag {
-            n,
-            value: p.name.clone(),
-        })
-        .collect();
-    let mut setup = "%autosetup -p1".to_string();
-    if package.vendor.is_some() {
-        setup.push_str(" -a1");
-    }
-    if let Some(dir) = setup_dir {
-        setup.push_str(&format!(
-            " -n {}",
-            rpm::escape(&dir).replace("%%{version}", "%{version}")
-        ));
-    }
+    (sources, setup_dir)
+}
 
-    // Build and install commands may differ per target; the OBS spec puts them under %if.
-    let scripts =
-        |f: &dyn Fn(&crate::manifest::TargetDeps) -> &String, section: Section| -> String {
-            let bodies: Vec<(&Distro, String)> = all
-                .iter()
-                .map(|t| (*t, rpm::script(f(&package.targets[&t.id]), section)))
-                .collect();
-            if bodies.iter().all(|(_, b)| *b == bodies[0].1) {
-                return bodies[0].1.clone();
-            }
-            let mut distinct: Vec<String> = Vec::new();
-            for (_, b) in &bodies {
-                if !distinct.contains(b) {
-                    distinct.push(b.clone());
-                }
-            }
-            let mut out = String::new();
-            for b in &distinct {
-                let having: Vec<&Distro> = bodies
-                    .iter()
-                    .filter(|(_, x)| x == b)
-                    .map(|(d, _)| *d)
-                    .collect();
-                let cond = rpm::condition(&having, &all);
-                out.push_str(&format!("%if {cond}\n{b}\n%endif\n"));
-            }
-            out.trim_end().to_string()
-        };
-    let build = scripts(&|d| &d.build, Section::Build);
-    let install = scripts(&|d| &d.install, Section::Install);
-
-    let owned: Vec<&str> = vec![model.project.name.as_str(), package.name.as_str()];
-    let subpackages = package
+/// The subpackages, each requiring the main package: the exact release in a target's
+/// spec, the version in the OBS spec.
+fn subpackages(package: &Package, all: &[&Distro], per_target: bool, owned: &[&str]) -> Vec<Sub> {
+    package
         .subpackages
         .iter()
         .map(|s| {
-            let parent = if target.is_some() {
+            let parent = if per_target {
                 "%{name} = %{version}-%{release}"
             } else {
                 "%{name} = %{version}"
@@ -344,7 +345,7 @@ pub fn render(
                     (*t, Vec::new(), rq)
                 })
                 .collect();
-            let (_, requires, conditionals) = fold(&per, &all);
+            let (_, requires, conditionals) = fold(&per, all);
             let (build_arch, _) = s.archs.as_deref().map(arch_tags).unwrap_or((None, None));
             Sub {
                 suffix: s.suffix.clone(),
@@ -354,10 +355,87 @@ pub fn render(
                 conditionals,
                 build_arch,
                 description: rpm::escape(&s.description),
-                files: rpm::files(&s.files, &s.config_files, &owned),
+                files: rpm::files(&s.files, &s.config_files, owned),
             }
         })
+        .collect()
+}
+
+/// The `Patch` tags, in the manifest's order.
+fn patch_tags(package: &Package) -> Vec<Tag> {
+    package
+        .patches
+        .iter()
+        .enumerate()
+        .map(|(n, p)| Tag {
+            n,
+            value: p.name.clone(),
+        })
+        .collect()
+}
+
+/// The `%changelog` of a target's spec.
+fn changelog(package: &Package) -> Vec<ChangelogItem> {
+    package
+        .changelog
+        .iter()
+        .map(|e| {
+            let revision = package
+                .changelog
+                .iter()
+                .filter(|x| x.version.raw == e.version.raw && x.date <= e.date)
+                .count();
+            ChangelogItem {
+                date: e.rpm_date(),
+                author: rpm::escape(&e.author),
+                version: e.version.rpm.clone(),
+                revision,
+                changes: e.changes.iter().map(|c| rpm::escape(c)).collect(),
+            }
+        })
+        .collect()
+}
+
+/// Render the OBS spec (`target = None`) or the spec for one rpm target.
+pub fn render(
+    model: &Model,
+    package: &Package,
+    target: Option<&Distro>,
+    templates: &Templates,
+) -> Result<String> {
+    let all: Vec<&Distro> = match target {
+        Some(t) => vec![t],
+        None => model.rpm_targets().collect(),
+    };
+    let upstream = model.upstream_of(package)?;
+    let (uses_systemd, ext_man) = systemd_and_ext_man(package, &all);
+    let per_target: Vec<(&Distro, Vec<String>, Vec<String>)> = all
+        .iter()
+        .map(|t| {
+            let deps = &package.targets[&t.id];
+            let mut br = deps.build_requires.clone();
+            if uses_systemd && !br.iter().any(|b| b == "systemd-rpm-macros") {
+                br.push("systemd-rpm-macros".to_string());
+            }
+            (*t, br, deps.requires.clone())
+        })
         .collect();
+    let (build_requires, requires, conditionals) = fold(&per_target, &all);
+
+    let (build_arch, exclusive_arch) = arch_tags(&package.archs);
+    let (sources, setup_dir) = sources(package, upstream);
+    let patches = patch_tags(package);
+    let setup = Setup {
+        vendor: package.vendor.is_some(),
+        dir: setup_dir.map(|dir| rpm::escape(&dir).replace("%%{version}", "%{version}")),
+    };
+
+    // Build and install commands may differ per target; the OBS spec puts them under %if.
+    let build = variants(package, &all, |d| &d.build, Section::Build);
+    let install = variants(package, &all, |d| &d.install, Section::Install);
+
+    let owned: Vec<&str> = vec![model.project.name.as_str(), package.name.as_str()];
+    let subpackages = subpackages(package, &all, target.is_some(), &owned);
 
     // Validation refuses a package no changelog entry covers.
     let Some(newest) = package.changelog.first() else {
@@ -368,27 +446,7 @@ pub fn render(
     };
     let changelog = match target {
         None => Vec::new(),
-        Some(_) => package
-            .changelog
-            .iter()
-            .map(|e| {
-                let revision = package
-                    .changelog
-                    .iter()
-                    .filter(|x| x.version.raw == e.version.raw && x.date <= e.date)
-                    .count();
-                ChangelogItem {
-                    header: format!(
-                        "* {} {} - {}-{}",
-                        e.rpm_date(),
-                        rpm::escape(&e.author),
-                        e.version.rpm,
-                        revision
-                    ),
-                    changes: e.changes.iter().map(|c| rpm::escape(c)).collect(),
-                }
-            })
-            .collect(),
+        Some(_) => changelog(package),
     };
     let (holder, _) = split_author(&model.project.maintainer);
     let ctx = Context {

@@ -1,5 +1,7 @@
 //! Text templates: defaults embedded in the binary, overridable file by file from
-//! `templates/` beside the manifest. Undefined variables are errors.
+//! `templates/` beside the manifest. Undefined variables are errors. Every rendered
+//! file's text comes from one of them; docs/templates.md lists each with its variables.
+//! Templates named `*.xml.tera` escape every value they print ([`super::xml`]).
 
 use std::path::{Path, PathBuf};
 
@@ -32,7 +34,69 @@ pub const DEFAULTS: &[(&str, &str)] = &[
         "debian/dsc.tera",
         include_str!("../../templates/debian/dsc.tera"),
     ),
+    (
+        "debian/series.tera",
+        include_str!("../../templates/debian/series.tera"),
+    ),
+    (
+        "debian/install.tera",
+        include_str!("../../templates/debian/install.tera"),
+    ),
+    (
+        "debian/source-format.tera",
+        include_str!("../../templates/debian/source-format.tera"),
+    ),
+    (
+        "obs/service.xml.tera",
+        include_str!("../../templates/obs/service.xml.tera"),
+    ),
+    (
+        "obs/project-meta.xml.tera",
+        include_str!("../../templates/obs/project-meta.xml.tera"),
+    ),
+    (
+        "kiwi/image.xml.tera",
+        include_str!("../../templates/kiwi/image.xml.tera"),
+    ),
+    (
+        "kiwi/package-meta.xml.tera",
+        include_str!("../../templates/kiwi/package-meta.xml.tera"),
+    ),
+    (
+        "kiwi/multibuild.xml.tera",
+        include_str!("../../templates/kiwi/multibuild.xml.tera"),
+    ),
+    (
+        "kiwi/config.sh.tera",
+        include_str!("../../templates/kiwi/config.sh.tera"),
+    ),
 ];
+
+/// Templates whose names end so are XML: every `{{ }}` they print is escaped.
+const XML_SUFFIX: &str = ".xml.tera";
+
+/// The templates the outputs of `unit` are rendered from, which its cache key covers.
+pub fn used_by(unit: &super::Unit, model: &crate::manifest::Model) -> Vec<&'static str> {
+    use super::Unit;
+    let has_rpm = model.rpm_targets().next().is_some();
+    let has_deb = model.deb_targets().next().is_some();
+    let (service, meta) = ("obs/service.xml.tera", "obs/project-meta.xml.tera");
+    let format = |name: &str| match name.split_once('/') {
+        None => has_rpm,
+        Some(("debian", _)) => has_deb,
+        Some(_) => false,
+    };
+    DEFAULTS
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| match unit {
+            Unit::Package(_) => *name == service || format(name),
+            Unit::Series(_) => *name == service || *name == meta || format(name),
+            Unit::Image(..) => name.starts_with("kiwi/"),
+            Unit::Meta => *name == meta,
+        })
+        .collect()
+}
 
 /// What a stamp starts with: `{# pkgforge-template: NAME sha256:HEX #}` on the first line
 /// of an override records the built-in it was copied from.
@@ -243,7 +307,10 @@ impl Templates {
         }
         std::mem::take(&mut errs).into_result()?;
         let mut tera = tera::Tera::default();
-        tera.autoescape_on(vec![]);
+        tera.autoescape_on(vec![XML_SUFFIX]);
+        tera.set_escape_fn(super::xml::attribute);
+        tera.register_filter("xml_text", super::xml::XmlText);
+        tera.register_filter("deb_field_list", super::debian::FieldList);
         for o in &origins {
             let seen = match o.skip {
                 0 => o.text.as_str(),
@@ -274,8 +341,19 @@ impl Templates {
             .map_or("", |o| o.text.as_str())
     }
 
-    /// Render template `name` with `context`.
+    /// Render template `name` with `context`, ending the text with exactly one newline
+    /// whatever the template's last line does.
     pub fn render(&self, name: &str, context: &impl Serialize) -> Result<String> {
+        let mut text = self.render_verbatim(name, context)?;
+        // In place: no copy of every rendered file.
+        text.truncate(text.trim_end_matches('\n').len());
+        text.push('\n');
+        Ok(text)
+    }
+
+    /// Render template `name` with `context`, the text as tera renders it: for files
+    /// whose last lines come from the manifest as they are (`config.sh`).
+    pub fn render_verbatim(&self, name: &str, context: &impl Serialize) -> Result<String> {
         let ctx = tera::Context::from_serialize(context).map_err(|e| {
             Error::Other(anyhow::anyhow!(
                 "the context of template `{name}` is not a map: {e}"
@@ -289,11 +367,6 @@ impl Templates {
                 )),
             }
         })?;
-        // Text files end with exactly one newline, whatever the template's last line does.
-        // In place: no copy of every rendered file.
-        let mut text = text;
-        text.truncate(text.trim_end_matches('\n').len());
-        text.push('\n');
         Ok(text)
     }
 }
@@ -517,6 +590,26 @@ mod tests {
             }]
         ));
         assert!(t.origins.iter().all(|o| o.skip == 0));
+    }
+
+    #[test]
+    fn xml_templates_escape_every_value_they_print() {
+        let text = "<services a=\"{{ v }}\">{{ v }}|{{ v | xml_text }}</services>\n";
+        let (_dir, t) = override_with("obs/service.xml.tera", text);
+        let t = t.unwrap();
+        let ctx = serde_json::json!({"v": "<a href='x/y'>&\"\n\t"});
+        assert_eq!(
+            t.render("obs/service.xml.tera", &ctx).unwrap(),
+            "<services a=\"&lt;a href=&apos;x/y&apos;&gt;&amp;&quot;&#10;&#9;\">\
+             &lt;a href=&apos;x/y&apos;&gt;&amp;&quot;&#10;&#9;|\
+             &lt;a href=&apos;x/y&apos;&gt;&amp;&quot;\n\t</services>\n"
+        );
+        // Not XML: printed as it is.
+        let (_dir, t) = override_with("changes.tera", "{{ v }}\n");
+        assert_eq!(
+            t.unwrap().render("changes.tera", &ctx).unwrap(),
+            "<a href='x/y'>&\"\n\t\n"
+        );
     }
 
     #[test]

@@ -159,5 +159,3 @@ pub fn recover(dir: &Path) -> Result<Recovery> {
     fsio::remove_tmp_dir(dir);
     Ok(rec)
 }
-
-pub use crate::digest::sha256_hex as sha256;

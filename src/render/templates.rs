@@ -111,7 +111,7 @@ pub fn builtin(name: &str) -> Option<&'static str> {
 pub fn stamp(name: &str, text: &str) -> String {
     format!(
         "{{# {STAMP} {name} sha256:{} #}}",
-        crate::journal::sha256(text.as_bytes())
+        crate::digest::sha256_hex(text.as_bytes())
     )
 }
 
@@ -226,7 +226,7 @@ fn read_stamp(name: &str, path: &Path, text: &str, builtin: &str) -> (bool, Opti
                 && d.bytes().all(|b| b.is_ascii_hexdigit())
                 && words.next().is_none() =>
         {
-            if d.eq_ignore_ascii_case(&crate::journal::sha256(builtin.as_bytes())) {
+            if d.eq_ignore_ascii_case(&crate::digest::sha256_hex(builtin.as_bytes())) {
                 return (true, None);
             }
             HintKind::Stale

@@ -81,14 +81,16 @@ pub fn pick_upstream<'a>(project: &'a Project, name: Option<&str>) -> Result<&'a
     let m = &project.model;
     match name {
         Some(n) => m.upstream(n).ok_or_else(|| {
-            Error::usage(format!(
-                "--upstream {n}: the manifest has no such upstream\n  = note: upstreams: {}",
-                m.upstreams
-                    .iter()
-                    .map(|u| u.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
+            Error::usage(format!("--upstream {n}: the manifest has no such upstream")).with_note(
+                format!(
+                    "upstreams: {}",
+                    m.upstreams
+                        .iter()
+                        .map(|u| u.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
         }),
         None => m
             .upstreams
@@ -167,17 +169,19 @@ fn check_newer(upstream: &Upstream, req: &Request, new: &str, current: &str) -> 
     if !req.force {
         if version::compare(new, current) != std::cmp::Ordering::Greater {
             return Err(Error::usage(format!(
-                "{new} is not newer than the current version {current} of `{}`\n  = note: pass --force to move to it anyway",
+                "{new} is not newer than the current version {current} of `{}`",
                 upstream.name
-            )));
+            ))
+            .with_note("pass --force to move to it anyway"));
         }
         if let Some(track) = &upstream.track {
             let ok = version::lenient_semver(new).is_some_and(|v| track.matches(&v));
             if !ok {
                 return Err(Error::usage(format!(
-                    "{new} is outside `track = \"{track}\"` of `{}`\n  = note: change `track` in the manifest, or pass --force",
+                    "{new} is outside `track = \"{track}\"` of `{}`",
                     upstream.name
-                )));
+                ))
+                .with_note("change `track` in the manifest, or pass --force"));
             }
         }
     }
@@ -217,10 +221,11 @@ fn pin_release(upstream: &Upstream, req: &Request, env: &Env, new: &str) -> Resu
             if let (true, Some((tag, _))) = (signed_tags, &found) {
                 if let Some(signed) = verify::tag(upstream, url, tag, new, env.now.as_second())? {
                     if signed.commit != commit {
-                        return Err(Error::Unverified(format!(
-                            "upstream `{}` {new}: --commit {commit} is not the commit of the signed tag {tag} ({})\n  = note: a signed-tags upstream is pinned to the commit its signed tag names; drop --commit",
+                        return Err(Error::unverified(format!(
+                            "upstream `{}` {new}: --commit {commit} is not the commit of the signed tag {tag} ({})",
                             upstream.name, signed.commit
-                        )));
+                        ))
+                        .with_note("a signed-tags upstream is pinned to the commit its signed tag names; drop --commit"));
                     }
                     signed_by = Some(signed.key);
                 }
@@ -236,11 +241,11 @@ fn pin_release(upstream: &Upstream, req: &Request, env: &Env, new: &str) -> Resu
             }
             let url = pattern.replace("{version}", new);
             let bytes = remote::http::download(&url).map_err(|e| match e {
-                DownloadError::Status { .. } => Error::usage(format!(
-                    "{e}\n  = note: is {new} a released version of `{}`?",
+                DownloadError::Status { .. } => Error::usage(e.to_string()).with_note(format!(
+                    "is {new} a released version of `{}`?",
                     upstream.name
                 )),
-                DownloadError::Network { .. } => Error::Unreachable(format!("error: {e}")),
+                DownloadError::Network { .. } => Error::unreachable(e.to_string()),
             })?;
             signed_by = verify::tarball(upstream, new, &bytes, env.now.as_second())?;
             (None, Some(crate::digest::sha256_hex(&bytes)))
@@ -393,8 +398,7 @@ fn read(path: &Path) -> Result<String> {
 
 /// The tag of `version` on the remote and the commit it points to.
 fn resolve_tag(upstream: &Upstream, url: &str, version: &str) -> Result<(String, String)> {
-    let tags =
-        remote::git::remote_tags(url).map_err(|e| Error::Unreachable(format!("error: {e:#}")))?;
+    let tags = remote::git::remote_tags(url).map_err(|e| Error::unreachable(format!("{e:#}")))?;
     let found = tags
         .iter()
         .find(|(tag, _)| upstream.version_of_tag(tag).as_deref() == Some(version));
@@ -409,9 +413,16 @@ fn resolve_tag(upstream: &Upstream, url: &str, version: &str) -> Result<(String,
             known.sort_by(|a, b| version::compare(b, a));
             known.truncate(5);
             Err(Error::usage(format!(
-                "{url} has no tag for version {version} (looked for `{}{version}`)\n  = note: newest tags there: {}; pass --commit SHA to pin a commit by hand",
-                upstream.tag_prefix,
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                "{url} has no tag for version {version} (looked for `{}{version}`)",
+                upstream.tag_prefix
+            ))
+            .with_note(format!(
+                "newest tags there: {}; pass --commit SHA to pin a commit by hand",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
             )))
         }
     }

@@ -46,8 +46,13 @@ impl Entry {
     }
 }
 
+/// A date [`parse_date`] refuses, and how to write it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DateError(String);
+
 /// Parse an RFC 3339 date such as `2026-11-22T04:00:00Z`.
-pub fn parse_date(s: &str) -> Result<Timestamp, String> {
+pub fn parse_date(s: &str) -> Result<Timestamp, DateError> {
     s.parse::<Timestamp>().map_err(|e| {
         // jiff says which part is wrong (a day out of range, a missing offset) last
         let why = e.to_string();
@@ -59,10 +64,10 @@ pub fn parse_date(s: &str) -> Result<Timestamp, String> {
         } else {
             "write it like 2026-11-22T04:00:00Z"
         };
-        format!(
+        DateError(format!(
             "`{}` is not an RFC 3339 date: {why}",
             crate::version::escape_for_message(s)
-        )
+        ))
     })
 }
 

@@ -7,28 +7,15 @@ use std::path::{Path, PathBuf};
 /// What went wrong, sorted by the exit code the CLI maps it to.
 ///
 /// Every error prints as one diagnostic shape ([`Diagnostic`]): `error: ` and a message,
-/// the place in a file when there is one, then `= note:` and `= help:` lines. The
-/// `String` variants hold that text already laid out; [`Error::Report`] holds it as
-/// parts, and [`Error::usage`], [`Error::unreachable`], [`Error::unverified`] and
-/// [`Error::locked`] with [`Error::with_note`] and [`Error::with_help`] build it.
+/// the place in a file when there is one, then `= note:` and `= help:` lines.
+/// [`Error::Report`] holds it as parts, and [`Error::usage`], [`Error::unreachable`],
+/// [`Error::unverified`] and [`Error::locked`] with [`Error::with_note`] and
+/// [`Error::with_help`] build it.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Invalid input: the manifest, the changelog, a template or an argument.
     #[error("{0}")]
     Invalid(Box<Diagnostics>),
-    /// Invalid input that has no position to point at (a missing file, a bad argument).
-    #[error("{0}")]
-    Usage(String),
-    /// An upstream could not be reached (network, server errors): exit 3.
-    #[error("{0}")]
-    Unreachable(String),
-    /// A release or pin that does not hold: a signature that does not verify with the
-    /// committed keyring, a moved tag, a swapped tarball. Exit 4, nothing written.
-    #[error("{0}")]
-    Unverified(String),
-    /// Another pkgforge run holds the manifest's lock: exit 2, nothing written.
-    #[error("{0}")]
-    Locked(String),
     /// A diagnostic without a place in a file, and the kind of failure it reports.
     #[error("{}", .1.body())]
     Report(Kind, Box<Diagnostic>),
@@ -40,13 +27,15 @@ pub enum Error {
 /// The kind of failure an [`Error::Report`] is, which decides its exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// Invalid input, or an argument that names nothing: exit 2.
+    /// Invalid input that has no position to point at (a missing file, a bad argument):
+    /// exit 2.
     Usage,
-    /// An upstream could not be reached: exit 3.
+    /// An upstream could not be reached (network, server errors): exit 3.
     Unreachable,
-    /// A release or pin that does not hold: exit 4.
+    /// A release or pin that does not hold: a signature that does not verify with the
+    /// committed keyring, a moved tag, a swapped tarball. Exit 4, nothing written.
     Unverified,
-    /// Another run holds the lock: exit 2.
+    /// Another pkgforge run holds the manifest's lock: exit 2, nothing written.
     Locked,
 }
 
@@ -86,40 +75,27 @@ impl Error {
     }
 
     /// Apply `f` to the diagnostic: the last one of [`Error::Invalid`], the one of
-    /// [`Error::Report`]; the text of the other variants becomes a report's message.
+    /// [`Error::Report`]; an environment failure's text becomes a diagnostic's message.
     fn map_diagnostic(self, f: impl FnOnce(Diagnostic) -> Diagnostic) -> Self {
-        let (kind, text) = match self {
+        match self {
             Error::Invalid(mut all) => {
                 if let Some(last) = all.0.pop() {
                     all.0.push(f(last));
                 }
-                return Error::Invalid(all);
+                Error::Invalid(all)
             }
-            Error::Report(kind, d) => return Error::Report(kind, Box::new(f(*d))),
+            Error::Report(kind, d) => Error::Report(kind, Box::new(f(*d))),
             Error::Other(e) => {
                 let d = f(Diagnostic::plain(format!("{e:#}")));
-                return Error::Other(anyhow::anyhow!(d.body()));
+                Error::Other(anyhow::anyhow!(d.body()))
             }
-            Error::Usage(m) => (Kind::Usage, m),
-            Error::Unreachable(m) => (Kind::Unreachable, m),
-            Error::Unverified(m) => (Kind::Unverified, m),
-            Error::Locked(m) => (Kind::Locked, m),
-        };
-        let text = match text.strip_prefix("error: ") {
-            Some(rest) => rest.to_string(),
-            None => text,
-        };
-        Error::Report(kind, Box::new(f(Diagnostic::plain(text))))
+        }
     }
 
-    /// The kind of failure, for the variants that are not invalid input in a file or an
+    /// The kind of failure, for the errors that are not invalid input in a file or an
     /// environment failure.
     pub fn kind(&self) -> Option<Kind> {
         match self {
-            Error::Usage(_) => Some(Kind::Usage),
-            Error::Unreachable(_) => Some(Kind::Unreachable),
-            Error::Unverified(_) => Some(Kind::Unverified),
-            Error::Locked(_) => Some(Kind::Locked),
             Error::Report(kind, _) => Some(*kind),
             Error::Invalid(_) | Error::Other(_) => None,
         }
@@ -135,18 +111,12 @@ impl Error {
     }
 
     /// The text a user sees, laid out by [`Diagnostic`]'s `Display`: the one place that
-    /// puts `error: ` in front of a message. (Text that carries it already is as it is.)
+    /// puts `error: ` in front of a message.
     pub fn rendered(&self) -> String {
         match self {
             Error::Invalid(d) => d.to_string(),
             Error::Report(_, d) => d.to_string(),
             Error::Other(e) => Diagnostic::plain(format!("{e:#}")).to_string(),
-            Error::Usage(m) | Error::Unreachable(m) | Error::Unverified(m) | Error::Locked(m) => {
-                match m.starts_with("error:") {
-                    true => m.clone(),
-                    false => Diagnostic::plain(m.as_str()).to_string(),
-                }
-            }
         }
     }
 
@@ -204,6 +174,12 @@ impl Diagnostics {
         } else {
             Err(self.into())
         }
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(d: Diagnostic) -> Self {
+        Diagnostics(vec![d])
     }
 }
 
@@ -392,12 +368,12 @@ mod tests {
     }
 
     #[test]
-    fn text_variants_print_one_error_prefix() {
-        assert_eq!(Error::Usage("x".into()).rendered(), "error: x");
-        assert_eq!(Error::Unreachable("error: x".into()).rendered(), "error: x");
-        assert_eq!(Error::Unreachable("error: x".into()).message(), "x");
-        let noted = Error::Unverified("error: x".into()).with_note("n");
+    fn a_report_prints_one_error_prefix() {
+        assert_eq!(Error::usage("x").rendered(), "error: x");
+        assert_eq!(Error::unreachable("x").message(), "x");
+        let noted = Error::unverified("x").with_note("n");
         assert_eq!(noted.rendered(), "error: x\n  = note: n");
+        assert_eq!(noted.message(), "x\n  = note: n");
         assert_eq!(noted.exit_code(), 4);
     }
 

@@ -114,9 +114,10 @@ pub fn recover(dir: &Path) -> Result<Recovery> {
     // written by pkgforge.
     let journal: Journal = serde_json::from_str(&text).map_err(|e| {
         Error::usage(format!(
-            "`{}` is not a pkgforge journal: {e}\n  = note: remove it if you know what it is",
+            "`{}` is not a pkgforge journal: {e}",
             path.display()
         ))
+        .with_note("remove it if you know what it is")
     })?;
     rec.journal = true;
     // Check every file before writing any, so a conflict leaves the tree as it is.
@@ -144,10 +145,11 @@ pub fn recover(dir: &Path) -> Result<Recovery> {
         }
         if current.as_deref().map(sha256_hex) != f.old_sha256 {
             return Err(Error::usage(format!(
-                "`{}` changed after the bump or prune that `{}` records was interrupted\n  = note: the journal holds what that run meant to write; compare, then delete the journal to keep your version",
+                "`{}` changed after the bump or prune that `{}` records was interrupted",
                 full.display(),
                 path.display()
-            )));
+            ))
+            .with_note("the journal holds what that run meant to write; compare, then delete the journal to keep your version"));
         }
         writes.push((full, f));
     }

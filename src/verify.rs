@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::manifest::{Model, Pin, Signed, Signing, Source, Upstream};
 use crate::openpgp::{self, Refusal};
 use crate::remote::{self, http::DownloadError};
@@ -15,41 +15,48 @@ fn release(upstream: &Upstream, version: &str) -> String {
     format!("upstream `{}` {version}", upstream.name)
 }
 
-/// The message of a refused signature: what was found and how to fix it.
-fn refusal_message(
+/// A refused signature as an error: what was found and how to fix it.
+fn refusal(
     upstream: &Upstream,
     signing: &Signing,
     version: &str,
     what: &str,
     r: &Refusal,
-) -> String {
+) -> Error {
     let who = release(upstream, version);
     let path = &signing.keyring_path;
-    match r {
-        Refusal::UnknownKey { key } => format!(
-            "{who}: {what} is signed by key {key}, which is not in the keyring {path}\n  = note: if the key belongs to the upstream's release managers, check its fingerprint out of band (their website, a signed announcement), then add it: gpg --export --armor {key} >> {path}"
+    let (message, note) = match r {
+        Refusal::UnknownKey { key } => (
+            format!("{who}: {what} is signed by key {key}, which is not in the keyring {path}"),
+            format!("if the key belongs to the upstream's release managers, check its fingerprint out of band (their website, a signed announcement), then add it: gpg --export --armor {key} >> {path}"),
         ),
-        Refusal::Bad { key } => format!(
-            "{who}: BAD signature on {what}: key {key} did not sign these bytes\n  = note: the download or its signature was altered; do not use this release, and tell the upstream"
+        Refusal::Bad { key } => (
+            format!("{who}: BAD signature on {what}: key {key} did not sign these bytes"),
+            "the download or its signature was altered; do not use this release, and tell the upstream".to_string(),
         ),
-        Refusal::Expired { key, on } => format!(
-            "{who}: {what} is signed by key {key}, which expired on {on}\n  = note: if its owner extended the key, check the new expiry out of band and refresh it in the keyring: gpg --export --armor {key} > {path}"
+        Refusal::Expired { key, on } => (
+            format!("{who}: {what} is signed by key {key}, which expired on {on}"),
+            format!("if its owner extended the key, check the new expiry out of band and refresh it in the keyring: gpg --export --armor {key} > {path}"),
         ),
-        Refusal::Revoked { key } => format!(
-            "{who}: {what} is signed by key {key}, which its owner revoked\n  = note: do not trust this release; if the upstream signs with a new key, check it out of band and add it to {path}"
+        Refusal::Revoked { key } => (
+            format!("{who}: {what} is signed by key {key}, which its owner revoked"),
+            format!("do not trust this release; if the upstream signs with a new key, check it out of band and add it to {path}"),
         ),
-        Refusal::Unreadable(e) => format!(
-            "{who}: the signature of {what} is not an OpenPGP signature: {e}\n  = note: check `signature` in the manifest: it must point to the detached signature upstream publishes"
+        Refusal::Unreadable(e) => (
+            format!("{who}: the signature of {what} is not an OpenPGP signature: {e}"),
+            "check `signature` in the manifest: it must point to the detached signature upstream publishes".to_string(),
         ),
-        Refusal::Data(e) => format!(
-            "{who}: cannot read {what} to check its signature: {e}\n  = note: `signed = \"uncompressed\"` reads the tar inside the compressed file"
+        Refusal::Data(e) => (
+            format!("{who}: cannot read {what} to check its signature: {e}"),
+            "`signed = \"uncompressed\"` reads the tar inside the compressed file".to_string(),
         ),
-    }
+    };
+    Error::unverified(message).with_note(note)
 }
 
 /// Check the signature of a tarball release whose bytes are `tarball`: the fingerprint of
 /// the key that signed it, `None` when the upstream has no keyring. A missing or refused
-/// signature is [`Error::Unverified`]; a server that cannot be reached, [`Error::Unreachable`].
+/// signature is [`Kind::Unverified`]; a server that cannot be reached, [`Kind::Unreachable`].
 pub fn tarball(
     upstream: &Upstream,
     version: &str,
@@ -66,12 +73,15 @@ pub fn tarball(
         return Ok(None);
     };
     let sig = remote::http::download(&url).map_err(|e| match e {
-        DownloadError::Status { status, .. } => Error::Unverified(format!(
-            "{}: no signature at {url} (the server answered {status})\n  = note: the keyring {} requires every release to be signed; check `signature` in the manifest, or ask the upstream to publish one",
+        DownloadError::Status { status, .. } => Error::unverified(format!(
+            "{}: no signature at {url} (the server answered {status})",
             release(upstream, version),
+        ))
+        .with_note(format!(
+            "the keyring {} requires every release to be signed; check `signature` in the manifest, or ask the upstream to publish one",
             signing.keyring_path
         )),
-        DownloadError::Network { .. } => Error::Unreachable(format!("error: {e}")),
+        DownloadError::Network { .. } => Error::unreachable(e.to_string()),
     })?;
     let file = crate::render::url_file_name(&tarball_url);
     let result = match signing.signed {
@@ -87,7 +97,7 @@ pub fn tarball(
     };
     result
         .map(|v| Some(v.key))
-        .map_err(|r| Error::Unverified(refusal_message(upstream, signing, version, &what, &r)))
+        .map_err(|r| refusal(upstream, signing, version, &what, &r))
 }
 
 /// A release tag as fetched: the commit it points to, and the key that signed it.
@@ -110,15 +120,16 @@ pub fn tag(
     };
     let who = release(upstream, version);
     let fetched = remote::git::fetch_tag(url, tag)
-        .map_err(|e| Error::Unreachable(format!("error: {who}: {e:#}")))?;
+        .map_err(|e| Error::unreachable(format!("{who}: {e:#}")))?;
     let Some(fetched) = fetched else {
-        return Err(Error::Unverified(format!(
-            "{who}: tag {tag} is a lightweight tag, not a signed annotated tag\n  = note: `signed-tags = true` requires the release tag to be signed (git tag -s); ask the upstream to sign it, or pin the release by hand after checking it"
-        )));
+        return Err(Error::unverified(format!(
+            "{who}: tag {tag} is a lightweight tag, not a signed annotated tag"
+        ))
+        .with_note("`signed-tags = true` requires the release tag to be signed (git tag -s); ask the upstream to sign it, or pin the release by hand after checking it"));
     };
     let Some((signed, sig)) = openpgp::split_tag(&fetched.raw) else {
-        return Err(Error::Unverified(format!(
-            "{who}: tag {tag} is not signed\n  = note: `signed-tags = true` requires the release tag to be signed (git tag -s) by a key of {}; ask the upstream to sign it",
+        return Err(Error::unverified(format!("{who}: tag {tag} is not signed")).with_note(format!(
+            "`signed-tags = true` requires the release tag to be signed (git tag -s) by a key of {}; ask the upstream to sign it",
             signing.keyring_path
         )));
     };
@@ -128,9 +139,7 @@ pub fn tag(
             commit: fetched.commit,
             key: v.key,
         })),
-        Err(r) => Err(Error::Unverified(refusal_message(
-            upstream, signing, version, &what, &r,
-        ))),
+        Err(r) => Err(refusal(upstream, signing, version, &what, &r)),
     }
 }
 
@@ -194,13 +203,12 @@ pub fn audit(model: &Model, upstreams: &[&Upstream], now: i64) -> Vec<PinReport>
                 (Pin::Commit(_), Source::Tarball { .. }) => Ok(()),
             };
             if let Err(e) = result {
-                let (status, message) = match e {
-                    Error::Unverified(m) => ("failed", m),
-                    Error::Unreachable(m) => ("unreachable", m),
-                    other => ("unreachable", other.to_string()),
+                let status = match e.kind() {
+                    Some(Kind::Unverified) => "failed",
+                    _ => "unreachable",
                 };
                 report.status = status.to_string();
-                report.error = Some(message.trim_start_matches("error: ").to_string());
+                report.error = Some(e.message());
             }
             out.push(report);
         }
@@ -219,7 +227,7 @@ fn audit_commit(
 ) -> Result<()> {
     let tags = match tags {
         Some(Ok(t)) => t,
-        Some(Err(e)) => return Err(Error::Unreachable(e.to_string())),
+        Some(Err(e)) => return Err(Error::unreachable(e.to_string())),
         None => return Ok(()),
     };
     let tag = tags
@@ -230,21 +238,23 @@ fn audit_commit(
     match tags.get(&tag) {
         Some(now_at) if now_at == pinned => checks.push(format!("tag {tag} -> {pinned}")),
         Some(now_at) => {
-            return Err(Error::Unverified(format!(
-                "{}: tag {tag} moved: pinned to {pinned}, it now points to {now_at}\n  = note: find out why upstream moved the tag before trusting the new commit; pkgforge never follows a moved tag",
+            return Err(Error::unverified(format!(
+                "{}: tag {tag} moved: pinned to {pinned}, it now points to {now_at}",
                 release(u, version)
-            )))
+            ))
+            .with_note("find out why upstream moved the tag before trusting the new commit; pkgforge never follows a moved tag"))
         }
         None => {
-            return Err(Error::Unverified(format!(
-                "{}: tag {tag} is gone (pinned to {pinned})\n  = note: find out why upstream deleted the tag; the pinned commit is what the packages build",
+            return Err(Error::unverified(format!(
+                "{}: tag {tag} is gone (pinned to {pinned})",
                 release(u, version)
-            )))
+            ))
+            .with_note("find out why upstream deleted the tag; the pinned commit is what the packages build"))
         }
     }
     if let Some(signed) = self::tag(u, url, &tag, version, now)? {
         if signed.commit != pinned {
-            return Err(Error::Unverified(format!(
+            return Err(Error::unverified(format!(
                 "{}: signed tag {tag} points to {}, not to the pinned {pinned}",
                 release(u, version),
                 signed.commit
@@ -266,18 +276,19 @@ fn audit_tarball(
         return Ok(());
     };
     let bytes = remote::http::download(&url).map_err(|e| match e {
-        DownloadError::Status { .. } => Error::Unverified(format!(
-            "{}: {e}\n  = note: the pinned tarball is gone from the server; find out whether upstream withdrew the release",
-            release(u, version)
-        )),
-        DownloadError::Network { .. } => Error::Unreachable(e.to_string()),
+        DownloadError::Status { .. } => Error::unverified(format!("{}: {e}", release(u, version)))
+            .with_note("the pinned tarball is gone from the server; find out whether upstream withdrew the release"),
+        DownloadError::Network { .. } => Error::unreachable(e.to_string()),
     })?;
     let got = crate::digest::sha256_hex(&bytes);
     if got != pinned {
-        return Err(Error::Unverified(format!(
-            "{}: {url} changed: pinned sha256 {pinned}, the server now has {got}\n  = note: upstream replaced a released tarball; find out why before trusting the new one",
+        return Err(Error::unverified(format!(
+            "{}: {url} changed: pinned sha256 {pinned}, the server now has {got}",
             release(u, version)
-        )));
+        ))
+        .with_note(
+            "upstream replaced a released tarball; find out why before trusting the new one",
+        ));
     }
     checks.push("sha256 matches".to_string());
     if let Some(key) = self::tarball(u, version, &bytes, now)? {

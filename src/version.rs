@@ -19,7 +19,7 @@ const PRERELEASE_WORDS: &[&str] = &["alpha", "beta", "rc", "pre", "dev", "a", "b
 
 impl Version {
     /// Check the characters of `raw` and derive its spellings.
-    pub fn parse(raw: &str, epoch: Option<u32>) -> Result<Version, String> {
+    pub fn parse(raw: &str, epoch: Option<u32>) -> Result<Version, VersionError> {
         check(raw)?;
         let pre = mark_prerelease(raw);
         Ok(Version {
@@ -58,48 +58,53 @@ impl fmt::Display for Version {
     }
 }
 
+/// A version [`check`] refuses, and the rule it breaks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct VersionError(String);
+
 /// Reject anything but a plain version: it ends up in specs, shell and file names.
-pub fn check(raw: &str) -> Result<(), String> {
+pub fn check(raw: &str) -> Result<(), VersionError> {
     if raw.is_empty() {
-        return Err("version is empty".into());
+        return Err(VersionError("version is empty".into()));
     }
     if !raw.starts_with(|c: char| c.is_ascii_digit()) {
-        return Err(format!(
+        return Err(VersionError(format!(
             "version `{}` must start with a digit",
             escape_for_message(raw)
-        ));
+        )));
     }
     if let Some(c) = raw
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '~' | '_' | '-')))
     {
-        return Err(format!(
+        return Err(VersionError(format!(
             "version `{}` contains `{}`; versions may only use letters, digits and `.+~_-`",
             escape_for_message(raw),
             c.escape_default()
-        ));
+        )));
     }
     if raw.len() > 64 {
-        return Err("version is longer than 64 characters".into());
+        return Err(VersionError("version is longer than 64 characters".into()));
     }
     let sep = |c: char| matches!(c, '.' | '+' | '~' | '_' | '-');
     if raw.ends_with(sep) {
-        return Err(format!(
+        return Err(VersionError(format!(
             "version `{}` ends with a separator; it must end with a letter or digit",
             escape_for_message(raw)
-        ));
+        )));
     }
     if let Some(w) = raw
         .as_bytes()
         .windows(2)
         .find(|w| sep(w[0] as char) && sep(w[1] as char))
     {
-        return Err(format!(
+        return Err(VersionError(format!(
             "version `{}` has two separators in a row (`{}{}`)",
             escape_for_message(raw),
             w[0] as char,
             w[1] as char
-        ));
+        )));
     }
     Ok(())
 }

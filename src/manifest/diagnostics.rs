@@ -171,8 +171,13 @@ impl Cx<'_> {
     }
 
     /// A version refused by [`version::check`], underlined where it goes wrong.
-    pub(in crate::manifest) fn version_err(&mut self, path: Vec<Seg>, raw: &str, message: String) {
-        let d = version_diag(self.src, path, raw, message);
+    pub(in crate::manifest) fn version_err(
+        &mut self,
+        path: Vec<Seg>,
+        raw: &str,
+        message: version::VersionError,
+    ) {
+        let d = version_diag(self.src, path, raw, message.to_string());
         self.errs.push(d);
     }
 }

@@ -6,8 +6,7 @@ use super::model::*;
 use super::raw;
 use super::sections::{attach_changelog, resolve_changelog};
 use super::source::Source as Src;
-use crate::distro::Format;
-use crate::error::{Diagnostic, Diagnostics, Error, Result};
+use crate::error::{Diagnostic, Diagnostics, Result};
 
 /// The changelog's file name, beside the manifest.
 pub const CHANGELOG: &str = "changelog.toml";
@@ -92,21 +91,5 @@ impl Cx<'_> {
             archive,
             distros,
         })
-    }
-}
-
-impl From<Diagnostic> for Diagnostics {
-    fn from(d: Diagnostic) -> Self {
-        Diagnostics(vec![d])
-    }
-}
-
-#[allow(dead_code)]
-fn _formats(_: Format) {}
-
-impl Error {
-    /// Whether this error is about invalid input (exit 2).
-    pub fn is_invalid(&self) -> bool {
-        matches!(self, Error::Invalid(_) | Error::Usage(_))
     }
 }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::Error;
+use crate::error::Diagnostic;
 
 /// A blocking client with the timeouts pkgforge uses everywhere.
 pub fn client(timeout: Duration) -> Result<reqwest::blocking::Client, Error> {
@@ -14,12 +15,14 @@ pub fn client(timeout: Duration) -> Result<reqwest::blocking::Client, Error> {
         .build()
         .map_err(|e| {
             // rustls checks servers against the system's store, which a minimal image lacks
-            Error::Failed(format!(
-                "cannot set up the HTTP client: {:#}\n  = note: when no CA certificates were \
-                 loaded, install `ca-certificates` (Debian, Ubuntu, Fedora, CentOS) or \
-                 `ca-certificates-mozilla` (openSUSE, SLE)",
+            let message = format!(
+                "cannot set up the HTTP client: {:#}",
                 anyhow::Error::from(e)
-            ))
+            );
+            Error::Client(Box::new(Diagnostic::plain(message).note(
+                "when no CA certificates were loaded, install `ca-certificates` (Debian, \
+                 Ubuntu, Fedora, CentOS) or `ca-certificates-mozilla` (openSUSE, SLE)",
+            )))
         })
 }
 

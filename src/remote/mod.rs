@@ -38,6 +38,9 @@ pub enum Error {
     /// used. The message names the URL, never a credential.
     #[error("{0}")]
     Failed(String),
+    /// The HTTP client could not be set up, and what to install for it.
+    #[error("{}", .0.body())]
+    Client(Box<crate::error::Diagnostic>),
 }
 
 /// A GitHub API base and the token that may go to it.

@@ -2,6 +2,7 @@
 //! architecture and profile restrictions, `:any` qualifiers) and rpm's, rich
 //! dependencies included (`(a or b)`, `(a if b)`, `(a with b)`).
 
+use super::ParseError;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,7 +175,7 @@ impl fmt::Display for Dep {
 /// with no build profile active: alternatives restricted away are dropped, and a
 /// relation left without any is dropped whole. `${...}` substitution variables are
 /// skipped (dpkg-gencontrol fills them at build time).
-pub fn parse_deb(field: &str, arch: &str) -> Result<Vec<Dep>, String> {
+pub fn parse_deb(field: &str, arch: &str) -> Result<Vec<Dep>, ParseError> {
     let mut out = Vec::new();
     for relation in field.split(',') {
         let relation = relation.trim();
@@ -191,7 +192,7 @@ pub fn parse_deb(field: &str, arch: &str) -> Result<Vec<Dep>, String> {
         }
         match alternatives.len() {
             0 if restricted_away => {}
-            0 => return Err(format!("`{relation}` names no package")),
+            0 => return Err(format!("`{relation}` names no package").into()),
             1 => out.extend(alternatives),
             _ => out.push(Dep::Or(alternatives)),
         }
@@ -201,7 +202,7 @@ pub fn parse_deb(field: &str, arch: &str) -> Result<Vec<Dep>, String> {
 
 /// `name[:qualifier] [(op version)] [[archs]] [<profiles>]`; `None` when the
 /// architecture or profile restrictions exclude it.
-fn parse_deb_atom(text: &str, arch: &str) -> Result<Option<Atom>, String> {
+fn parse_deb_atom(text: &str, arch: &str) -> Result<Option<Atom>, ParseError> {
     let mut rest = text;
     let name_end = rest
         .find(|c: char| c.is_whitespace() || matches!(c, '(' | '[' | '<'))
@@ -213,7 +214,7 @@ fn parse_deb_atom(text: &str, arch: &str) -> Result<Option<Atom>, String> {
     }
     if name.is_empty() || name.starts_with("${") {
         return if name.is_empty() {
-            Err(format!("`{text}` names no package"))
+            Err(format!("`{text}` names no package").into())
         } else {
             Ok(None)
         };
@@ -239,7 +240,7 @@ fn parse_deb_atom(text: &str, arch: &str) -> Result<Option<Atom>, String> {
         } else if let Some(v) = inner.strip_prefix('>') {
             (Op::Ge, v)
         } else {
-            return Err(format!("`{text}`: unknown relation in `({inner})`"));
+            return Err(format!("`{text}`: unknown relation in `({inner})`").into());
         };
         constraint = Some((op, version.trim().to_string()));
         rest = r[end + 1..].trim_start();
@@ -317,14 +318,14 @@ pub fn parse_deb_provides(field: &str) -> Vec<(String, Option<String>)> {
 // rpm
 
 /// One rpm requirement: a plain `name [op evr]`, or a rich dependency in parentheses.
-pub fn parse_rpm(text: &str) -> Result<Dep, String> {
+pub fn parse_rpm(text: &str) -> Result<Dep, ParseError> {
     let text = text.trim();
     if text.starts_with('(') {
         let tokens = tokenize(text)?;
         let mut pos = 0;
         let dep = rich(&tokens, &mut pos)?;
         if pos != tokens.len() {
-            return Err(format!("`{text}`: unexpected text after the closing `)`"));
+            return Err(format!("`{text}`: unexpected text after the closing `)`").into());
         }
         return Ok(dep);
     }
@@ -335,7 +336,7 @@ pub fn parse_rpm(text: &str) -> Result<Dep, String> {
             let op = rpm_op(op).ok_or_else(|| format!("`{text}`: unknown operator `{op}`"))?;
             Ok(Dep::Atom(rpm_atom(name, Some((op, version.to_string())))))
         }
-        _ => Err(format!("`{text}` is not `name [op version]`")),
+        _ => Err(format!("`{text}` is not `name [op version]`").into()),
     }
 }
 
@@ -358,7 +359,7 @@ pub fn rpm_op(op: &str) -> Option<Op> {
     })
 }
 
-fn tokenize(text: &str) -> Result<Vec<String>, String> {
+fn tokenize(text: &str) -> Result<Vec<String>, ParseError> {
     let mut out = Vec::new();
     let mut word = String::new();
     // Parentheses right after a name belong to it: `golang(API)`, `perl(Foo::Bar)`.
@@ -393,7 +394,7 @@ fn tokenize(text: &str) -> Result<Vec<String>, String> {
     if inside_word != 0
         || out.iter().filter(|t| *t == "(").count() != out.iter().filter(|t| *t == ")").count()
     {
-        return Err(format!("`{text}`: unbalanced parentheses"));
+        return Err(format!("`{text}`: unbalanced parentheses").into());
     }
     Ok(out)
 }
@@ -402,13 +403,10 @@ const OPERATORS: &[&str] = &["and", "or", "if", "unless", "else", "with", "witho
 
 /// `( operand (op operand)* )` where an operand is a nested rich dependency or
 /// `name [op evr]`.
-fn rich(tokens: &[String], pos: &mut usize) -> Result<Dep, String> {
+fn rich(tokens: &[String], pos: &mut usize) -> Result<Dep, ParseError> {
     let at = |p: usize| tokens.get(p).map(String::as_str);
     if at(*pos) != Some("(") {
-        return Err(format!(
-            "expected `(` at `{}`",
-            at(*pos).unwrap_or("the end")
-        ));
+        return Err(format!("expected `(` at `{}`", at(*pos).unwrap_or("the end")).into());
     }
     *pos += 1;
     let mut operands = vec![operand(tokens, pos)?];
@@ -419,16 +417,16 @@ fn rich(tokens: &[String], pos: &mut usize) -> Result<Dep, String> {
             return combine(operands, &ops);
         }
         if !OPERATORS.contains(&t) {
-            return Err(format!("unknown operator `{t}` in a rich dependency"));
+            return Err(format!("unknown operator `{t}` in a rich dependency").into());
         }
         ops.push(t.to_string());
         *pos += 1;
         operands.push(operand(tokens, pos)?);
     }
-    Err("unclosed `(` in a rich dependency".to_string())
+    Err("unclosed `(` in a rich dependency".to_string().into())
 }
 
-fn operand(tokens: &[String], pos: &mut usize) -> Result<Dep, String> {
+fn operand(tokens: &[String], pos: &mut usize) -> Result<Dep, ParseError> {
     let at = |p: usize| tokens.get(p).map(String::as_str);
     match at(*pos) {
         Some("(") => rich(tokens, pos),
@@ -445,23 +443,24 @@ fn operand(tokens: &[String], pos: &mut usize) -> Result<Dep, String> {
         other => Err(format!(
             "expected a package name at `{}`",
             other.unwrap_or("the end")
-        )),
+        )
+        .into()),
     }
 }
 
-fn combine(mut operands: Vec<Dep>, ops: &[String]) -> Result<Dep, String> {
+fn combine(mut operands: Vec<Dep>, ops: &[String]) -> Result<Dep, ParseError> {
     if ops.is_empty() {
         return operands
             .pop()
-            .ok_or_else(|| "empty parentheses".to_string());
+            .ok_or_else(|| "empty parentheses".to_string().into());
     }
     let first = ops[0].as_str();
     match first {
         "and" | "or" | "with" => {
             if ops.iter().any(|o| o != first) {
-                return Err(format!(
-                    "`{first}` mixed with other operators needs parentheses"
-                ));
+                return Err(
+                    format!("`{first}` mixed with other operators needs parentheses").into(),
+                );
             }
             Ok(match first {
                 "and" => Dep::And(operands),
@@ -472,13 +471,11 @@ fn combine(mut operands: Vec<Dep>, ops: &[String]) -> Result<Dep, String> {
         "if" | "unless" => {
             let else_ok = ops.len() == 2 && ops[1] == "else";
             if ops.len() != 1 && !else_ok {
-                return Err(format!(
-                    "`{first}` takes two operands and an optional `else`"
-                ));
+                return Err(format!("`{first}` takes two operands and an optional `else`").into());
             }
             let mut it = operands.into_iter();
             let (Some(a), Some(b)) = (it.next(), it.next()) else {
-                return Err(format!("`{first}` takes two operands"));
+                return Err(format!("`{first}` takes two operands").into());
             };
             let c = it.next().map(Box::new);
             Ok(if first == "if" {
@@ -489,15 +486,15 @@ fn combine(mut operands: Vec<Dep>, ops: &[String]) -> Result<Dep, String> {
         }
         "without" => {
             if ops.len() != 1 {
-                return Err("`without` takes two operands".to_string());
+                return Err("`without` takes two operands".to_string().into());
             }
             let mut it = operands.into_iter();
             let (Some(a), Some(b)) = (it.next(), it.next()) else {
-                return Err("`without` takes two operands".to_string());
+                return Err("`without` takes two operands".to_string().into());
             };
             Ok(Dep::Without(Box::new(a), Box::new(b)))
         }
-        other => Err(format!("`{other}` cannot start a rich dependency")),
+        other => Err(format!("`{other}` cannot start a rich dependency").into()),
     }
 }
 

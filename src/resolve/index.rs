@@ -1,6 +1,7 @@
 //! Repository metadata: a Debian suite's `InRelease`/`Release` and `Packages` indexes,
 //! an rpm-md repository's `repomd.xml` and `primary.xml`, read into [`Pkg`]s.
 
+use super::ParseError;
 use std::io::Read;
 
 use quick_xml::events::Event;
@@ -36,10 +37,10 @@ pub enum IndexError {
     Invalid { url: String, reason: String },
 }
 
-fn invalid(url: &str, reason: impl Into<String>) -> IndexError {
+fn invalid(url: &str, reason: impl std::fmt::Display) -> IndexError {
     IndexError::Invalid {
         url: url.to_string(),
-        reason: reason.into(),
+        reason: reason.to_string(),
     }
 }
 
@@ -158,7 +159,7 @@ pub fn stanzas(text: &str) -> Vec<Vec<(&str, String)>> {
 }
 
 /// A `Packages` index (or the binary stanzas of a control file).
-pub fn parse_packages(text: &str, arch: &str, origin: usize) -> Result<Vec<Pkg>, String> {
+pub fn parse_packages(text: &str, arch: &str, origin: usize) -> Result<Vec<Pkg>, ParseError> {
     let mut out = Vec::new();
     for stanza in stanzas(text) {
         let field = |k: &str| {
@@ -170,9 +171,9 @@ pub fn parse_packages(text: &str, arch: &str, origin: usize) -> Result<Vec<Pkg>,
         let Some(name) = field("Package") else {
             continue;
         };
-        let rel = |k: &str| -> Result<Vec<Dep>, String> {
+        let rel = |k: &str| -> Result<Vec<Dep>, ParseError> {
             deps::parse_deb(&field(k).unwrap_or("").replace('\n', " "), arch)
-                .map_err(|e| format!("package {name}, {k}: {e}"))
+                .map_err(|e| format!("package {name}, {k}: {e}").into())
         };
         let mut depends = rel("Pre-Depends")?;
         depends.extend(rel("Depends")?);
@@ -231,7 +232,7 @@ fn fetch_rpm_md(
 }
 
 /// The primary index's location and, when repomd gives one, its sha256.
-pub fn primary_location(repomd: &str) -> Result<(String, Option<String>), String> {
+pub fn primary_location(repomd: &str) -> Result<(String, Option<String>), ParseError> {
     let mut reader = quick_xml::Reader::from_str(repomd);
     let mut in_primary = false;
     let mut in_checksum = false;
@@ -267,13 +268,13 @@ pub fn primary_location(repomd: &str) -> Result<(String, Option<String>), String
                 _ => {}
             },
             Ok(Event::Eof) => break,
-            Err(e) => return Err(format!("invalid XML: {e}")),
+            Err(e) => return Err(format!("invalid XML: {e}").into()),
             _ => {}
         }
     }
     match href {
         Some(h) => Ok((h, sum)),
-        None => Err("repomd.xml names no primary index".to_string()),
+        None => Err("repomd.xml names no primary index".to_string().into()),
     }
 }
 
@@ -294,7 +295,7 @@ fn evr(epoch: Option<String>, ver: Option<String>, rel: Option<String>) -> Optio
 }
 
 /// An rpm-md `primary.xml`: the packages for `arch` and `noarch`.
-pub fn parse_primary(xml: &str, arch: &str, origin: usize) -> Result<Vec<Pkg>, String> {
+pub fn parse_primary(xml: &str, arch: &str, origin: usize) -> Result<Vec<Pkg>, ParseError> {
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut p = Primary {
         origin,
@@ -363,7 +364,7 @@ struct Primary {
 
 impl Primary {
     /// An element opens.
-    fn start(&mut self, e: &quick_xml::events::BytesStart) -> Result<(), String> {
+    fn start(&mut self, e: &quick_xml::events::BytesStart) -> Result<(), ParseError> {
         let attr = |n: &str| {
             e.try_get_attribute(n).ok().flatten().and_then(|a| {
                 a.normalized_value(quick_xml::XmlVersion::Implicit1_0)

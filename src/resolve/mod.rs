@@ -19,6 +19,18 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+/// Text the check cannot read: a dependency, a package index, the spec or control file
+/// of a rendered package. The message says what and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(String);
+
+impl From<String> for ParseError {
+    fn from(message: String) -> Self {
+        ParseError(message)
+    }
+}
+
 use crate::distro::{Distro, Format};
 use crate::manifest::Model;
 use crate::remote::mirror::Mirror;
@@ -183,7 +195,8 @@ fn target_universe(
     report.available = pkgs.len();
     let own = origins.len();
     origins.push("this project".to_string());
-    let (built, builds) = project::packages(outputs, target, arch, own)?;
+    let (built, builds) =
+        project::packages(outputs, target, arch, own).map_err(|e| e.to_string())?;
     let first_built = pkgs.len() as u32;
     report.packages = built.len();
     pkgs.extend(built);

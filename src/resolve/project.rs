@@ -3,6 +3,7 @@
 //! checks is exactly what would be uploaded: every binary package with its Depends or
 //! Requires and Provides, and every source package's build requirements.
 
+use super::ParseError;
 use std::collections::BTreeMap;
 
 use super::deps::{self, Dep};
@@ -25,7 +26,7 @@ pub fn packages(
     target: &Distro,
     arch: &str,
     origin: usize,
-) -> Result<(Vec<Pkg>, Vec<Build>), String> {
+) -> Result<(Vec<Pkg>, Vec<Build>), ParseError> {
     let mut files: BTreeMap<String, &[u8]> = BTreeMap::new();
     for o in outputs {
         files.insert(o.path.to_string_lossy().replace('\\', "/"), &o.content);
@@ -79,7 +80,7 @@ fn deb_packages(
     changelog: Option<&str>,
     arch: &str,
     origin: usize,
-) -> Result<(Vec<Pkg>, Option<Build>), String> {
+) -> Result<(Vec<Pkg>, Option<Build>), ParseError> {
     let dir = path.strip_suffix("/debian/control").unwrap_or(path);
     let version = changelog
         .and_then(|c| {
@@ -166,7 +167,7 @@ struct Preamble {
 }
 
 impl Preamble {
-    fn read(spec: &str, arch: &str) -> Result<Preamble, String> {
+    fn read(spec: &str, arch: &str) -> Result<Preamble, ParseError> {
         let mut p = Preamble {
             macros: vec![
                 ("%{?dist}".into(), String::new()),
@@ -223,7 +224,12 @@ impl Preamble {
     }
 
     /// One `Tag: value` line of the package `current` points at.
-    fn tag(&mut self, tag: &str, value: &str, current: &mut Option<usize>) -> Result<(), String> {
+    fn tag(
+        &mut self,
+        tag: &str,
+        value: &str,
+        current: &mut Option<usize>,
+    ) -> Result<(), ParseError> {
         match tag {
             "name" => {
                 self.main = value.to_string();
@@ -284,7 +290,7 @@ fn spec_packages(
     spec: &str,
     arch: &str,
     origin: usize,
-) -> Result<(Vec<Pkg>, Option<Build>), String> {
+) -> Result<(Vec<Pkg>, Option<Build>), ParseError> {
     let pre = Preamble::read(spec, arch)?;
     if let Some(ex) = &pre.exclusive {
         if !ex.iter().any(|a| a == arch || a == "noarch") {

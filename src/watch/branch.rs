@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 
+use crate::error::{Error, Result};
+
 /// The repository holding `dir`.
-pub fn open(dir: &Path) -> anyhow::Result<git2::Repository> {
+pub fn open(dir: &Path) -> Result<git2::Repository> {
     let dir = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
@@ -14,11 +16,24 @@ pub fn open(dir: &Path) -> anyhow::Result<git2::Repository> {
     };
     git2::Repository::discover(dir)
         .with_context(|| format!("`{}` is not inside a git repository", dir.display()))
+        .map_err(Error::Other)
 }
 
 /// Commit the current content of `paths` (relative to `dir`; absent files are removed)
 /// on top of `parent`, and point `refs/heads/<branch>` at the new commit. Returns it.
 pub fn commit_files(
+    repo: &git2::Repository,
+    dir: &Path,
+    parent: &git2::Commit,
+    paths: &[PathBuf],
+    branch: &str,
+    message: &str,
+) -> Result<git2::Oid> {
+    write_commit(repo, dir, parent, paths, branch, message).map_err(Error::Other)
+}
+
+/// [`commit_files`], its failures those of the filesystem and of git.
+fn write_commit(
     repo: &git2::Repository,
     dir: &Path,
     parent: &git2::Commit,

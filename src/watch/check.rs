@@ -91,7 +91,7 @@ fn check_signature(
         Source::Tarball { .. } => match u.tarball_url(version) {
             Some(url) => match remote::http::download(&url) {
                 Ok(bytes) => crate::verify::tarball(u, version, &bytes, now),
-                Err(e) => Err(crate::error::Error::Unreachable(e.to_string())),
+                Err(e) => Err(crate::error::Error::unreachable(e.to_string())),
             },
             None => Ok(None),
         },
@@ -108,14 +108,16 @@ fn check_signature(
     };
     let (status, key, message) = match result {
         Ok(key) => ("verified", key, None),
-        Err(crate::error::Error::Unverified(m)) => ("refused", None, Some(m)),
-        Err(e) => ("unchecked", None, Some(e.to_string())),
+        Err(e) if e.kind() == Some(crate::error::Kind::Unverified) => {
+            ("refused", None, Some(e.message()))
+        }
+        Err(e) => ("unchecked", None, Some(e.message())),
     };
     SignatureCheck {
         version: version.to_string(),
         status: status.to_string(),
         key,
-        message: message.map(|m| m.trim_start_matches("error: ").to_string()),
+        message,
     }
 }
 

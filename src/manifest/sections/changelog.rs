@@ -45,7 +45,7 @@ pub(in crate::manifest) fn resolve_changelog(
         let date = match changelog::parse_date(&e.date) {
             Ok(d) => Some(d),
             Err(m) => {
-                cx.err(path!["entry", i, "date"], m);
+                cx.err(path!["entry", i, "date"], m.to_string());
                 None
             }
         };

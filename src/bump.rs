@@ -12,7 +12,7 @@ use toml_edit::{value, ArrayOfTables, DocumentMut, Item, Table};
 
 use crate::app::Project;
 use crate::error::{Error, Result};
-use crate::manifest::{self, Source, Upstream, CHANGELOG};
+use crate::manifest::{self, Upstream, UpstreamSource, CHANGELOG};
 use crate::output::{self, Change, Plan, Selection};
 use crate::remote::{self, http::DownloadError};
 use crate::render;
@@ -191,7 +191,7 @@ fn check_newer(upstream: &Upstream, req: &Request, new: &str, current: &str) -> 
 fn pin_release(upstream: &Upstream, req: &Request, env: &Env, new: &str) -> Result<Pinned> {
     let mut signed_by = None;
     let (commit, sha256) = match &upstream.source {
-        Source::Git { url, .. } => {
+        UpstreamSource::Git { url, .. } => {
             let signed_tags = upstream.signing.as_ref().is_some_and(|s| s.signed_tags);
             // A signed-tags upstream verifies its tag even when the commit is given.
             let found = match (&req.commit, signed_tags) {
@@ -227,7 +227,7 @@ fn pin_release(upstream: &Upstream, req: &Request, env: &Env, new: &str) -> Resu
             }
             (Some(commit), None)
         }
-        Source::Tarball { pattern, .. } => {
+        UpstreamSource::Tarball { pattern, .. } => {
             if req.commit.is_some() {
                 return Err(Error::usage(format!(
                     "--commit applies to git upstreams; `{}` is pinned by the tarball's sha256",
@@ -322,12 +322,12 @@ fn archive_entry(
             series: series.clone(),
             version: current.to_string(),
             commit: match &upstream.source {
-                Source::Git { commit, .. } => Some(commit.clone()),
-                Source::Tarball { .. } => None,
+                UpstreamSource::Git { commit, .. } => Some(commit.clone()),
+                UpstreamSource::Tarball { .. } => None,
             },
             sha256: match &upstream.source {
-                Source::Tarball { sha256, .. } => Some(sha256.clone()),
-                Source::Git { .. } => None,
+                UpstreamSource::Tarball { sha256, .. } => Some(sha256.clone()),
+                UpstreamSource::Git { .. } => None,
             },
             date: date.strftime("%Y-%m-%d").to_string(),
         }),

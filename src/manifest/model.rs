@@ -38,7 +38,7 @@ pub struct Project {
 #[derive(Debug, Clone)]
 pub struct Upstream {
     pub name: String,
-    pub source: Source,
+    pub source: UpstreamSource,
     pub github: Option<String>,
     pub tag_prefix: String,
     pub tag_pattern: Option<String>,
@@ -76,7 +76,7 @@ pub enum Signed {
 }
 
 #[derive(Debug, Clone)]
-pub enum Source {
+pub enum UpstreamSource {
     Git {
         url: String,
         commit: String,
@@ -116,8 +116,8 @@ impl Upstream {
     /// The tarball URL of `version`, for a tarball upstream.
     pub fn tarball_url(&self, version: &str) -> Option<String> {
         match &self.source {
-            Source::Tarball { pattern, .. } => Some(pattern.replace("{version}", version)),
-            Source::Git { .. } => None,
+            UpstreamSource::Tarball { pattern, .. } => Some(pattern.replace("{version}", version)),
+            UpstreamSource::Git { .. } => None,
         }
     }
 

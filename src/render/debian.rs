@@ -20,7 +20,7 @@ use super::{service, Output, Serves};
 use crate::changelog::Entry;
 use crate::distro::{self, Distro, Format};
 use crate::error::Result;
-use crate::manifest::{Model, Package, Source, Vendor};
+use crate::manifest::{Model, Package, UpstreamSource, Vendor};
 
 /// The newest policy version bookworm's lintian knows; newer lintians only note it as old.
 /// The templates' `standards_version`.
@@ -606,7 +606,7 @@ struct PackageListEntry {
 /// The upstream tarball the `_service` leaves in the OBS package.
 pub fn tarball(model: &Model, package: &Package) -> String {
     match model.upstream(&package.upstream).map(|u| &u.source) {
-        Some(Source::Tarball { url, .. }) => super::url_file_name(url).to_string(),
+        Some(UpstreamSource::Tarball { url, .. }) => super::url_file_name(url).to_string(),
         _ => service::git_tarball(package),
     }
 }
@@ -900,8 +900,8 @@ struct CopyrightContext {
 fn copyright(model: &Model, package: &Package, templates: &Templates) -> Result<String> {
     let upstream = model.upstream(&package.upstream);
     let (name, source) = match upstream.map(|u| &u.source) {
-        Some(Source::Git { url, .. }) => (repository_name(url), Some(url.clone())),
-        Some(Source::Tarball { pattern, git, .. }) => {
+        Some(UpstreamSource::Git { url, .. }) => (repository_name(url), Some(url.clone())),
+        Some(UpstreamSource::Tarball { pattern, git, .. }) => {
             let file = super::url_file_name(pattern);
             let stem = super::tarball_dir(file);
             let name = stem

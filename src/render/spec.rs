@@ -9,7 +9,7 @@ use super::templates::Templates;
 use crate::changelog::split_author;
 use crate::distro::Distro;
 use crate::error::{Error, Result};
-use crate::manifest::{Model, Package, Source, Upstream};
+use crate::manifest::{Model, Package, Upstream, UpstreamSource};
 
 #[derive(Serialize)]
 struct Tag {
@@ -266,11 +266,11 @@ fn sources(package: &Package, upstream: &Upstream) -> (Vec<Tag>, Option<String>)
     let mut sources = Vec::new();
     let mut setup_dir = None;
     match &upstream.source {
-        Source::Git { .. } => sources.push(Tag {
+        UpstreamSource::Git { .. } => sources.push(Tag {
             n: 0,
             value: "%{name}-%{version}.tar.xz".to_string(),
         }),
-        Source::Tarball { url, pattern, .. } => {
+        UpstreamSource::Tarball { url, pattern, .. } => {
             let value = if package.version.rpm == package.version.raw {
                 pattern.replace("{version}", "%{version}")
             } else {
@@ -300,7 +300,7 @@ fn sources(package: &Package, upstream: &Upstream) -> (Vec<Tag>, Option<String>)
     }
     // The signature and the keyring, as openSUSE packages list them: OBS's source
     // validator checks the one with the other on every commit.
-    if let (Source::Tarball { pattern, url, .. }, Some(signing)) =
+    if let (UpstreamSource::Tarball { pattern, url, .. }, Some(signing)) =
         (&upstream.source, &upstream.signing)
     {
         if let Some(sig) = &signing.signature {

@@ -9,14 +9,14 @@ use crate::manifest::diagnostics::line_at;
 use crate::manifest::load::Cx;
 use crate::manifest::model::*;
 use crate::manifest::raw;
-use crate::manifest::source::{Seg, Source as Src};
+use crate::manifest::toml_file::{Seg, TomlFile};
 use crate::manifest::CHANGELOG;
 use crate::path;
 use crate::version::{escape_for_message, Version};
 
 /// The entries of the changelog `raw`, read from `src`, that the manifest's `model` knows.
 pub(in crate::manifest) fn resolve_changelog(
-    src: &Src,
+    src: &TomlFile,
     raw: &raw::Changelog,
     model: &Model,
 ) -> Result<Vec<Entry>> {
@@ -145,7 +145,7 @@ impl Cx<'_> {
     }
 }
 pub(in crate::manifest) fn attach_changelog(
-    src: &Src,
+    src: &TomlFile,
     model: &mut Model,
     entries: &[Entry],
 ) -> Result<()> {

@@ -113,7 +113,7 @@ impl Project {
             self.plan_with(selection, Keep::Staged, reuse)?;
         if selection.is_everything(self.model.project.targets.len()) {
             if let Some(keys) = keys {
-                plan.cache = Some(output::cache::Record::new(
+                plan.cache = Some(output::cache::CompleteRender::new(
                     &self.manifest,
                     &self.model,
                     template_names(),
@@ -192,7 +192,7 @@ pub fn cache_record(
     templates: &Templates,
     per_unit: &[Vec<render::Output>],
     warnings: Vec<String>,
-) -> Option<output::cache::Record> {
+) -> Option<output::cache::CompleteRender> {
     let salt = output::cache::binary()?;
     let units = render::units(model)
         .iter()
@@ -212,7 +212,7 @@ pub fn cache_record(
         })
         .collect();
     outputs.sort_unstable_by(|a, b| output::path_cmp(&a.0, &b.0));
-    Some(output::cache::Record::new(
+    Some(output::cache::CompleteRender::new(
         manifest,
         model,
         template_names(),

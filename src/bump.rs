@@ -431,7 +431,7 @@ fn release_notes(
         project.model.project.github_api.as_deref(),
         env.github_token.as_deref(),
     );
-    let (cache, _) = remote::cache::Cache::load(&project.model.dir);
+    let (cache, _) = remote::cache::ResponseCache::load(&project.model.dir);
     let timeout = std::time::Duration::from_secs(30);
     let fetcher = remote::fetch::Fetcher::new(timeout, api.token.clone(), cache)
         .map_err(|e| remote::Error::Failed(e.to_string()))?;

@@ -75,7 +75,7 @@ pub struct Plan {
     pub pre_state: Option<Vec<u8>>,
     /// For a plan of every output: what to record in the render cache once it is
     /// written (see [`cache`]).
-    pub cache: Option<cache::Record>,
+    pub cache: Option<cache::CompleteRender>,
     /// How many units ([`crate::render::Unit`]) were rendered; the others were proved
     /// current by the render cache.
     pub rendered_units: usize,
@@ -103,7 +103,7 @@ impl Selection<'_> {
 }
 
 #[derive(Clone)]
-struct Record {
+struct RenderedFile {
     /// Shared by every record of the package: a render has tens of thousands.
     package: Option<Arc<str>>,
     /// [`state::tag`]: a few bytes where a `Serves` holds a set, for tens of thousands of
@@ -115,13 +115,13 @@ struct Record {
     unit: u32,
 }
 
-impl Record {
+impl RenderedFile {
     fn picked_by(&self, selection: &Selection) -> bool {
         selection.picks(self.package.as_deref(), &state::serves(&self.serves))
     }
 }
 
-fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, Record>> {
+fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, RenderedFile>> {
     let path = dir.join(STATE_FILE);
     let text = match fs::read_to_string(&path) {
         Ok(t) => t,
@@ -154,7 +154,7 @@ fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, Record>> {
         };
         out.push((
             rel,
-            Record {
+            RenderedFile {
                 package: (pkg != "-").then(|| names.get(pkg)),
                 serves,
                 digest: None,
@@ -181,7 +181,9 @@ impl Interner {
     }
 }
 
-fn state_text<'a>(records: impl Iterator<Item = (&'a PathBuf, &'a Record)> + Clone) -> Vec<u8> {
+fn state_text<'a>(
+    records: impl Iterator<Item = (&'a PathBuf, &'a RenderedFile)> + Clone,
+) -> Vec<u8> {
     let mut s = String::from("# Files rendered by pkgforge: path, package, targets. Render removes them when they are no longer produced.\n");
     let size: usize = records
         .clone()
@@ -279,7 +281,7 @@ struct UnitPlan {
     changes: Vec<Change>,
     unchanged: usize,
     /// The outputs that go in the new record of rendered files.
-    produced: Vec<(PathBuf, Record)>,
+    produced: Vec<(PathBuf, RenderedFile)>,
     rendered_units: usize,
 }
 
@@ -360,7 +362,7 @@ pub fn plan_units(
 /// What every worker of [`plan_units`] shares.
 struct Planner<'a, 's> {
     dir: &'a Path,
-    old_index: std::collections::HashMap<&'a std::ffi::OsStr, &'a Record>,
+    old_index: std::collections::HashMap<&'a std::ffi::OsStr, &'a RenderedFile>,
     produce: &'a (dyn Fn(usize, bool) -> crate::Result<Produced> + Sync),
     selection: &'a Selection<'s>,
     may_reuse: bool,
@@ -379,7 +381,7 @@ struct Scratch {
 }
 
 impl Planner<'_, '_> {
-    fn was(&self, p: &Path) -> Option<&Record> {
+    fn was(&self, p: &Path) -> Option<&RenderedFile> {
         self.old_index.get(p.as_os_str()).copied()
     }
 
@@ -446,7 +448,7 @@ impl Planner<'_, '_> {
             Produced::Current(current) if current.iter().all(|(p, _)| self.was(p).is_some()) => {
                 for (path, d) in current {
                     if let Some(rec) = self.was(&path) {
-                        let record = Record {
+                        let record = RenderedFile {
                             digest: Some(d),
                             unit: unit as u32,
                             ..rec.clone()
@@ -485,7 +487,7 @@ impl Planner<'_, '_> {
         let picked = self.selection.picks(o.package.as_deref(), &o.serves);
         let package = o.package.as_deref().map(|p| scratch.names.get(p));
         if picked || self.was(&o.path).is_some() {
-            let record = Record {
+            let record = RenderedFile {
                 package,
                 serves: scratch.names.get(&state::tag(&o.serves)),
                 digest: self.digests.then(|| digest(&o.content, o.executable)),
@@ -545,12 +547,12 @@ impl Planner<'_, '_> {
 /// `plan`), else kept, and returned. Both lists are in path order, so one walk finds them.
 fn gone(
     dir: &Path,
-    old: &BTreeMap<PathBuf, Record>,
-    produced: &[(PathBuf, Record)],
+    old: &BTreeMap<PathBuf, RenderedFile>,
+    produced: &[(PathBuf, RenderedFile)],
     selection: &Selection,
     all_targets: usize,
     plan: &mut Plan,
-) -> crate::Result<Vec<(PathBuf, Record)>> {
+) -> crate::Result<Vec<(PathBuf, RenderedFile)>> {
     let mut kept = Vec::new();
     let mut new = produced.iter().map(|(p, _)| p).peekable();
     for (path, rec) in old {
@@ -589,8 +591,8 @@ fn gone(
 /// writes first: only when it is neither (with no old records it is the new ones).
 fn record_state(
     dir: &Path,
-    old: &BTreeMap<PathBuf, Record>,
-    new_state: &[(PathBuf, Record)],
+    old: &BTreeMap<PathBuf, RenderedFile>,
+    new_state: &[(PathBuf, RenderedFile)],
     plan: &mut Plan,
 ) -> crate::Result<()> {
     let state = state_text(new_state.iter().map(|(p, r)| (p, r)));
@@ -739,8 +741,8 @@ fn place_new_dirs(dir: &Path, changes: &[&Change]) -> Vec<bool> {
 #[derive(Clone)]
 struct Union<'a, O, N>
 where
-    O: Iterator<Item = (&'a PathBuf, &'a Record)>,
-    N: Iterator<Item = (&'a PathBuf, &'a Record)>,
+    O: Iterator<Item = (&'a PathBuf, &'a RenderedFile)>,
+    N: Iterator<Item = (&'a PathBuf, &'a RenderedFile)>,
 {
     old: std::iter::Peekable<O>,
     new: std::iter::Peekable<N>,
@@ -748,10 +750,10 @@ where
 
 impl<'a, O, N> Iterator for Union<'a, O, N>
 where
-    O: Iterator<Item = (&'a PathBuf, &'a Record)>,
-    N: Iterator<Item = (&'a PathBuf, &'a Record)>,
+    O: Iterator<Item = (&'a PathBuf, &'a RenderedFile)>,
+    N: Iterator<Item = (&'a PathBuf, &'a RenderedFile)>,
 {
-    type Item = (&'a PathBuf, &'a Record);
+    type Item = (&'a PathBuf, &'a RenderedFile);
 
     fn next(&mut self) -> Option<Self::Item> {
         match (self.old.peek(), self.new.peek()) {

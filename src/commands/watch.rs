@@ -84,7 +84,7 @@ fn check_upstreams(
 ) -> Result<Vec<Report>> {
     let model = &project.model;
     let upstreams = select_upstreams(model, &args.upstreams)?;
-    let (cache, warning) = cache::Cache::load(&model.dir);
+    let (cache, warning) = cache::ResponseCache::load(&model.dir);
     if let Some(w) = warning {
         (g.say)(&format!("warning: {w}"));
     }

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use reqwest::blocking::Client;
 use reqwest::StatusCode;
 
-use super::cache::{Cache, Entry};
+use super::cache::{CachedResponse, ResponseCache};
 use super::Error;
 
 pub struct Fetcher {
@@ -20,7 +20,7 @@ pub struct Fetcher {
     pub max_wait: Duration,
     /// The first backoff; doubled on each retry.
     pub backoff: Duration,
-    pub cache: Mutex<Cache>,
+    pub cache: Mutex<ResponseCache>,
     pub requests: AtomicUsize,
     pub not_modified: AtomicUsize,
 }
@@ -34,7 +34,11 @@ pub struct Page {
 impl Fetcher {
     /// A fetcher that sends `token` with every request: pass only a token the API-base
     /// policy lets go to the URLs it will be asked for ([`super::github_api`]).
-    pub fn new(timeout: Duration, token: Option<String>, cache: Cache) -> crate::Result<Fetcher> {
+    pub fn new(
+        timeout: Duration,
+        token: Option<String>,
+        cache: ResponseCache,
+    ) -> crate::Result<Fetcher> {
         Ok(Fetcher {
             client: super::http::client(timeout).map_err(anyhow::Error::from)?,
             token,
@@ -74,7 +78,12 @@ impl Fetcher {
     }
 
     /// One request; `more` tells whether another attempt may follow.
-    fn attempt(&self, url: &str, cached: Option<&Entry>, more: bool) -> Result<Attempt, Error> {
+    fn attempt(
+        &self,
+        url: &str,
+        cached: Option<&CachedResponse>,
+        more: bool,
+    ) -> Result<Attempt, Error> {
         let mut req = self
             .client
             .get(url)
@@ -162,7 +171,7 @@ impl Fetcher {
         if let (Some(etag), Ok(mut c)) = (etag, self.cache.lock()) {
             c.entries.insert(
                 url.to_string(),
-                Entry {
+                CachedResponse {
                     etag,
                     body: body.clone(),
                     next: next.clone(),

@@ -25,7 +25,7 @@ pub const STATE_FILE: &str = ".pkgforge-outputs";
 
 /// What a render would do to one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Kind {
+pub enum ChangeKind {
     Create,
     Update,
     Remove,
@@ -34,7 +34,7 @@ pub enum Kind {
 #[derive(Debug, Clone)]
 pub struct Change {
     pub path: PathBuf,
-    pub kind: Kind,
+    pub kind: ChangeKind,
     pub old: Option<Vec<u8>>,
     pub new: Option<Vec<u8>>,
     pub executable: bool,
@@ -54,7 +54,7 @@ impl Change {
     pub fn input(path: PathBuf, old: Vec<u8>, new: Vec<u8>) -> Change {
         Change {
             path,
-            kind: Kind::Update,
+            kind: ChangeKind::Update,
             old: Some(old),
             new: Some(new),
             executable: false,
@@ -513,9 +513,9 @@ impl Planner<'_, '_> {
             false => None,
         };
         let (kind, old_content, old_executable) = match existing {
-            None => (Kind::Create, None, false),
+            None => (ChangeKind::Create, None, false),
             Some((bytes, exec)) if bytes != o.content || exec != o.executable => {
-                (Kind::Update, Some(bytes), exec)
+                (ChangeKind::Update, Some(bytes), exec)
             }
             Some(_) => {
                 up.unchanged += 1;
@@ -570,7 +570,7 @@ fn gone(
             if let Some((bytes, exec)) = read_existing(&dir.join(path))? {
                 plan.changes.push(Change {
                     path: path.clone(),
-                    kind: Kind::Remove,
+                    kind: ChangeKind::Remove,
                     old: Some(bytes),
                     new: None,
                     executable: false,
@@ -611,9 +611,9 @@ fn record_state(
         Some((bytes, _)) if bytes == state => {}
         existing => plan.changes.push(Change {
             kind: if existing.is_some() {
-                Kind::Update
+                ChangeKind::Update
             } else {
-                Kind::Create
+                ChangeKind::Create
             },
             old: existing.map(|(b, _)| b),
             path: state_path,
@@ -696,7 +696,7 @@ fn place_new_dirs(dir: &Path, changes: &[&Change]) -> Vec<bool> {
     // Changes come in path order: neighbours mostly share a directory, and its answer.
     let mut last: Option<(&Path, Option<&Path>)> = None;
     for (i, c) in changes.iter().enumerate() {
-        if c.kind != Kind::Create || !c.staged {
+        if c.kind != ChangeKind::Create || !c.staged {
             continue;
         }
         let parent = c.path.parent();
@@ -897,7 +897,7 @@ fn apply_all(
     // needs), the inputs and the record follow one at a time, in order.
     let writes = outputs
         .iter()
-        .take_while(|c| c.kind != Kind::Remove)
+        .take_while(|c| c.kind != ChangeKind::Remove)
         .count();
     let (parallel, sequential) = outputs.split_at(writes);
     let moved = place_new_dirs(dir, parallel);
@@ -973,12 +973,12 @@ fn apply_parallel<'a>(
 fn apply_one(dir: &Path, c: &Change) -> anyhow::Result<()> {
     let full = dir.join(&c.path);
     match c.kind {
-        Kind::Create | Kind::Update if c.input => Ok(write_durable(
+        ChangeKind::Create | ChangeKind::Update if c.input => Ok(write_durable(
             dir,
             &full,
             c.new.as_deref().unwrap_or_default(),
         )?),
-        Kind::Create | Kind::Update => match c.staged {
+        ChangeKind::Create | ChangeKind::Update => match c.staged {
             true => place(&staged_path(dir, c), &full, c.executable),
             false => Ok(write_atomic_in(
                 dir,
@@ -987,7 +987,7 @@ fn apply_one(dir: &Path, c: &Change) -> anyhow::Result<()> {
                 c.executable,
             )?),
         },
-        Kind::Remove => {
+        ChangeKind::Remove => {
             match fs::remove_file(&full) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -1033,7 +1033,7 @@ fn place(staged: &Path, full: &Path, executable: bool) -> anyhow::Result<()> {
 fn revert(dir: &Path, c: &Change) -> bool {
     let full = dir.join(&c.path);
     match (&c.kind, &c.old) {
-        (Kind::Create, _) => {
+        (ChangeKind::Create, _) => {
             let gone = match fs::remove_file(&full) {
                 Ok(()) => true,
                 Err(e) => e.kind() == std::io::ErrorKind::NotFound,
@@ -1073,12 +1073,12 @@ pub fn diff(plan: &Plan) -> String {
             .as_deref()
             .map(String::from_utf8_lossy)
             .unwrap_or_default();
-        let a = if c.kind == Kind::Create {
+        let a = if c.kind == ChangeKind::Create {
             "/dev/null".to_string()
         } else {
             format!("a/{}", c.path.display())
         };
-        let b = if c.kind == Kind::Remove {
+        let b = if c.kind == ChangeKind::Remove {
             "/dev/null".to_string()
         } else {
             format!("b/{}", c.path.display())

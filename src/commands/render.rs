@@ -3,7 +3,7 @@
 
 use crate::app::{ForRender, Project};
 use crate::error::Result;
-use crate::output::{self, Kind, Plan};
+use crate::output::{self, ChangeKind, Plan};
 
 use super::{lock_and_recover, warn_pending, Global, Outcome};
 
@@ -102,19 +102,19 @@ fn report(g: &Global, plan: &Plan) {
         ));
         for c in &plan.changes {
             let verb = match c.kind {
-                Kind::Create => "created",
-                Kind::Update => "updated",
-                Kind::Remove => "removed",
+                ChangeKind::Create => "created",
+                ChangeKind::Update => "updated",
+                ChangeKind::Remove => "removed",
             };
             (g.say)(&format!("{verb} {}", c.path.display()));
         }
     }
-    let count = |k: Kind| plan.changes.iter().filter(|c| c.kind == k).count();
+    let count = |k: ChangeKind| plan.changes.iter().filter(|c| c.kind == k).count();
     g.status(&format!(
         "rendered: {} created, {} updated, {} removed, {} unchanged",
-        count(Kind::Create),
-        count(Kind::Update),
-        count(Kind::Remove),
+        count(ChangeKind::Create),
+        count(ChangeKind::Update),
+        count(ChangeKind::Remove),
         plan.unchanged
     ));
 }

@@ -303,10 +303,10 @@ fn restore_plan(dir: &Path, bumps: &[Bump], cache_before: Option<Vec<u8>>) -> Pl
 }
 
 /// The change that turns `current` into `wanted`.
-fn kind_of(current: &Option<Vec<u8>>, wanted: &Option<Vec<u8>>) -> output::Kind {
+fn kind_of(current: &Option<Vec<u8>>, wanted: &Option<Vec<u8>>) -> output::ChangeKind {
     match (current, wanted) {
-        (_, None) => output::Kind::Remove,
-        (None, Some(_)) => output::Kind::Create,
-        (Some(_), Some(_)) => output::Kind::Update,
+        (_, None) => output::ChangeKind::Remove,
+        (None, Some(_)) => output::ChangeKind::Create,
+        (Some(_), Some(_)) => output::ChangeKind::Update,
     }
 }

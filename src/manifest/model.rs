@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::changelog::Entry;
+use crate::changelog::ChangelogEntry;
 use crate::distro::Distro;
 use crate::version::Version;
 
@@ -157,7 +157,7 @@ pub struct Package {
     pub patches: Vec<Patch>,
     pub subpackages: Vec<Subpackage>,
     /// The changelog entries that cover this package, newest first.
-    pub changelog: Vec<Entry>,
+    pub changelog: Vec<ChangelogEntry>,
 }
 
 impl Package {

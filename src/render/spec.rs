@@ -148,7 +148,7 @@ fn variants(
 }
 
 /// One dependency list per target, folded into what every target shares and `%if` blocks.
-fn fold(
+fn fold_conditionals(
     per_target: &[(&Distro, Vec<String>, Vec<String>)],
     all: &[&Distro],
 ) -> (Vec<String>, Vec<String>, Vec<Conditional>) {
@@ -345,7 +345,7 @@ fn subpackages(package: &Package, all: &[&Distro], per_target: bool, owned: &[&s
                     (*t, Vec::new(), rq)
                 })
                 .collect();
-            let (_, requires, conditionals) = fold(&per, all);
+            let (_, requires, conditionals) = fold_conditionals(&per, all);
             let (build_arch, _) = s.archs.as_deref().map(arch_tags).unwrap_or((None, None));
             Sub {
                 suffix: s.suffix.clone(),
@@ -420,7 +420,7 @@ pub fn render(
             (*t, br, deps.requires.clone())
         })
         .collect();
-    let (build_requires, requires, conditionals) = fold(&per_target, &all);
+    let (build_requires, requires, conditionals) = fold_conditionals(&per_target, &all);
 
     let (build_arch, exclusive_arch) = arch_tags(&package.archs);
     let (sources, setup_dir) = sources(package, upstream);

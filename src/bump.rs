@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use toml_edit::{value, ArrayOfTables, DocumentMut, Item, Table};
 
-use crate::app::Project;
+use crate::app::LoadedProject;
 use crate::error::{Error, Result};
 use crate::manifest::{self, Upstream, UpstreamSource, CHANGELOG};
 use crate::output::{self, Change, Plan, Selection};
@@ -77,7 +77,7 @@ pub struct Bump {
 }
 
 /// The upstream `bump` acts on: the named one, else the first one of the manifest.
-pub fn pick_upstream<'a>(project: &'a Project, name: Option<&str>) -> Result<&'a Upstream> {
+pub fn pick_upstream<'a>(project: &'a LoadedProject, name: Option<&str>) -> Result<&'a Upstream> {
     let m = &project.model;
     match name {
         Some(n) => m.upstream(n).ok_or_else(|| {
@@ -99,7 +99,7 @@ pub fn pick_upstream<'a>(project: &'a Project, name: Option<&str>) -> Result<&'a
 
 /// Work out everything a bump changes without writing anything.
 pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
-    let project = Project::load(manifest_path)?;
+    let project = LoadedProject::load(manifest_path)?;
     let dir = project.model.dir.clone();
     let upstream = pick_upstream(&project, req.upstream.as_deref())?.clone();
     let new = req.version.trim();
@@ -264,7 +264,7 @@ struct Pinned {
 /// The changelog lines: the `-m` messages, else "Update to version" and the release
 /// notes GitHub has, if any (a failure to get them is a warning).
 fn change_lines(
-    project: &Project,
+    project: &LoadedProject,
     upstream: &Upstream,
     req: &Request,
     env: &Env,
@@ -303,7 +303,7 @@ fn change_lines(
 /// The `[[archive]]` entry for the series a bump to `new` leaves, when it starts a new
 /// one that is not archived yet.
 fn archive_entry(
-    project: &Project,
+    project: &LoadedProject,
     upstream: &Upstream,
     new: &str,
     current: &str,
@@ -339,7 +339,7 @@ fn archive_entry(
 /// Load, validate and render the edited manifest and changelog in memory: the plan of
 /// every change, the inputs first.
 fn plan_edited(
-    project: &Project,
+    project: &LoadedProject,
     manifest_path: &Path,
     (old_manifest, new_manifest): (String, String),
     (old_changelog, new_changelog): (String, String),
@@ -421,7 +421,7 @@ fn resolve_tag(upstream: &Upstream, url: &str, version: &str) -> Result<(String,
 /// rate limits, the conditional-request cache of `watch`, read only) and API-base policy
 /// as `watch`.
 fn release_notes(
-    project: &Project,
+    project: &LoadedProject,
     repo: &str,
     tag: &str,
     env: &Env,

@@ -1,7 +1,7 @@
 //! `pkgforge render` and `render --check`: the render cache shortcut, the recovery
 //! policy (a completed bump or prune renders everything again) and the check's exit code.
 
-use crate::app::{ForRender, Project};
+use crate::app::{ForRender, LoadedProject};
 use crate::error::Result;
 use crate::output::{self, ChangeKind, Plan};
 
@@ -32,7 +32,7 @@ pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
     };
     let everything = args.distros.is_empty() && args.packages.is_empty();
     // After a completed bump every output is rendered again: no cache.
-    let (project, reuse) = match Project::for_render(g.manifest, everything && !recovered)? {
+    let (project, reuse) = match LoadedProject::for_render(g.manifest, everything && !recovered)? {
         ForRender::Fresh(fresh) => {
             // Nothing changed since the last complete render: no need to render.
             if args.check {

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::app::Project;
+use crate::app::LoadedProject;
 use crate::bump::{self, Bump};
 use crate::error::{Error, Kind, Result};
 use crate::output::{self, Change, Plan};
@@ -43,7 +43,7 @@ pub fn run(g: &Global, args: &Args, env: &bump::Env) -> Result<Outcome> {
             None
         }
     };
-    let project = Project::load(g.manifest)?;
+    let project = LoadedProject::load(g.manifest)?;
     let mut reports = check_upstreams(g, args, env, &project)?;
     if args.apply {
         apply_updates(g, args, &mut reports, env)?;
@@ -80,7 +80,7 @@ fn check_upstreams(
     g: &Global,
     args: &Args,
     env: &bump::Env,
-    project: &Project,
+    project: &LoadedProject,
 ) -> Result<Vec<Report>> {
     let model = &project.model;
     let upstreams = select_upstreams(model, &args.upstreams)?;

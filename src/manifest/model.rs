@@ -234,7 +234,7 @@ pub struct Image {
     pub packages: Vec<String>,
     pub arch_packages: Vec<ArchPackage>,
     pub delete: Vec<String>,
-    pub repositories: Vec<Repository>,
+    pub repositories: Vec<ImageRepository>,
     /// The body of `config.sh`, as the manifest gives it.
     pub config_sh: Option<String>,
     /// A failed build of this image is expected: no target defaults to it.
@@ -252,7 +252,7 @@ pub struct ArchPackage {
 
 /// An extra repository of one image, placeholders already replaced.
 #[derive(Debug, Clone)]
-pub struct Repository {
+pub struct ImageRepository {
     pub source: String,
     pub alias: Option<String>,
     pub priority: Option<i32>,

@@ -604,7 +604,7 @@ struct PackageListEntry {
 }
 
 /// The upstream tarball the `_service` leaves in the OBS package.
-pub fn tarball(model: &Model, package: &Package) -> String {
+pub fn tarball_file_name(model: &Model, package: &Package) -> String {
     match model.upstream(&package.upstream).map(|u| &u.source) {
         Some(UpstreamSource::Tarball { url, .. }) => super::url_file_name(url).to_string(),
         _ => service::git_tarball(package),
@@ -646,7 +646,7 @@ fn dsc(
                 archs: b.archs.clone(),
             })
             .collect(),
-        tarball: tarball(model, package),
+        tarball: tarball_file_name(model, package),
         series: !package.patches.is_empty(),
     };
     templates.render("debian/dsc.tera", &ctx)

@@ -170,14 +170,14 @@ impl Cx<'_> {
 }
 
 /// The repositories of rootfs `r` that serve base `b`, with its placeholders filled in.
-fn image_repositories(r: &raw::Rootfs, b: &Distro) -> Vec<Repository> {
+fn image_repositories(r: &raw::Rootfs, b: &Distro) -> Vec<ImageRepository> {
     r.repositories
         .iter()
         .filter(|x| match &x.bases {
             None => true,
             Some(keys) => keys.iter().any(|k| distro::key_specificity(k, b).is_some()),
         })
-        .map(|x| Repository {
+        .map(|x| ImageRepository {
             source: x.source.replace("{obs-repository}", &b.obs_repository),
             alias: x.alias.clone(),
             priority: x.priority,

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::blocking::Client;
+use reqwest::blocking::{Client, RequestBuilder};
 use reqwest::StatusCode;
 
 use super::cache::{CachedResponse, ResponseCache};
@@ -77,13 +77,9 @@ impl Fetcher {
         Err(Error::Failed(last_error))
     }
 
-    /// One request; `more` tells whether another attempt may follow.
-    fn attempt(
-        &self,
-        url: &str,
-        cached: Option<&CachedResponse>,
-        more: bool,
-    ) -> Result<Attempt, Error> {
+    /// The GET of `url`: with the token when there is one, and conditional on the
+    /// cached answer's ETag.
+    fn request(&self, url: &str, cached: Option<&CachedResponse>) -> RequestBuilder {
         let mut req = self
             .client
             .get(url)
@@ -95,8 +91,18 @@ impl Fetcher {
         if let Some(c) = cached {
             req = req.header("If-None-Match", &c.etag);
         }
+        req
+    }
+
+    /// One request; `more` tells whether another attempt may follow.
+    fn attempt(
+        &self,
+        url: &str,
+        cached: Option<&CachedResponse>,
+        more: bool,
+    ) -> Result<Attempt, Error> {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let resp = match req.send() {
+        let resp = match self.request(url, cached).send() {
             Ok(r) => r,
             // reqwest's message names the URL, never a header, so the token stays out.
             Err(e) => {

@@ -10,18 +10,18 @@ use crate::output::{self, Keep, Plan, Planned, Produced, Selection};
 use crate::render::{self, Templates};
 
 /// The manifest, its changelog and the templates, loaded and validated together.
-pub struct Project {
+pub struct LoadedProject {
     /// The manifest's path, as given.
     pub manifest: PathBuf,
     pub model: Model,
     pub templates: Templates,
 }
 
-impl Project {
-    pub fn load(manifest: &Path) -> Result<Project> {
+impl LoadedProject {
+    pub fn load(manifest: &Path) -> Result<LoadedProject> {
         let model = manifest::load(manifest)?;
         let templates = Templates::load(&model.dir)?;
-        Ok(Project {
+        Ok(LoadedProject {
             manifest: manifest.to_path_buf(),
             model,
             templates,
@@ -35,13 +35,16 @@ impl Project {
     /// the cache proves current.
     pub fn for_render(manifest: &Path, use_cache: bool) -> Result<ForRender> {
         let Some(cache) = use_cache.then(|| output::cache::read(manifest)).flatten() else {
-            return Ok(ForRender::Load(Box::new(Project::load(manifest)?), None));
+            return Ok(ForRender::Load(
+                Box::new(LoadedProject::load(manifest)?),
+                None,
+            ));
         };
         let (project, intact) = std::thread::scope(|s| {
             let verify = s.spawn(|| cache.intact(manifest));
             let project = match cache.inputs_unchanged(manifest, &template_names()) {
                 true => None,
-                false => Some(Project::load(manifest)),
+                false => Some(LoadedProject::load(manifest)),
             };
             (project, verify.join().ok())
         });
@@ -52,7 +55,7 @@ impl Project {
                 if let Some(fresh) = cache.fresh(&intact) {
                     return Ok(ForRender::Fresh(fresh));
                 }
-                Project::load(manifest)?
+                LoadedProject::load(manifest)?
             }
         };
         Ok(ForRender::Load(
@@ -113,7 +116,7 @@ impl Project {
             self.plan_with(selection, Keep::Staged, reuse)?;
         if selection.is_everything(self.model.project.targets.len()) {
             if let Some(keys) = keys {
-                plan.cache = Some(output::cache::Record::new(
+                plan.cache = Some(output::cache::CompleteRender::new(
                     &self.manifest,
                     &self.model,
                     template_names(),
@@ -192,7 +195,7 @@ pub fn cache_record(
     templates: &Templates,
     per_unit: &[Vec<render::Output>],
     warnings: Vec<String>,
-) -> Option<output::cache::Record> {
+) -> Option<output::cache::CompleteRender> {
     let salt = output::cache::binary()?;
     let units = render::units(model)
         .iter()
@@ -212,7 +215,7 @@ pub fn cache_record(
         })
         .collect();
     outputs.sort_unstable_by(|a, b| output::path_cmp(&a.0, &b.0));
-    Some(output::cache::Record::new(
+    Some(output::cache::CompleteRender::new(
         manifest,
         model,
         template_names(),
@@ -225,12 +228,12 @@ pub fn cache_record(
 /// Every unit's id and key ([`render::Unit`]).
 type UnitKeys = Vec<(String, [u8; 32])>;
 
-/// What [`Project::for_render`] found.
+/// What [`LoadedProject::for_render`] found.
 pub enum ForRender {
     /// Every output is current.
     Fresh(Fresh),
     /// The project, and what the render cache proves current.
-    Load(Box<Project>, Option<Reuse>),
+    Load(Box<LoadedProject>, Option<Reuse>),
 }
 
 /// The targets selected by `--distro` values (ids, families, groups, formats or `all`).

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{DocumentMut, Item};
 
-use crate::app::Project;
+use crate::app::LoadedProject;
 use crate::error::{Error, Result};
 use crate::manifest::{self, Archived, Model, Pin, CHANGELOG};
 use crate::output::{self, Change, Plan, Selection};
@@ -86,7 +86,7 @@ pub fn warnings(model: &Model) -> Vec<String> {
 
 /// Remove one series' `[[archive]]` entry and, by rendering again, its outputs; nothing else.
 pub fn prune(manifest_path: &Path, series: &str, upstream: Option<&str>) -> Result<Plan> {
-    let project = Project::load(manifest_path)?;
+    let project = LoadedProject::load(manifest_path)?;
     let matching: Vec<&Archived> = project
         .model
         .archive

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use toml_edit::{value, ArrayOfTables, DocumentMut, Item, Table};
 
-use crate::app::Project;
+use crate::app::LoadedProject;
 use crate::error::{Error, Result};
-use crate::manifest::{self, Source, Upstream, CHANGELOG};
+use crate::manifest::{self, Upstream, UpstreamSource, CHANGELOG};
 use crate::output::{self, Change, Plan, Selection};
 use crate::remote::{self, http::DownloadError};
 use crate::render;
@@ -77,7 +77,7 @@ pub struct Bump {
 }
 
 /// The upstream `bump` acts on: the named one, else the first one of the manifest.
-pub fn pick_upstream<'a>(project: &'a Project, name: Option<&str>) -> Result<&'a Upstream> {
+pub fn pick_upstream<'a>(project: &'a LoadedProject, name: Option<&str>) -> Result<&'a Upstream> {
     let m = &project.model;
     match name {
         Some(n) => m.upstream(n).ok_or_else(|| {
@@ -101,7 +101,7 @@ pub fn pick_upstream<'a>(project: &'a Project, name: Option<&str>) -> Result<&'a
 
 /// Work out everything a bump changes without writing anything.
 pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
-    let project = Project::load(manifest_path)?;
+    let project = LoadedProject::load(manifest_path)?;
     let dir = project.model.dir.clone();
     let upstream = pick_upstream(&project, req.upstream.as_deref())?.clone();
     let new = req.version.trim();
@@ -195,7 +195,7 @@ fn check_newer(upstream: &Upstream, req: &Request, new: &str, current: &str) -> 
 fn pin_release(upstream: &Upstream, req: &Request, env: &Env, new: &str) -> Result<Pinned> {
     let mut signed_by = None;
     let (commit, sha256) = match &upstream.source {
-        Source::Git { url, .. } => {
+        UpstreamSource::Git { url, .. } => {
             let signed_tags = upstream.signing.as_ref().is_some_and(|s| s.signed_tags);
             // A signed-tags upstream verifies its tag even when the commit is given.
             let found = match (&req.commit, signed_tags) {
@@ -232,7 +232,7 @@ fn pin_release(upstream: &Upstream, req: &Request, env: &Env, new: &str) -> Resu
             }
             (Some(commit), None)
         }
-        Source::Tarball { pattern, .. } => {
+        UpstreamSource::Tarball { pattern, .. } => {
             if req.commit.is_some() {
                 return Err(Error::usage(format!(
                     "--commit applies to git upstreams; `{}` is pinned by the tarball's sha256",
@@ -269,7 +269,7 @@ struct Pinned {
 /// The changelog lines: the `-m` messages, else "Update to version" and the release
 /// notes GitHub has, if any (a failure to get them is a warning).
 fn change_lines(
-    project: &Project,
+    project: &LoadedProject,
     upstream: &Upstream,
     req: &Request,
     env: &Env,
@@ -308,7 +308,7 @@ fn change_lines(
 /// The `[[archive]]` entry for the series a bump to `new` leaves, when it starts a new
 /// one that is not archived yet.
 fn archive_entry(
-    project: &Project,
+    project: &LoadedProject,
     upstream: &Upstream,
     new: &str,
     current: &str,
@@ -327,12 +327,12 @@ fn archive_entry(
             series: series.clone(),
             version: current.to_string(),
             commit: match &upstream.source {
-                Source::Git { commit, .. } => Some(commit.clone()),
-                Source::Tarball { .. } => None,
+                UpstreamSource::Git { commit, .. } => Some(commit.clone()),
+                UpstreamSource::Tarball { .. } => None,
             },
             sha256: match &upstream.source {
-                Source::Tarball { sha256, .. } => Some(sha256.clone()),
-                Source::Git { .. } => None,
+                UpstreamSource::Tarball { sha256, .. } => Some(sha256.clone()),
+                UpstreamSource::Git { .. } => None,
             },
             date: date.strftime("%Y-%m-%d").to_string(),
         }),
@@ -344,7 +344,7 @@ fn archive_entry(
 /// Load, validate and render the edited manifest and changelog in memory: the plan of
 /// every change, the inputs first.
 fn plan_edited(
-    project: &Project,
+    project: &LoadedProject,
     manifest_path: &Path,
     (old_manifest, new_manifest): (String, String),
     (old_changelog, new_changelog): (String, String),
@@ -432,7 +432,7 @@ fn resolve_tag(upstream: &Upstream, url: &str, version: &str) -> Result<(String,
 /// rate limits, the conditional-request cache of `watch`, read only) and API-base policy
 /// as `watch`.
 fn release_notes(
-    project: &Project,
+    project: &LoadedProject,
     repo: &str,
     tag: &str,
     env: &Env,
@@ -442,7 +442,7 @@ fn release_notes(
         project.model.project.github_api.as_deref(),
         env.github_token.as_deref(),
     );
-    let (cache, _) = remote::cache::Cache::load(&project.model.dir);
+    let (cache, _) = remote::cache::ResponseCache::load(&project.model.dir);
     let timeout = std::time::Duration::from_secs(30);
     let fetcher = remote::fetch::Fetcher::new(timeout, api.token.clone(), cache)
         .map_err(|e| remote::Error::Failed(e.to_string()))?;

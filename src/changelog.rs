@@ -6,7 +6,7 @@ use crate::version::Version;
 
 /// One entry of `changelog.toml`, validated.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub struct ChangelogEntry {
     pub upstream: Option<String>,
     pub packages: Option<Vec<String>>,
     pub version: Version,
@@ -15,7 +15,7 @@ pub struct Entry {
     pub changes: Vec<String>,
 }
 
-impl Entry {
+impl ChangelogEntry {
     /// Whether this entry speaks of `package` (of `upstream`).
     pub fn covers(&self, package: &str, upstream: Option<&str>) -> bool {
         if let Some(list) = &self.packages {
@@ -83,8 +83,8 @@ pub fn split_author(author: &str) -> (&str, Option<&str>) {
 mod tests {
     use super::*;
 
-    fn entry(date: &str) -> Entry {
-        Entry {
+    fn entry(date: &str) -> ChangelogEntry {
+        ChangelogEntry {
             upstream: None,
             packages: None,
             version: Version::parse("1.0", None).unwrap(),

@@ -25,7 +25,7 @@ pub const STATE_FILE: &str = ".pkgforge-outputs";
 
 /// What a render would do to one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Kind {
+pub enum ChangeKind {
     Create,
     Update,
     Remove,
@@ -34,7 +34,7 @@ pub enum Kind {
 #[derive(Debug, Clone)]
 pub struct Change {
     pub path: PathBuf,
-    pub kind: Kind,
+    pub kind: ChangeKind,
     pub old: Option<Vec<u8>>,
     pub new: Option<Vec<u8>>,
     pub executable: bool,
@@ -54,7 +54,7 @@ impl Change {
     pub fn input(path: PathBuf, old: Vec<u8>, new: Vec<u8>) -> Change {
         Change {
             path,
-            kind: Kind::Update,
+            kind: ChangeKind::Update,
             old: Some(old),
             new: Some(new),
             executable: false,
@@ -75,7 +75,7 @@ pub struct Plan {
     pub pre_state: Option<Vec<u8>>,
     /// For a plan of every output: what to record in the render cache once it is
     /// written (see [`cache`]).
-    pub cache: Option<cache::Record>,
+    pub cache: Option<cache::CompleteRender>,
     /// How many units ([`crate::render::Unit`]) were rendered; the others were proved
     /// current by the render cache.
     pub rendered_units: usize,
@@ -103,7 +103,7 @@ impl Selection<'_> {
 }
 
 #[derive(Clone)]
-struct Record {
+struct RenderedFile {
     /// Shared by every record of the package: a render has tens of thousands.
     package: Option<Arc<str>>,
     /// [`state::tag`]: a few bytes where a `Serves` holds a set, for tens of thousands of
@@ -115,13 +115,13 @@ struct Record {
     unit: u32,
 }
 
-impl Record {
+impl RenderedFile {
     fn picked_by(&self, selection: &Selection) -> bool {
         selection.picks(self.package.as_deref(), &state::serves(&self.serves))
     }
 }
 
-fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, Record>> {
+fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, RenderedFile>> {
     let path = dir.join(STATE_FILE);
     let text = match fs::read_to_string(&path) {
         Ok(t) => t,
@@ -154,7 +154,7 @@ fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, Record>> {
         };
         out.push((
             rel,
-            Record {
+            RenderedFile {
                 package: (pkg != "-").then(|| names.get(pkg)),
                 serves,
                 digest: None,
@@ -181,7 +181,9 @@ impl Interner {
     }
 }
 
-fn state_text<'a>(records: impl Iterator<Item = (&'a PathBuf, &'a Record)> + Clone) -> Vec<u8> {
+fn state_text<'a>(
+    records: impl Iterator<Item = (&'a PathBuf, &'a RenderedFile)> + Clone,
+) -> Vec<u8> {
     let mut s = String::from("# Files rendered by pkgforge: path, package, targets. Render removes them when they are no longer produced.\n");
     let size: usize = records
         .clone()
@@ -279,7 +281,7 @@ struct UnitPlan {
     changes: Vec<Change>,
     unchanged: usize,
     /// The outputs that go in the new record of rendered files.
-    produced: Vec<(PathBuf, Record)>,
+    produced: Vec<(PathBuf, RenderedFile)>,
     rendered_units: usize,
 }
 
@@ -360,7 +362,7 @@ pub fn plan_units(
 /// What every worker of [`plan_units`] shares.
 struct Planner<'a, 's> {
     dir: &'a Path,
-    old_index: std::collections::HashMap<&'a std::ffi::OsStr, &'a Record>,
+    old_index: std::collections::HashMap<&'a std::ffi::OsStr, &'a RenderedFile>,
     produce: &'a (dyn Fn(usize, bool) -> crate::Result<Produced> + Sync),
     selection: &'a Selection<'s>,
     may_reuse: bool,
@@ -379,7 +381,7 @@ struct Scratch {
 }
 
 impl Planner<'_, '_> {
-    fn was(&self, p: &Path) -> Option<&Record> {
+    fn was(&self, p: &Path) -> Option<&RenderedFile> {
         self.old_index.get(p.as_os_str()).copied()
     }
 
@@ -446,7 +448,7 @@ impl Planner<'_, '_> {
             Produced::Current(current) if current.iter().all(|(p, _)| self.was(p).is_some()) => {
                 for (path, d) in current {
                     if let Some(rec) = self.was(&path) {
-                        let record = Record {
+                        let record = RenderedFile {
                             digest: Some(d),
                             unit: unit as u32,
                             ..rec.clone()
@@ -485,7 +487,7 @@ impl Planner<'_, '_> {
         let picked = self.selection.picks(o.package.as_deref(), &o.serves);
         let package = o.package.as_deref().map(|p| scratch.names.get(p));
         if picked || self.was(&o.path).is_some() {
-            let record = Record {
+            let record = RenderedFile {
                 package,
                 serves: scratch.names.get(&state::tag(&o.serves)),
                 digest: self.digests.then(|| digest(&o.content, o.executable)),
@@ -511,9 +513,9 @@ impl Planner<'_, '_> {
             false => None,
         };
         let (kind, old_content, old_executable) = match existing {
-            None => (Kind::Create, None, false),
+            None => (ChangeKind::Create, None, false),
             Some((bytes, exec)) if bytes != o.content || exec != o.executable => {
-                (Kind::Update, Some(bytes), exec)
+                (ChangeKind::Update, Some(bytes), exec)
             }
             Some(_) => {
                 up.unchanged += 1;
@@ -545,12 +547,12 @@ impl Planner<'_, '_> {
 /// `plan`), else kept, and returned. Both lists are in path order, so one walk finds them.
 fn gone(
     dir: &Path,
-    old: &BTreeMap<PathBuf, Record>,
-    produced: &[(PathBuf, Record)],
+    old: &BTreeMap<PathBuf, RenderedFile>,
+    produced: &[(PathBuf, RenderedFile)],
     selection: &Selection,
     all_targets: usize,
     plan: &mut Plan,
-) -> crate::Result<Vec<(PathBuf, Record)>> {
+) -> crate::Result<Vec<(PathBuf, RenderedFile)>> {
     let mut kept = Vec::new();
     let mut new = produced.iter().map(|(p, _)| p).peekable();
     for (path, rec) in old {
@@ -568,7 +570,7 @@ fn gone(
             if let Some((bytes, exec)) = read_existing(&dir.join(path))? {
                 plan.changes.push(Change {
                     path: path.clone(),
-                    kind: Kind::Remove,
+                    kind: ChangeKind::Remove,
                     old: Some(bytes),
                     new: None,
                     executable: false,
@@ -589,8 +591,8 @@ fn gone(
 /// writes first: only when it is neither (with no old records it is the new ones).
 fn record_state(
     dir: &Path,
-    old: &BTreeMap<PathBuf, Record>,
-    new_state: &[(PathBuf, Record)],
+    old: &BTreeMap<PathBuf, RenderedFile>,
+    new_state: &[(PathBuf, RenderedFile)],
     plan: &mut Plan,
 ) -> crate::Result<()> {
     let state = state_text(new_state.iter().map(|(p, r)| (p, r)));
@@ -609,9 +611,9 @@ fn record_state(
         Some((bytes, _)) if bytes == state => {}
         existing => plan.changes.push(Change {
             kind: if existing.is_some() {
-                Kind::Update
+                ChangeKind::Update
             } else {
-                Kind::Create
+                ChangeKind::Create
             },
             old: existing.map(|(b, _)| b),
             path: state_path,
@@ -694,7 +696,7 @@ fn place_new_dirs(dir: &Path, changes: &[&Change]) -> Vec<bool> {
     // Changes come in path order: neighbours mostly share a directory, and its answer.
     let mut last: Option<(&Path, Option<&Path>)> = None;
     for (i, c) in changes.iter().enumerate() {
-        if c.kind != Kind::Create || !c.staged {
+        if c.kind != ChangeKind::Create || !c.staged {
             continue;
         }
         let parent = c.path.parent();
@@ -739,8 +741,8 @@ fn place_new_dirs(dir: &Path, changes: &[&Change]) -> Vec<bool> {
 #[derive(Clone)]
 struct Union<'a, O, N>
 where
-    O: Iterator<Item = (&'a PathBuf, &'a Record)>,
-    N: Iterator<Item = (&'a PathBuf, &'a Record)>,
+    O: Iterator<Item = (&'a PathBuf, &'a RenderedFile)>,
+    N: Iterator<Item = (&'a PathBuf, &'a RenderedFile)>,
 {
     old: std::iter::Peekable<O>,
     new: std::iter::Peekable<N>,
@@ -748,10 +750,10 @@ where
 
 impl<'a, O, N> Iterator for Union<'a, O, N>
 where
-    O: Iterator<Item = (&'a PathBuf, &'a Record)>,
-    N: Iterator<Item = (&'a PathBuf, &'a Record)>,
+    O: Iterator<Item = (&'a PathBuf, &'a RenderedFile)>,
+    N: Iterator<Item = (&'a PathBuf, &'a RenderedFile)>,
 {
-    type Item = (&'a PathBuf, &'a Record);
+    type Item = (&'a PathBuf, &'a RenderedFile);
 
     fn next(&mut self) -> Option<Self::Item> {
         match (self.old.peek(), self.new.peek()) {
@@ -895,7 +897,7 @@ fn apply_all(
     // needs), the inputs and the record follow one at a time, in order.
     let writes = outputs
         .iter()
-        .take_while(|c| c.kind != Kind::Remove)
+        .take_while(|c| c.kind != ChangeKind::Remove)
         .count();
     let (parallel, sequential) = outputs.split_at(writes);
     let moved = place_new_dirs(dir, parallel);
@@ -971,12 +973,12 @@ fn apply_parallel<'a>(
 fn apply_one(dir: &Path, c: &Change) -> anyhow::Result<()> {
     let full = dir.join(&c.path);
     match c.kind {
-        Kind::Create | Kind::Update if c.input => Ok(write_durable(
+        ChangeKind::Create | ChangeKind::Update if c.input => Ok(write_durable(
             dir,
             &full,
             c.new.as_deref().unwrap_or_default(),
         )?),
-        Kind::Create | Kind::Update => match c.staged {
+        ChangeKind::Create | ChangeKind::Update => match c.staged {
             true => place(&staged_path(dir, c), &full, c.executable),
             false => Ok(write_atomic_in(
                 dir,
@@ -985,7 +987,7 @@ fn apply_one(dir: &Path, c: &Change) -> anyhow::Result<()> {
                 c.executable,
             )?),
         },
-        Kind::Remove => {
+        ChangeKind::Remove => {
             match fs::remove_file(&full) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -1031,7 +1033,7 @@ fn place(staged: &Path, full: &Path, executable: bool) -> anyhow::Result<()> {
 fn revert(dir: &Path, c: &Change) -> bool {
     let full = dir.join(&c.path);
     match (&c.kind, &c.old) {
-        (Kind::Create, _) => {
+        (ChangeKind::Create, _) => {
             let gone = match fs::remove_file(&full) {
                 Ok(()) => true,
                 Err(e) => e.kind() == std::io::ErrorKind::NotFound,
@@ -1071,12 +1073,12 @@ pub fn diff(plan: &Plan) -> String {
             .as_deref()
             .map(String::from_utf8_lossy)
             .unwrap_or_default();
-        let a = if c.kind == Kind::Create {
+        let a = if c.kind == ChangeKind::Create {
             "/dev/null".to_string()
         } else {
             format!("a/{}", c.path.display())
         };
-        let b = if c.kind == Kind::Remove {
+        let b = if c.kind == ChangeKind::Remove {
             "/dev/null".to_string()
         } else {
             format!("b/{}", c.path.display())

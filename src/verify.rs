@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::error::{Error, Kind, Result};
-use crate::manifest::{Model, Pin, Signed, Signing, Source, Upstream};
+use crate::manifest::{Model, Pin, Signed, Signing, Upstream, UpstreamSource};
 use crate::openpgp::{self, Refusal};
 use crate::remote::{self, http::DownloadError};
 
@@ -167,10 +167,10 @@ pub fn audit(model: &Model, upstreams: &[&Upstream], now: i64) -> Vec<PinReport>
     for u in upstreams {
         let mut pins: Vec<(String, Option<String>, Pin)> = Vec::new();
         match &u.source {
-            Source::Git { commit, .. } => {
+            UpstreamSource::Git { commit, .. } => {
                 pins.push((u.version.raw.clone(), None, Pin::Commit(commit.clone())))
             }
-            Source::Tarball { sha256, .. } => {
+            UpstreamSource::Tarball { sha256, .. } => {
                 pins.push((u.version.raw.clone(), None, Pin::Sha256(sha256.clone())))
             }
         }
@@ -179,8 +179,8 @@ pub fn audit(model: &Model, upstreams: &[&Upstream], now: i64) -> Vec<PinReport>
         }
         // One tag listing per upstream serves all its pins.
         let tags = match &u.source {
-            Source::Git { url, .. } => Some(remote::git::remote_tags(url)),
-            Source::Tarball { .. } => None,
+            UpstreamSource::Git { url, .. } => Some(remote::git::remote_tags(url)),
+            UpstreamSource::Tarball { .. } => None,
         };
         for (version, series, pin) in pins {
             let mut report = PinReport {
@@ -196,11 +196,11 @@ pub fn audit(model: &Model, upstreams: &[&Upstream], now: i64) -> Vec<PinReport>
                 error: None,
             };
             let result = match (&pin, &u.source) {
-                (Pin::Commit(c), Source::Git { url, .. }) => {
+                (Pin::Commit(c), UpstreamSource::Git { url, .. }) => {
                     audit_commit(u, url, &version, c, tags.as_ref(), now, &mut report.checks)
                 }
                 (Pin::Sha256(s), _) => audit_tarball(u, &version, s, now, &mut report.checks),
-                (Pin::Commit(_), Source::Tarball { .. }) => Ok(()),
+                (Pin::Commit(_), UpstreamSource::Tarball { .. }) => Ok(()),
             };
             if let Err(e) = result {
                 let status = match e.kind() {

@@ -24,7 +24,7 @@ use common::http::{Response, Server};
 use common::*;
 use libtest_mimic::{Arguments, Trial};
 use pkgforge::distro::{Distro, Family};
-use pkgforge::manifest::{Model, Source};
+use pkgforge::manifest::{Model, UpstreamSource};
 
 /// What `tests/hostile/<case>/expect.toml` says.
 #[derive(serde::Deserialize)]
@@ -681,8 +681,8 @@ impl Inert<'_> {
         let counts = element_counts(&file);
         let upstream = model.upstream(&p.upstream).unwrap();
         let (services, params, url) = match &upstream.source {
-            Source::Git { url, .. } => (4, 7, url.clone()),
-            Source::Tarball { url, .. } => (2, 3, url.clone()),
+            UpstreamSource::Git { url, .. } => (4, 7, url.clone()),
+            UpstreamSource::Tarball { url, .. } => (2, 3, url.clone()),
         };
         let vendor = match p.vendor {
             Some(pkgforge::manifest::Vendor::Go) => (1, 1),
@@ -703,7 +703,7 @@ impl Inert<'_> {
             self.name,
             file.display()
         );
-        if let Source::Git { .. } = upstream.source {
+        if let UpstreamSource::Git { .. } = upstream.source {
             let got = xpath(
                 &file,
                 "string(//service[@name='obs_scm']/param[@name='url'])",

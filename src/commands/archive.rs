@@ -1,6 +1,6 @@
 //! `pkgforge archive list` and `archive prune`.
 
-use crate::app::Project;
+use crate::app::LoadedProject;
 use crate::error::Result;
 use crate::output;
 
@@ -8,7 +8,7 @@ use super::{lock_and_recover, Global, Outcome};
 
 /// The archived series and whether each is kept.
 pub fn list(g: &Global) -> Result<Outcome> {
-    let project = Project::load(g.manifest)?;
+    let project = LoadedProject::load(g.manifest)?;
     Ok(Outcome::text(0, crate::archive::table(&project.model)))
 }
 

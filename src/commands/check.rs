@@ -1,6 +1,6 @@
 //! `pkgforge check`: validate the manifest, the changelog and the templates.
 
-use crate::app::Project;
+use crate::app::LoadedProject;
 use crate::error::Result;
 
 use super::{warn_pending, Global, Outcome};
@@ -8,7 +8,7 @@ use super::{warn_pending, Global, Outcome};
 /// Load and render everything in memory; report the template hints.
 pub fn run(g: &Global) -> Result<Outcome> {
     warn_pending(g);
-    let project = Project::load(g.manifest)?;
+    let project = LoadedProject::load(g.manifest)?;
     project.render()?;
     for hint in project.templates.hints() {
         if hint.is_warning() || !g.quiet {

@@ -1,6 +1,6 @@
 //! `pkgforge diff`: the rendered outputs against the files on disk; writes nothing.
 
-use crate::app::Project;
+use crate::app::LoadedProject;
 use crate::error::Result;
 use crate::output;
 
@@ -9,7 +9,7 @@ use super::{warn_pending, Global, Outcome, Stdout};
 /// The diff of the selected outputs.
 pub fn run(g: &Global, distros: &[String], packages: &[String]) -> Result<Outcome> {
     warn_pending(g);
-    let project = Project::load(g.manifest)?;
+    let project = LoadedProject::load(g.manifest)?;
     let selection = project.select(distros, packages)?;
     let plan = project.plan(&selection, None)?;
     Ok(Outcome {

@@ -1,6 +1,6 @@
 //! `pkgforge distros`: the distro table, the manifest's when there is one.
 
-use crate::app::Project;
+use crate::app::LoadedProject;
 use crate::error::Result;
 
 use super::{Global, Outcome};
@@ -8,7 +8,7 @@ use super::{Global, Outcome};
 /// The distro table and, for a manifest with rootfs, the image each target requires.
 pub fn run(g: &Global) -> Result<Outcome> {
     let model = match g.manifest.exists() {
-        true => Some(Project::load(g.manifest)?.model),
+        true => Some(LoadedProject::load(g.manifest)?.model),
         false => None,
     };
     let distros = match &model {

@@ -1,9 +1,9 @@
 //! `pkgforge render` and `render --check`: the render cache shortcut, the recovery
 //! policy (a completed bump or prune renders everything again) and the check's exit code.
 
-use crate::app::{ForRender, Project};
+use crate::app::{ForRender, LoadedProject};
 use crate::error::Result;
-use crate::output::{self, Kind, Plan};
+use crate::output::{self, ChangeKind, Plan};
 
 use super::{lock_and_recover, warn_pending, Global, Outcome};
 
@@ -32,7 +32,7 @@ pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
     };
     let everything = args.distros.is_empty() && args.packages.is_empty();
     // After a completed bump every output is rendered again: no cache.
-    let (project, reuse) = match Project::for_render(g.manifest, everything && !recovered)? {
+    let (project, reuse) = match LoadedProject::for_render(g.manifest, everything && !recovered)? {
         ForRender::Fresh(fresh) => {
             // Nothing changed since the last complete render: no need to render.
             if args.check {
@@ -102,19 +102,19 @@ fn report(g: &Global, plan: &Plan) {
         ));
         for c in &plan.changes {
             let verb = match c.kind {
-                Kind::Create => "created",
-                Kind::Update => "updated",
-                Kind::Remove => "removed",
+                ChangeKind::Create => "created",
+                ChangeKind::Update => "updated",
+                ChangeKind::Remove => "removed",
             };
             (g.say)(&format!("{verb} {}", c.path.display()));
         }
     }
-    let count = |k: Kind| plan.changes.iter().filter(|c| c.kind == k).count();
+    let count = |k: ChangeKind| plan.changes.iter().filter(|c| c.kind == k).count();
     g.status(&format!(
         "rendered: {} created, {} updated, {} removed, {} unchanged",
-        count(Kind::Create),
-        count(Kind::Update),
-        count(Kind::Remove),
+        count(ChangeKind::Create),
+        count(ChangeKind::Update),
+        count(ChangeKind::Remove),
         plan.unchanged
     ));
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::app::{select_targets, Project};
+use crate::app::{select_targets, LoadedProject};
 use crate::error::{Diagnostic, Error, Result};
 use crate::remote::mirror::Mirror;
 use crate::resolve;
@@ -24,7 +24,7 @@ pub struct Args {
 /// Resolve every selected target's requirements against its repositories.
 pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
     warn_pending(g);
-    let project = Project::load(g.manifest)?;
+    let project = LoadedProject::load(g.manifest)?;
     let targets = select_targets(&project.model, &args.distros)?;
     if let Some(a) = &args.arch {
         if !crate::distro::KNOWN_ARCHS.contains(&a.as_str()) || a == "noarch" {

@@ -1,6 +1,6 @@
 //! `pkgforge verify`: check that every pin still holds.
 
-use crate::app::Project;
+use crate::app::LoadedProject;
 use crate::error::Result;
 
 use super::{json, select_upstreams, warn_pending, Global, Outcome};
@@ -8,7 +8,7 @@ use super::{json, select_upstreams, warn_pending, Global, Outcome};
 /// Audit the selected upstreams' pins; `now` is the time keys are checked at (seconds).
 pub fn run(g: &Global, upstreams: &[String], as_json: bool, now: i64) -> Result<Outcome> {
     warn_pending(g);
-    let project = Project::load(g.manifest)?;
+    let project = LoadedProject::load(g.manifest)?;
     let upstreams = select_upstreams(&project.model, upstreams)?;
     let reports = crate::verify::audit(&project.model, &upstreams, now);
     let text = match as_json {

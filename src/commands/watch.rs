@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::app::Project;
+use crate::app::LoadedProject;
 use crate::bump::{self, Bump};
 use crate::error::{Error, Kind, Result};
 use crate::output::{self, Change, Plan};
@@ -43,7 +43,7 @@ pub fn run(g: &Global, args: &Args, env: &bump::Env) -> Result<Outcome> {
             None
         }
     };
-    let project = Project::load(g.manifest)?;
+    let project = LoadedProject::load(g.manifest)?;
     let mut reports = check_upstreams(g, args, env, &project)?;
     if args.apply {
         apply_updates(g, args, &mut reports, env)?;
@@ -80,11 +80,11 @@ fn check_upstreams(
     g: &Global,
     args: &Args,
     env: &bump::Env,
-    project: &Project,
+    project: &LoadedProject,
 ) -> Result<Vec<Report>> {
     let model = &project.model;
     let upstreams = select_upstreams(model, &args.upstreams)?;
-    let (cache, warning) = cache::Cache::load(&model.dir);
+    let (cache, warning) = cache::ResponseCache::load(&model.dir);
     if let Some(w) = warning {
         (g.say)(&format!("warning: {w}"));
     }
@@ -303,10 +303,10 @@ fn restore_plan(dir: &Path, bumps: &[Bump], cache_before: Option<Vec<u8>>) -> Pl
 }
 
 /// The change that turns `current` into `wanted`.
-fn kind_of(current: &Option<Vec<u8>>, wanted: &Option<Vec<u8>>) -> output::Kind {
+fn kind_of(current: &Option<Vec<u8>>, wanted: &Option<Vec<u8>>) -> output::ChangeKind {
     match (current, wanted) {
-        (_, None) => output::Kind::Remove,
-        (None, Some(_)) => output::Kind::Create,
-        (Some(_), Some(_)) => output::Kind::Update,
+        (_, None) => output::ChangeKind::Remove,
+        (None, Some(_)) => output::ChangeKind::Create,
+        (Some(_), Some(_)) => output::ChangeKind::Update,
     }
 }

@@ -3,14 +3,14 @@
 
 use crate::error::Diagnostic;
 use crate::manifest::load::Cx;
-use crate::manifest::source::{Seg, Source as Src};
+use crate::manifest::toml_file::{Seg, TomlFile};
 use crate::version;
 
 /// A diagnostic pointing at `sub`, a byte range of the string `value` at `path`, when the
 /// file spells the string without escapes (also as a multi-line string); else at the
 /// whole value.
 fn diag_within(
-    src: &Src,
+    src: &TomlFile,
     path: Vec<Seg>,
     value: &str,
     sub: Option<std::ops::Range<usize>>,
@@ -99,7 +99,7 @@ fn basic_string_offsets(body: &str, value: &str) -> Option<Vec<usize>> {
 }
 
 /// A version refused by [`version::check`]: underlined where it goes wrong, with the rule.
-fn version_diag(src: &Src, path: Vec<Seg>, raw: &str, message: String) -> Diagnostic {
+fn version_diag(src: &TomlFile, path: Vec<Seg>, raw: &str, message: String) -> Diagnostic {
     diag_within(src, path, raw, version::problem_at(raw), message).note(
         "versions end up in specs, shell and file names: a digit first, then letters, digits and `.+~_-`, one separator at a time (strip a tag's `v` with tag-prefix)",
     )
@@ -133,7 +133,7 @@ pub(in crate::manifest) fn regex_error(
 }
 
 /// The line, counted from 1, where the value at `path` starts.
-pub(in crate::manifest) fn line_at(src: &Src, path: &[Seg]) -> Option<usize> {
+pub(in crate::manifest) fn line_at(src: &TomlFile, path: &[Seg]) -> Option<usize> {
     src.span(path)
         .map(|s| src.text[..s.start].matches('\n').count() + 1)
 }
@@ -189,9 +189,10 @@ mod tests {
     use super::*;
     use crate::path;
 
-    fn source(text: &str) -> Src {
-        let (src, _): (Src, toml::Value) =
-            Src::parse(Path::new("m.toml"), text.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    fn source(text: &str) -> TomlFile {
+        let (src, _): (TomlFile, toml::Value) =
+            TomlFile::parse(Path::new("m.toml"), text.to_string())
+                .unwrap_or_else(|e| panic!("{e}"));
         src
     }
 

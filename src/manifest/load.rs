@@ -5,7 +5,7 @@ use std::path::Path;
 use super::model::*;
 use super::raw;
 use super::sections::{attach_changelog, resolve_changelog};
-use super::source::Source as Src;
+use super::toml_file::TomlFile;
 use crate::error::{Diagnostic, Diagnostics, Result};
 
 /// The changelog's file name, beside the manifest.
@@ -30,7 +30,7 @@ pub fn load(path: &Path) -> Result<Model> {
 /// Resolve a manifest and changelog given as text, as if read from `path` and the
 /// changelog beside it: how `bump` validates its edits before writing them.
 pub fn load_texts(path: &Path, manifest: String, changelog: String) -> Result<Model> {
-    let (src, raw): (Src, raw::Manifest) = Src::parse(path, manifest)?;
+    let (src, raw): (TomlFile, raw::Manifest) = TomlFile::parse(path, manifest)?;
     let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let changelog_path = dir.join(CHANGELOG);
     let mut cx = Cx {
@@ -45,7 +45,7 @@ pub fn load_texts(path: &Path, manifest: String, changelog: String) -> Result<Mo
     )]
     let mut model = partial.expect("no errors means a model");
 
-    let (csrc, rawlog): (Src, raw::Changelog) = Src::parse(&changelog_path, changelog)?;
+    let (csrc, rawlog): (TomlFile, raw::Changelog) = TomlFile::parse(&changelog_path, changelog)?;
     let entries = resolve_changelog(&csrc, &rawlog, &model)?;
     attach_changelog(&src, &mut model, &entries)?;
     Ok(model)
@@ -65,7 +65,7 @@ fn read(path: &Path, what: &str, note: &str) -> Result<String> {
 /// A file being resolved: its text and what was found wrong in it so far. Resolvers keep
 /// going after an error, so that one run reports all of them.
 pub(in crate::manifest) struct Cx<'a> {
-    pub(in crate::manifest) src: &'a Src,
+    pub(in crate::manifest) src: &'a TomlFile,
     pub(in crate::manifest) errs: Diagnostics,
 }
 

@@ -1,4 +1,4 @@
-//! The manifest: what it says (`raw`), where it says it (`source`), and what it means (`model`).
+//! The manifest: what it says (`raw`), where it says it (`toml_file`), and what it means (`model`).
 //!
 //! `load` reads `packages.toml` and `changelog.toml` and hands each part to its resolver in
 //! `sections`. The resolvers judge single values with the pure functions of `checks`, and
@@ -10,7 +10,7 @@ mod load;
 pub mod model;
 pub mod raw;
 mod sections;
-pub mod source;
+pub mod toml_file;
 
 pub use load::{load, load_texts, CHANGELOG};
 pub use model::*;

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::changelog::Entry;
+use crate::changelog::ChangelogEntry;
 use crate::distro::Distro;
 use crate::version::Version;
 
@@ -38,7 +38,7 @@ pub struct Project {
 #[derive(Debug, Clone)]
 pub struct Upstream {
     pub name: String,
-    pub source: Source,
+    pub source: UpstreamSource,
     pub github: Option<String>,
     pub tag_prefix: String,
     pub tag_pattern: Option<String>,
@@ -76,7 +76,7 @@ pub enum Signed {
 }
 
 #[derive(Debug, Clone)]
-pub enum Source {
+pub enum UpstreamSource {
     Git {
         url: String,
         commit: String,
@@ -116,8 +116,8 @@ impl Upstream {
     /// The tarball URL of `version`, for a tarball upstream.
     pub fn tarball_url(&self, version: &str) -> Option<String> {
         match &self.source {
-            Source::Tarball { pattern, .. } => Some(pattern.replace("{version}", version)),
-            Source::Git { .. } => None,
+            UpstreamSource::Tarball { pattern, .. } => Some(pattern.replace("{version}", version)),
+            UpstreamSource::Git { .. } => None,
         }
     }
 
@@ -157,7 +157,7 @@ pub struct Package {
     pub patches: Vec<Patch>,
     pub subpackages: Vec<Subpackage>,
     /// The changelog entries that cover this package, newest first.
-    pub changelog: Vec<Entry>,
+    pub changelog: Vec<ChangelogEntry>,
 }
 
 impl Package {
@@ -234,7 +234,7 @@ pub struct Image {
     pub packages: Vec<String>,
     pub arch_packages: Vec<ArchPackage>,
     pub delete: Vec<String>,
-    pub repositories: Vec<Repository>,
+    pub repositories: Vec<ImageRepository>,
     /// The body of `config.sh`, as the manifest gives it.
     pub config_sh: Option<String>,
     /// A failed build of this image is expected: no target defaults to it.
@@ -252,7 +252,7 @@ pub struct ArchPackage {
 
 /// An extra repository of one image, placeholders already replaced.
 #[derive(Debug, Clone)]
-pub struct Repository {
+pub struct ImageRepository {
     pub source: String,
     pub alias: Option<String>,
     pub priority: Option<i32>,

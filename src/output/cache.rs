@@ -38,7 +38,7 @@ const HEADER: &str =
 
 /// What a complete render wrote, for [`store`].
 #[derive(Debug, Clone, Default)]
-pub struct Record {
+pub struct CompleteRender {
     /// The manifest the outputs were rendered from.
     pub manifest: PathBuf,
     /// Files the outputs copy besides the manifest and the changelog (patches, agent
@@ -55,7 +55,7 @@ pub struct Record {
     pub outputs: Vec<(PathBuf, u32, [u8; 32])>,
 }
 
-impl Record {
+impl CompleteRender {
     /// The record of a complete render of `model`: the inputs it names, and what the
     /// caller knows (the templates read by name, the warnings, the units and outputs).
     pub fn new(
@@ -65,7 +65,7 @@ impl Record {
         warnings: Vec<String>,
         units: Vec<(String, [u8; 32])>,
         outputs: Vec<(PathBuf, u32, [u8; 32])>,
-    ) -> Record {
+    ) -> CompleteRender {
         let inputs = model
             .packages
             .iter()
@@ -86,7 +86,7 @@ impl Record {
                     .filter_map(|u| Some(u.signing.as_ref()?.keyring_path.clone())),
             )
             .collect();
-        Record {
+        CompleteRender {
             manifest: manifest.to_path_buf(),
             inputs,
             templates,
@@ -106,7 +106,7 @@ pub struct Fresh {
 }
 
 /// The cache as the last complete render left it.
-pub struct Cache {
+pub struct RenderCache {
     key: String,
     inputs: Vec<String>,
     warnings: Vec<String>,
@@ -119,14 +119,14 @@ pub struct Cache {
 }
 
 /// The cache beside `manifest`, when there is one that parses.
-pub fn read(manifest: &Path) -> Option<Cache> {
+pub fn read(manifest: &Path) -> Option<RenderCache> {
     let dir = dir_of(manifest);
     let text = fs::read_to_string(dir.join(FILE)).ok()?;
     let mut lines = text.lines();
     if lines.next()? != HEADER {
         return None;
     }
-    let mut cache = Cache {
+    let mut cache = RenderCache {
         key: String::new(),
         inputs: Vec::new(),
         warnings: Vec::new(),
@@ -165,9 +165,9 @@ pub fn read(manifest: &Path) -> Option<Cache> {
     (!cache.key.is_empty()).then_some(cache)
 }
 
-impl Cache {
+impl RenderCache {
     /// Whether no input changed since the cache was written: the manifest, the changelog,
-    /// the templates (`templates`: those read by name, as in [`Record::templates`]), the
+    /// the templates (`templates`: those read by name, as in [`CompleteRender::templates`]), the
     /// files they name, the record of rendered files, the binary.
     pub fn inputs_unchanged(&self, manifest: &Path, templates: &[String]) -> bool {
         fingerprint(manifest, templates, &self.inputs).is_some_and(|key| key == self.key)
@@ -191,7 +191,7 @@ impl Cache {
         intact
     }
 
-    /// What a no-op render reports, given [`Cache::intact`]'s answer: `Some` when every
+    /// What a no-op render reports, given [`RenderCache::intact`]'s answer: `Some` when every
     /// output is intact.
     pub fn fresh(&self, intact: &[bool]) -> Option<Fresh> {
         let all = intact.len() == self.units.len() && intact.iter().all(|i| *i);
@@ -262,7 +262,7 @@ pub fn binary() -> Option<String> {
 /// written only makes the next run render in full. Streamed to a temporary file and
 /// renamed into place unless the cache already says the same, so it never holds the
 /// whole text in memory.
-pub fn store(record: &Record) -> crate::Result<()> {
+pub fn store(record: &CompleteRender) -> crate::Result<()> {
     let manifest = record.manifest.as_path();
     let dir = dir_of(manifest);
     let path = dir.join(FILE);
@@ -539,7 +539,7 @@ mod tests {
                 super::super::digest(content.as_bytes(), false),
             ));
         }
-        let record = Record {
+        let record = CompleteRender {
             manifest: manifest.clone(),
             inputs: vec!["patches/fix.patch".to_string()],
             templates: vec!["spec.tera".to_string()],

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 pub const FILE: &str = ".pkgforge-watch-cache.json";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Entry {
+pub struct CachedResponse {
     pub etag: String,
     pub body: String,
     #[serde(default)]
@@ -17,27 +17,27 @@ pub struct Entry {
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
-pub struct Cache {
+pub struct ResponseCache {
     #[serde(default)]
-    pub entries: BTreeMap<String, Entry>,
+    pub entries: BTreeMap<String, CachedResponse>,
 }
 
-impl Cache {
+impl ResponseCache {
     /// Read the cache; a missing one is empty, a corrupt one is discarded with a warning.
-    pub fn load(dir: &Path) -> (Cache, Option<String>) {
+    pub fn load(dir: &Path) -> (ResponseCache, Option<String>) {
         let path = dir.join(FILE);
         match std::fs::read_to_string(&path) {
             Ok(text) => match serde_json::from_str(&text) {
                 Ok(c) => (c, None),
                 Err(e) => (
-                    Cache::default(),
+                    ResponseCache::default(),
                     Some(format!(
                         "discarding the corrupt watch cache `{}`: {e}",
                         path.display()
                     )),
                 ),
             },
-            Err(_) => (Cache::default(), None),
+            Err(_) => (ResponseCache::default(), None),
         }
     }
 

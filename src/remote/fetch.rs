@@ -5,10 +5,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::blocking::Client;
+use reqwest::blocking::{Client, RequestBuilder};
 use reqwest::StatusCode;
 
-use super::cache::{Cache, Entry};
+use super::cache::{CachedResponse, ResponseCache};
 use super::Error;
 
 pub struct Fetcher {
@@ -20,7 +20,7 @@ pub struct Fetcher {
     pub max_wait: Duration,
     /// The first backoff; doubled on each retry.
     pub backoff: Duration,
-    pub cache: Mutex<Cache>,
+    pub cache: Mutex<ResponseCache>,
     pub requests: AtomicUsize,
     pub not_modified: AtomicUsize,
 }
@@ -34,7 +34,11 @@ pub struct Page {
 impl Fetcher {
     /// A fetcher that sends `token` with every request: pass only a token the API-base
     /// policy lets go to the URLs it will be asked for ([`super::github_api`]).
-    pub fn new(timeout: Duration, token: Option<String>, cache: Cache) -> crate::Result<Fetcher> {
+    pub fn new(
+        timeout: Duration,
+        token: Option<String>,
+        cache: ResponseCache,
+    ) -> crate::Result<Fetcher> {
         Ok(Fetcher {
             client: super::http::client(timeout).map_err(anyhow::Error::from)?,
             token,
@@ -73,8 +77,9 @@ impl Fetcher {
         Err(Error::Failed(last_error))
     }
 
-    /// One request; `more` tells whether another attempt may follow.
-    fn attempt(&self, url: &str, cached: Option<&Entry>, more: bool) -> Result<Attempt, Error> {
+    /// The GET of `url`: with the token when there is one, and conditional on the
+    /// cached answer's ETag.
+    fn request(&self, url: &str, cached: Option<&CachedResponse>) -> RequestBuilder {
         let mut req = self
             .client
             .get(url)
@@ -86,8 +91,18 @@ impl Fetcher {
         if let Some(c) = cached {
             req = req.header("If-None-Match", &c.etag);
         }
+        req
+    }
+
+    /// One request; `more` tells whether another attempt may follow.
+    fn attempt(
+        &self,
+        url: &str,
+        cached: Option<&CachedResponse>,
+        more: bool,
+    ) -> Result<Attempt, Error> {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let resp = match req.send() {
+        let resp = match self.request(url, cached).send() {
             Ok(r) => r,
             // reqwest's message names the URL, never a header, so the token stays out.
             Err(e) => {
@@ -162,7 +177,7 @@ impl Fetcher {
         if let (Some(etag), Ok(mut c)) = (etag, self.cache.lock()) {
             c.entries.insert(
                 url.to_string(),
-                Entry {
+                CachedResponse {
                     etag,
                     body: body.clone(),
                     next: next.clone(),

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::{changes, debian, meta, service, spec, Output, Serves, Templates};
 use crate::distro::Format;
 use crate::error::Result;
-use crate::manifest::{Archived, Model, Package, Pin, Source};
+use crate::manifest::{Archived, Model, Package, Pin, UpstreamSource};
 
 /// The model as it was at an archived release: that upstream at its old version and pin,
 /// its packages with the changelog up to that release.
@@ -15,11 +15,11 @@ fn archived_model(model: &Model, a: &Archived) -> Option<Model> {
     let mut upstream = current.clone();
     upstream.version = a.version.clone();
     upstream.source = match (&current.source, &a.pin) {
-        (Source::Git { url, .. }, Pin::Commit(c)) => Source::Git {
+        (UpstreamSource::Git { url, .. }, Pin::Commit(c)) => UpstreamSource::Git {
             url: url.clone(),
             commit: c.clone(),
         },
-        (Source::Tarball { pattern, git, .. }, Pin::Sha256(s)) => Source::Tarball {
+        (UpstreamSource::Tarball { pattern, git, .. }, Pin::Sha256(s)) => UpstreamSource::Tarball {
             url: pattern.replace("{version}", &a.version.raw),
             pattern: pattern.clone(),
             sha256: s.clone(),

@@ -17,10 +17,10 @@ use serde::Serialize;
 
 use super::templates::Templates;
 use super::{service, Output, Serves};
-use crate::changelog::Entry;
+use crate::changelog::ChangelogEntry;
 use crate::distro::{self, Distro, Format};
 use crate::error::Result;
-use crate::manifest::{Model, Package, Source, Vendor};
+use crate::manifest::{Model, Package, UpstreamSource, Vendor};
 
 /// The newest policy version bookworm's lintian knows; newer lintians only note it as old.
 /// The templates' `standards_version`.
@@ -260,7 +260,7 @@ struct BinaryContext {
 /// The Build-Depends of `targets`, folded and sorted, without debhelper-compat (the
 /// templates add it) and what build-essential implies.
 fn build_depends(package: &Package, targets: &[&Distro]) -> Vec<String> {
-    let mut build_depends = fold(
+    let mut build_depends = fold_alternatives(
         targets
             .iter()
             .map(|t| {
@@ -290,7 +290,7 @@ impl Control {
         let main_archs = deb_archs(&package.archs);
         let main_all = main_archs.iter().any(|a| a == "all");
         let requires = |per: Vec<Vec<String>>| -> Vec<String> {
-            let mut v: Vec<String> = fold(per)
+            let mut v: Vec<String> = fold_alternatives(per)
                 .into_iter()
                 .filter(|d| !implied(d, false))
                 .collect();
@@ -435,7 +435,7 @@ fn implied(dep: &str, build: bool) -> bool {
 /// One dependency list per target folded into one list for all of them: what every
 /// target has stays as it is; what differs is paired up, in order, as `a | b`
 /// alternatives, so each target finds its own package among them.
-pub fn fold(per_target: Vec<Vec<String>>) -> Vec<String> {
+pub fn fold_alternatives(per_target: Vec<Vec<String>>) -> Vec<String> {
     let Some(first) = per_target.first() else {
         return Vec::new();
     };
@@ -604,9 +604,9 @@ struct PackageListEntry {
 }
 
 /// The upstream tarball the `_service` leaves in the OBS package.
-pub fn tarball(model: &Model, package: &Package) -> String {
+pub fn tarball_file_name(model: &Model, package: &Package) -> String {
     match model.upstream(&package.upstream).map(|u| &u.source) {
-        Some(Source::Tarball { url, .. }) => super::url_file_name(url).to_string(),
+        Some(UpstreamSource::Tarball { url, .. }) => super::url_file_name(url).to_string(),
         _ => service::git_tarball(package),
     }
 }
@@ -646,7 +646,7 @@ fn dsc(
                 archs: b.archs.clone(),
             })
             .collect(),
-        tarball: tarball(model, package),
+        tarball: tarball_file_name(model, package),
         series: !package.patches.is_empty(),
     };
     templates.render("debian/dsc.tera", &ctx)
@@ -827,11 +827,11 @@ fn make_lines(script: &str, build: bool) -> Vec<String> {
 
 #[derive(Serialize)]
 struct ChangelogContext {
-    entries: Vec<ChangelogEntry>,
+    entries: Vec<DchEntry>,
 }
 
 #[derive(Serialize)]
-struct ChangelogEntry {
+struct DchEntry {
     source: String,
     version: String,
     distribution: String,
@@ -865,7 +865,7 @@ fn changelog(
             (true, Some(n)) => format!("{n}:{}-{revision}", e.version.deb),
             _ => format!("{}-{revision}", e.version.deb),
         };
-        entries.push(ChangelogEntry {
+        entries.push(DchEntry {
             source: package.name.clone(),
             version,
             distribution: distribution.to_string(),
@@ -900,8 +900,8 @@ struct CopyrightContext {
 fn copyright(model: &Model, package: &Package, templates: &Templates) -> Result<String> {
     let upstream = model.upstream(&package.upstream);
     let (name, source) = match upstream.map(|u| &u.source) {
-        Some(Source::Git { url, .. }) => (repository_name(url), Some(url.clone())),
-        Some(Source::Tarball { pattern, git, .. }) => {
+        Some(UpstreamSource::Git { url, .. }) => (repository_name(url), Some(url.clone())),
+        Some(UpstreamSource::Tarball { pattern, git, .. }) => {
             let file = super::url_file_name(pattern);
             let stem = super::tarball_dir(file);
             let name = stem
@@ -918,7 +918,7 @@ fn copyright(model: &Model, package: &Package, templates: &Templates) -> Result<
     let years: Vec<String> = package
         .changelog
         .iter()
-        .map(|e: &Entry| e.date.strftime("%Y").to_string())
+        .map(|e: &ChangelogEntry| e.date.strftime("%Y").to_string())
         .collect();
     let (newest, oldest) = (
         years.first().cloned().unwrap_or_default(),
@@ -962,18 +962,21 @@ mod tests {
     #[test]
     fn differing_dependencies_become_alternatives() {
         assert_eq!(
-            fold(vec![
+            fold_alternatives(vec![
                 v(&["make", "libfoo-dev", "golang-go"]),
                 v(&["make", "libfoo2-dev", "golang-go"]),
             ]),
             v(&["make", "golang-go", "libfoo-dev | libfoo2-dev"])
         );
         assert_eq!(
-            fold(vec![v(&["a", "b | c"]), v(&["a", "c | d"])]),
+            fold_alternatives(vec![v(&["a", "b | c"]), v(&["a", "c | d"])]),
             v(&["a", "b | c | d"])
         );
-        assert_eq!(fold(vec![v(&["a"]), v(&["a", "x"])]), v(&["a", "x"]));
-        assert_eq!(fold(vec![]), Vec::<String>::new());
+        assert_eq!(
+            fold_alternatives(vec![v(&["a"]), v(&["a", "x"])]),
+            v(&["a", "x"])
+        );
+        assert_eq!(fold_alternatives(vec![]), Vec::<String>::new());
     }
 
     #[test]

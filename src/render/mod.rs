@@ -84,7 +84,7 @@ pub fn url_file_name(url: &str) -> &str {
 /// source validator checks the signature `download_files` fetches beside the tarball.
 pub fn tarball_keyring(upstream: &crate::manifest::Upstream) -> Option<&[u8]> {
     match (&upstream.source, &upstream.signing) {
-        (crate::manifest::Source::Tarball { .. }, Some(s)) => Some(&s.keyring),
+        (crate::manifest::UpstreamSource::Tarball { .. }, Some(s)) => Some(&s.keyring),
         _ => None,
     }
 }

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::templates::Templates;
 use crate::error::Result;
-use crate::manifest::{Package, Source, Upstream, Vendor};
+use crate::manifest::{Package, Upstream, UpstreamSource, Vendor};
 
 /// The source tarball name the spec's Source0 expects for a git upstream.
 pub fn git_tarball(package: &Package) -> String {
@@ -50,14 +50,14 @@ pub fn render(
     templates: &Templates,
 ) -> Result<Vec<u8>> {
     let (git, tarball) = match &upstream.source {
-        Source::Git { url, commit } => (
+        UpstreamSource::Git { url, commit } => (
             Some(Git {
                 url,
                 revision: pin.unwrap_or(commit),
             }),
             None,
         ),
-        Source::Tarball { url, sha256, .. } => (
+        UpstreamSource::Tarball { url, sha256, .. } => (
             None,
             Some(Tarball {
                 file: super::url_file_name(url),

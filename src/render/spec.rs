@@ -9,7 +9,7 @@ use super::templates::Templates;
 use crate::changelog::split_author;
 use crate::distro::Distro;
 use crate::error::{Error, Result};
-use crate::manifest::{Model, Package, Source, Upstream};
+use crate::manifest::{Model, Package, Upstream, UpstreamSource};
 
 #[derive(Serialize)]
 struct Tag {
@@ -148,7 +148,7 @@ fn variants(
 }
 
 /// One dependency list per target, folded into what every target shares and `%if` blocks.
-fn fold(
+fn fold_conditionals(
     per_target: &[(&Distro, Vec<String>, Vec<String>)],
     all: &[&Distro],
 ) -> (Vec<String>, Vec<String>, Vec<Conditional>) {
@@ -266,11 +266,11 @@ fn sources(package: &Package, upstream: &Upstream) -> (Vec<Tag>, Option<String>)
     let mut sources = Vec::new();
     let mut setup_dir = None;
     match &upstream.source {
-        Source::Git { .. } => sources.push(Tag {
+        UpstreamSource::Git { .. } => sources.push(Tag {
             n: 0,
             value: "%{name}-%{version}.tar.xz".to_string(),
         }),
-        Source::Tarball { url, pattern, .. } => {
+        UpstreamSource::Tarball { url, pattern, .. } => {
             let value = if package.version.rpm == package.version.raw {
                 pattern.replace("{version}", "%{version}")
             } else {
@@ -300,7 +300,7 @@ fn sources(package: &Package, upstream: &Upstream) -> (Vec<Tag>, Option<String>)
     }
     // The signature and the keyring, as openSUSE packages list them: OBS's source
     // validator checks the one with the other on every commit.
-    if let (Source::Tarball { pattern, url, .. }, Some(signing)) =
+    if let (UpstreamSource::Tarball { pattern, url, .. }, Some(signing)) =
         (&upstream.source, &upstream.signing)
     {
         if let Some(sig) = &signing.signature {
@@ -345,7 +345,7 @@ fn subpackages(package: &Package, all: &[&Distro], per_target: bool, owned: &[&s
                     (*t, Vec::new(), rq)
                 })
                 .collect();
-            let (_, requires, conditionals) = fold(&per, all);
+            let (_, requires, conditionals) = fold_conditionals(&per, all);
             let (build_arch, _) = s.archs.as_deref().map(arch_tags).unwrap_or((None, None));
             Sub {
                 suffix: s.suffix.clone(),
@@ -420,7 +420,7 @@ pub fn render(
             (*t, br, deps.requires.clone())
         })
         .collect();
-    let (build_requires, requires, conditionals) = fold(&per_target, &all);
+    let (build_requires, requires, conditionals) = fold_conditionals(&per_target, &all);
 
     let (build_arch, exclusive_arch) = arch_tags(&package.archs);
     let (sources, setup_dir) = sources(package, upstream);

@@ -225,16 +225,16 @@ pub struct Members {
 }
 
 impl VersionSet for Members {
-    type V = Record;
+    type V = SolvableRecord;
 }
 
 /// A solvable's record: the package's index in the universe, and how to show it.
-pub struct Record {
+pub struct SolvableRecord {
     pkg: u32,
     label: String,
 }
 
-impl fmt::Display for Record {
+impl fmt::Display for SolvableRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.label)
     }
@@ -271,7 +271,7 @@ impl<'u> Provider<'u> {
         let name = self.pool.intern_package_name(p.name.clone());
         let s = self.pool.intern_solvable(
             name,
-            Record {
+            SolvableRecord {
                 pkg,
                 label: format!("{} {}", p.name, p.version),
             },

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::manifest::{Model, Pin, Source, Upstream};
+use crate::manifest::{Model, Pin, Upstream, UpstreamSource};
 use crate::remote::{self, fetch::Fetcher};
 use crate::version;
 
@@ -88,14 +88,14 @@ fn check_signature(
 ) -> SignatureCheck {
     let now = jiff::Timestamp::now().as_second();
     let result = match &u.source {
-        Source::Tarball { .. } => match u.tarball_url(version) {
+        UpstreamSource::Tarball { .. } => match u.tarball_url(version) {
             Some(url) => match remote::http::download(&url) {
                 Ok(bytes) => crate::verify::tarball(u, version, &bytes, now),
                 Err(e) => Err(crate::error::Error::unreachable(e.to_string())),
             },
             None => Ok(None),
         },
-        Source::Git { url, .. } => {
+        UpstreamSource::Git { url, .. } => {
             let tag = tags
                 .and_then(|t| {
                     t.keys()
@@ -215,7 +215,7 @@ fn tag_candidates(
 fn moved_tags(model: &Model, u: &Upstream, t: &remote::git::Tags) -> Vec<Moved> {
     let mut moved = Vec::new();
     let mut pins: Vec<(String, String)> = Vec::new();
-    if let Source::Git { commit, .. } = &u.source {
+    if let UpstreamSource::Git { commit, .. } = &u.source {
         pins.push((u.version.raw.clone(), commit.clone()));
     }
     for a in model.archive.iter().filter(|a| a.upstream == u.name) {
@@ -293,8 +293,8 @@ fn check_one(model: &Model, u: &Upstream, fetcher: &Fetcher, api: &str) -> Repor
         newest_commit: None,
     };
     let git_url = match &u.source {
-        Source::Git { url, .. } => Some(url.clone()),
-        Source::Tarball { git, .. } => git.clone(),
+        UpstreamSource::Git { url, .. } => Some(url.clone()),
+        UpstreamSource::Tarball { git, .. } => git.clone(),
     };
     let mut errors = Vec::new();
     // The tags and the releases are asked for at once: waiting for one and then the other
@@ -354,8 +354,8 @@ fn check_one(model: &Model, u: &Upstream, fetcher: &Fetcher, api: &str) -> Repor
     report.newest_allowed = allowed.as_ref().map(|c| c.version.clone());
     // Only a git upstream is pinned by commit; a tarball upstream's tags only name releases.
     report.newest_commit = match &u.source {
-        Source::Git { .. } => allowed.as_ref().and_then(|c| c.commit.clone()),
-        Source::Tarball { .. } => None,
+        UpstreamSource::Git { .. } => allowed.as_ref().and_then(|c| c.commit.clone()),
+        UpstreamSource::Tarball { .. } => None,
     };
     set_action(&mut report, u, &errors, allowed.as_ref(), tags.as_ref());
     report
@@ -467,7 +467,7 @@ mod tests {
     fn upstream(track: Option<&str>, pre: bool, ignore: &[&str]) -> Upstream {
         Upstream {
             name: "u".into(),
-            source: Source::Git {
+            source: UpstreamSource::Git {
                 url: "file:///x".into(),
                 commit: "a".repeat(40),
             },

@@ -24,7 +24,7 @@ pub(in crate::manifest) use upstreams::*;
 
 use crate::distro::Distro;
 use crate::manifest::load::Cx;
-use crate::manifest::source::Seg;
+use crate::manifest::toml_file::Seg;
 
 /// Why a value is refused: the message, the bytes of the value it points at (all of it
 /// when `None`), and how to fix it.

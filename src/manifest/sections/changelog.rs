@@ -2,24 +2,24 @@
 
 use std::collections::HashSet;
 
-use crate::changelog::{self, Entry};
+use crate::changelog::{self, ChangelogEntry};
 use crate::error::{Diagnostics, Result};
 use crate::manifest::checks::{author, change};
 use crate::manifest::diagnostics::line_at;
 use crate::manifest::load::Cx;
 use crate::manifest::model::*;
 use crate::manifest::raw;
-use crate::manifest::source::{Seg, Source as Src};
+use crate::manifest::toml_file::{Seg, TomlFile};
 use crate::manifest::CHANGELOG;
 use crate::path;
 use crate::version::{escape_for_message, Version};
 
 /// The entries of the changelog `raw`, read from `src`, that the manifest's `model` knows.
 pub(in crate::manifest) fn resolve_changelog(
-    src: &Src,
+    src: &TomlFile,
     raw: &raw::Changelog,
     model: &Model,
-) -> Result<Vec<Entry>> {
+) -> Result<Vec<ChangelogEntry>> {
     let mut cx = Cx {
         src,
         errs: Diagnostics::default(),
@@ -57,7 +57,7 @@ pub(in crate::manifest) fn resolve_changelog(
             previous = Some((d, i));
         }
         if let (true, Some(version), Some(date)) = (ok, version, date) {
-            out.push(Entry {
+            out.push(ChangelogEntry {
                 upstream: e.upstream.clone(),
                 packages: e.packages.clone(),
                 version,
@@ -145,13 +145,13 @@ impl Cx<'_> {
     }
 }
 pub(in crate::manifest) fn attach_changelog(
-    src: &Src,
+    src: &TomlFile,
     model: &mut Model,
-    entries: &[Entry],
+    entries: &[ChangelogEntry],
 ) -> Result<()> {
     let mut errs = Diagnostics::default();
     for (i, p) in model.packages.iter_mut().enumerate() {
-        let mine: Vec<Entry> = entries
+        let mine: Vec<ChangelogEntry> = entries
             .iter()
             .filter(|e| e.covers(&p.name, Some(&p.upstream)))
             .cloned()

@@ -11,7 +11,7 @@ use crate::manifest::checks::is_image_package;
 use crate::manifest::load::Cx;
 use crate::manifest::model::*;
 use crate::manifest::raw;
-use crate::manifest::source::Seg;
+use crate::manifest::toml_file::Seg;
 use crate::names::{self, NameTable};
 use crate::path;
 use crate::version::escape_for_message;
@@ -170,14 +170,14 @@ impl Cx<'_> {
 }
 
 /// The repositories of rootfs `r` that serve base `b`, with its placeholders filled in.
-fn image_repositories(r: &raw::Rootfs, b: &Distro) -> Vec<Repository> {
+fn image_repositories(r: &raw::Rootfs, b: &Distro) -> Vec<ImageRepository> {
     r.repositories
         .iter()
         .filter(|x| match &x.bases {
             None => true,
             Some(keys) => keys.iter().any(|k| distro::key_specificity(k, b).is_some()),
         })
-        .map(|x| Repository {
+        .map(|x| ImageRepository {
             source: x.source.replace("{obs-repository}", &b.obs_repository),
             alias: x.alias.clone(),
             priority: x.priority,

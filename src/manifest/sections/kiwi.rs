@@ -14,7 +14,7 @@ use crate::manifest::checks::{
 use crate::manifest::load::Cx;
 use crate::manifest::model::*;
 use crate::manifest::raw;
-use crate::manifest::source::Seg;
+use crate::manifest::toml_file::Seg;
 use crate::names::NameTable;
 use crate::path;
 use crate::version::escape_for_message;

@@ -8,7 +8,7 @@ use crate::distro::Distro;
 use crate::manifest::diagnostics::line_at;
 use crate::manifest::load::Cx;
 use crate::manifest::raw;
-use crate::manifest::source::Seg;
+use crate::manifest::toml_file::Seg;
 use crate::names::NameTable;
 use crate::path;
 

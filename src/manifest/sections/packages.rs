@@ -9,7 +9,7 @@ use crate::manifest::checks::no_control;
 use crate::manifest::load::Cx;
 use crate::manifest::model::*;
 use crate::manifest::raw;
-use crate::manifest::source::Seg;
+use crate::manifest::toml_file::Seg;
 use crate::names::NameTable;
 use crate::path;
 use crate::version::{self, escape_for_message};

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use crate::distro::Distro;
 use crate::manifest::load::Cx;
 use crate::manifest::raw;
-use crate::manifest::source::Seg;
+use crate::manifest::toml_file::Seg;
 use crate::names;
 use crate::path;
 

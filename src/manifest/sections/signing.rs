@@ -6,7 +6,7 @@ use crate::manifest::checks::{signature_url, signed_uncompressed};
 use crate::manifest::load::Cx;
 use crate::manifest::model::*;
 use crate::manifest::raw;
-use crate::manifest::source::Seg;
+use crate::manifest::toml_file::Seg;
 use crate::openpgp::Keyring;
 use crate::path;
 
@@ -22,7 +22,7 @@ impl Cx<'_> {
         &mut self,
         name: &str,
         u: &raw::Upstream,
-        source: &Source,
+        source: &UpstreamSource,
         dir: &Path,
     ) -> Option<Signing> {
         let Some(keyring_path) = &u.keyring else {
@@ -30,7 +30,7 @@ impl Cx<'_> {
             return None;
         };
         let (bytes, keys) = self.keyring(name, keyring_path, dir)?;
-        let ok = if matches!(source, Source::Tarball { .. }) {
+        let ok = if matches!(source, UpstreamSource::Tarball { .. }) {
             self.tarball_signing(name, u)
         } else {
             self.git_signing(name, u)

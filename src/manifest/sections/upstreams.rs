@@ -9,7 +9,7 @@ use crate::manifest::checks::{
 use crate::manifest::load::Cx;
 use crate::manifest::model::*;
 use crate::manifest::raw;
-use crate::manifest::source::Seg;
+use crate::manifest::toml_file::Seg;
 use crate::path;
 use crate::version::{self, escape_for_message, Version};
 
@@ -101,7 +101,7 @@ impl Cx<'_> {
         name: &str,
         u: &raw::Upstream,
         version: &Version,
-    ) -> Option<Source> {
+    ) -> Option<UpstreamSource> {
         match (&u.tarball, &u.git) {
             (Some(t), git) => Some(self.tarball_source(name, u, t, git, version)),
             (None, Some(g)) => Some(self.git_source(name, u, g)),
@@ -119,7 +119,7 @@ impl Cx<'_> {
         t: &str,
         git: &Option<String>,
         version: &Version,
-    ) -> Source {
+    ) -> UpstreamSource {
         let p = |k: &str| key(name, k);
         self.url(p("tarball"), "the tarball URL", t);
         self.check(p("tarball"), t, tarball_version(t));
@@ -141,7 +141,7 @@ impl Cx<'_> {
         } else {
             self.check(p("sha256"), &sha, hex("sha256", &sha, 64));
         }
-        Source::Tarball {
+        UpstreamSource::Tarball {
             url: t.replace("{version}", &version.raw),
             pattern: t.to_string(),
             sha256: sha,
@@ -149,7 +149,7 @@ impl Cx<'_> {
         }
     }
 
-    fn git_source(&mut self, name: &str, u: &raw::Upstream, g: &str) -> Source {
+    fn git_source(&mut self, name: &str, u: &raw::Upstream, g: &str) -> UpstreamSource {
         let p = |k: &str| key(name, k);
         if u.sha256.is_some() {
             self.err(
@@ -167,7 +167,7 @@ impl Cx<'_> {
                 self.check(p("commit"), c, hex("commit", c, 40));
             }
         }
-        Source::Git {
+        UpstreamSource::Git {
             url: g.to_string(),
             commit: u.commit.clone().unwrap_or_default(),
         }

@@ -36,27 +36,27 @@ impl From<usize> for Seg {
 #[macro_export]
 macro_rules! path {
     ($($seg:expr),* $(,)?) => {
-        vec![$($crate::manifest::source::Seg::from($seg)),*]
+        vec![$($crate::manifest::toml_file::Seg::from($seg)),*]
     };
 }
 
 /// The text of a TOML file and its parsed layout, for locating values.
-pub struct Source {
+pub struct TomlFile {
     pub path: PathBuf,
     pub text: String,
-    /// Parsed on the first [`Source::span`]: only a manifest with errors needs it, and
+    /// Parsed on the first [`TomlFile::span`]: only a manifest with errors needs it, and
     /// for a large one it costs many times the text in memory and time.
     doc: std::sync::OnceLock<Option<toml_edit::Document<String>>>,
 }
 
-impl Source {
+impl TomlFile {
     /// Parse `text` (read from `path`) and deserialize it into `T`, turning syntax and
     /// type errors into diagnostics that point at the offending text.
-    pub fn parse<T: DeserializeOwned>(path: &Path, text: String) -> Result<(Source, T)> {
+    pub fn parse<T: DeserializeOwned>(path: &Path, text: String) -> Result<(TomlFile, T)> {
         let value: T = toml::from_str(&text)
             .map_err(|e| toml_diagnostic(path, &text, e.message(), e.span()))?;
         Ok((
-            Source {
+            TomlFile {
                 path: path.to_path_buf(),
                 text,
                 doc: std::sync::OnceLock::new(),

@@ -12,7 +12,7 @@ use crate::remote::mirror::Mirror;
 
 /// One binary package a repository (or this project) has.
 #[derive(Debug, Clone)]
-pub struct Pkg {
+pub(crate) struct Pkg {
     pub name: String,
     /// Debian: `[epoch:]upstream[-revision]`. rpm: `[epoch:]version-release`.
     pub version: String,
@@ -29,7 +29,7 @@ pub struct Pkg {
 
 /// Why a repository's metadata could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum IndexError {
+pub(crate) enum IndexError {
     #[error(transparent)]
     Download(#[from] DownloadError),
     #[error("{url}: {reason}")]
@@ -44,7 +44,7 @@ fn invalid(url: &str, reason: impl Into<String>) -> IndexError {
 }
 
 /// Every package of `repo` for `arch` (the format's own arch name).
-pub fn fetch(
+pub(crate) fn fetch(
     mirror: &Mirror,
     format: Format,
     repo: &Repository,
@@ -108,7 +108,7 @@ fn fetch_deb(
 
 /// The `SHA256:` section of a Release file: `(path, sha256)` pairs. An InRelease file's
 /// signature armour is skipped, not checked: the indexes are checked against these sums.
-pub fn release_sha256(release: &str) -> Vec<(&str, &str)> {
+pub(crate) fn release_sha256(release: &str) -> Vec<(&str, &str)> {
     let mut out = Vec::new();
     let mut inside = false;
     for line in release.lines() {
@@ -127,7 +127,7 @@ pub fn release_sha256(release: &str) -> Vec<(&str, &str)> {
 }
 
 /// deb822 stanzas: `(field, value)` pairs with continuation lines joined by newlines.
-pub fn stanzas(text: &str) -> Vec<Vec<(&str, String)>> {
+pub(crate) fn stanzas(text: &str) -> Vec<Vec<(&str, String)>> {
     let mut out = Vec::new();
     let mut current: Vec<(&str, String)> = Vec::new();
     for line in text.lines() {
@@ -158,7 +158,7 @@ pub fn stanzas(text: &str) -> Vec<Vec<(&str, String)>> {
 }
 
 /// A `Packages` index (or the binary stanzas of a control file).
-pub fn parse_packages(text: &str, arch: &str, origin: usize) -> Result<Vec<Pkg>, String> {
+pub(crate) fn parse_packages(text: &str, arch: &str, origin: usize) -> Result<Vec<Pkg>, String> {
     let mut out = Vec::new();
     for stanza in stanzas(text) {
         let field = |k: &str| {
@@ -231,7 +231,7 @@ fn fetch_rpm_md(
 }
 
 /// The primary index's location and, when repomd gives one, its sha256.
-pub fn primary_location(repomd: &str) -> Result<(String, Option<String>), String> {
+pub(crate) fn primary_location(repomd: &str) -> Result<(String, Option<String>), String> {
     let mut reader = quick_xml::Reader::from_str(repomd);
     let mut in_primary = false;
     let mut in_checksum = false;
@@ -294,7 +294,7 @@ fn evr(epoch: Option<String>, ver: Option<String>, rel: Option<String>) -> Optio
 }
 
 /// An rpm-md `primary.xml`: the packages for `arch` and `noarch`.
-pub fn parse_primary(xml: &str, arch: &str, origin: usize) -> Result<Vec<Pkg>, String> {
+pub(crate) fn parse_primary(xml: &str, arch: &str, origin: usize) -> Result<Vec<Pkg>, String> {
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut p = Primary {
         origin,

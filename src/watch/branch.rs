@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _};
 
 /// The repository holding `dir`.
-pub fn open(dir: &Path) -> anyhow::Result<git2::Repository> {
+pub(crate) fn open(dir: &Path) -> anyhow::Result<git2::Repository> {
     let dir = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
@@ -18,7 +18,7 @@ pub fn open(dir: &Path) -> anyhow::Result<git2::Repository> {
 
 /// Commit the current content of `paths` (relative to `dir`; absent files are removed)
 /// on top of `parent`, and point `refs/heads/<branch>` at the new commit. Returns it.
-pub fn commit_files(
+pub(crate) fn commit_files(
     repo: &git2::Repository,
     dir: &Path,
     parent: &git2::Commit,

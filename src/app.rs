@@ -18,7 +18,7 @@ pub struct LoadedProject {
 }
 
 impl LoadedProject {
-    pub fn load(manifest: &Path) -> Result<LoadedProject> {
+    pub(crate) fn load(manifest: &Path) -> Result<LoadedProject> {
         let model = manifest::load(manifest)?;
         let templates = Templates::load(&model.dir)?;
         Ok(LoadedProject {
@@ -33,7 +33,7 @@ impl LoadedProject {
     /// are fingerprinted and, when they changed, while the manifest loads. Either every
     /// output is current and nothing is loaded, or the project is loaded with the units
     /// the cache proves current.
-    pub fn for_render(manifest: &Path, use_cache: bool) -> Result<ForRender> {
+    pub(crate) fn for_render(manifest: &Path, use_cache: bool) -> Result<ForRender> {
         let Some(cache) = use_cache.then(|| output::cache::read(manifest)).flatten() else {
             return Ok(ForRender::Load(
                 Box::new(LoadedProject::load(manifest)?),
@@ -65,12 +65,12 @@ impl LoadedProject {
     }
 
     /// Render everything in memory: also how `check` proves the templates work.
-    pub fn render(&self) -> Result<Vec<render::Output>> {
+    pub(crate) fn render(&self) -> Result<Vec<render::Output>> {
         render::render(&self.model, &self.templates)
     }
 
     /// Resolve `--distro` and `--package` arguments against the manifest.
-    pub fn select(&self, distros: &[String], packages: &[String]) -> Result<Selection<'_>> {
+    pub(crate) fn select(&self, distros: &[String], packages: &[String]) -> Result<Selection<'_>> {
         let targets = select_targets(&self.model, distros)?;
         for p in packages {
             let known = self.model.packages.iter().any(|x| &x.name == p)
@@ -98,7 +98,7 @@ impl LoadedProject {
     /// Compare what would be rendered for `selection` with what is on disk; the new
     /// content of changed files stays in memory, for diffs. Units that `reuse` proves
     /// current are not rendered.
-    pub fn plan(&self, selection: &Selection, reuse: Option<&Reuse>) -> Result<Plan> {
+    pub(crate) fn plan(&self, selection: &Selection, reuse: Option<&Reuse>) -> Result<Plan> {
         Ok(self.plan_with(selection, Keep::Memory, reuse)?.0.plan)
     }
 
@@ -106,7 +106,7 @@ impl LoadedProject {
     /// temporary files as it is rendered, so no output stays in memory, and, when the
     /// selection is everything, the record for the render cache ([`output::cache`]),
     /// which keeps `warnings` for a later run that the cache proves current.
-    pub fn plan_staged(
+    pub(crate) fn plan_staged(
         &self,
         selection: &Selection,
         reuse: Option<&Reuse>,
@@ -174,13 +174,13 @@ impl LoadedProject {
         Ok((planned, ids))
     }
 
-    pub fn apply(&self, plan: &Plan) -> Result<()> {
+    pub(crate) fn apply(&self, plan: &Plan) -> Result<()> {
         output::apply(&self.model.dir, plan)
     }
 }
 
 /// The templates read by name, which the render cache fingerprints.
-pub fn template_names() -> Vec<String> {
+pub(crate) fn template_names() -> Vec<String> {
     render::templates::DEFAULTS
         .iter()
         .map(|(name, _)| name.to_string())
@@ -189,7 +189,7 @@ pub fn template_names() -> Vec<String> {
 
 /// The render cache's record of outputs rendered in memory, unit by unit (in the order
 /// of [`render::units`]); `None` when the binary cannot be found.
-pub fn cache_record(
+pub(crate) fn cache_record(
     manifest: &Path,
     model: &Model,
     templates: &Templates,
@@ -229,7 +229,7 @@ pub fn cache_record(
 type UnitKeys = Vec<(String, [u8; 32])>;
 
 /// What [`LoadedProject::for_render`] found.
-pub enum ForRender {
+pub(crate) enum ForRender {
     /// Every output is current.
     Fresh(Fresh),
     /// The project, and what the render cache proves current.
@@ -237,7 +237,10 @@ pub enum ForRender {
 }
 
 /// The targets selected by `--distro` values (ids, families, groups, formats or `all`).
-pub fn select_targets<'a>(model: &'a Model, selectors: &[String]) -> Result<Vec<&'a Distro>> {
+pub(crate) fn select_targets<'a>(
+    model: &'a Model,
+    selectors: &[String],
+) -> Result<Vec<&'a Distro>> {
     if selectors.is_empty() {
         return Ok(model.project.targets.iter().collect());
     }

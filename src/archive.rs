@@ -11,13 +11,13 @@ use crate::output::{self, Change, Plan, Selection};
 use crate::render;
 
 /// An archived series and whether it is beyond `keep-archived`.
-pub struct Row<'a> {
+pub(crate) struct Row<'a> {
     pub entry: &'a Archived,
     pub beyond_keep: bool,
 }
 
 /// Every archived series, newest first per upstream, marked when beyond `keep-archived`.
-pub fn rows(model: &Model) -> Vec<Row<'_>> {
+pub(crate) fn rows(model: &Model) -> Vec<Row<'_>> {
     let mut out = Vec::new();
     for u in &model.upstreams {
         let mut mine: Vec<&Archived> = model
@@ -37,7 +37,7 @@ pub fn rows(model: &Model) -> Vec<Row<'_>> {
 }
 
 /// The table `pkgforge archive list` prints.
-pub fn table(model: &Model) -> String {
+pub(crate) fn table(model: &Model) -> String {
     let mut lines = vec![[
         "UPSTREAM".to_string(),
         "SERIES".to_string(),
@@ -71,7 +71,7 @@ pub fn table(model: &Model) -> String {
 }
 
 /// Warnings render prints for series beyond `keep-archived`. Nothing is removed implicitly.
-pub fn warnings(model: &Model) -> Vec<String> {
+pub(crate) fn warnings(model: &Model) -> Vec<String> {
     rows(model)
         .into_iter()
         .filter(|r| r.beyond_keep)
@@ -85,7 +85,7 @@ pub fn warnings(model: &Model) -> Vec<String> {
 }
 
 /// Remove one series' `[[archive]]` entry and, by rendering again, its outputs; nothing else.
-pub fn prune(manifest_path: &Path, series: &str, upstream: Option<&str>) -> Result<Plan> {
+pub(crate) fn prune(manifest_path: &Path, series: &str, upstream: Option<&str>) -> Result<Plan> {
     let project = LoadedProject::load(manifest_path)?;
     let matching: Vec<&Archived> = project
         .model

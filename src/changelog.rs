@@ -17,7 +17,7 @@ pub struct ChangelogEntry {
 
 impl ChangelogEntry {
     /// Whether this entry speaks of `package` (of `upstream`).
-    pub fn covers(&self, package: &str, upstream: Option<&str>) -> bool {
+    pub(crate) fn covers(&self, package: &str, upstream: Option<&str>) -> bool {
         if let Some(list) = &self.packages {
             return list.iter().any(|p| p == package);
         }
@@ -29,17 +29,17 @@ impl ChangelogEntry {
     }
 
     /// `Sun Nov 22 04:00:00 UTC 2026`, as `osc vc` writes it in `.changes`.
-    pub fn suse_date(&self) -> String {
+    pub(crate) fn suse_date(&self) -> String {
         self.date.strftime("%a %b %e %H:%M:%S UTC %Y").to_string()
     }
 
     /// `Sun Nov 22 2026`, as rpm's `%changelog` wants it.
-    pub fn rpm_date(&self) -> String {
+    pub(crate) fn rpm_date(&self) -> String {
         self.date.strftime("%a %b %d %Y").to_string()
     }
 
     /// RFC 2822 with a numeric zone, as dch writes it.
-    pub fn debian_date(&self) -> String {
+    pub(crate) fn debian_date(&self) -> String {
         self.date
             .strftime("%a, %d %b %Y %H:%M:%S +0000")
             .to_string()
@@ -72,7 +72,7 @@ pub fn parse_date(s: &str) -> Result<Timestamp, DateError> {
 }
 
 /// The author without a trailing email, and the email (`Name <mail>`).
-pub fn split_author(author: &str) -> (&str, Option<&str>) {
+pub(crate) fn split_author(author: &str) -> (&str, Option<&str>) {
     match (author.find('<'), author.rfind('>')) {
         (Some(a), Some(b)) if a < b => (author[..a].trim(), Some(&author[a + 1..b])),
         _ => (author.trim(), None),

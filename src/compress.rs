@@ -5,7 +5,10 @@ use std::io::{self, Read};
 /// How a file reads once uncompressed, by its name (`.xz`, `.gz`/`.tgz`, `.bz2`, `.zst`;
 /// anything else as it is): an upstream's tar for a signature over the uncompressed tar
 /// (as the kernel signs), a repository's package index.
-pub fn decompressed<'a>(file_name: &str, data: impl Read + 'a) -> io::Result<Box<dyn Read + 'a>> {
+pub(crate) fn decompressed<'a>(
+    file_name: &str,
+    data: impl Read + 'a,
+) -> io::Result<Box<dyn Read + 'a>> {
     let name = file_name.to_ascii_lowercase();
     Ok(if name.ends_with(".xz") {
         Box::new(lzma_rust2::XzReader::new(data, true))

@@ -4,7 +4,7 @@
 use sha2::{Digest as _, Sha256};
 
 /// The SHA-256 of `bytes`.
-pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
@@ -15,7 +15,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// The SHA-256 of a file's content and its executable bit, as the render cache records
 /// an output.
-pub fn content_and_mode(content: &[u8], executable: bool) -> [u8; 32] {
+pub(crate) fn content_and_mode(content: &[u8], executable: bool) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(content);
     h.update([u8::from(executable)]);
@@ -23,7 +23,7 @@ pub fn content_and_mode(content: &[u8], executable: bool) -> [u8; 32] {
 }
 
 /// Lowercase hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {

@@ -24,7 +24,7 @@ pub enum Format {
 }
 
 impl Format {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Format::Rpm => "rpm",
             Format::Deb => "deb",
@@ -33,7 +33,7 @@ impl Format {
 }
 
 impl Family {
-    pub const ALL: [Family; 6] = [
+    pub(crate) const ALL: [Family; 6] = [
         Family::Opensuse,
         Family::Sle,
         Family::Fedora,
@@ -42,7 +42,7 @@ impl Family {
         Family::Ubuntu,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Family::Opensuse => "opensuse",
             Family::Sle => "sle",
@@ -53,11 +53,7 @@ impl Family {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Family> {
-        Family::ALL.into_iter().find(|f| f.as_str() == s)
-    }
-
-    pub fn format(self) -> Format {
+    pub(crate) fn format(self) -> Format {
         match self {
             Family::Debian | Family::Ubuntu => Format::Deb,
             _ => Format::Rpm,
@@ -74,7 +70,7 @@ impl Family {
     }
 
     /// An rpm `%if` expression that is true on every distro of this family.
-    pub fn rpm_condition(self) -> &'static str {
+    pub(crate) fn rpm_condition(self) -> &'static str {
         match self {
             Family::Opensuse => "0%{?is_opensuse}",
             Family::Sle => "0%{?suse_version} && !0%{?is_opensuse}",
@@ -86,7 +82,7 @@ impl Family {
 }
 
 /// An rpm `%if` expression true on every distro of a lookup group.
-pub fn group_rpm_condition(group: &str) -> Option<&'static str> {
+pub(crate) fn group_rpm_condition(group: &str) -> Option<&'static str> {
     match group {
         "suse" => Some("0%{?suse_version}"),
         "rhel" => Some("0%{?fedora} || 0%{?rhel}"),
@@ -148,7 +144,7 @@ pub struct Repository {
 }
 
 impl Repository {
-    pub fn deb(name: &str, url: &str, components: &[&str]) -> Repository {
+    pub(crate) fn deb(name: &str, url: &str, components: &[&str]) -> Repository {
         Repository {
             name: name.to_string(),
             url: url.to_string(),
@@ -157,7 +153,7 @@ impl Repository {
         }
     }
 
-    pub fn rpm_md(name: &str, url: &str) -> Repository {
+    pub(crate) fn rpm_md(name: &str, url: &str) -> Repository {
         Repository {
             name: name.to_string(),
             url: url.to_string(),
@@ -168,18 +164,18 @@ impl Repository {
 }
 
 impl Distro {
-    pub fn format(&self) -> Format {
+    pub(crate) fn format(&self) -> Format {
         self.family.format()
     }
 
     /// The distro's own name of an architecture given by its rpm name.
-    pub fn arch_name(&self, arch: &str) -> String {
+    pub(crate) fn arch_name(&self, arch: &str) -> String {
         arch_name(self.format(), arch)
     }
 }
 
 /// Map an rpm architecture name to the name the format uses.
-pub fn arch_name(format: Format, arch: &str) -> String {
+pub(crate) fn arch_name(format: Format, arch: &str) -> String {
     match format {
         Format::Rpm => arch.to_string(),
         Format::Deb => match arch {
@@ -196,7 +192,7 @@ pub fn arch_name(format: Format, arch: &str) -> String {
 }
 
 /// Architectures the manifest may name, by their rpm names.
-pub const KNOWN_ARCHS: &[&str] = &[
+pub(crate) const KNOWN_ARCHS: &[&str] = &[
     "x86_64", "aarch64", "ppc64le", "s390x", "i586", "i686", "armv7hl", "riscv64", "noarch",
 ];
 
@@ -547,7 +543,7 @@ fn rpm_repositories(id: &str) -> Vec<Repository> {
 }
 
 /// Defaults for a distro the manifest adds under `[distros.<id>]`, from its family.
-pub fn template_for(id: &str, family: Family) -> Distro {
+pub(crate) fn template_for(id: &str, family: Family) -> Distro {
     #[allow(
         clippy::expect_used,
         reason = "ROWS has a row for every family; a unit test checks"
@@ -572,12 +568,12 @@ pub fn template_for(id: &str, family: Family) -> Distro {
 }
 
 /// The words `--distro` accepts besides distro ids.
-pub const SELECTOR_ALIASES: &[&str] = &[
+pub(crate) const SELECTOR_ALIASES: &[&str] = &[
     "all", "opensuse", "sle", "suse", "fedora", "centos", "rhel", "debian", "ubuntu", "rpm", "deb",
 ];
 
 /// Whether a `--distro` selector (id, family, group, format or `all`) selects `distro`.
-pub fn selector_matches(selector: &str, distro: &Distro) -> bool {
+pub(crate) fn selector_matches(selector: &str, distro: &Distro) -> bool {
     selector == "all"
         || selector == distro.id
         || selector == distro.family.as_str()
@@ -587,7 +583,7 @@ pub fn selector_matches(selector: &str, distro: &Distro) -> bool {
 
 /// How specific a `[names]`/`[packages.distro]` key is for `distro`; `None` if it does not apply.
 /// Higher wins: distro id, family, ubuntu's fallback to debian, group, format.
-pub fn key_specificity(key: &str, distro: &Distro) -> Option<u8> {
+pub(crate) fn key_specificity(key: &str, distro: &Distro) -> Option<u8> {
     if key == distro.id {
         Some(5)
     } else if key == distro.family.as_str() {
@@ -604,7 +600,7 @@ pub fn key_specificity(key: &str, distro: &Distro) -> Option<u8> {
 }
 
 /// The table `pkgforge distros` prints.
-pub fn table(distros: &[Distro]) -> String {
+pub(crate) fn table(distros: &[Distro]) -> String {
     let mut rows = vec![[
         "ID".to_string(),
         "FAMILY".to_string(),

@@ -10,7 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// Where temporary files go, beside the manifest.
-pub const TMP_DIR: &str = ".pkgforge-tmp";
+pub(crate) const TMP_DIR: &str = ".pkgforge-tmp";
 
 /// A filesystem operation that failed: what was being done, to which path, and why.
 /// The message holds the cause, so it reads whole however it is printed.
@@ -23,16 +23,11 @@ pub struct Error {
 
 impl Error {
     /// `action` (such as "cannot create `path`") failed with `cause`.
-    pub fn new(action: impl Into<String>, cause: std::io::Error) -> Error {
+    pub(crate) fn new(action: impl Into<String>, cause: std::io::Error) -> Error {
         Error {
             action: action.into(),
             cause,
         }
-    }
-
-    /// The I/O error underneath.
-    pub fn io(&self) -> &std::io::Error {
-        &self.cause
     }
 }
 
@@ -50,7 +45,7 @@ impl<T> Action<T> for std::io::Result<T> {
 }
 
 /// `dir`, or `.` when it is the empty path of a bare `--manifest packages.toml`.
-pub fn base(dir: &Path) -> &Path {
+pub(crate) fn base(dir: &Path) -> &Path {
     if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
@@ -61,7 +56,7 @@ pub fn base(dir: &Path) -> &Path {
 /// Write `content` to `path` atomically: a temporary file beside it, then rename. For
 /// files beside the manifest that no run holds the lock for (the watch cache); rendered
 /// files go through [`write_atomic_in`].
-pub fn write_atomic(path: &Path, content: &[u8], executable: bool) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, content: &[u8], executable: bool) -> Result<()> {
     let parent = parent_of(path);
     fs::create_dir_all(parent).action(|| format!("cannot create `{}`", parent.display()))?;
     let tmp = temp_in(parent, path, content, executable, false)?;
@@ -72,13 +67,18 @@ pub fn write_atomic(path: &Path, content: &[u8], executable: bool) -> Result<()>
 /// temporary file in `dir/.pkgforge-tmp/`, then rename, so no temporary file ever sits in
 /// an output directory. Falls back to a temporary file beside `path` when the two are on
 /// different filesystems.
-pub fn write_atomic_in(dir: &Path, path: &Path, content: &[u8], executable: bool) -> Result<()> {
+pub(crate) fn write_atomic_in(
+    dir: &Path,
+    path: &Path,
+    content: &[u8],
+    executable: bool,
+) -> Result<()> {
     write_in(dir, path, content, executable, false)
 }
 
 /// [`write_atomic_in`], synced to disk (file and directory) before it returns: for the
 /// journal and the inputs, which no render can regenerate.
-pub fn write_durable(dir: &Path, path: &Path, content: &[u8]) -> Result<()> {
+pub(crate) fn write_durable(dir: &Path, path: &Path, content: &[u8]) -> Result<()> {
     write_in(dir, path, content, false, true)?;
     sync_dir(parent_of(path));
     Ok(())
@@ -104,7 +104,7 @@ fn write_in(dir: &Path, path: &Path, content: &[u8], executable: bool, sync: boo
 }
 
 /// The directory `path` is in; `.` for a bare file name.
-pub fn parent_of(path: &Path) -> &Path {
+pub(crate) fn parent_of(path: &Path) -> &Path {
     path.parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
@@ -144,7 +144,7 @@ fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
 }
 
 /// Remove `path`, durably; a file that is already gone is no error.
-pub fn remove_durable(path: &Path) -> Result<()> {
+pub(crate) fn remove_durable(path: &Path) -> Result<()> {
     match fs::remove_file(path) {
         Ok(()) => {
             sync_dir(parent_of(path));
@@ -157,7 +157,7 @@ pub fn remove_durable(path: &Path) -> Result<()> {
 
 /// The temporary directory, created on demand with a `.gitignore` so a kill does not
 /// leave anything `git status` shows.
-pub fn tmp_dir(dir: &Path) -> Result<PathBuf> {
+pub(crate) fn tmp_dir(dir: &Path) -> Result<PathBuf> {
     let tmp = dir.join(TMP_DIR);
     if !tmp.is_dir() {
         fs::create_dir_all(&tmp).action(|| format!("cannot create `{}`", tmp.display()))?;
@@ -170,7 +170,7 @@ pub fn tmp_dir(dir: &Path) -> Result<PathBuf> {
 }
 
 /// Remove the temporary directory once a run is done with it.
-pub fn remove_tmp_dir(dir: &Path) {
+pub(crate) fn remove_tmp_dir(dir: &Path) {
     let tmp = dir.join(TMP_DIR);
     let _ = fs::remove_file(tmp.join(".gitignore"));
     let _ = fs::remove_dir(&tmp);
@@ -178,7 +178,7 @@ pub fn remove_tmp_dir(dir: &Path) {
 
 /// Empty `.pkgforge-tmp/`: whatever is there belongs to a run that was killed (the
 /// caller holds the lock). Returns how many files went.
-pub fn remove_temporaries(dir: &Path) -> usize {
+pub(crate) fn remove_temporaries(dir: &Path) -> usize {
     let tmp = dir.join(TMP_DIR);
     let count = fs::read_dir(&tmp)
         .map(|entries| {
@@ -193,7 +193,7 @@ pub fn remove_temporaries(dir: &Path) -> usize {
 }
 
 /// Remove `.pkgforge-*.tmp` files in `dir`, left by a run killed while writing there.
-pub fn remove_stray_temporaries(dir: &Path) {
+pub(crate) fn remove_stray_temporaries(dir: &Path) {
     let Ok(entries) = fs::read_dir(base(dir)) else {
         return;
     };
@@ -210,7 +210,7 @@ pub fn remove_stray_temporaries(dir: &Path) {
 }
 
 /// Make a rename or a removal in `dir` durable. Best effort: not every filesystem can.
-pub fn sync_dir(dir: &Path) {
+pub(crate) fn sync_dir(dir: &Path) {
     if let Ok(d) = fs::File::open(base(dir)) {
         let _ = d.sync_all();
     }

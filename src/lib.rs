@@ -5,27 +5,27 @@
 //! `(path, bytes)` pairs; [`output`] puts them on disk. [`commands`] holds one module per
 //! subcommand, each with a `run()` the binary calls with its parsed arguments.
 
-pub mod app;
-pub mod archive;
+pub(crate) mod app;
+pub(crate) mod archive;
 pub mod bump;
-pub mod changelog;
+pub(crate) mod changelog;
 pub mod commands;
-pub mod compress;
+pub(crate) mod compress;
 pub mod digest;
 pub mod distro;
 pub mod error;
-pub mod fsio;
+pub(crate) mod fsio;
 pub mod journal;
 pub mod lock;
 pub mod manifest;
-pub mod names;
-pub mod openpgp;
-pub mod output;
-pub mod remote;
+pub(crate) mod names;
+pub(crate) mod openpgp;
+pub(crate) mod output;
+pub(crate) mod remote;
 pub mod render;
-pub mod resolve;
-pub mod table;
-pub mod verify;
+pub(crate) mod resolve;
+pub(crate) mod table;
+pub(crate) mod verify;
 pub mod version;
 pub mod watch;
 

@@ -28,7 +28,7 @@ use rustix::fs::FlockOperation;
 use crate::error::{Error, Result};
 
 /// The lock file's name, in the manifest's directory.
-pub const LOCK_FILE: &str = ".pkgforge.lock";
+pub(crate) const LOCK_FILE: &str = ".pkgforge.lock";
 
 /// Who holds (or held) the lock, as written in the lock file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +88,7 @@ impl Holder {
 
     /// `pid 1234, `pkgforge bump --version 3.2.0`, started 12:00:03`, with the host when
     /// it is not this one.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let host = if self.host == hostname() {
             String::new()
         } else {
@@ -191,7 +191,7 @@ impl Lock {
     }
 
     /// The warning to print when the lock was taken over from a dead holder.
-    pub fn stale_warning(&self) -> Option<String> {
+    pub(crate) fn stale_warning(&self) -> Option<String> {
         self.stale.as_ref().map(|h| {
             format!(
                 "warning: taking over the lock `{}` left by a pkgforge that is no longer running ({})",
@@ -293,7 +293,7 @@ fn local_time(t: Timestamp) -> String {
 }
 
 /// The command line of this process, as other runs will see it in messages.
-pub fn command_line() -> String {
+pub(crate) fn command_line() -> String {
     let mut args = std::env::args();
     let program = args
         .next()

@@ -9,10 +9,10 @@ use indexmap::IndexMap;
 use crate::distro::{key_specificity, Distro, Family, Format};
 
 /// `[names]`: logical name -> lookup key -> package names (empty drops the dependency).
-pub type NameTable = IndexMap<String, IndexMap<String, Vec<String>>>;
+pub(crate) type NameTable = IndexMap<String, IndexMap<String, Vec<String>>>;
 
 /// Among `keys`, the most specific one that applies to `distro`.
-pub fn most_specific<'a, I>(keys: I, distro: &Distro) -> Option<&'a str>
+pub(crate) fn most_specific<'a, I>(keys: I, distro: &Distro) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a String>,
 {
@@ -24,7 +24,7 @@ where
 
 /// Resolve one logical name for `distro`. Version constraints after the name
 /// (`foo >= 1.2`) are kept and rewritten for the format.
-pub fn resolve(table: &NameTable, name: &str, distro: &Distro) -> Vec<String> {
+pub(crate) fn resolve(table: &NameTable, name: &str, distro: &Distro) -> Vec<String> {
     let (base, constraint) = split_constraint(name);
     let names = if let Some(keys) = table.get(base) {
         match most_specific(keys.keys(), distro) {

@@ -20,7 +20,7 @@ pub struct Keyring {
 /// Why bytes are not a keyring: what rPGP or pkgforge found wrong with them.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct KeyringError(String);
+pub(crate) struct KeyringError(String);
 
 impl From<pgp::errors::Error> for KeyringError {
     fn from(e: pgp::errors::Error) -> Self {
@@ -30,7 +30,7 @@ impl From<pgp::errors::Error> for KeyringError {
 
 impl Keyring {
     /// Parse armored (or binary) OpenPGP public keys; at least one is required.
-    pub fn parse(bytes: &[u8]) -> Result<Keyring, KeyringError> {
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Keyring, KeyringError> {
         let parsed: Vec<SignedPublicKey> = if looks_armored(bytes) {
             // `gpg --export --armor KEY >> keyring` appends a whole armored block per key
             let mut keys = Vec::new();
@@ -59,20 +59,12 @@ impl Keyring {
         }
         Ok(Keyring { keys: parsed })
     }
-
-    /// The fingerprints of its primary keys, uppercase hex.
-    pub fn fingerprints(&self) -> Vec<String> {
-        self.keys
-            .iter()
-            .map(|k| fingerprint(&k.primary_key))
-            .collect()
-    }
 }
 
 /// Why a signature does not vouch for a release. `key` is the signing key's fingerprint,
 /// or its key id when the signature names no fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// The file is not an OpenPGP signature.
     Unreadable(String),
     /// The signed data could not be read (a broken compressed tarball).
@@ -89,13 +81,13 @@ pub enum Refusal {
 
 /// A signature that verifies: the fingerprint of the key that made it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verified {
+pub(crate) struct Verified {
     pub key: String,
 }
 
 /// Verify a detached `signature` (armored or binary) over `data` against `keyring`, with
 /// key expiry judged at `now` (seconds since the epoch). The data is read once, streaming.
-pub fn verify(
+pub(crate) fn verify(
     keyring: &Keyring,
     signature: &[u8],
     data: impl Read,
@@ -320,7 +312,7 @@ impl<R: Read> Read for Recording<R> {
 
 /// The signed text of an annotated tag object and its signature: git puts the armored
 /// signature at the end of the message, and signs everything before it.
-pub fn split_tag(raw: &[u8]) -> Option<(&[u8], &[u8])> {
+pub(crate) fn split_tag(raw: &[u8]) -> Option<(&[u8], &[u8])> {
     const MARK: &[u8] = b"-----BEGIN PGP SIGNATURE-----";
     let at = raw.windows(MARK.len()).rposition(|w| w == MARK)?;
     if at > 0 && raw[at - 1] != b'\n' {

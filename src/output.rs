@@ -17,11 +17,11 @@ use crate::fsio::{self, write_atomic_in, write_durable};
 use crate::journal;
 use crate::render::{Output, Serves};
 
-pub mod cache;
+pub(crate) mod cache;
 mod state;
 
 /// The record of rendered files, beside the manifest.
-pub const STATE_FILE: &str = ".pkgforge-outputs";
+pub(crate) const STATE_FILE: &str = ".pkgforge-outputs";
 
 /// What a render would do to one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub struct Change {
 
 impl Change {
     /// A new content for an input file, which exists.
-    pub fn input(path: PathBuf, old: Vec<u8>, new: Vec<u8>) -> Change {
+    pub(crate) fn input(path: PathBuf, old: Vec<u8>, new: Vec<u8>) -> Change {
         Change {
             path,
             kind: ChangeKind::Update,
@@ -83,7 +83,7 @@ pub struct Plan {
 }
 
 /// Which outputs a run is about: the `--distro` and `--package` selection.
-pub struct Selection<'a> {
+pub(crate) struct Selection<'a> {
     pub targets: Vec<&'a Distro>,
     /// Empty means every package.
     pub packages: Vec<String>,
@@ -97,7 +97,7 @@ impl Selection<'_> {
     }
 
     /// Whether the selection is every target and every package.
-    pub fn is_everything(&self, all_targets: usize) -> bool {
+    pub(crate) fn is_everything(&self, all_targets: usize) -> bool {
         self.packages.is_empty() && self.targets.len() == all_targets
     }
 }
@@ -221,7 +221,7 @@ fn read_existing(path: &Path) -> anyhow::Result<Option<(Vec<u8>, bool)>> {
 
 /// What a plan does with the new content of a file that changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Keep {
+pub(crate) enum Keep {
     /// Keeps it in memory, in [`Change::new`]: for diffs, and for the small plans of bump
     /// and prune.
     Memory,
@@ -233,13 +233,13 @@ pub enum Keep {
 
 /// A plan, and, when asked for, the digest ([`digest`]) of every output in the new record
 /// of rendered files, with the unit that produced it, in path order.
-pub struct Planned {
+pub(crate) struct Planned {
     pub plan: Plan,
     pub digests: Vec<(PathBuf, u32, [u8; 32])>,
 }
 
 /// What planning gets for one unit.
-pub enum Produced {
+pub(crate) enum Produced {
     /// Its outputs, rendered.
     Rendered(Vec<Output>),
     /// Its outputs are current on disk, as the render cache proved: their paths and
@@ -248,12 +248,12 @@ pub enum Produced {
 }
 
 /// The SHA-256 of an output's content and executable bit, as the render cache records it.
-pub fn digest(content: &[u8], executable: bool) -> [u8; 32] {
+pub(crate) fn digest(content: &[u8], executable: bool) -> [u8; 32] {
     crate::digest::content_and_mode(content, executable)
 }
 
 /// Compare the outputs with the tree under `dir`.
-pub fn plan(
+pub(crate) fn plan(
     dir: &Path,
     outputs: &[Output],
     selection: &Selection,
@@ -295,7 +295,7 @@ struct UnitPlan {
 /// when the selection is everything, so the whole record of rendered files is rewritten.
 /// A unit whose current outputs the old record does not list all is asked again, with
 /// `may_reuse` false.
-pub fn plan_units(
+pub(crate) fn plan_units(
     dir: &Path,
     units: usize,
     produce: &(dyn Fn(usize, bool) -> crate::Result<Produced> + Sync),
@@ -634,7 +634,7 @@ fn staging_root(dir: &Path) -> PathBuf {
 }
 
 /// The temporary file that holds the new content of a staged change.
-pub fn staged_path(dir: &Path, c: &Change) -> PathBuf {
+pub(crate) fn staged_path(dir: &Path, c: &Change) -> PathBuf {
     staging_root(dir).join(&c.path)
 }
 
@@ -786,7 +786,7 @@ pub(crate) fn path_cmp(a: &Path, b: &Path) -> std::cmp::Ordering {
 /// record, the outputs, the inputs, the final record, and the journal's removal. If a
 /// write fails, every file already changed gets its old content back. The caller holds
 /// the lock ([`crate::lock::Lock`]).
-pub fn apply(dir: &Path, plan: &Plan) -> crate::Result<()> {
+pub(crate) fn apply(dir: &Path, plan: &Plan) -> crate::Result<()> {
     apply_plan(dir, plan).map_err(crate::Error::Other)
 }
 
@@ -1047,7 +1047,7 @@ fn revert(dir: &Path, c: &Change) -> bool {
 }
 
 /// Remove directories left empty by a removal, up to (not including) `root`.
-pub fn prune_empty_dirs(root: &Path, mut dir: Option<&Path>) {
+pub(crate) fn prune_empty_dirs(root: &Path, mut dir: Option<&Path>) {
     while let Some(d) = dir {
         if d == root || !d.starts_with(root) || d.as_os_str().is_empty() {
             break;
@@ -1060,7 +1060,7 @@ pub fn prune_empty_dirs(root: &Path, mut dir: Option<&Path>) {
 }
 
 /// A unified diff of every change, with `a/` and `b/` paths as git shows them.
-pub fn diff(plan: &Plan) -> String {
+pub(crate) fn diff(plan: &Plan) -> String {
     let mut out = String::new();
     for c in &plan.changes {
         let old = c

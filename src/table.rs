@@ -1,7 +1,7 @@
 //! Plain-text tables for the reports commands print: columns padded to their widest cell.
 
 /// Lay out `rows` (the first one the header) in columns two spaces apart.
-pub fn columns<R: AsRef<[String]>>(rows: &[R]) -> String {
+pub(crate) fn columns<R: AsRef<[String]>>(rows: &[R]) -> String {
     let n = rows.iter().map(|r| r.as_ref().len()).max().unwrap_or(0);
     let widths: Vec<usize> = (0..n)
         .map(|i| {

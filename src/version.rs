@@ -39,16 +39,11 @@ impl Version {
     }
 
     /// The series a version belongs to: `major.minor`.
-    pub fn series(&self) -> String {
+    pub(crate) fn series(&self) -> String {
         let mut parts = self.raw.split(|c: char| !c.is_ascii_digit());
         let major = parts.next().unwrap_or("0");
         let minor = parts.next().filter(|s| !s.is_empty()).unwrap_or("0");
         format!("{major}.{minor}")
-    }
-
-    /// The version read leniently as semver (`3.2` is `3.2.0`), for comparisons and `track`.
-    pub fn semver(&self) -> Option<semver::Version> {
-        lenient_semver(&self.raw)
     }
 }
 
@@ -110,7 +105,7 @@ pub fn check(raw: &str) -> Result<(), VersionError> {
 }
 
 /// Where in `raw` the problem [`check`] reports is: the byte range to underline.
-pub fn problem_at(raw: &str) -> Option<std::ops::Range<usize>> {
+pub(crate) fn problem_at(raw: &str) -> Option<std::ops::Range<usize>> {
     let sep = |c: char| matches!(c, '.' | '+' | '~' | '_' | '-');
     let first = raw.chars().next()?;
     if !first.is_ascii_digit() {
@@ -135,7 +130,7 @@ pub fn problem_at(raw: &str) -> Option<std::ops::Range<usize>> {
 }
 
 /// Show untrusted text on one line.
-pub fn escape_for_message(s: &str) -> String {
+pub(crate) fn escape_for_message(s: &str) -> String {
     s.chars().flat_map(char::escape_default).collect()
 }
 
@@ -186,7 +181,7 @@ fn mark_prerelease(raw: &str) -> String {
 }
 
 /// `3.2` -> `3.2.0`, `v3` is not accepted here (strip prefixes first), `3.2.0-rc1` keeps its pre-release.
-pub fn lenient_semver(raw: &str) -> Option<semver::Version> {
+pub(crate) fn lenient_semver(raw: &str) -> Option<semver::Version> {
     if let Ok(v) = semver::Version::parse(raw) {
         return Some(v);
     }
@@ -216,7 +211,7 @@ pub fn lenient_semver(raw: &str) -> Option<semver::Version> {
 
 /// Order two upstream versions: as semver when both read as semver (`3.2` is `3.2.0`),
 /// else segment by segment the way rpm compares, with `~` sorting before anything.
-pub fn compare(a: &str, b: &str) -> std::cmp::Ordering {
+pub(crate) fn compare(a: &str, b: &str) -> std::cmp::Ordering {
     match (lenient_semver(a), lenient_semver(b)) {
         (Some(x), Some(y)) => x.cmp(&y),
         _ => rpmvercmp(&mark_prerelease(a), &mark_prerelease(b)),
@@ -225,7 +220,7 @@ pub fn compare(a: &str, b: &str) -> std::cmp::Ordering {
 
 /// rpm's `rpmvercmp`: `~` sorts before everything, even the end; `^` after the end but
 /// before anything else; digit runs numerically and newer than letter runs.
-pub fn rpmvercmp(a: &str, b: &str) -> std::cmp::Ordering {
+pub(crate) fn rpmvercmp(a: &str, b: &str) -> std::cmp::Ordering {
     use std::cmp::Ordering::*;
     let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
     loop {
@@ -347,7 +342,7 @@ pub fn compare_upstream(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 /// dpkg's comparison of two whole versions, `[epoch:]upstream[-revision]`.
-pub fn dpkg_compare(a: &str, b: &str) -> std::cmp::Ordering {
+pub(crate) fn dpkg_compare(a: &str, b: &str) -> std::cmp::Ordering {
     fn split(v: &str) -> (u64, &str, &str) {
         let v = v.trim();
         let (epoch, rest) = match v.split_once(':') {
@@ -368,7 +363,7 @@ pub fn dpkg_compare(a: &str, b: &str) -> std::cmp::Ordering {
 
 /// rpm's comparison of `[epoch:]version[-release]`; a side without a release matches any
 /// release of the other, as rpm does for a requirement that names none.
-pub fn rpm_evr_compare(a: &str, b: &str) -> std::cmp::Ordering {
+pub(crate) fn rpm_evr_compare(a: &str, b: &str) -> std::cmp::Ordering {
     fn split(v: &str) -> (u64, &str, Option<&str>) {
         let v = v.trim();
         let (epoch, rest) = match v.split_once(':') {

@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
                   debtransform sources, OBS _service files and kiwi descriptions, ready for `osc commit`.",
     after_help = "Examples:\n  pkgforge render --distro opensuse\n  pkgforge render --check\n  pkgforge diff --package kata-runtime\n  pkgforge distros"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// The manifest; output paths are relative to its directory.
     #[arg(
         long,
@@ -40,14 +40,14 @@ pub struct Cli {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Color {
+pub(crate) enum Color {
     Auto,
     Always,
     Never,
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Command {
+pub(crate) enum Command {
     /// Render the outputs, writing only files whose content changed.
     #[command(
         after_help = "Examples:\n  pkgforge render                       # everything\n  pkgforge render --distro opensuse     # only what openSUSE targets use\n  pkgforge render --package kata-agent --distro rpm\n  pkgforge render --check               # exit 1 and show the diff if anything is stale"
@@ -112,7 +112,7 @@ pub enum Command {
 }
 
 #[derive(Args, Debug)]
-pub struct SelectArgs {
+pub(crate) struct SelectArgs {
     /// A distro id, a family (opensuse, sle, fedora, centos, debian, ubuntu), a group
     /// (suse, rhel), a format (rpm, deb) or `all`. Repeatable. Selects files; never changes them.
     #[arg(long = "distro", value_name = "D")]
@@ -123,7 +123,7 @@ pub struct SelectArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ResolveArgs {
+pub(crate) struct ResolveArgs {
     /// A distro id, family, group, format or `all` (the default). Repeatable.
     #[arg(long = "distro", value_name = "D")]
     pub distros: Vec<String>,
@@ -140,7 +140,7 @@ pub struct ResolveArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct RenderArgs {
+pub(crate) struct RenderArgs {
     #[command(flatten)]
     pub select: SelectArgs,
     /// Write nothing; print the diff of stale, missing and extra files and exit 1 if any.
@@ -149,7 +149,7 @@ pub struct RenderArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct BumpArgs {
+pub(crate) struct BumpArgs {
     /// The new upstream version, e.g. 3.15.0.
     #[arg(long, value_name = "V")]
     pub version: String,
@@ -174,7 +174,7 @@ pub struct BumpArgs {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum ArchiveCommand {
+pub(crate) enum ArchiveCommand {
     /// Every archived series with its pin, and whether it is beyond keep-archived.
     #[command(after_help = "Example:\n  pkgforge archive list")]
     List,
@@ -193,7 +193,7 @@ pub enum ArchiveCommand {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum TemplatesCommand {
+pub(crate) enum TemplatesCommand {
     /// The name of every built-in template, one a line.
     #[command(after_help = "Example:\n  pkgforge templates list")]
     List,
@@ -209,7 +209,7 @@ pub enum TemplatesCommand {
 }
 
 #[derive(Args, Debug)]
-pub struct WatchArgs {
+pub(crate) struct WatchArgs {
     /// Only these upstreams. Repeatable.
     #[arg(long = "upstream", value_name = "U")]
     pub upstreams: Vec<String>,
@@ -232,7 +232,7 @@ pub struct WatchArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// Only these upstreams. Repeatable.
     #[arg(long = "upstream", value_name = "U")]
     pub upstreams: Vec<String>,

@@ -36,7 +36,7 @@ pub struct Global<'a> {
 
 impl Global<'_> {
     /// The manifest's directory, where outputs, the lock and the journal live.
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         self.manifest.parent().unwrap_or(Path::new(""))
     }
 
@@ -84,7 +84,7 @@ impl Outcome {
     }
 
     /// Exit `code` with a diff on stdout, then `closing` on stderr unless `--quiet`.
-    pub fn diff(g: &Global, code: u8, diff: String, closing: String) -> Outcome {
+    pub(crate) fn diff(g: &Global, code: u8, diff: String, closing: String) -> Outcome {
         Outcome {
             code,
             stdout: Stdout::Diff(diff),
@@ -96,7 +96,7 @@ impl Outcome {
 /// For the commands that change files: take the lock of the manifest's directory, then
 /// repair what a killed run left (temporary files, a half-applied bump). Whether a bump
 /// or prune was completed from its journal, so every output must be rendered again.
-pub fn lock_and_recover(g: &Global) -> Result<(Lock, bool)> {
+pub(crate) fn lock_and_recover(g: &Global) -> Result<(Lock, bool)> {
     let lock = Lock::acquire(g.manifest, &lock::command_line())?;
     if let Some(w) = lock.stale_warning() {
         (g.say)(&w);
@@ -124,14 +124,17 @@ pub fn lock_and_recover(g: &Global) -> Result<(Lock, bool)> {
 }
 
 /// For the commands that only read: say so when an interrupted bump waits for a render.
-pub fn warn_pending(g: &Global) {
+pub(crate) fn warn_pending(g: &Global) {
     if let Some(w) = journal::pending_warning(g.dir()) {
         (g.say)(&w);
     }
 }
 
 /// The upstreams named by `--upstream` arguments, or all of them.
-pub fn select_upstreams<'a>(model: &'a Model, names: &[String]) -> Result<Vec<&'a Upstream>> {
+pub(crate) fn select_upstreams<'a>(
+    model: &'a Model,
+    names: &[String],
+) -> Result<Vec<&'a Upstream>> {
     let mut upstreams = Vec::new();
     for name in names {
         match model.upstream(name) {

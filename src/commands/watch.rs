@@ -137,7 +137,7 @@ fn progress_bar(len: usize) -> indicatif::ProgressBar {
 
 /// Bump every upstream with an allowed newer release through the same code as `bump`,
 /// optionally committing each bump to a branch and leaving the checkout as it was.
-pub fn apply_updates(
+pub(crate) fn apply_updates(
     g: &Global,
     args: &Args,
     reports: &mut [Report],

@@ -7,10 +7,10 @@
 mod checks;
 mod diagnostics;
 mod load;
-pub mod model;
-pub mod raw;
+pub(crate) mod model;
+pub(crate) mod raw;
 mod sections;
-pub mod toml_file;
+pub(crate) mod toml_file;
 
 pub use load::{load, load_texts, CHANGELOG};
 pub use model::*;

@@ -94,7 +94,7 @@ pub enum UpstreamSource {
 
 impl Upstream {
     /// The version a tag stands for, through `tag-pattern` or `tag-prefix`.
-    pub fn version_of_tag(&self, tag: &str) -> Option<String> {
+    pub(crate) fn version_of_tag(&self, tag: &str) -> Option<String> {
         match &self.tag_pattern {
             Some(p) => {
                 let re = regex::Regex::new(p).ok()?;
@@ -108,13 +108,8 @@ impl Upstream {
         }
     }
 
-    /// The tag this version was released as.
-    pub fn tag(&self) -> String {
-        format!("{}{}", self.tag_prefix, self.version.raw)
-    }
-
     /// The tarball URL of `version`, for a tarball upstream.
-    pub fn tarball_url(&self, version: &str) -> Option<String> {
+    pub(crate) fn tarball_url(&self, version: &str) -> Option<String> {
         match &self.source {
             UpstreamSource::Tarball { pattern, .. } => Some(pattern.replace("{version}", version)),
             UpstreamSource::Git { .. } => None,
@@ -122,7 +117,7 @@ impl Upstream {
     }
 
     /// The signature URL of `version`, for a tarball upstream with `signature`.
-    pub fn signature_url(&self, version: &str) -> Option<String> {
+    pub(crate) fn signature_url(&self, version: &str) -> Option<String> {
         let pattern = self.signing.as_ref()?.signature.as_ref()?;
         let tarball = self.tarball_url(version)?;
         Some(
@@ -160,11 +155,7 @@ pub struct Package {
     pub changelog: Vec<ChangelogEntry>,
 }
 
-impl Package {
-    pub fn is_noarch(&self) -> bool {
-        self.archs.iter().any(|a| a == "noarch")
-    }
-}
+impl Package {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Vendor {
@@ -308,7 +299,7 @@ pub struct ProfilePackages {
 
 /// Why a target gets the image of a base: the rule of `Rootfs::base_choice` that applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BaseRule {
+pub(crate) enum BaseRule {
     /// The manifest's `default-base`.
     DefaultBase,
     /// The base is the target itself.
@@ -320,7 +311,7 @@ pub enum BaseRule {
 }
 
 impl BaseRule {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             BaseRule::DefaultBase => "default-base",
             BaseRule::SameDistro => "same distro",
@@ -333,12 +324,12 @@ impl BaseRule {
 impl Rootfs {
     /// The base a target's packages get: the one named by `default-base`, else the base of
     /// the target's family, else the first base. Bases whose build may fail are skipped.
-    pub fn base_for(&self, target: &Distro) -> &Distro {
+    pub(crate) fn base_for(&self, target: &Distro) -> &Distro {
         self.base_choice(target).0
     }
 
     /// `base_for` with the rule that chose the base.
-    pub fn base_choice(&self, target: &Distro) -> (&Distro, BaseRule) {
+    pub(crate) fn base_choice(&self, target: &Distro) -> (&Distro, BaseRule) {
         if let Some(id) = &self.default_base {
             if let Some(b) = self.bases.iter().find(|b| &b.id == id) {
                 return (b, BaseRule::DefaultBase);
@@ -357,7 +348,7 @@ impl Rootfs {
     }
 
     /// The image on one base.
-    pub fn image(&self, base: &str) -> Option<&Image> {
+    pub(crate) fn image(&self, base: &str) -> Option<&Image> {
         self.images.iter().find(|i| i.base == base)
     }
 
@@ -390,7 +381,7 @@ impl Model {
 
     /// The upstream of a package: validation refuses a package whose upstream does not
     /// exist, so this fails only on a model not built by `load`.
-    pub fn upstream_of(&self, package: &Package) -> crate::error::Result<&Upstream> {
+    pub(crate) fn upstream_of(&self, package: &Package) -> crate::error::Result<&Upstream> {
         self.upstream(&package.upstream).ok_or_else(|| {
             crate::error::Error::Other(anyhow::anyhow!(
                 "package `{}` names upstream `{}`, which the model does not have",
@@ -398,10 +389,6 @@ impl Model {
                 package.upstream
             ))
         })
-    }
-
-    pub fn distro(&self, id: &str) -> Option<&Distro> {
-        self.distros.iter().find(|d| d.id == id)
     }
 
     /// The project's rpm targets, in manifest order.

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Manifest {
+pub(crate) struct Manifest {
     pub project: Project,
     #[serde(default)]
     pub upstreams: IndexMap<String, Upstream>,
@@ -25,7 +25,7 @@ pub struct Manifest {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Project {
+pub(crate) struct Project {
     pub name: String,
     pub maintainer: String,
     #[serde(default)]
@@ -46,7 +46,7 @@ pub struct Project {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Upstream {
+pub(crate) struct Upstream {
     #[serde(default)]
     pub git: Option<String>,
     #[serde(default)]
@@ -86,13 +86,13 @@ pub struct Upstream {
 
 #[derive(Debug, Deserialize, Clone)]
 #[serde(untagged)]
-pub enum OneOrMany {
+pub(crate) enum OneOrMany {
     One(String),
     Many(Vec<String>),
 }
 
 impl OneOrMany {
-    pub fn to_vec(&self) -> Vec<String> {
+    pub(crate) fn to_vec(&self) -> Vec<String> {
         match self {
             OneOrMany::One(s) => vec![s.clone()],
             OneOrMany::Many(v) => v.clone(),
@@ -102,7 +102,7 @@ impl OneOrMany {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct DistroOverride {
+pub(crate) struct DistroOverride {
     #[serde(default)]
     pub family: Option<crate::distro::Family>,
     #[serde(default)]
@@ -136,7 +136,7 @@ pub struct DistroOverride {
 
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Repository {
+pub(crate) struct Repository {
     pub name: String,
     pub url: String,
     #[serde(default)]
@@ -147,14 +147,14 @@ pub struct Repository {
 
 #[derive(Debug, Deserialize, Clone)]
 #[serde(untagged)]
-pub enum RepositoryOrName {
+pub(crate) enum RepositoryOrName {
     Name(String),
     Repository(Repository),
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Package {
+pub(crate) struct Package {
     pub name: String,
     pub upstream: String,
     pub summary: String,
@@ -195,7 +195,7 @@ pub struct Package {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct PackageOverride {
+pub(crate) struct PackageOverride {
     #[serde(default)]
     pub build_requires: Option<Vec<String>>,
     #[serde(default)]
@@ -208,7 +208,7 @@ pub struct PackageOverride {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Subpackage {
+pub(crate) struct Subpackage {
     pub suffix: String,
     pub summary: String,
     #[serde(default)]
@@ -229,7 +229,7 @@ pub struct Subpackage {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Rootfs {
+pub(crate) struct Rootfs {
     pub name: String,
     pub summary: String,
     #[serde(default)]
@@ -271,7 +271,7 @@ pub struct Rootfs {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RootfsOverride {
+pub(crate) struct RootfsOverride {
     #[serde(default)]
     pub packages: Option<Vec<String>>,
     #[serde(default)]
@@ -288,7 +288,7 @@ pub struct RootfsOverride {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RootfsAgent {
+pub(crate) struct RootfsAgent {
     #[serde(default)]
     pub package: Option<String>,
     #[serde(default)]
@@ -301,7 +301,7 @@ pub struct RootfsAgent {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RootfsUser {
+pub(crate) struct RootfsUser {
     pub name: String,
     #[serde(default)]
     pub password: Option<String>,
@@ -317,7 +317,7 @@ pub struct RootfsUser {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RootfsRepository {
+pub(crate) struct RootfsRepository {
     pub source: String,
     #[serde(default)]
     pub alias: Option<String>,
@@ -333,7 +333,7 @@ pub struct RootfsRepository {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RootfsProfile {
+pub(crate) struct RootfsProfile {
     pub name: String,
     pub description: String,
     #[serde(default)]
@@ -344,7 +344,7 @@ pub struct RootfsProfile {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Archive {
+pub(crate) struct Archive {
     pub upstream: String,
     pub series: String,
     pub version: String,
@@ -360,14 +360,14 @@ pub struct Archive {
 /// `changelog.toml`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Changelog {
+pub(crate) struct Changelog {
     #[serde(default)]
     pub entry: Vec<ChangelogEntry>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ChangelogEntry {
+pub(crate) struct ChangelogEntry {
     #[serde(default)]
     pub upstream: Option<String>,
     #[serde(default)]

@@ -9,7 +9,7 @@ use crate::error::{Diagnostic, Result};
 
 /// One step of a key path: a table key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seg {
+pub(crate) enum Seg {
     Key(String),
     Index(usize),
 }
@@ -41,7 +41,7 @@ macro_rules! path {
 }
 
 /// The text of a TOML file and its parsed layout, for locating values.
-pub struct TomlFile {
+pub(crate) struct TomlFile {
     pub path: PathBuf,
     pub text: String,
     /// Parsed on the first [`TomlFile::span`]: only a manifest with errors needs it, and
@@ -52,7 +52,7 @@ pub struct TomlFile {
 impl TomlFile {
     /// Parse `text` (read from `path`) and deserialize it into `T`, turning syntax and
     /// type errors into diagnostics that point at the offending text.
-    pub fn parse<T: DeserializeOwned>(path: &Path, text: String) -> Result<(TomlFile, T)> {
+    pub(crate) fn parse<T: DeserializeOwned>(path: &Path, text: String) -> Result<(TomlFile, T)> {
         let value: T = toml::from_str(&text)
             .map_err(|e| toml_diagnostic(path, &text, e.message(), e.span()))?;
         Ok((
@@ -66,7 +66,7 @@ impl TomlFile {
     }
 
     /// The byte range of the value at `path`, or of the nearest enclosing item that exists.
-    pub fn span(&self, path: &[Seg]) -> Option<Range<usize>> {
+    pub(crate) fn span(&self, path: &[Seg]) -> Option<Range<usize>> {
         let doc = self
             .doc
             .get_or_init(|| toml_edit::Document::parse(self.text.clone()).ok())
@@ -111,7 +111,7 @@ impl TomlFile {
     }
 
     /// A diagnostic pointing at the value at `path`.
-    pub fn error(&self, path: Vec<Seg>, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn error(&self, path: Vec<Seg>, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(&self.path, message).at(&self.text, self.span(&path))
     }
 }

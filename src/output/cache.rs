@@ -31,7 +31,7 @@ use sha2::{Digest as _, Sha256};
 use crate::manifest::{AgentSource, Model, CHANGELOG};
 
 /// The cache file, beside the manifest.
-pub const FILE: &str = ".pkgforge.render-cache";
+pub(crate) const FILE: &str = ".pkgforge.render-cache";
 
 const HEADER: &str =
     "# pkgforge render cache, version 2: what the last complete render wrote. Safe to delete.";
@@ -58,7 +58,7 @@ pub struct CompleteRender {
 impl CompleteRender {
     /// The record of a complete render of `model`: the inputs it names, and what the
     /// caller knows (the templates read by name, the warnings, the units and outputs).
-    pub fn new(
+    pub(crate) fn new(
         manifest: &Path,
         model: &Model,
         templates: Vec<String>,
@@ -99,14 +99,14 @@ impl CompleteRender {
 
 /// What the cache proved: every output current.
 #[derive(Debug)]
-pub struct Fresh {
+pub(crate) struct Fresh {
     /// How many rendered files there are, every one current.
     pub outputs: usize,
     pub warnings: Vec<String>,
 }
 
 /// The cache as the last complete render left it.
-pub struct RenderCache {
+pub(crate) struct RenderCache {
     key: String,
     inputs: Vec<String>,
     warnings: Vec<String>,
@@ -119,7 +119,7 @@ pub struct RenderCache {
 }
 
 /// The cache beside `manifest`, when there is one that parses.
-pub fn read(manifest: &Path) -> Option<RenderCache> {
+pub(crate) fn read(manifest: &Path) -> Option<RenderCache> {
     let dir = dir_of(manifest);
     let text = fs::read_to_string(dir.join(FILE)).ok()?;
     let mut lines = text.lines();
@@ -169,13 +169,13 @@ impl RenderCache {
     /// Whether no input changed since the cache was written: the manifest, the changelog,
     /// the templates (`templates`: those read by name, as in [`CompleteRender::templates`]), the
     /// files they name, the record of rendered files, the binary.
-    pub fn inputs_unchanged(&self, manifest: &Path, templates: &[String]) -> bool {
+    pub(crate) fn inputs_unchanged(&self, manifest: &Path, templates: &[String]) -> bool {
         fingerprint(manifest, templates, &self.inputs).is_some_and(|key| key == self.key)
     }
 
     /// For every unit, whether each of its outputs still has its recorded digest; all
     /// false when the record of rendered files is not the one the cache was written with.
-    pub fn intact(&self, manifest: &Path) -> Vec<bool> {
+    pub(crate) fn intact(&self, manifest: &Path) -> Vec<bool> {
         let dir = dir_of(manifest);
         let state = hash_of(&dir.join(super::STATE_FILE));
         if state.is_none_or(|s| s.as_slice() != self.state) {
@@ -193,7 +193,7 @@ impl RenderCache {
 
     /// What a no-op render reports, given [`RenderCache::intact`]'s answer: `Some` when every
     /// output is intact.
-    pub fn fresh(&self, intact: &[bool]) -> Option<Fresh> {
+    pub(crate) fn fresh(&self, intact: &[bool]) -> Option<Fresh> {
         let all = intact.len() == self.units.len() && intact.iter().all(|i| *i);
         all.then(|| Fresh {
             outputs: self.outputs.len(),
@@ -202,7 +202,7 @@ impl RenderCache {
     }
 
     /// The units whose outputs are all intact, by id, for [`Reuse::take`].
-    pub fn reuse(self, intact: &[bool]) -> Reuse {
+    pub(crate) fn reuse(self, intact: &[bool]) -> Reuse {
         let mut lists: Vec<Digests> = vec![Vec::new(); self.units.len()];
         for (unit, d, path) in self.outputs {
             if intact.get(unit as usize) == Some(&true) {
@@ -225,7 +225,7 @@ impl RenderCache {
 type Digests = Vec<(PathBuf, [u8; 32])>;
 
 /// The outputs of the units the cache proved intact.
-pub struct Reuse {
+pub(crate) struct Reuse {
     /// By unit id: its key, and its outputs until they are taken.
     units: HashMap<String, ([u8; 32], std::sync::Mutex<Digests>)>,
 }
@@ -233,7 +233,7 @@ pub struct Reuse {
 impl Reuse {
     /// The outputs of the unit `id` (paths and digests) when its key is still `key`: then
     /// they are current, and it need not be rendered. Each unit's are taken once.
-    pub fn take(&self, id: &str, key: &[u8; 32]) -> Option<Digests> {
+    pub(crate) fn take(&self, id: &str, key: &[u8; 32]) -> Option<Digests> {
         let (k, outputs) = self.units.get(id)?;
         if k != key {
             return None;
@@ -245,7 +245,7 @@ impl Reuse {
 /// The name of the running binary, which every unit's key includes: its templates and
 /// every renderer are compiled in. A rebuilt or reinstalled binary is a new file, with a
 /// new inode or modification time. `None` when it cannot be found.
-pub fn binary() -> Option<String> {
+pub(crate) fn binary() -> Option<String> {
     let exe = fs::metadata(std::env::current_exe().ok()?).ok()?;
     Some(format!(
         "pkgforge {} {} {} {} {} {}\n",
@@ -262,7 +262,7 @@ pub fn binary() -> Option<String> {
 /// written only makes the next run render in full. Streamed to a temporary file and
 /// renamed into place unless the cache already says the same, so it never holds the
 /// whole text in memory.
-pub fn store(record: &CompleteRender) -> crate::Result<()> {
+pub(crate) fn store(record: &CompleteRender) -> crate::Result<()> {
     let manifest = record.manifest.as_path();
     let dir = dir_of(manifest);
     let path = dir.join(FILE);
@@ -461,7 +461,7 @@ fn verify(dir: &Path, outputs: &[(u32, [u8; 32], String)]) -> Vec<bool> {
 }
 
 /// Lowercase hex of `bytes`.
-pub fn to_hex(bytes: &[u8]) -> String {
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
     crate::digest::hex(bytes)
 }
 

@@ -5,7 +5,7 @@ use crate::distro::Format;
 use crate::render::Serves;
 
 /// The form of `serves` recorded in the state file.
-pub fn tag(serves: &Serves) -> String {
+pub(crate) fn tag(serves: &Serves) -> String {
     match serves {
         Serves::All => "all".to_string(),
         Serves::Format(f) => f.as_str().to_string(),
@@ -14,7 +14,7 @@ pub fn tag(serves: &Serves) -> String {
 }
 
 /// What a tag of the state file stands for.
-pub fn serves(tag: &str) -> Serves {
+pub(crate) fn serves(tag: &str) -> Serves {
     match tag {
         "all" => Serves::All,
         "rpm" => Serves::Format(Format::Rpm),

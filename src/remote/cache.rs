@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub const FILE: &str = ".pkgforge-watch-cache.json";
+pub(crate) const FILE: &str = ".pkgforge-watch-cache.json";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct CachedResponse {
@@ -24,7 +24,7 @@ pub struct ResponseCache {
 
 impl ResponseCache {
     /// Read the cache; a missing one is empty, a corrupt one is discarded with a warning.
-    pub fn load(dir: &Path) -> (ResponseCache, Option<String>) {
+    pub(crate) fn load(dir: &Path) -> (ResponseCache, Option<String>) {
         let path = dir.join(FILE);
         match std::fs::read_to_string(&path) {
             Ok(text) => match serde_json::from_str(&text) {
@@ -42,7 +42,7 @@ impl ResponseCache {
     }
 
     /// Write the cache atomically.
-    pub fn save(&self, dir: &Path) -> crate::fsio::Result<()> {
+    pub(crate) fn save(&self, dir: &Path) -> crate::fsio::Result<()> {
         let path = path(dir);
         let text = serde_json::to_string_pretty(self).map_err(|e| {
             crate::fsio::Error::new(format!("cannot write `{}`", path.display()), e.into())
@@ -51,6 +51,6 @@ impl ResponseCache {
     }
 }
 
-pub fn path(dir: &Path) -> PathBuf {
+pub(crate) fn path(dir: &Path) -> PathBuf {
     dir.join(FILE)
 }

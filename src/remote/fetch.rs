@@ -26,7 +26,7 @@ pub struct Fetcher {
 }
 
 /// One page of a JSON API answer.
-pub struct Page {
+pub(crate) struct Page {
     pub body: String,
     pub next: Option<String>,
 }
@@ -34,7 +34,7 @@ pub struct Page {
 impl Fetcher {
     /// A fetcher that sends `token` with every request: pass only a token the API-base
     /// policy lets go to the URLs it will be asked for ([`super::github_api`]).
-    pub fn new(
+    pub(crate) fn new(
         timeout: Duration,
         token: Option<String>,
         cache: ResponseCache,
@@ -52,7 +52,7 @@ impl Fetcher {
     }
 
     /// GET `url` as GitHub's API expects it, answered from the cache on 304.
-    pub fn get(&self, url: &str) -> Result<Page, Error> {
+    pub(crate) fn get(&self, url: &str) -> Result<Page, Error> {
         let cached = self
             .cache
             .lock()
@@ -197,13 +197,13 @@ impl Fetcher {
     }
 
     /// Whether a token is sent with the requests.
-    pub fn has_token(&self) -> bool {
+    pub(crate) fn has_token(&self) -> bool {
         self.token.is_some()
     }
 }
 
 /// What an answer quoting the token back holds in its place.
-pub const REDACTED: &str = "[redacted]";
+pub(crate) const REDACTED: &str = "[redacted]";
 
 /// The outcome of one attempt that did not fail for good.
 enum Attempt {
@@ -252,7 +252,7 @@ fn rate_limit_wait(
 }
 
 /// The `rel="next"` URL of a `Link` header.
-pub fn next_link(link: &str) -> Option<String> {
+pub(crate) fn next_link(link: &str) -> Option<String> {
     link.split(',').find_map(|part| {
         let (url, params) = part.split_once(';')?;
         params

@@ -12,10 +12,10 @@ use anyhow::{bail, Context as _};
 use super::Error;
 
 /// tag name (without `refs/tags/`) -> the commit it points to (annotated tags peeled).
-pub type Tags = BTreeMap<String, String>;
+pub(crate) type Tags = BTreeMap<String, String>;
 
 /// The tags `url` advertises.
-pub fn remote_tags(url: &str) -> Result<Tags, Error> {
+pub(crate) fn remote_tags(url: &str) -> Result<Tags, Error> {
     let refs = if url.starts_with("https://") || url.starts_with("http://") {
         smart_http_refs(url)
     } else {
@@ -30,7 +30,7 @@ fn failed(e: anyhow::Error) -> Error {
 }
 
 /// Fold an advertisement into tags, preferring the peeled `^{}` commit of annotated tags.
-pub fn tags_of(refs: &[(String, String)]) -> Tags {
+pub(crate) fn tags_of(refs: &[(String, String)]) -> Tags {
     let mut tags = Tags::new();
     let mut peeled = BTreeMap::new();
     for (name, oid) in refs {
@@ -70,7 +70,7 @@ fn git2_refs(url: &str) -> anyhow::Result<Vec<(String, String)>> {
 
 /// An annotated tag object as fetched: its raw text and the commit it points to.
 #[derive(Debug, Clone)]
-pub struct TagObject {
+pub(crate) struct TagObject {
     pub raw: Vec<u8>,
     pub commit: String,
 }
@@ -79,7 +79,7 @@ pub struct TagObject {
 /// object; `None` when the tag is lightweight (it points to a commit, with no object of
 /// its own to sign). git2 speaks file:// and git://; https:// and http:// go through
 /// git's smart HTTP protocol over the rustls client, as the tag listing does.
-pub fn fetch_tag(url: &str, tag: &str) -> Result<Option<TagObject>, Error> {
+pub(crate) fn fetch_tag(url: &str, tag: &str) -> Result<Option<TagObject>, Error> {
     fetch_tag_into_temporary(url, tag).map_err(failed)
 }
 

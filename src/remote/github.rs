@@ -5,11 +5,11 @@
 use super::fetch::{Fetcher, REDACTED};
 use super::Error;
 
-pub const DEFAULT_API: &str = "https://api.github.com";
+pub(crate) const DEFAULT_API: &str = "https://api.github.com";
 
 /// The body of the release tagged `tag` in `repo` (`owner/name`), if GitHub has one.
 /// Lines that hold the token the fetcher sends (or its redaction) are left out.
-pub fn release_notes(
+pub(crate) fn release_notes(
     fetcher: &Fetcher,
     api: &str,
     repo: &str,
@@ -40,7 +40,7 @@ pub fn release_notes(
 
 /// `text` without the lines that hold `secret`: a server that echoes the token it was sent
 /// must not get it into a changelog, a commit or a log.
-pub fn without_secret(text: &str, secret: Option<&str>) -> String {
+pub(crate) fn without_secret(text: &str, secret: Option<&str>) -> String {
     match secret.map(str::trim).filter(|s| s.len() >= 8) {
         Some(s) => text
             .lines()
@@ -53,7 +53,7 @@ pub fn without_secret(text: &str, secret: Option<&str>) -> String {
 
 /// Whether two URLs have the same scheme, host and port: the token only goes to the
 /// origin of the API base it was configured for.
-pub fn same_origin(a: &str, b: &str) -> bool {
+pub(crate) fn same_origin(a: &str, b: &str) -> bool {
     match (reqwest::Url::parse(a), reqwest::Url::parse(b)) {
         (Ok(a), Ok(b)) => {
             a.scheme() == b.scheme()
@@ -79,7 +79,7 @@ fn origin(url: &str) -> String {
 
 /// One release of the releases API.
 #[derive(Debug, Clone, serde::Deserialize)]
-pub struct Release {
+pub(crate) struct Release {
     pub tag_name: String,
     #[serde(default)]
     pub draft: bool,
@@ -88,7 +88,7 @@ pub struct Release {
 }
 
 /// Every release of `repo`, following pagination.
-pub fn releases(fetcher: &Fetcher, api: &str, repo: &str) -> Result<Vec<Release>, Error> {
+pub(crate) fn releases(fetcher: &Fetcher, api: &str, repo: &str) -> Result<Vec<Release>, Error> {
     let mut url = Some(format!(
         "{}/repos/{repo}/releases?per_page=100",
         api.trim_end_matches('/')

@@ -17,7 +17,7 @@ use super::http::{self, DownloadError};
 use crate::digest::sha256_hex;
 
 /// The cache directory, relative to the manifest's directory.
-pub const DIR: &str = ".pkgforge-resolve-cache";
+pub(crate) const DIR: &str = ".pkgforge-resolve-cache";
 const INDEX: &str = "validators.json";
 
 /// What a server said about a file the last time: its validators and where the body is.
@@ -31,7 +31,7 @@ struct Validators {
     sha256: String,
 }
 
-pub struct Mirror {
+pub(crate) struct Mirror {
     client: reqwest::blocking::Client,
     dir: PathBuf,
     validators: Mutex<BTreeMap<String, Validators>>,
@@ -46,7 +46,7 @@ pub struct Mirror {
 impl Mirror {
     /// The downloader for the manifest directory `dir`; a corrupt validator file is
     /// discarded (the files are then checked again, nothing is lost but a request).
-    pub fn new(dir: &Path, timeout: Duration) -> crate::Result<Mirror> {
+    pub(crate) fn new(dir: &Path, timeout: Duration) -> crate::Result<Mirror> {
         let dir = dir.join(DIR);
         let validators = std::fs::read_to_string(dir.join(INDEX))
             .ok()
@@ -64,7 +64,7 @@ impl Mirror {
     }
 
     /// Write the validators back, so the next run asks conditionally.
-    pub fn save(&self) -> crate::fsio::Result<()> {
+    pub(crate) fn save(&self) -> crate::fsio::Result<()> {
         let path = self.dir.join(INDEX);
         let cannot = |e: std::io::Error| {
             crate::fsio::Error::new(format!("cannot write `{}`", path.display()), e)
@@ -92,7 +92,7 @@ impl Mirror {
 
     /// A file that may change in place: ask with the validators of the last answer, and
     /// take the cached body on 304. `Ok(None)` when the server has no such file.
-    pub fn get(&self, url: &str) -> Result<Option<Vec<u8>>, DownloadError> {
+    pub(crate) fn get(&self, url: &str) -> Result<Option<Vec<u8>>, DownloadError> {
         if let Some(path) = url.strip_prefix("file://") {
             return local(url, path);
         }
@@ -162,7 +162,7 @@ impl Mirror {
 
     /// A file named by its checksum (a Debian `Packages.xz`, an rpm-md `primary.xml.gz`):
     /// from the cache when it holds those bytes, else downloaded and checked.
-    pub fn get_verified(&self, url: &str, sha256: &str) -> Result<Vec<u8>, DownloadError> {
+    pub(crate) fn get_verified(&self, url: &str, sha256: &str) -> Result<Vec<u8>, DownloadError> {
         if let Ok(bytes) = std::fs::read(self.blob(sha256)) {
             if sha256_hex(&bytes) == sha256 {
                 self.cached.fetch_add(1, Ordering::Relaxed);

@@ -18,16 +18,16 @@
 //! lies on another origin is refused, as are bodies that quote the token back (see
 //! [`fetch`]).
 
-pub mod cache;
-pub mod fetch;
-pub mod git;
-pub mod github;
-pub mod http;
-pub mod mirror;
+pub(crate) mod cache;
+pub(crate) mod fetch;
+pub(crate) mod git;
+pub(crate) mod github;
+pub(crate) mod http;
+pub(crate) mod mirror;
 
 /// Why a request to an API failed.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     /// The server answered with a status that is neither success nor worth a retry.
     #[error("{url} answered {status}")]
     Status {
@@ -45,7 +45,7 @@ pub enum Error {
 
 /// A GitHub API base and the token that may go to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GithubApi {
+pub(crate) struct GithubApi {
     pub base: String,
     /// `GITHUB_TOKEN`, when the policy above lets it go to `base`.
     pub token: Option<String>,
@@ -54,7 +54,7 @@ pub struct GithubApi {
 /// The GitHub API to ask, from `PKGFORGE_GITHUB_API` (`env_base`), the manifest's
 /// `github-api` (`manifest_base`) and `GITHUB_TOKEN` (`token`), with the token only
 /// where the environment chose the server (see the module documentation).
-pub fn github_api(
+pub(crate) fn github_api(
     env_base: Option<&str>,
     manifest_base: Option<&str>,
     token: Option<&str>,

@@ -94,7 +94,11 @@ fn archived_package(
 }
 
 /// The archived packages of one series, and its OBS project meta.
-pub fn render_series(model: &Model, templates: &Templates, series: &str) -> Result<Vec<Output>> {
+pub(crate) fn render_series(
+    model: &Model,
+    templates: &Templates,
+    series: &str,
+) -> Result<Vec<Output>> {
     let mut out = Vec::new();
     let has_rpm = model.rpm_targets().next().is_some();
     let has_deb = model.deb_targets().next().is_some();

@@ -19,7 +19,7 @@ struct Context {
     entries: Vec<Item>,
 }
 
-pub fn render(package: &Package, templates: &Templates) -> Result<String> {
+pub(crate) fn render(package: &Package, templates: &Templates) -> Result<String> {
     let ctx = Context {
         name: package.name.clone(),
         entries: package

@@ -24,12 +24,12 @@ use crate::manifest::{Model, Package, UpstreamSource, Vendor};
 
 /// The newest policy version bookworm's lintian knows; newer lintians only note it as old.
 /// The templates' `standards_version`.
-pub const STANDARDS_VERSION: &str = "4.6.2";
+pub(crate) const STANDARDS_VERSION: &str = "4.6.2";
 /// The debhelper compatibility level: the templates' `debhelper_compat`, which they put
 /// first in Build-Depends as `debhelper-compat (= N)`.
 const DEBHELPER_COMPAT: u32 = 13;
 /// The changelog distribution of the OBS set: OBS ignores it, and one set serves every target.
-pub const OBS_DISTRIBUTION: &str = "unstable";
+pub(crate) const OBS_DISTRIBUTION: &str = "unstable";
 /// Native directories of a distro without a code name.
 const FALLBACK_DISTRIBUTION: &str = "unstable";
 /// The templates' `priority`.
@@ -76,7 +76,11 @@ const ESSENTIAL: &[&str] = &[
 ];
 
 /// Render the OBS set and the native directory of every deb target.
-pub fn render(model: &Model, package: &Package, templates: &Templates) -> Result<Vec<Output>> {
+pub(crate) fn render(
+    model: &Model,
+    package: &Package,
+    templates: &Templates,
+) -> Result<Vec<Output>> {
     let targets: Vec<&Distro> = model.deb_targets().collect();
     if targets.is_empty() {
         return Ok(Vec::new());
@@ -97,7 +101,7 @@ pub fn render(model: &Model, package: &Package, templates: &Templates) -> Result
 
 /// `obs/<package>/` (or an archived copy's directory): the `.dsc` and the `debian.*`
 /// files debtransform reads, one set for every deb target.
-pub fn obs(
+pub(crate) fn obs(
     model: &Model,
     package: &Package,
     dir: PathBuf,
@@ -435,7 +439,7 @@ fn implied(dep: &str, build: bool) -> bool {
 /// One dependency list per target folded into one list for all of them: what every
 /// target has stays as it is; what differs is paired up, in order, as `a | b`
 /// alternatives, so each target finds its own package among them.
-pub fn fold_alternatives(per_target: Vec<Vec<String>>) -> Vec<String> {
+pub(crate) fn fold_alternatives(per_target: Vec<Vec<String>>) -> Vec<String> {
     let Some(first) = per_target.first() else {
         return Vec::new();
     };
@@ -471,7 +475,7 @@ pub fn fold_alternatives(per_target: Vec<Vec<String>>) -> Vec<String> {
 
 /// The `deb_field_list(field="Depends")` filter of the templates: a list as
 /// [`field_list`] lays it out.
-pub struct FieldList;
+pub(crate) struct FieldList;
 
 impl tera::Filter for FieldList {
     fn filter(
@@ -604,7 +608,7 @@ struct PackageListEntry {
 }
 
 /// The upstream tarball the `_service` leaves in the OBS package.
-pub fn tarball_file_name(model: &Model, package: &Package) -> String {
+pub(crate) fn tarball_file_name(model: &Model, package: &Package) -> String {
     match model.upstream(&package.upstream).map(|u| &u.source) {
         Some(UpstreamSource::Tarball { url, .. }) => super::url_file_name(url).to_string(),
         _ => service::git_tarball(package),

@@ -18,10 +18,10 @@ use crate::manifest::{AgentSource, ArchPackage, Image, Model, Rootfs};
 
 /// The schema version of the kiwi release the tests validate with (PyPI `kiwi` 11):
 /// kiwi converts older descriptions silently, so pkgforge writes the current one.
-pub const SCHEMA_VERSION: &str = "8.5";
+pub(crate) const SCHEMA_VERSION: &str = "8.5";
 
 /// The kiwi package of a rootfs on one base, and its package meta.
-pub fn render_image(
+pub(crate) fn render_image(
     model: &Model,
     r: &Rootfs,
     base: &Distro,
@@ -197,7 +197,7 @@ fn arch_packages(by_arch: &[ArchPackage]) -> Vec<ArchPackageContext<'_>> {
 }
 
 /// `<rootfs>.kiwi` for one base.
-pub fn description(
+pub(crate) fn description(
     model: &Model,
     rootfs: &Rootfs,
     base: &Distro,
@@ -291,7 +291,7 @@ struct ConfigContext<'a> {
 
 /// `config.sh`, when the manifest gives a body or the agent must become init. kiwi runs it
 /// with bash inside the image root after installing the packages; OBS ignores the mode.
-pub fn config_sh(
+pub(crate) fn config_sh(
     rootfs: &Rootfs,
     base: &Distro,
     image: &Image,
@@ -319,7 +319,7 @@ struct MultibuildContext<'a> {
 
 /// `_multibuild`: one flavor per kiwi profile. OBS substitutes the flavor for
 /// `@BUILD_FLAVOR@` in the description's `OBS-Profiles` comment, so the names are equal.
-pub fn multibuild(rootfs: &Rootfs, templates: &Templates) -> Result<Vec<u8>> {
+pub(crate) fn multibuild(rootfs: &Rootfs, templates: &Templates) -> Result<Vec<u8>> {
     let ctx = MultibuildContext {
         profiles: profiles(rootfs),
     };
@@ -341,7 +341,7 @@ struct PackageMetaContext<'a> {
 
 /// The OBS package meta (`osc meta pkg <project> <package> -F <file>`): the image builds
 /// only in its base's repository, where `obsrepositories:/` gives it the base's packages.
-pub fn package_meta(
+pub(crate) fn package_meta(
     model: &Model,
     rootfs: &Rootfs,
     base: &Distro,
@@ -361,7 +361,7 @@ pub fn package_meta(
 
 /// The table `pkgforge distros` prints below the distros: for every rootfs and target,
 /// the image the target's packages require and the rule that chose its base.
-pub fn default_base_table(model: &Model) -> String {
+pub(crate) fn default_base_table(model: &Model) -> String {
     let mut rows = vec![[
         "ROOTFS".to_string(),
         "TARGET".to_string(),

@@ -31,7 +31,7 @@ struct Context<'a> {
 
 /// The meta of OBS project `obs_project`, holding the packages of `project`, or of its
 /// archived release `series`.
-pub fn render(
+pub(crate) fn render(
     obs_project: &str,
     project: &str,
     series: Option<&str>,

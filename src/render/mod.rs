@@ -1,16 +1,16 @@
 //! Renderers: the resolved model in, `(path, bytes)` pairs out. Nothing here touches
 //! the filesystem or the network; [`crate::output`] writes what they return.
 
-pub mod archive;
-pub mod changes;
-pub mod debian;
-pub mod kiwi;
-pub mod meta;
-pub mod rpm;
-pub mod service;
-pub mod spec;
-pub mod templates;
-pub mod xml;
+pub(crate) mod archive;
+pub(crate) mod changes;
+pub(crate) mod debian;
+pub(crate) mod kiwi;
+pub(crate) mod meta;
+pub(crate) mod rpm;
+pub(crate) mod service;
+pub(crate) mod spec;
+pub(crate) mod templates;
+pub(crate) mod xml;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -32,12 +32,12 @@ pub enum Serves {
 }
 
 impl Serves {
-    pub fn one(id: &str) -> Serves {
+    pub(crate) fn one(id: &str) -> Serves {
         Serves::Targets([id.to_string()].into())
     }
 
     /// Whether a file serving this is written when `selected` targets are chosen.
-    pub fn selected_by(&self, selected: &[&Distro]) -> bool {
+    pub(crate) fn selected_by(&self, selected: &[&Distro]) -> bool {
         match self {
             Serves::All => !selected.is_empty(),
             Serves::Format(f) => selected.iter().any(|d| d.format() == *f),
@@ -76,13 +76,13 @@ impl Output {
 }
 
 /// The last path segment of a URL: the file a download produces.
-pub fn url_file_name(url: &str) -> &str {
+pub(crate) fn url_file_name(url: &str) -> &str {
     url.rsplit('/').next().unwrap_or(url)
 }
 
 /// The keyring a tarball upstream's OBS package ships as `<package>.keyring`, so OBS's
 /// source validator checks the signature `download_files` fetches beside the tarball.
-pub fn tarball_keyring(upstream: &crate::manifest::Upstream) -> Option<&[u8]> {
+pub(crate) fn tarball_keyring(upstream: &crate::manifest::Upstream) -> Option<&[u8]> {
     match (&upstream.source, &upstream.signing) {
         (crate::manifest::UpstreamSource::Tarball { .. }, Some(s)) => Some(&s.keyring),
         _ => None,
@@ -112,7 +112,7 @@ pub fn render(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
 }
 
 /// Render every output of the model, unit by unit in the order of [`units`].
-pub fn render_units(model: &Model, templates: &Templates) -> Result<Vec<Vec<Output>>> {
+pub(crate) fn render_units(model: &Model, templates: &Templates) -> Result<Vec<Vec<Output>>> {
     units(model)
         .iter()
         .map(|unit| render_unit(model, templates, unit))
@@ -124,7 +124,7 @@ pub fn render_units(model: &Model, templates: &Templates) -> Result<Vec<Vec<Outp
 /// keeps no more of them in memory than it must, and the render cache
 /// ([`crate::output::cache`]) renders again only the units whose key changed.
 #[derive(Debug, Clone, Copy)]
-pub enum Unit<'a> {
+pub(crate) enum Unit<'a> {
     /// `obs/<package>/`, `rpm/*/<package>.spec`, `debian/*/<package>/`.
     Package(&'a Package),
     /// The kiwi package of a rootfs on one base, and its package meta.
@@ -137,7 +137,7 @@ pub enum Unit<'a> {
 
 /// Every unit of the model, in a stable order: packages, images, archived series, the
 /// project meta.
-pub fn units(model: &Model) -> Vec<Unit<'_>> {
+pub(crate) fn units(model: &Model) -> Vec<Unit<'_>> {
     let mut out: Vec<Unit> = model.packages.iter().map(Unit::Package).collect();
     for r in &model.rootfs {
         out.extend(r.bases.iter().map(|b| Unit::Image(r, b)));
@@ -155,7 +155,7 @@ pub fn units(model: &Model) -> Vec<Unit<'_>> {
 
 impl Unit<'_> {
     /// A name that stays the same from one manifest to the next while the unit exists.
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         match self {
             Unit::Package(p) => format!("package {}", p.name),
             Unit::Image(r, b) => format!("image {} {}", r.name, b.id),
@@ -170,7 +170,7 @@ impl Unit<'_> {
     /// table), the text of each template it renders, and `salt`, which names the binary
     /// (every renderer is compiled in). Two equal keys mean equal outputs. Whoever makes a
     /// renderer read more of the model adds it here.
-    pub fn key(&self, model: &Model, templates: &Templates, salt: &str) -> [u8; 32] {
+    pub(crate) fn key(&self, model: &Model, templates: &Templates, salt: &str) -> [u8; 32] {
         use sha2::Digest as _;
         use std::fmt::Write as _;
         let mut k = KeyWriter(sha2::Sha256::new());
@@ -218,7 +218,11 @@ impl std::fmt::Write for KeyWriter {
 }
 
 /// The outputs of one unit (see [`units`]), in no particular order.
-pub fn render_unit(model: &Model, templates: &Templates, unit: &Unit) -> Result<Vec<Output>> {
+pub(crate) fn render_unit(
+    model: &Model,
+    templates: &Templates,
+    unit: &Unit,
+) -> Result<Vec<Output>> {
     match *unit {
         Unit::Package(p) => render_package(model, p, templates),
         Unit::Image(r, b) => kiwi::render_image(model, r, b, templates),

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use crate::distro::{group_rpm_condition, Distro};
 
 /// A literal `%` must be written `%%`, or rpm expands it.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('%', "%%")
 }
 
@@ -51,7 +51,7 @@ const DIR_RULES: &[(&str, &str, Start)] = &[
 ];
 
 /// Macros that only `systemd-rpm-macros` defines.
-pub const SYSTEMD_MACROS: &[&str] = &[
+pub(crate) const SYSTEMD_MACROS: &[&str] = &[
     "%{_unitdir}",
     "%{_tmpfilesdir}",
     "%{_sysusersdir}",
@@ -80,7 +80,7 @@ fn starts_path(before: &str) -> bool {
 }
 
 /// Write hard-coded directories as rpm macros, the way spec-cleaner would.
-pub fn dir_macros(line: &str) -> String {
+pub(crate) fn dir_macros(line: &str) -> String {
     let mut line = line.to_string();
     // Every rule's pattern has a `/`; most lines of a spec have none, or match no rule.
     if !line.contains('/') {
@@ -118,7 +118,7 @@ pub fn dir_macros(line: &str) -> String {
 
 /// A shell script from the manifest as a spec section body: `%` escaped, `$DESTDIR`
 /// as `%{buildroot}`, directories as macros, and `make` as spec-cleaner writes it.
-pub fn script(text: &str, section: Section) -> String {
+pub(crate) fn script(text: &str, section: Section) -> String {
     let mut out = Vec::new();
     for raw in text.trim_end().lines() {
         let mut line = escape(raw.trim_end());
@@ -162,13 +162,17 @@ pub fn script(text: &str, section: Section) -> String {
 }
 
 #[derive(Clone, Copy)]
-pub enum Section {
+pub(crate) enum Section {
     Build,
     Install,
 }
 
 /// `%files` lines for files, config files and the package's own directories.
-pub fn files(files: &[String], config_files: &[String], owned_dir_words: &[&str]) -> Vec<String> {
+pub(crate) fn files(
+    files: &[String],
+    config_files: &[String],
+    owned_dir_words: &[&str],
+) -> Vec<String> {
     let mut dirs = BTreeSet::new();
     for f in files.iter().chain(config_files) {
         let path = std::path::Path::new(f);
@@ -209,7 +213,7 @@ pub fn files(files: &[String], config_files: &[String], owned_dir_words: &[&str]
 /// A man page as `install` leaves it (`%{_mandir}/man1/foo.1`, or `foo.1.gz`) written
 /// the way spec-cleaner wants it, `%{_mandir}/man1/foo.1%{?ext_man}`: rpm compresses man
 /// pages after `%install`, and `%{ext_man}` is the extension it gives them.
-pub fn man_page(line: &str) -> Option<String> {
+pub(crate) fn man_page(line: &str) -> Option<String> {
     let rest = line.strip_prefix("%{_mandir}/man")?;
     let (dir, file) = rest.split_once('/')?;
     let file = file.strip_suffix(".gz").unwrap_or(file);
@@ -223,7 +227,7 @@ pub fn man_page(line: &str) -> Option<String> {
 
 /// A condition true on exactly `chosen` among `all` rpm targets, as general as possible:
 /// a group (`0%{?suse_version}`), then a family, then single distros.
-pub fn condition(chosen: &[&Distro], all: &[&Distro]) -> String {
+pub(crate) fn condition(chosen: &[&Distro], all: &[&Distro]) -> String {
     let in_chosen = |d: &Distro| chosen.iter().any(|c| c.id == d.id);
     let mut covered: BTreeSet<String> = BTreeSet::new();
     let mut parts: Vec<String> = Vec::new();

@@ -7,12 +7,12 @@ use crate::error::Result;
 use crate::manifest::{Package, Upstream, UpstreamSource, Vendor};
 
 /// The source tarball name the spec's Source0 expects for a git upstream.
-pub fn git_tarball(package: &Package) -> String {
+pub(crate) fn git_tarball(package: &Package) -> String {
     format!("{}-{}.tar.xz", package.name, package.version.rpm)
 }
 
 /// The vendored dependencies archive the vendoring service writes.
-pub fn vendor_archive(vendor: Vendor) -> &'static str {
+pub(crate) fn vendor_archive(vendor: Vendor) -> &'static str {
     match vendor {
         Vendor::Go => "vendor.tar.gz",
         Vendor::Cargo => "vendor.tar.zst",
@@ -43,7 +43,7 @@ struct Context<'a> {
 }
 
 /// Render `_service` for one package built from `upstream`, pinned to `commit` for git.
-pub fn render(
+pub(crate) fn render(
     package: &Package,
     upstream: &Upstream,
     pin: Option<&str>,

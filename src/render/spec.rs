@@ -397,7 +397,7 @@ fn changelog(package: &Package) -> Vec<ChangelogItem> {
 }
 
 /// Render the OBS spec (`target = None`) or the spec for one rpm target.
-pub fn render(
+pub(crate) fn render(
     model: &Model,
     package: &Package,
     target: Option<&Distro>,

@@ -20,12 +20,12 @@
 use std::collections::HashMap;
 
 /// `raw` escaped for an attribute value: `< > & ' "` and CR, LF, TAB as references.
-pub fn attribute(raw: &str) -> String {
+pub(crate) fn attribute(raw: &str) -> String {
     escape(raw, true)
 }
 
 /// `raw` escaped for element text: `< > & ' "` and CR as references.
-pub fn text(raw: &str) -> String {
+pub(crate) fn text(raw: &str) -> String {
     escape(raw, false)
 }
 
@@ -48,7 +48,7 @@ fn escape(raw: &str, attribute: bool) -> String {
 }
 
 /// The `xml_text` filter: a string escaped as element text, printed as it is.
-pub struct XmlText;
+pub(crate) struct XmlText;
 
 impl tera::Filter for XmlText {
     fn filter(

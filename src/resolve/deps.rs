@@ -6,7 +6,7 @@ use super::ParseError;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
+pub(crate) enum Op {
     Lt,
     Le,
     Eq,
@@ -16,7 +16,7 @@ pub enum Op {
 
 impl Op {
     /// Whether `ordering` (candidate compared with the wanted version) satisfies it.
-    pub fn holds(self, ordering: std::cmp::Ordering) -> bool {
+    pub(crate) fn holds(self, ordering: std::cmp::Ordering) -> bool {
         use std::cmp::Ordering::*;
         match self {
             Op::Lt => ordering == Less,
@@ -50,7 +50,7 @@ impl Op {
 
 /// One package name with an optional version constraint.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Atom {
+pub(crate) struct Atom {
     pub name: String,
     pub constraint: Option<(Op, String)>,
     /// Spelled the Debian way (`name (>= v)`) or the rpm way (`name >= v`).
@@ -70,7 +70,7 @@ impl fmt::Display for Atom {
 /// A requirement: an atom, or rpm's boolean operators over requirements (Debian's
 /// `a | b` is an `Or` of atoms).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Dep {
+pub(crate) enum Dep {
     Atom(Atom),
     And(Vec<Dep>),
     Or(Vec<Dep>),
@@ -86,7 +86,7 @@ pub enum Dep {
 
 impl Dep {
     /// Every atom the expression names, in order.
-    pub fn atoms(&self) -> Vec<&Atom> {
+    pub(crate) fn atoms(&self) -> Vec<&Atom> {
         let mut out = Vec::new();
         self.collect(&mut out);
         out
@@ -94,7 +94,7 @@ impl Dep {
 
     /// The atoms that must be installed for it: without the conditions of `if` and
     /// `unless`, and without what `without` excludes.
-    pub fn required_atoms(&self) -> Vec<&Atom> {
+    pub(crate) fn required_atoms(&self) -> Vec<&Atom> {
         match self {
             Dep::If(a, _, c) | Dep::Unless(a, _, c) => {
                 let mut v = a.required_atoms();
@@ -293,7 +293,7 @@ fn arch_matches(list: &str, arch: &str) -> bool {
 }
 
 /// A Debian `Provides` field: names with an optional `(= version)`.
-pub fn parse_deb_provides(field: &str) -> Vec<(String, Option<String>)> {
+pub(crate) fn parse_deb_provides(field: &str) -> Vec<(String, Option<String>)> {
     field
         .split(',')
         .filter_map(|p| {
@@ -348,7 +348,7 @@ fn rpm_atom(name: &str, constraint: Option<(Op, String)>) -> Atom {
     }
 }
 
-pub fn rpm_op(op: &str) -> Option<Op> {
+pub(crate) fn rpm_op(op: &str) -> Option<Op> {
     Some(match op {
         "<" | "LT" => Op::Lt,
         "<=" | "LE" => Op::Le,

@@ -13,7 +13,7 @@ use crate::remote::mirror::Mirror;
 
 /// One binary package a repository (or this project) has.
 #[derive(Debug, Clone)]
-pub struct Pkg {
+pub(crate) struct Pkg {
     pub name: String,
     /// Debian: `[epoch:]upstream[-revision]`. rpm: `[epoch:]version-release`.
     pub version: String,
@@ -30,7 +30,7 @@ pub struct Pkg {
 
 /// Why a repository's metadata could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum IndexError {
+pub(crate) enum IndexError {
     #[error(transparent)]
     Download(#[from] DownloadError),
     #[error("{url}: {reason}")]
@@ -45,7 +45,7 @@ fn invalid(url: &str, reason: impl std::fmt::Display) -> IndexError {
 }
 
 /// Every package of `repo` for `arch` (the format's own arch name).
-pub fn fetch(
+pub(crate) fn fetch(
     mirror: &Mirror,
     format: Format,
     repo: &Repository,
@@ -109,7 +109,7 @@ fn fetch_deb(
 
 /// The `SHA256:` section of a Release file: `(path, sha256)` pairs. An InRelease file's
 /// signature armour is skipped, not checked: the indexes are checked against these sums.
-pub fn release_sha256(release: &str) -> Vec<(&str, &str)> {
+pub(crate) fn release_sha256(release: &str) -> Vec<(&str, &str)> {
     let mut out = Vec::new();
     let mut inside = false;
     for line in release.lines() {
@@ -128,7 +128,7 @@ pub fn release_sha256(release: &str) -> Vec<(&str, &str)> {
 }
 
 /// deb822 stanzas: `(field, value)` pairs with continuation lines joined by newlines.
-pub fn stanzas(text: &str) -> Vec<Vec<(&str, String)>> {
+pub(crate) fn stanzas(text: &str) -> Vec<Vec<(&str, String)>> {
     let mut out = Vec::new();
     let mut current: Vec<(&str, String)> = Vec::new();
     for line in text.lines() {

@@ -10,10 +10,10 @@
 //! need C bindings or its `testsolv` tool and a repository format conversion; dose3
 //! checks Debian only.
 
-pub mod deps;
-pub mod index;
-pub mod project;
-pub mod solve;
+pub(crate) mod deps;
+pub(crate) mod index;
+pub(crate) mod project;
+pub(crate) mod solve;
 
 use std::collections::BTreeMap;
 
@@ -40,7 +40,7 @@ use solve::{Provider, Universe};
 
 /// What was found on one target.
 #[derive(Debug, Serialize)]
-pub struct TargetReport {
+pub(crate) struct TargetReport {
     pub target: String,
     /// The architecture checked, by the target's own name.
     pub arch: String,
@@ -58,7 +58,7 @@ pub struct TargetReport {
 
 /// One requirement that cannot be met.
 #[derive(Debug, Serialize)]
-pub struct Problem {
+pub(crate) struct Problem {
     pub package: String,
     /// `build` or `runtime`.
     pub kind: &'static str,
@@ -76,7 +76,7 @@ pub struct Problem {
 
 impl Problem {
     /// The one-line message: target, package, requirement, what is there, the fix.
-    pub fn message(&self, target: &str) -> String {
+    pub(crate) fn message(&self, target: &str) -> String {
         let kind = match self.kind {
             "build" => "build requirement",
             _ => "requirement",
@@ -90,7 +90,7 @@ impl Problem {
 
 /// The architecture a target is checked on: `wanted` when given, else x86_64 when the
 /// project builds it, else the project's first.
-pub fn arch_for(model: &Model, target: &Distro, wanted: Option<&str>) -> String {
+pub(crate) fn arch_for(model: &Model, target: &Distro, wanted: Option<&str>) -> String {
     let rpm = wanted.map(str::to_string).unwrap_or_else(|| {
         if model.project.archs.iter().any(|a| a == "x86_64") {
             "x86_64".to_string()
@@ -107,7 +107,7 @@ pub fn arch_for(model: &Model, target: &Distro, wanted: Option<&str>) -> String 
 }
 
 /// Check one target.
-pub fn check_target(
+pub(crate) fn check_target(
     model: &Model,
     outputs: &[Output],
     target: &Distro,
@@ -541,7 +541,7 @@ fn newest(u: &Universe, ids: &[u32]) -> u32 {
 }
 
 /// The report `resolve` prints: one line per target, one per unmet requirement.
-pub fn text(reports: &[TargetReport]) -> String {
+pub(crate) fn text(reports: &[TargetReport]) -> String {
     let mut out = String::new();
     for r in reports {
         if let Some(e) = &r.error {
@@ -575,7 +575,7 @@ pub fn text(reports: &[TargetReport]) -> String {
 }
 
 /// Per target id, the reports keyed for `--json`.
-pub fn json(reports: &[TargetReport]) -> serde_json::Result<String> {
+pub(crate) fn json(reports: &[TargetReport]) -> serde_json::Result<String> {
     let map: BTreeMap<&str, &TargetReport> =
         reports.iter().map(|r| (r.target.as_str(), r)).collect();
     serde_json::to_string_pretty(&map)

@@ -13,7 +13,7 @@ use crate::render::Output;
 
 /// A source package's build requirements.
 #[derive(Debug, Clone)]
-pub struct Build {
+pub(crate) struct Build {
     /// The source package (the manifest's package name).
     pub package: String,
     pub depends: Vec<Dep>,
@@ -21,7 +21,7 @@ pub struct Build {
 
 /// The binary packages built for `target` on `arch` (the format's arch name), with
 /// `origin` as their origin, and the build requirements of each source package.
-pub fn packages(
+pub(crate) fn packages(
     outputs: &[Output],
     target: &Distro,
     arch: &str,

@@ -23,7 +23,7 @@ use crate::distro::Format;
 use crate::version;
 
 /// Every package a target can install from, indexed by name and by what it provides.
-pub struct Universe {
+pub(crate) struct Universe {
     pub format: Format,
     pub pkgs: Vec<Pkg>,
     /// Repository names, indexed by `Pkg::origin`.
@@ -33,7 +33,7 @@ pub struct Universe {
 }
 
 impl Universe {
-    pub fn new(format: Format, origins: Vec<String>, pkgs: Vec<Pkg>) -> Universe {
+    pub(crate) fn new(format: Format, origins: Vec<String>, pkgs: Vec<Pkg>) -> Universe {
         let mut by_name: HashMap<String, Vec<u32>> = HashMap::new();
         let mut providers: HashMap<String, Vec<(u32, Option<String>)>> = HashMap::new();
         for (i, p) in pkgs.iter().enumerate() {
@@ -59,7 +59,7 @@ impl Universe {
     }
 
     /// Order two versions the way the target's package manager does.
-    pub fn compare(&self, a: &str, b: &str) -> Ordering {
+    pub(crate) fn compare(&self, a: &str, b: &str) -> Ordering {
         match self.format {
             Format::Deb => version::dpkg_compare(a, b),
             Format::Rpm => version::rpm_evr_compare(a, b),
@@ -74,7 +74,7 @@ impl Universe {
     }
 
     /// The packages named `name`.
-    pub fn named(&self, name: &str) -> Vec<&Pkg> {
+    pub(crate) fn named(&self, name: &str) -> Vec<&Pkg> {
         self.by_name
             .get(name)
             .map(|v| v.iter().map(|&i| &self.pkgs[i as usize]).collect())
@@ -82,7 +82,7 @@ impl Universe {
     }
 
     /// The packages that provide `name` without being named so, with the version provided.
-    pub fn providing(&self, name: &str) -> Vec<(&Pkg, Option<&str>)> {
+    pub(crate) fn providing(&self, name: &str) -> Vec<(&Pkg, Option<&str>)> {
         self.providers
             .get(name)
             .map(|v| {
@@ -96,7 +96,7 @@ impl Universe {
     /// The packages that satisfy `atom`: by name and version, or by a Provides (Debian:
     /// a versioned requirement needs a versioned Provides; rpm: an unversioned Provides
     /// satisfies any version).
-    pub fn matches(&self, atom: &Atom) -> Vec<u32> {
+    pub(crate) fn matches(&self, atom: &Atom) -> Vec<u32> {
         let mut out: Vec<u32> = self
             .by_name
             .get(&atom.name)
@@ -122,7 +122,7 @@ impl Universe {
 
     /// Whether anything at all answers to `name` (a package, a Provides or, for rpm,
     /// a file path the index lists).
-    pub fn knows(&self, name: &str) -> bool {
+    pub(crate) fn knows(&self, name: &str) -> bool {
         self.by_name.contains_key(name) || self.providers.contains_key(name)
     }
 
@@ -152,7 +152,7 @@ impl Universe {
 /// One clause of a requirement in conjunctive form: alternatives (each a set of
 /// packages), required only when the condition (alternatives too) is installed.
 #[derive(Debug, Clone)]
-pub struct Clause {
+pub(crate) struct Clause {
     pub alternatives: Vec<Dep>,
     pub condition: Option<Vec<Dep>>,
 }
@@ -160,7 +160,7 @@ pub struct Clause {
 /// A requirement as clauses resolvo can take. rpm's `unless`, an `else` branch and an
 /// `if` nested under `or` have no clause form: they are left out (the check is then
 /// more lenient than rpm, never stricter).
-pub fn clauses(dep: &Dep) -> Vec<Clause> {
+pub(crate) fn clauses(dep: &Dep) -> Vec<Clause> {
     match dep {
         Dep::Atom(_) | Dep::With(_) | Dep::Without(..) => vec![Clause {
             alternatives: vec![dep.clone()],
@@ -219,7 +219,7 @@ pub fn clauses(dep: &Dep) -> Vec<Clause> {
 
 /// A version set: the packages of one name that satisfy a requirement.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Members {
+pub(crate) struct Members {
     ids: Vec<u32>,
     label: String,
 }
@@ -229,7 +229,7 @@ impl VersionSet for Members {
 }
 
 /// A solvable's record: the package's index in the universe, and how to show it.
-pub struct SolvableRecord {
+pub(crate) struct SolvableRecord {
     pkg: u32,
     label: String,
 }
@@ -241,7 +241,7 @@ impl fmt::Display for SolvableRecord {
 }
 
 /// The universe as resolvo asks for it: candidates per name, made solvables on demand.
-pub struct Provider<'u> {
+pub(crate) struct Provider<'u> {
     pub universe: &'u Universe,
     pool: Pool<Members, String>,
     solvables: RefCell<HashMap<u32, SolvableId>>,
@@ -250,7 +250,7 @@ pub struct Provider<'u> {
 }
 
 impl<'u> Provider<'u> {
-    pub fn new(universe: &'u Universe) -> Provider<'u> {
+    pub(crate) fn new(universe: &'u Universe) -> Provider<'u> {
         Provider {
             universe,
             pool: Pool::default(),
@@ -342,7 +342,7 @@ impl<'u> Provider<'u> {
     }
 
     /// A clause as resolvo's requirement; `None` when the check leaves it out.
-    pub fn requirement(&self, clause: &Clause) -> Option<ConditionalRequirement> {
+    pub(crate) fn requirement(&self, clause: &Clause) -> Option<ConditionalRequirement> {
         if self.lenient_files
             && clause.alternatives.iter().all(|d| {
                 matches!(d, Dep::Atom(a) if a.name.starts_with('/') && !self.universe.knows(&a.name))
@@ -380,7 +380,7 @@ impl<'u> Provider<'u> {
     }
 
     /// Exactly this package.
-    pub fn exactly(&self, pkg: u32) -> ConditionalRequirement {
+    pub(crate) fn exactly(&self, pkg: u32) -> ConditionalRequirement {
         let p = &self.universe.pkgs[pkg as usize];
         let name = self.pool.intern_package_name(p.name.clone());
         let vs = self.pool.intern_version_set(
@@ -511,7 +511,7 @@ impl DependencyProvider for Provider<'_> {
 }
 
 /// Whether `requirements` can be installed together; on failure resolvo's account.
-pub fn solve(
+pub(crate) fn solve(
     solver: &mut Solver<Provider<'_>>,
     requirements: Vec<ConditionalRequirement>,
 ) -> Result<(), String> {

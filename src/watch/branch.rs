@@ -21,7 +21,7 @@ pub fn open(dir: &Path) -> Result<git2::Repository> {
 
 /// Commit the current content of `paths` (relative to `dir`; absent files are removed)
 /// on top of `parent`, and point `refs/heads/<branch>` at the new commit. Returns it.
-pub fn commit_files(
+pub(crate) fn commit_files(
     repo: &git2::Repository,
     dir: &Path,
     parent: &git2::Commit,

@@ -2,5 +2,5 @@
 //! GitHub releases allow ([`check`]), and the branch `--apply --commit-branch` commits
 //! to ([`branch`]). Every request goes through [`crate::remote`].
 
-pub mod branch;
+pub(crate) mod branch;
 pub mod check;

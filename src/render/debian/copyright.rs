@@ -4,7 +4,7 @@
 /// One stand-alone `License:` paragraph: the short name and its text, already
 /// formatted as continuation lines (` text`, ` .` for blank lines).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct License {
+pub(crate) struct License {
     pub name: String,
     pub text: String,
 }
@@ -179,7 +179,7 @@ fn paragraph(name: &str, text: &str) -> License {
 }
 
 /// Text as the continuation lines of a control-file field: one leading space, ` .` for blank lines.
-pub fn continuation(text: &str) -> String {
+pub(crate) fn continuation(text: &str) -> String {
     text.lines()
         .map(|l| {
             if l.trim().is_empty() {
@@ -194,7 +194,7 @@ pub fn continuation(text: &str) -> String {
 
 /// An SPDX expression (`Apache-2.0 AND (MIT OR BSD-3-Clause)`, `GPL-2.0-only WITH
 /// Linux-syscall-note`) as DEP-5 writes it, and the paragraphs for every license it names.
-pub fn dep5(spdx: &str) -> (String, Vec<License>) {
+pub(crate) fn dep5(spdx: &str) -> (String, Vec<License>) {
     let spaced = spdx.replace('(', " ( ").replace(')', " ) ");
     let words: Vec<&str> = spaced.split_whitespace().collect();
     let mut out: Vec<String> = Vec::new();

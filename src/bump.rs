@@ -61,7 +61,7 @@ impl Env {
 }
 
 /// A prepared bump: every file change, ready to show or apply.
-pub struct Bump {
+pub(crate) struct Bump {
     pub upstream: String,
     pub from: String,
     pub to: String,
@@ -77,7 +77,10 @@ pub struct Bump {
 }
 
 /// The upstream `bump` acts on: the named one, else the first one of the manifest.
-pub fn pick_upstream<'a>(project: &'a LoadedProject, name: Option<&str>) -> Result<&'a Upstream> {
+pub(crate) fn pick_upstream<'a>(
+    project: &'a LoadedProject,
+    name: Option<&str>,
+) -> Result<&'a Upstream> {
     let m = &project.model;
     match name {
         Some(n) => m.upstream(n).ok_or_else(|| {
@@ -100,7 +103,7 @@ pub fn pick_upstream<'a>(project: &'a LoadedProject, name: Option<&str>) -> Resu
 }
 
 /// Work out everything a bump changes without writing anything.
-pub fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
+pub(crate) fn prepare(manifest_path: &Path, req: &Request, env: &Env) -> Result<Bump> {
     let project = LoadedProject::load(manifest_path)?;
     let dir = project.model.dir.clone();
     let upstream = pick_upstream(&project, req.upstream.as_deref())?.clone();

@@ -49,10 +49,10 @@ impl ChangelogEntry {
 /// A date [`parse_date`] refuses, and how to write it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct DateError(String);
+pub(crate) struct DateError(String);
 
 /// Parse an RFC 3339 date such as `2026-11-22T04:00:00Z`.
-pub fn parse_date(s: &str) -> Result<Timestamp, DateError> {
+pub(crate) fn parse_date(s: &str) -> Result<Timestamp, DateError> {
     s.parse::<Timestamp>().map_err(|e| {
         // jiff says which part is wrong (a day out of range, a missing offset) last
         let why = e.to_string();

@@ -41,22 +41,22 @@ pub enum Kind {
 
 impl Error {
     /// Invalid input with no position to point at.
-    pub fn usage(message: impl Into<String>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
         Error::report(Kind::Usage, message)
     }
 
     /// An upstream that could not be reached.
-    pub fn unreachable(message: impl Into<String>) -> Self {
+    pub(crate) fn unreachable(message: impl Into<String>) -> Self {
         Error::report(Kind::Unreachable, message)
     }
 
     /// A release or pin that does not hold.
-    pub fn unverified(message: impl Into<String>) -> Self {
+    pub(crate) fn unverified(message: impl Into<String>) -> Self {
         Error::report(Kind::Unverified, message)
     }
 
     /// A run refused because another one holds the lock.
-    pub fn locked(message: impl Into<String>) -> Self {
+    pub(crate) fn locked(message: impl Into<String>) -> Self {
         Error::report(Kind::Locked, message)
     }
 
@@ -102,7 +102,7 @@ impl Error {
     }
 
     /// The text without its leading `error: `, for reports that quote the failure.
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         let text = self.to_string();
         match text.strip_prefix("error: ") {
             Some(rest) => rest.to_string(),
@@ -159,16 +159,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
-    pub fn push(&mut self, d: Diagnostic) {
+    pub(crate) fn push(&mut self, d: Diagnostic) {
         self.0.push(d);
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// `Ok(())` when nothing was reported, else the collected diagnostics as an error.
-    pub fn into_result(self) -> Result<()> {
+    pub(crate) fn into_result(self) -> Result<()> {
         if self.0.is_empty() {
             Ok(())
         } else {
@@ -219,7 +215,7 @@ pub struct Location {
 
 impl Location {
     /// Locate a byte range of `source`. The caret covers the range on its first line.
-    pub fn from_span(source: &str, span: Range<usize>) -> Location {
+    pub(crate) fn from_span(source: &str, span: Range<usize>) -> Location {
         let start = floor_char_boundary(source, span.start.min(source.len()));
         let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = source[start..]
@@ -249,7 +245,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 }
 
 impl Diagnostic {
-    pub fn new(file: impl AsRef<Path>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(file: impl AsRef<Path>, message: impl Into<String>) -> Self {
         Diagnostic {
             file: Some(file.as_ref().to_path_buf()),
             ..Diagnostic::plain(message)
@@ -257,7 +253,7 @@ impl Diagnostic {
     }
 
     /// A diagnostic about no file.
-    pub fn plain(message: impl Into<String>) -> Self {
+    pub(crate) fn plain(message: impl Into<String>) -> Self {
         Diagnostic {
             message: message.into(),
             file: None,
@@ -267,7 +263,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn at(mut self, source: &str, span: Option<Range<usize>>) -> Self {
+    pub(crate) fn at(mut self, source: &str, span: Option<Range<usize>>) -> Self {
         self.location = span.map(|s| Location::from_span(source, s));
         self
     }
@@ -283,7 +279,7 @@ impl Diagnostic {
     }
 
     /// Everything but the leading `error: `: what an error quoted in a report says.
-    pub fn body(&self) -> String {
+    pub(crate) fn body(&self) -> String {
         let text = self.to_string();
         match text.strip_prefix("error: ") {
             Some(rest) => rest.to_string(),

@@ -177,19 +177,9 @@ pub(crate) fn remove_tmp_dir(dir: &Path) {
 }
 
 /// Empty `.pkgforge-tmp/`: whatever is there belongs to a run that was killed (the
-/// caller holds the lock). Returns how many files went.
-pub(crate) fn remove_temporaries(dir: &Path) -> usize {
-    let tmp = dir.join(TMP_DIR);
-    let count = fs::read_dir(&tmp)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .filter(|e| e.file_name() != ".gitignore")
-                .count()
-        })
-        .unwrap_or(0);
-    let _ = fs::remove_dir_all(&tmp);
-    count
+/// caller holds the lock).
+pub(crate) fn remove_temporaries(dir: &Path) {
+    let _ = fs::remove_dir_all(dir.join(TMP_DIR));
 }
 
 /// Remove `.pkgforge-*.tmp` files in `dir`, left by a run killed while writing there.

@@ -40,7 +40,7 @@ use crate::error::{Error, Result};
 use crate::fsio;
 
 /// The journal of an input change in progress, beside the manifest.
-pub const JOURNAL: &str = ".pkgforge-journal";
+pub(crate) const JOURNAL: &str = ".pkgforge-journal";
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Journal {
@@ -68,13 +68,13 @@ pub fn write(dir: &Path, journal: &Journal) -> fsio::Result<()> {
 }
 
 /// Delete the journal: the change it describes is complete (or undone).
-pub fn remove(dir: &Path) -> fsio::Result<()> {
+pub(crate) fn remove(dir: &Path) -> fsio::Result<()> {
     fsio::remove_durable(&fsio::base(dir).join(JOURNAL))
 }
 
 /// Whether an interrupted change waits for the next mutating run; read-only commands
 /// warn with this.
-pub fn pending_warning(dir: &Path) -> Option<String> {
+pub(crate) fn pending_warning(dir: &Path) -> Option<String> {
     let path = dir.join(JOURNAL);
     path.exists().then(|| {
         format!(
@@ -86,22 +86,18 @@ pub fn pending_warning(dir: &Path) -> Option<String> {
 
 /// What [`recover`] did.
 #[derive(Debug, Default)]
-pub struct Recovery {
+pub(crate) struct Recovery {
     /// Files rolled forward from a journal (empty when there was none).
     pub rolled_forward: Vec<PathBuf>,
     /// Whether a journal was found: every output must then be rendered again.
     pub journal: bool,
-    /// Temporary files removed.
-    pub temporaries: usize,
 }
 
 /// Repair what a killed run left: remove temporary files and roll a journaled input
 /// change forward. Call it holding the lock, before loading the manifest.
-pub fn recover(dir: &Path) -> Result<Recovery> {
-    let mut rec = Recovery {
-        temporaries: fsio::remove_temporaries(dir),
-        ..Recovery::default()
-    };
+pub(crate) fn recover(dir: &Path) -> Result<Recovery> {
+    fsio::remove_temporaries(dir);
+    let mut rec = Recovery::default();
     let path = dir.join(JOURNAL);
     let text = match fs::read_to_string(&path) {
         Ok(t) => t,

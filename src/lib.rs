@@ -2,8 +2,9 @@
 //!
 //! Data flows one way: [`manifest::load`] reads and resolves `packages.toml` and
 //! `changelog.toml` into a [`manifest::Model`]; [`render`] turns the model into
-//! `(path, bytes)` pairs; [`output`] puts them on disk. [`commands`] holds one module per
+//! `(path, bytes)` pairs; `output` puts them on disk. [`commands`] holds one module per
 //! subcommand, each with a `run()` the binary calls with its parsed arguments.
+//! The layers and where each kind of change goes are drawn in README.md, "Architecture".
 
 pub(crate) mod app;
 pub(crate) mod archive;

@@ -57,7 +57,7 @@ fn refusal(
 /// Check the signature of a tarball release whose bytes are `tarball`: the fingerprint of
 /// the key that signed it, `None` when the upstream has no keyring. A missing or refused
 /// signature is [`Kind::Unverified`]; a server that cannot be reached, [`Kind::Unreachable`].
-pub fn tarball(
+pub(crate) fn tarball(
     upstream: &Upstream,
     version: &str,
     tarball: &[u8],
@@ -102,13 +102,13 @@ pub fn tarball(
 
 /// A release tag as fetched: the commit it points to, and the key that signed it.
 #[derive(Debug, Clone)]
-pub struct SignedTag {
+pub(crate) struct SignedTag {
     pub commit: String,
     pub key: String,
 }
 
 /// Fetch the tag object `tag` of `url` and check its signature with the keyring.
-pub fn tag(
+pub(crate) fn tag(
     upstream: &Upstream,
     url: &str,
     tag: &str,
@@ -145,7 +145,7 @@ pub fn tag(
 
 /// One pin's audit.
 #[derive(Debug, Clone, Serialize)]
-pub struct PinReport {
+pub(crate) struct PinReport {
     pub upstream: String,
     pub version: String,
     /// The archived series, `None` for the current release.
@@ -162,7 +162,7 @@ pub struct PinReport {
 }
 
 /// Audit every pin of `upstreams` (all when empty), archived series included.
-pub fn audit(model: &Model, upstreams: &[&Upstream], now: i64) -> Vec<PinReport> {
+pub(crate) fn audit(model: &Model, upstreams: &[&Upstream], now: i64) -> Vec<PinReport> {
     let mut out = Vec::new();
     for u in upstreams {
         let mut pins: Vec<(String, Option<String>, Pin)> = Vec::new();
@@ -299,7 +299,7 @@ fn audit_tarball(
 
 /// The exit code of an audit: 4 when a pin no longer holds, 3 when some could not be
 /// checked, else 0.
-pub fn exit_code(reports: &[PinReport]) -> u8 {
+pub(crate) fn exit_code(reports: &[PinReport]) -> u8 {
     if reports.iter().any(|r| r.status == "failed") {
         4
     } else if reports.iter().any(|r| r.status == "unreachable") {
@@ -310,7 +310,7 @@ pub fn exit_code(reports: &[PinReport]) -> u8 {
 }
 
 /// The table `verify` prints, then one paragraph per pin that failed.
-pub fn table(reports: &[PinReport]) -> String {
+pub(crate) fn table(reports: &[PinReport]) -> String {
     let mut rows = vec![[
         "UPSTREAM".to_string(),
         "VERSION".to_string(),

@@ -59,7 +59,7 @@ impl fmt::Display for Version {
 pub struct VersionError(String);
 
 /// Reject anything but a plain version: it ends up in specs, shell and file names.
-pub fn check(raw: &str) -> Result<(), VersionError> {
+pub(crate) fn check(raw: &str) -> Result<(), VersionError> {
     if raw.is_empty() {
         return Err(VersionError("version is empty".into()));
     }

@@ -7,7 +7,7 @@ use super::Error;
 use crate::error::Diagnostic;
 
 /// A blocking client with the timeouts pkgforge uses everywhere.
-pub fn client(timeout: Duration) -> Result<reqwest::blocking::Client, Error> {
+pub(crate) fn client(timeout: Duration) -> Result<reqwest::blocking::Client, Error> {
     reqwest::blocking::Client::builder()
         .user_agent(concat!("pkgforge/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(Duration::from_secs(10))
@@ -28,7 +28,7 @@ pub fn client(timeout: Duration) -> Result<reqwest::blocking::Client, Error> {
 
 /// Why a download failed: the server said no (the file does not exist), or it could not be reached.
 #[derive(Debug, thiserror::Error)]
-pub enum DownloadError {
+pub(crate) enum DownloadError {
     #[error("{url} answered {status}")]
     Status { url: String, status: u16 },
     #[error("cannot download {url}: {reason}")]
@@ -36,13 +36,13 @@ pub enum DownloadError {
 }
 
 /// Attempts per request, the first included, for downloads and the API fetcher alike.
-pub const ATTEMPTS: u32 = 3;
+pub(crate) const ATTEMPTS: u32 = 3;
 
 /// The first wait before a retry; doubled on each one.
-pub const BACKOFF: Duration = Duration::from_millis(250);
+pub(crate) const BACKOFF: Duration = Duration::from_millis(250);
 
 /// Download `url` whole, retrying network errors and server errors (5xx) with backoff.
-pub fn download(url: &str) -> Result<Vec<u8>, DownloadError> {
+pub(crate) fn download(url: &str) -> Result<Vec<u8>, DownloadError> {
     let client = client(Duration::from_secs(600)).map_err(|e| network(url, &e))?;
     let mut delay = BACKOFF;
     let mut attempt = 1;
@@ -89,7 +89,7 @@ impl DownloadError {
 }
 
 /// Fail unless the response is a success, with the URL in the message.
-pub fn check_status(url: &str, status: reqwest::StatusCode) -> Result<(), Error> {
+pub(crate) fn check_status(url: &str, status: reqwest::StatusCode) -> Result<(), Error> {
     if !status.is_success() {
         return Err(Error::Status {
             url: url.to_string(),

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::error::{Diagnostic, Diagnostics, Error, Location, Result};
 
 /// The templates pkgforge renders, with their built-in text.
-pub const DEFAULTS: &[(&str, &str)] = &[
+pub(crate) const DEFAULTS: &[(&str, &str)] = &[
     ("spec.tera", include_str!("../../templates/spec.tera")),
     ("changes.tera", include_str!("../../templates/changes.tera")),
     (
@@ -76,7 +76,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
 const XML_SUFFIX: &str = ".xml.tera";
 
 /// The templates the outputs of `unit` are rendered from, which its cache key covers.
-pub fn used_by(unit: &super::Unit, model: &crate::manifest::Model) -> Vec<&'static str> {
+pub(crate) fn used_by(unit: &super::Unit, model: &crate::manifest::Model) -> Vec<&'static str> {
     use super::Unit;
     let has_rpm = model.rpm_targets().next().is_some();
     let has_deb = model.deb_targets().next().is_some();
@@ -103,12 +103,12 @@ pub fn used_by(unit: &super::Unit, model: &crate::manifest::Model) -> Vec<&'stat
 const STAMP: &str = "pkgforge-template:";
 
 /// The built-in text of template `name`.
-pub fn builtin(name: &str) -> Option<&'static str> {
+pub(crate) fn builtin(name: &str) -> Option<&'static str> {
     DEFAULTS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
 /// The first line that stamps an override of `name` copied from the built-in `text`.
-pub fn stamp(name: &str, text: &str) -> String {
+pub(crate) fn stamp(name: &str, text: &str) -> String {
     format!(
         "{{# {STAMP} {name} sha256:{} #}}",
         crate::digest::sha256_hex(text.as_bytes())
@@ -117,20 +117,20 @@ pub fn stamp(name: &str, text: &str) -> String {
 
 /// Built-in template `name` as an override starts: its stamp, then its text. Saved as
 /// `templates/NAME`, it renders exactly what the built-in renders.
-pub fn stamped(name: &str) -> Option<String> {
+pub(crate) fn stamped(name: &str) -> Option<String> {
     builtin(name).map(|text| format!("{}\n{text}", stamp(name, text)))
 }
 
 /// What `check` says about an override in `templates/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hint {
+pub(crate) struct Hint {
     pub path: PathBuf,
     pub name: String,
     pub kind: HintKind,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HintKind {
+pub(crate) enum HintKind {
     /// The built-in changed since the override was copied from it.
     Stale,
     /// The override differs from the built-in and records no stamp.
@@ -141,7 +141,7 @@ pub enum HintKind {
 
 impl Hint {
     /// A warning, as opposed to a note: something to act on.
-    pub fn is_warning(&self) -> bool {
+    pub(crate) fn is_warning(&self) -> bool {
         !matches!(self.kind, HintKind::Unstamped)
     }
 }
@@ -329,12 +329,12 @@ impl Templates {
     }
 
     /// What `check` reports about the overrides: stale, unstamped or badly stamped.
-    pub fn hints(&self) -> &[Hint] {
+    pub(crate) fn hints(&self) -> &[Hint] {
         &self.hints
     }
 
     /// The text of template `name` as it is used: the user's file or the built-in one.
-    pub fn text(&self, name: &str) -> &str {
+    pub(crate) fn text(&self, name: &str) -> &str {
         self.origins
             .iter()
             .find(|o| o.name == name)
@@ -343,7 +343,7 @@ impl Templates {
 
     /// Render template `name` with `context`, ending the text with exactly one newline
     /// whatever the template's last line does.
-    pub fn render(&self, name: &str, context: &impl Serialize) -> Result<String> {
+    pub(crate) fn render(&self, name: &str, context: &impl Serialize) -> Result<String> {
         let mut text = self.render_verbatim(name, context)?;
         // In place: no copy of every rendered file.
         text.truncate(text.trim_end_matches('\n').len());
@@ -353,7 +353,7 @@ impl Templates {
 
     /// Render template `name` with `context`, the text as tera renders it: for files
     /// whose last lines come from the manifest as they are (`config.sh`).
-    pub fn render_verbatim(&self, name: &str, context: &impl Serialize) -> Result<String> {
+    pub(crate) fn render_verbatim(&self, name: &str, context: &impl Serialize) -> Result<String> {
         let ctx = tera::Context::from_serialize(context).map_err(|e| {
             Error::Other(anyhow::anyhow!(
                 "the context of template `{name}` is not a map: {e}"

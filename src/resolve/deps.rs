@@ -175,7 +175,7 @@ impl fmt::Display for Dep {
 /// with no build profile active: alternatives restricted away are dropped, and a
 /// relation left without any is dropped whole. `${...}` substitution variables are
 /// skipped (dpkg-gencontrol fills them at build time).
-pub fn parse_deb(field: &str, arch: &str) -> Result<Vec<Dep>, ParseError> {
+pub(crate) fn parse_deb(field: &str, arch: &str) -> Result<Vec<Dep>, ParseError> {
     let mut out = Vec::new();
     for relation in field.split(',') {
         let relation = relation.trim();
@@ -318,7 +318,7 @@ pub(crate) fn parse_deb_provides(field: &str) -> Vec<(String, Option<String>)> {
 // rpm
 
 /// One rpm requirement: a plain `name [op evr]`, or a rich dependency in parentheses.
-pub fn parse_rpm(text: &str) -> Result<Dep, ParseError> {
+pub(crate) fn parse_rpm(text: &str) -> Result<Dep, ParseError> {
     let text = text.trim();
     if text.starts_with('(') {
         let tokens = tokenize(text)?;

@@ -159,7 +159,11 @@ pub(crate) fn stanzas(text: &str) -> Vec<Vec<(&str, String)>> {
 }
 
 /// A `Packages` index (or the binary stanzas of a control file).
-pub fn parse_packages(text: &str, arch: &str, origin: usize) -> Result<Vec<Pkg>, ParseError> {
+pub(crate) fn parse_packages(
+    text: &str,
+    arch: &str,
+    origin: usize,
+) -> Result<Vec<Pkg>, ParseError> {
     let mut out = Vec::new();
     for stanza in stanzas(text) {
         let field = |k: &str| {
@@ -232,7 +236,7 @@ fn fetch_rpm_md(
 }
 
 /// The primary index's location and, when repomd gives one, its sha256.
-pub fn primary_location(repomd: &str) -> Result<(String, Option<String>), ParseError> {
+pub(crate) fn primary_location(repomd: &str) -> Result<(String, Option<String>), ParseError> {
     let mut reader = quick_xml::Reader::from_str(repomd);
     let mut in_primary = false;
     let mut in_checksum = false;
@@ -295,7 +299,7 @@ fn evr(epoch: Option<String>, ver: Option<String>, rel: Option<String>) -> Optio
 }
 
 /// An rpm-md `primary.xml`: the packages for `arch` and `noarch`.
-pub fn parse_primary(xml: &str, arch: &str, origin: usize) -> Result<Vec<Pkg>, ParseError> {
+pub(crate) fn parse_primary(xml: &str, arch: &str, origin: usize) -> Result<Vec<Pkg>, ParseError> {
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut p = Primary {
         origin,

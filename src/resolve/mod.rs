@@ -23,7 +23,7 @@ use serde::Serialize;
 /// of a rendered package. The message says what and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct ParseError(String);
+pub(crate) struct ParseError(String);
 
 impl From<String> for ParseError {
     fn from(message: String) -> Self {

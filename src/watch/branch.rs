@@ -8,7 +8,7 @@ use anyhow::{bail, Context as _};
 use crate::error::{Error, Result};
 
 /// The repository holding `dir`.
-pub fn open(dir: &Path) -> Result<git2::Repository> {
+pub(crate) fn open(dir: &Path) -> Result<git2::Repository> {
     let dir = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {

@@ -13,7 +13,7 @@ use crate::version;
 
 /// A release an upstream published, as pkgforge reads it.
 #[derive(Debug, Clone)]
-pub struct Candidate {
+pub(crate) struct Candidate {
     pub version: String,
     pub prerelease: bool,
     pub commit: Option<String>,
@@ -65,7 +65,7 @@ pub struct SignatureCheck {
 }
 
 impl Report {
-    pub fn has_update(&self) -> bool {
+    pub(crate) fn has_update(&self) -> bool {
         self.error.is_none()
             && self.moved_tags.is_empty()
             && !self.refused()
@@ -73,7 +73,7 @@ impl Report {
     }
 
     /// Whether the release to bump to failed its signature check.
-    pub fn refused(&self) -> bool {
+    pub(crate) fn refused(&self) -> bool {
         self.signature
             .as_ref()
             .is_some_and(|s| s.status == "refused")
@@ -121,14 +121,14 @@ fn check_signature(
     }
 }
 
-pub struct Options<'a> {
+pub(crate) struct Options<'a> {
     pub upstreams: Vec<&'a Upstream>,
     pub jobs: usize,
     pub github_api: String,
 }
 
 /// The newest version seen, and the newest the policy allows.
-pub fn decide(
+pub(crate) fn decide(
     upstream: &Upstream,
     candidates: &[Candidate],
 ) -> (Option<String>, Option<Candidate>) {
@@ -363,7 +363,7 @@ fn check_one(model: &Model, u: &Upstream, fetcher: &Fetcher, api: &str) -> Repor
 
 /// Check the upstreams, at most `jobs` at a time, each on its own: one failure never
 /// stops the others. `progress` is called after each upstream.
-pub fn run(
+pub(crate) fn run(
     model: &Model,
     opts: &Options,
     fetcher: &Fetcher,
@@ -394,7 +394,7 @@ pub fn run(
 }
 
 /// The table `watch` prints.
-pub fn table(reports: &[Report]) -> String {
+pub(crate) fn table(reports: &[Report]) -> String {
     let mut rows = vec![[
         "UPSTREAM".to_string(),
         "CURRENT".to_string(),

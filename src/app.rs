@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::manifest::{self, Model};
 use crate::output::cache::{Fresh, Reuse};
 use crate::output::{self, Keep, Plan, Planned, Produced, Selection};
-use crate::render::{self, Templates};
+use crate::render::{self, KeyBase, Templates};
 
 /// The manifest, its changelog and the templates, loaded and validated together.
 pub struct LoadedProject {
@@ -142,8 +142,12 @@ impl LoadedProject {
         let salt = output::cache::binary();
         let keys: Vec<std::sync::OnceLock<[u8; 32]>> =
             units.iter().map(|_| std::sync::OnceLock::new()).collect();
+        let base = std::sync::OnceLock::new();
         let key = |i: usize, salt: &str| {
-            *keys[i].get_or_init(|| units[i].key(&self.model, &self.templates, salt))
+            *keys[i].get_or_init(|| {
+                let base = base.get_or_init(|| KeyBase::new(&self.model, &self.templates, salt));
+                units[i].key(base, &self.model)
+            })
         };
         let planned = output::plan_units(
             &self.model.dir,
@@ -197,9 +201,10 @@ pub(crate) fn cache_record(
     warnings: Vec<String>,
 ) -> Option<output::cache::CompleteRender> {
     let salt = output::cache::binary()?;
+    let base = KeyBase::new(model, templates, &salt);
     let units = render::units(model)
         .iter()
-        .map(|u| (u.id(), u.key(model, templates, &salt)))
+        .map(|u| (u.id(), u.key(&base, model)))
         .collect();
     let mut outputs: Vec<(PathBuf, u32, [u8; 32])> = per_unit
         .iter()

@@ -164,23 +164,18 @@ impl Unit<'_> {
         }
     }
 
-    /// The SHA-256 of everything [`render_unit`] reads for this unit: the parts of the
-    /// model it renders from (the package with its resolved dependencies, changelog
-    /// entries and patches; its upstream; `[project]` with the targets; the distro
-    /// table), the text of each template it renders, and `salt`, which names the binary
-    /// (every renderer is compiled in). Two equal keys mean equal outputs. Whoever makes a
-    /// renderer read more of the model adds it here.
-    pub(crate) fn key(&self, model: &Model, templates: &Templates, salt: &str) -> [u8; 32] {
+    /// The SHA-256 of everything [`render_unit`] reads for this unit: what every unit
+    /// reads (`base`: the binary, `[project]` with the targets, the distro table, the
+    /// templates), the parts of the model this unit renders from (the package with its
+    /// resolved dependencies, changelog entries and patches; its upstream), and which
+    /// templates it renders. Two equal keys mean equal outputs. Whoever makes a renderer
+    /// read more of the model adds it here.
+    pub(crate) fn key(&self, base: &KeyBase, model: &Model) -> [u8; 32] {
         use sha2::Digest as _;
         use std::fmt::Write as _;
         let mut k = KeyWriter(sha2::Sha256::new());
-        let _ = write!(
-            k,
-            "{salt}\0{}\0{:?}\0{:?}\0",
-            self.id(),
-            model.project,
-            model.distros
-        );
+        k.0.update(base.shared);
+        let _ = write!(k, "\0{}\0", self.id());
         match self {
             Unit::Package(p) => {
                 let _ = write!(k, "{p:?}\0{:?}\0", model.upstream(&p.upstream));
@@ -199,11 +194,37 @@ impl Unit<'_> {
             Unit::Meta => {}
         }
         for name in templates::used_by(self, model) {
-            let text = templates.text(name);
-            let _ = write!(k, "template {name} {}\0", text.len());
-            k.0.update(text.as_bytes());
+            let _ = write!(k, "template {name}\0");
+            if let Some((_, digest)) = base.templates.iter().find(|(n, _)| *n == name) {
+                k.0.update(digest);
+            }
         }
         k.0.finalize().into()
+    }
+}
+
+/// What unit keys cover, hashed once per run rather than once per unit: what every unit
+/// reads (the binary, `salt`: every renderer is compiled in; `[project]` with the
+/// targets; the distro table) and each template's text, of which a unit's key takes the
+/// ones it renders.
+pub(crate) struct KeyBase {
+    shared: [u8; 32],
+    templates: Vec<(&'static str, [u8; 32])>,
+}
+
+impl KeyBase {
+    pub(crate) fn new(model: &Model, templates: &Templates, salt: &str) -> KeyBase {
+        use sha2::Digest as _;
+        use std::fmt::Write as _;
+        let mut k = KeyWriter(sha2::Sha256::new());
+        let _ = write!(k, "{salt}\0{:?}\0{:?}\0", model.project, model.distros);
+        KeyBase {
+            shared: k.0.finalize().into(),
+            templates: templates::DEFAULTS
+                .iter()
+                .map(|(name, _)| (*name, sha2::Sha256::digest(templates.text(name)).into()))
+                .collect(),
+        }
     }
 }
 

@@ -191,6 +191,19 @@ pub(crate) fn template_names() -> Vec<String> {
         .collect()
 }
 
+/// Every output of `model`, rendered in memory (for a change of the inputs not yet
+/// written), with the render cache's record of them and the archive's `warnings`.
+pub(crate) fn render_for_cache(
+    manifest: &Path,
+    model: &Model,
+    templates: &Templates,
+    warnings: Vec<String>,
+) -> Result<(Vec<render::Output>, Option<output::cache::CompleteRender>)> {
+    let per_unit = render::render_units(model, templates)?;
+    let cache = cache_record(manifest, model, templates, &per_unit, warnings);
+    Ok((per_unit.into_iter().flatten().collect(), cache))
+}
+
 /// The render cache's record of outputs rendered in memory, unit by unit (in the order
 /// of [`render::units`]); `None` when the binary cannot be found.
 pub(crate) fn cache_record(

@@ -8,7 +8,6 @@ use crate::app::LoadedProject;
 use crate::error::{Error, Result};
 use crate::manifest::{self, Archived, Model, Pin, CHANGELOG};
 use crate::output::{self, Change, Plan, Selection};
-use crate::render;
 
 /// An archived series and whether it is beyond `keep-archived`.
 pub(crate) struct Row<'a> {
@@ -136,15 +135,12 @@ pub(crate) fn prune(manifest_path: &Path, series: &str, upstream: Option<&str>) 
     let new = doc.to_string();
     let changelog = std::fs::read_to_string(project.model.dir.join(CHANGELOG)).unwrap_or_default();
     let model = manifest::load_texts(manifest_path, new.clone(), changelog)?;
-    let per_unit = render::render_units(&model, &project.templates)?;
-    let cache = crate::app::cache_record(
+    let (outputs, cache) = crate::app::render_for_cache(
         manifest_path,
         &model,
         &project.templates,
-        &per_unit,
         crate::archive::warnings(&model),
-    );
-    let outputs: Vec<render::Output> = per_unit.into_iter().flatten().collect();
+    )?;
     let selection = Selection {
         targets: model.project.targets.iter().collect(),
         packages: Vec::new(),

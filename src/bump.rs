@@ -15,7 +15,6 @@ use crate::error::{Error, Result};
 use crate::manifest::{self, Upstream, UpstreamSource, CHANGELOG};
 use crate::output::{self, Change, Plan, Selection};
 use crate::remote::{self, http::DownloadError};
-use crate::render;
 use crate::verify;
 use crate::version::{self, escape_for_message};
 
@@ -355,15 +354,12 @@ fn plan_edited(
     let dir = project.model.dir.clone();
     // Load, validate and render the result in memory.
     let model = manifest::load_texts(manifest_path, new_manifest.clone(), new_changelog.clone())?;
-    let per_unit = render::render_units(&model, &project.templates)?;
-    let cache = crate::app::cache_record(
+    let (outputs, cache) = crate::app::render_for_cache(
         manifest_path,
         &model,
         &project.templates,
-        &per_unit,
         crate::archive::warnings(&model),
-    );
-    let outputs: Vec<render::Output> = per_unit.into_iter().flatten().collect();
+    )?;
     let selection = Selection {
         targets: model.project.targets.iter().collect(),
         packages: Vec::new(),

@@ -49,11 +49,7 @@ pub(in crate::manifest) fn change(c: &str) -> Checked {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    fn message(r: Checked) -> String {
-        r.err().map(|r| r.message).unwrap_or_default()
-    }
+    use super::super::message;
 
     #[test]
     fn author() {

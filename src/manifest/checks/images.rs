@@ -152,11 +152,7 @@ pub(in crate::manifest) fn agent_file_name(name: &str) -> Checked {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    fn message(r: Checked) -> String {
-        r.err().map(|r| r.message).unwrap_or_default()
-    }
+    use super::super::message;
 
     #[test]
     fn profile_name() {

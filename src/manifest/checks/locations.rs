@@ -158,11 +158,8 @@ pub(in crate::manifest) fn hex(what: &str, value: &str, len: usize) -> Checked {
 
 #[cfg(test)]
 mod tests {
+    use super::super::message;
     use super::*;
-
-    fn message(r: Checked) -> String {
-        r.err().map(|r| r.message).unwrap_or_default()
-    }
 
     #[test]
     fn url() {

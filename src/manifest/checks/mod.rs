@@ -170,3 +170,9 @@ impl Cx<'_> {
         out
     }
 }
+
+/// The message of a rejection, or "" when the value was accepted.
+#[cfg(test)]
+fn message(r: Checked) -> String {
+    r.err().map(|r| r.message).unwrap_or_default()
+}

@@ -118,11 +118,8 @@ pub(in crate::manifest) fn arch(a: &str, allow_noarch: bool) -> Checked {
 
 #[cfg(test)]
 mod tests {
+    use super::super::message;
     use super::*;
-
-    fn message(r: Checked) -> String {
-        r.err().map(|r| r.message).unwrap_or_default()
-    }
 
     #[test]
     fn package_name() {

@@ -131,11 +131,8 @@ pub(in crate::manifest) fn script(body: &str) -> Checked {
 
 #[cfg(test)]
 mod tests {
+    use super::super::message;
     use super::*;
-
-    fn message(r: Checked) -> String {
-        r.err().map(|r| r.message).unwrap_or_default()
-    }
 
     #[test]
     fn macro_call_finds_the_forms_rpm_expands() {

@@ -838,3 +838,47 @@ fn a_cached_render_equals_a_render_from_scratch_after_every_kind_of_change() {
         );
     }
 }
+
+#[test]
+fn a_manifest_with_only_root_filesystems_needs_no_changelog() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        "packages.toml",
+        r#"[project]
+name = "images"
+maintainer = "Image Builders <images@example.org>"
+homepage = "https://example.org/images"
+obs-project = "home:images"
+targets = ["opensuse-tumbleweed", "debian-12"]
+archs = ["x86_64"]
+
+[[rootfs]]
+name = "guest-image"
+summary = "Guest root filesystem"
+version = "1.0.0"
+bases = ["debian-12", "opensuse-tumbleweed"]
+packages = ["systemd"]
+"#,
+    );
+    let out = pkgforge(tmp.path(), &["render"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(tmp
+        .path()
+        .join("obs/guest-image-debian-12/guest-image.kiwi")
+        .is_file());
+    assert!(!tmp.path().join("changelog.toml").exists());
+
+    // With an upstream, the changelog is required, and its absence is named.
+    let project = bundled_project();
+    std::fs::remove_file(project.path().join("changelog.toml")).unwrap();
+    let out = pkgforge(project.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot read the changelog `")
+            && stderr(&out).contains("changelog.toml`: No such file")
+            && stderr(&out).contains("one [[entry]] per upstream"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -19,12 +19,27 @@ pub fn load(path: &Path) -> Result<Model> {
         "pass --manifest PATH or run pkgforge where packages.toml is",
     )?;
     let dir = path.parent().unwrap_or(Path::new(""));
-    let changelog = read(
-        &dir.join(CHANGELOG),
-        "changelog",
-        "create changelog.toml beside the manifest with one [[entry]] per upstream",
-    )?;
-    load_texts(path, text, changelog)
+    let changelog_path = dir.join(CHANGELOG);
+    let unreadable = |e| {
+        cannot_read(
+            &changelog_path,
+            "changelog",
+            "create changelog.toml beside the manifest with one [[entry]] per upstream",
+            e,
+        )
+    };
+    match std::fs::read_to_string(&changelog_path) {
+        Ok(changelog) => load_texts(path, text, changelog),
+        // A manifest without upstreams (root filesystems with their own versions) has
+        // no release to log: no changelog.toml is needed.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            match load_texts(path, text, String::new()) {
+                Ok(model) if model.upstreams.is_empty() => Ok(model),
+                _ => Err(unreadable(e)),
+            }
+        }
+        Err(e) => Err(unreadable(e)),
+    }
 }
 
 /// Resolve a manifest and changelog given as text, as if read from `path` and the
@@ -52,14 +67,16 @@ pub fn load_texts(path: &Path, manifest: String, changelog: String) -> Result<Mo
 }
 
 fn read(path: &Path, what: &str, note: &str) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| {
-        Diagnostic::new(
-            path,
-            format!("cannot read the {what} `{}`: {e}", path.display()),
-        )
-        .note(note)
-        .into()
-    })
+    std::fs::read_to_string(path).map_err(|e| cannot_read(path, what, note, e))
+}
+
+fn cannot_read(path: &Path, what: &str, note: &str, e: std::io::Error) -> crate::Error {
+    Diagnostic::new(
+        path,
+        format!("cannot read the {what} `{}`: {e}", path.display()),
+    )
+    .note(note)
+    .into()
 }
 
 /// A file being resolved: its text and what was found wrong in it so far. Resolvers keep

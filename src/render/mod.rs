@@ -222,7 +222,12 @@ impl KeyBase {
             shared: k.0.finalize().into(),
             templates: templates::DEFAULTS
                 .iter()
-                .map(|(name, _)| (*name, sha2::Sha256::digest(templates.text(name)).into()))
+                .map(|(name, _)| {
+                    (
+                        *name,
+                        crate::digest::sha256(templates.text(name).as_bytes()),
+                    )
+                })
                 .collect(),
         }
     }

@@ -246,13 +246,7 @@ pub(crate) fn primary_location(repomd: &str) -> Result<(String, Option<String>),
     loop {
         match reader.read_event() {
             Ok(Event::Start(e)) | Ok(Event::Empty(e)) => {
-                let attr = |n: &str| {
-                    e.try_get_attribute(n).ok().flatten().and_then(|a| {
-                        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                            .ok()
-                            .map(|v| v.to_string())
-                    })
-                };
+                let attr = |n: &str| attribute(&e, n);
                 match e.name().as_ref() {
                     "data" => in_primary = attr("type").as_deref() == Some("primary"),
                     "checksum" if in_primary => {
@@ -280,6 +274,15 @@ pub(crate) fn primary_location(repomd: &str) -> Result<(String, Option<String>),
         Some(h) => Ok((h, sum)),
         None => Err("repomd.xml names no primary index".to_string().into()),
     }
+}
+
+/// The value of attribute `name` of an element, normalized as XML 1.0 reads it.
+fn attribute(e: &quick_xml::events::BytesStart, name: &str) -> Option<String> {
+    e.try_get_attribute(name).ok().flatten().and_then(|a| {
+        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .ok()
+            .map(|v| v.to_string())
+    })
 }
 
 /// `[epoch:]ver[-rel]` from rpm-md's `epoch`, `ver` and `rel` attributes.
@@ -369,13 +372,7 @@ struct Primary {
 impl Primary {
     /// An element opens.
     fn start(&mut self, e: &quick_xml::events::BytesStart) -> Result<(), ParseError> {
-        let attr = |n: &str| {
-            e.try_get_attribute(n).ok().flatten().and_then(|a| {
-                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                    .ok()
-                    .map(|v| v.to_string())
-            })
-        };
+        let attr = |n: &str| attribute(e, n);
         match e.name().as_ref() {
             "package" => {
                 self.pkg = Some(Pkg {

@@ -34,9 +34,7 @@ impl Cx<'_> {
         let p = |k: &str| path!["archive", i, k];
         let mut ok = true;
         if !upstreams.iter().any(|u| u.name == a.upstream) {
-            if !raw.upstreams.contains_key(&a.upstream) {
-                self.unknown_upstream(p("upstream"), &a.upstream, raw);
-            }
+            self.unknown_upstream(p("upstream"), &a.upstream, raw);
             ok = false;
         }
         let series_ok = self.check(p("series"), &a.series, series(&a.series));

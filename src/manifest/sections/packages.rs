@@ -71,7 +71,7 @@ impl Cx<'_> {
     ) -> Option<Package> {
         let mut ok = self.package_name(key(i, "name"), &pkg.name);
         let upstream = upstreams.iter().find(|u| u.name == pkg.upstream);
-        if upstream.is_none() && !raw.upstreams.contains_key(&pkg.upstream) {
+        if upstream.is_none() {
             self.unknown_upstream(key(i, "upstream"), &pkg.upstream, raw);
         }
         ok &= self.package_text(i, pkg);

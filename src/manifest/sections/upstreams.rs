@@ -179,6 +179,10 @@ impl Cx<'_> {
         name: &str,
         raw: &raw::Manifest,
     ) {
+        // Declared but refused: its own error says why, and this one would contradict it.
+        if raw.upstreams.contains_key(name) {
+            return;
+        }
         let known: Vec<&str> = raw.upstreams.keys().map(String::as_str).collect();
         self.err_note(
             path,

@@ -69,11 +69,6 @@ pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
         (g.say)(w);
     }
     report(g, &plan);
-    // The process ends here: freeing a large render's tens of thousands of
-    // allocations one by one would only add time (the lock is released on drop).
-    std::mem::forget(plan);
-    std::mem::forget(project);
-    std::mem::forget(reuse);
     Ok(Outcome::done())
 }
 

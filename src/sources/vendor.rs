@@ -18,8 +18,9 @@ fn marker(vendor: Vendor) -> &'static str {
 }
 
 /// The directory of `tree` (an exported source tree) to vendor in, relative to it, `""`
-/// for the top: the top when it has the marker file; else, among the directories whose
-/// marker has its lock file beside it (`go.sum`, `Cargo.lock`), the one the package's
+/// for the top: the top when it has the marker file; else, among the directories with the
+/// marker (those with its lock file beside it, `go.sum` or `Cargo.lock`, when any has
+/// one), the one the package's
 /// build command names (`make -C src/runtime`), else the one named after the package
 /// (`src/agent` for `kata-agent`), else the only one.
 pub(crate) fn workspace(tree: &Path, package: &Package, vendor: Vendor) -> Result<String> {
@@ -31,23 +32,32 @@ pub(crate) fn workspace(tree: &Path, package: &Package, vendor: Vendor) -> Resul
         Vendor::Go => "go.sum",
         Vendor::Cargo => "Cargo.lock",
     };
-    let mut found: Vec<String> = Vec::new();
+    let mut found: Vec<(String, bool)> = Vec::new();
     for entry in walkdir::WalkDir::new(tree)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| !matches!(e.file_name().to_str(), Some("vendor" | "target" | ".git")))
         .flatten()
     {
-        if entry.file_name() == marker && entry.path().with_file_name(lock).is_file() {
-            if let Some(dir) = entry
-                .path()
-                .parent()
-                .and_then(|p| p.strip_prefix(tree).ok())
-            {
-                found.push(dir.to_string_lossy().replace('\\', "/"));
-            }
+        if entry.file_name() != marker {
+            continue;
+        }
+        if let Some(dir) = entry
+            .path()
+            .parent()
+            .and_then(|p| p.strip_prefix(tree).ok())
+        {
+            let locked = entry.path().with_file_name(lock).is_file();
+            found.push((dir.to_string_lossy().replace('\\', "/"), locked));
         }
     }
+    // A directory with a lock file is where the client runs; without any, every one.
+    let any_locked = found.iter().any(|(_, locked)| *locked);
+    let found: Vec<String> = found
+        .into_iter()
+        .filter(|(_, locked)| *locked || !any_locked)
+        .map(|(d, _)| d)
+        .collect();
     let commands: Vec<&str> = package.targets.values().map(|t| t.build.as_str()).collect();
     let named = |dir: &str| {
         let last = dir.rsplit('/').next().unwrap_or(dir);
@@ -66,7 +76,7 @@ pub(crate) fn workspace(tree: &Path, package: &Package, vendor: Vendor) -> Resul
     };
     chosen.ok_or_else(|| {
         let listed = match found.is_empty() {
-            true => format!("no {marker} with a {lock} beside it"),
+            true => format!("no {marker}"),
             false => format!("several: {}", found.join(", ")),
         };
         Error::usage(format!(

@@ -336,7 +336,10 @@ fn the_binary_starts_no_other_program() {
         p.extension().is_some_and(|e| e == "rs")
     }) {
         let rel = file.strip_prefix(repo()).unwrap();
-        if STARTS_PROGRAMS.iter().any(|allowed| rel == Path::new(allowed)) {
+        if STARTS_PROGRAMS
+            .iter()
+            .any(|allowed| rel == Path::new(allowed))
+        {
             continue;
         }
         let text = std::fs::read_to_string(&file).unwrap();

@@ -35,6 +35,10 @@ obs-project = "home:demo"
 targets = ["opensuse-tumbleweed", "debian-12"]
 archs = ["x86_64"]
 
+[toolchains]
+go = "1.19"
+rust = "1.70"
+
 [upstreams.demo]
 git = "{git}"
 tag-prefix = "v"
@@ -279,7 +283,10 @@ fn archives_are_byte_identical_vendored_where_the_workspace_is_and_cached() {
     let err = stderr(&out);
     ok(&out);
     assert!(err.contains("demo-agent: cached:"), "{err}");
-    assert!(!err.contains("fetching") && !err.contains("vendoring"), "{err}");
+    assert!(
+        !err.contains("fetching") && !err.contains("vendoring"),
+        "{err}"
+    );
     let again: Vec<_> = obs_files(&project);
     let expected: Vec<_> = first
         .iter()
@@ -422,4 +429,25 @@ fn an_unknown_package_is_refused() {
     let out = f.sources(&["--package", "nope"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).starts_with("error: --package nope: the manifest has no such package"));
+}
+
+#[test]
+fn over_smart_http_only_the_pinned_commit_is_fetched_and_the_bytes_are_the_same() {
+    let f = Fixture::new();
+    let project = f.project();
+    ok(&f.sources(&["--package", "demo-agent"]));
+    let over_file = obs_files(&project);
+    std::fs::remove_dir_all(project.join("obs")).unwrap();
+    std::fs::remove_dir_all(project.join(".pkgforge-sources-cache")).unwrap();
+    let server = common::smart_http::serve(f.tmp.path());
+    let url = format!("{}/upstream", server.base);
+    std::fs::write(
+        project.join("packages.toml"),
+        manifest(&url, &f.commit, "1.0"),
+    )
+    .unwrap();
+    let out = f.sources(&["--package", "demo-agent"]);
+    ok(&out);
+    assert!(stderr(&out).contains(&format!("fetching {url}")));
+    assert_eq!(obs_files(&project), over_file);
 }

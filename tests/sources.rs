@@ -268,6 +268,7 @@ fn archives_are_byte_identical_vendored_where_the_workspace_is_and_cached() {
     );
     let ignore = std::fs::read_to_string(agent.join(".gitignore")).unwrap();
     assert!(ignore.contains("/demo-agent-1.0.tar.xz\n") && ignore.contains("/vendor.tar.zst\n"));
+    assert!(!project.join(".pkgforge-tmp").exists());
     let first = obs_files(&project);
 
     // From nothing again: the same bytes.
@@ -450,4 +451,57 @@ fn over_smart_http_only_the_pinned_commit_is_fetched_and_the_bytes_are_the_same(
     ok(&out);
     assert!(stderr(&out).contains(&format!("fetching {url}")));
     assert_eq!(obs_files(&project), over_file);
+}
+
+#[test]
+fn a_signed_tarball_comes_with_its_signature_checked_against_the_keyring() {
+    let gpg = common::gpg::Gpg::new();
+    let good = gpg.key("Release Manager <release@example.org>", "never", None);
+    let stranger = gpg.key("Stranger <stranger@example.org>", "never", None);
+    let server = Server::start();
+    let body = b"signed bytes".repeat(50);
+    server.route("/dl/data-5.0.tar.gz", Response::ok(body.clone()));
+    server.route(
+        "/dl/data-5.0.tar.gz.asc",
+        Response::ok(gpg.sign(&stranger, &body, None)),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("keys")).unwrap();
+    std::fs::write(tmp.path().join("keys/data.asc"), gpg.export(&good)).unwrap();
+    let manifest = TARBALL_MANIFEST
+        .replace("SERVER", &server.base)
+        .replace("SHA256", &pkgforge::digest::sha256_hex(&body))
+        .replace(
+            "version = \"5.0\"\n",
+            "version = \"5.0\"\nkeyring = \"keys/data.asc\"\nsignature = \"{url}.asc\"\n",
+        );
+    std::fs::write(tmp.path().join("packages.toml"), manifest).unwrap();
+    std::fs::write(
+        tmp.path().join("changelog.toml"),
+        CHANGELOG.replace("1.0", "5.0"),
+    )
+    .unwrap();
+
+    // Signed by a key the keyring does not hold: refused, nothing written.
+    let out = pkgforge(tmp.path(), &["sources"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("which is not in the keyring keys/data.asc"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(obs_files(tmp.path()).is_empty());
+
+    let sig = gpg.sign(&good, &body, None);
+    server.replace("/dl/data-5.0.tar.gz.asc", Response::ok(sig.clone()));
+    let out = pkgforge(tmp.path(), &["sources"]);
+    ok(&out);
+    assert!(
+        stderr(&out).contains("data: made: data-5.0.tar.gz, data-5.0.tar.gz.asc"),
+        "{}",
+        stderr(&out)
+    );
+    let dir = tmp.path().join("obs/data");
+    assert_eq!(std::fs::read(dir.join("data-5.0.tar.gz")).unwrap(), body);
+    assert_eq!(std::fs::read(dir.join("data-5.0.tar.gz.asc")).unwrap(), sig);
 }

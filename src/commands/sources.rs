@@ -62,6 +62,7 @@ pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
         };
         g.status(&format!("{}: {how}: {}", made.package, names.join(", ")));
     }
+    crate::fsio::remove_tmp_dir(crate::fsio::base(&model.dir));
     let cached = all.iter().filter(|m| m.cached).count();
     g.status(&format!(
         "sources: {} packages ({cached} cached, {} made), {written} files written",

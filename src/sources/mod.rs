@@ -9,7 +9,8 @@
 //! With `vendor`, `go_modules` (`vendor.tar.gz`) or `cargo_vendor` (`vendor.tar.zst`):
 //! the ecosystem's own client run where the module or workspace is ([`vendor`]).
 //! For a tarball upstream, as `download_files` and `verify_file` do: the tarball,
-//! refused unless its sha256 is the pinned one.
+//! refused unless its sha256 is the pinned one, and with `signature` its detached
+//! signature, refused unless it verifies with the upstream's keyring.
 //!
 //! Every archive has its entries sorted, owner 0/0, the commit's date as every mtime
 //! and a fixed compression level ([`archive`]). What was made is kept by content in
@@ -60,7 +61,7 @@ pub(crate) fn make(model: &Model, package: &Package, report: &Report) -> Result<
             from_git(&cache, package, upstream, url, commit, report)
         }
         UpstreamSource::Tarball { url, sha256, .. } => {
-            from_tarball(&cache, package, url, sha256, report)
+            from_tarball(&cache, package, upstream, url, sha256, report)
         }
     }
 }
@@ -349,22 +350,37 @@ fn tree_entries(repo: &git2::Repository, commit: &git2::Commit) -> anyhow::Resul
     Ok(entries)
 }
 
+/// The tarball, and with `signature` its detached signature (`download_files` fetches
+/// every URL the spec's `Source` tags name), checked with the upstream's keyring.
 fn from_tarball(
     cache: &Path,
     package: &Package,
+    upstream: &Upstream,
     url: &str,
     sha256: &str,
     report: &Report,
 ) -> Result<Made> {
     let file = crate::render::url_file_name(url).to_string();
     let kept = cache.join("sha256").join(sha256.to_ascii_lowercase());
+    let version = &upstream.version.raw;
+    let signature = upstream.signature_url(version).map(|u| {
+        let name = crate::render::url_file_name(&u).to_string();
+        let path = cache
+            .join("sha256")
+            .join(format!("{}.sig", sha256.to_ascii_lowercase()))
+            .join(&name);
+        (u, name, path)
+    });
     let made = |cached| Made {
         package: package.name.clone(),
-        files: vec![(file.clone(), kept.clone())],
+        files: std::iter::once((file.clone(), kept.clone()))
+            .chain(signature.iter().map(|(_, n, p)| (n.clone(), p.clone())))
+            .collect(),
         cached,
     };
     if let Ok(bytes) = std::fs::read(&kept) {
-        if crate::digest::sha256_hex(&bytes).eq_ignore_ascii_case(sha256) {
+        let signed = signature.as_ref().is_none_or(|(_, _, p)| p.is_file());
+        if signed && crate::digest::sha256_hex(&bytes).eq_ignore_ascii_case(sha256) {
             return Ok(made(true));
         }
     }
@@ -403,6 +419,14 @@ fn from_tarball(
             package.name
         ))
         .with_note("nothing was written; the upstream changed the file behind the URL: find out why before pinning the new checksum (`pkgforge verify` audits every pin)"));
+    }
+    if let Some((sig_url, _, path)) = &signature {
+        (report.say)(&format!("downloading {sig_url}"));
+        let now = jiff::Timestamp::now().as_second();
+        crate::verify::tarball(upstream, version, &bytes, now)?;
+        let sig = remote::http::download(sig_url)
+            .map_err(|e| Error::unreachable(format!("package `{}`: {e}", package.name)))?;
+        crate::fsio::write_atomic(path, &sig, false)?;
     }
     crate::fsio::write_atomic(&kept, &bytes, false)?;
     Ok(made(false))

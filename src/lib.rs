@@ -25,6 +25,7 @@ pub(crate) mod output;
 pub(crate) mod remote;
 pub mod render;
 pub(crate) mod resolve;
+pub(crate) mod sources;
 pub(crate) mod table;
 pub(crate) mod verify;
 pub mod version;

@@ -89,6 +89,13 @@ fn run(cli: &Cli, g: &Global) -> Result<Outcome, Error> {
             };
             commands::resolve::run(g, &args)
         }
+        Command::Sources(args) => {
+            let args = commands::sources::Args {
+                packages: args.packages.clone(),
+                progress: std::io::stderr().is_terminal(),
+            };
+            commands::sources::run(g, &args)
+        }
         Command::Verify(args) => {
             let now = jiff::Timestamp::now().as_second();
             commands::verify::run(g, &args.upstreams, args.json, now)

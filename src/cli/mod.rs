@@ -74,6 +74,12 @@ pub(crate) enum Command {
         after_help = "Examples:\n  pkgforge resolve                        # every target\n  pkgforge resolve --distro debian-12\n  pkgforge resolve --distro rpm --json\n\nRepositories come from the distro table and [distros.<id>] repositories /\nadd-repositories; metadata is cached in .pkgforge-resolve-cache/ beside the manifest.\nExit codes: 0 everything resolves, 2 a requirement cannot be met (or invalid input),\n3 some target's repositories could not be read."
     )]
     Resolve(ResolveArgs),
+    /// Make the files each package's _service makes on OBS (the pinned commit's archives,
+    /// the checked tarball, the vendored dependencies) into obs/<package>/.
+    #[command(
+        after_help = "Examples:\n  pkgforge sources                        # every package\n  pkgforge sources --package kata-agent\n  pkgforge -q sources --package kata-runtime --package kata-agent\n\nGit upstreams: <name>-<version>.obscpio and <name>.obsinfo (obs_scm), <name>-<version>.tar.xz\n(tar + recompress), vendor.tar.gz (go_modules, runs `go mod vendor`) or vendor.tar.zst\n(cargo_vendor, runs `cargo vendor`). Tarball upstreams: the tarball, its sha256 checked.\nThe same pins give byte-identical files. Made files are cached by commit or sha256 in\n.pkgforge-sources-cache/ beside the manifest; obs/<package>/.gitignore keeps them out of git.\nExit codes: 0 done, 2 invalid input, 3 an upstream could not be read, 4 a pin does not hold\n(a moved tag, a missing commit, a tarball with another sha256); nothing is written then."
+    )]
+    Sources(SourcesArgs),
     /// Audit every pin, archived series included: the tag still points to the pinned
     /// commit, the tarball still has the pinned sha256, the signature verifies. Writes nothing.
     #[command(
@@ -118,6 +124,13 @@ pub(crate) struct SelectArgs {
     #[arg(long = "distro", value_name = "D")]
     pub distros: Vec<String>,
     /// Only this package's files. Repeatable.
+    #[arg(long = "package", value_name = "P")]
+    pub packages: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SourcesArgs {
+    /// Only this package's sources. Repeatable.
     #[arg(long = "package", value_name = "P")]
     pub packages: Vec<String>,
 }

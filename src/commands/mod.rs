@@ -10,6 +10,7 @@ pub mod diff;
 pub mod distros;
 pub mod render;
 pub mod resolve;
+pub mod sources;
 pub mod templates;
 pub mod verify;
 pub mod watch;

@@ -143,7 +143,6 @@ fn smart_http_tag(
     url: &str,
     tag: &str,
 ) -> anyhow::Result<Option<TagObject>> {
-    let base = url.trim_end_matches('/');
     let client = super::http::client(Duration::from_secs(600))?;
     let body = advertisement(&client, url)?;
     let refs = parse_advertisement(&body)
@@ -158,47 +157,10 @@ fn smart_http_tag(
     if !refs.iter().any(|(n, _)| *n == peeled) {
         return Ok(None);
     }
-    let caps = capabilities(&body);
-    let has = |c: &str| caps.iter().any(|x| x == c);
-    // A capability is used only when the first `want` line asks for it.
-    let mut want = format!("want {oid} side-band-64k no-progress");
-    let mut options = String::new();
-    for (cap, line) in [
-        ("ofs-delta", None),
-        ("shallow", Some("deepen 1\n")),
-        ("filter", Some("filter tree:0\n")),
-    ] {
-        if has(cap) {
-            want.push_str(&format!(" {cap}"));
-            if let Some(l) = line {
-                options.push_str(&pkt(l));
-            }
-        }
-    }
-    let mut request = pkt(&format!("{want}\n"));
-    request.push_str(&options);
-    request.push_str("0000");
-    request.push_str(&pkt("done\n"));
-    let post = format!("{base}/git-upload-pack");
-    let resp = client
-        .post(&post)
-        .header("Content-Type", "application/x-git-upload-pack-request")
-        .header("Accept", "application/x-git-upload-pack-result")
-        .body(request)
-        .send()
-        .with_context(|| format!("cannot reach git remote {url}"))?;
-    super::http::check_status(&post, resp.status())?;
-    let body = resp
-        .bytes()
-        .with_context(|| format!("cannot read tag {tag} from {url}"))?;
-    let pack = demux_pack(&body).with_context(|| format!("{url} sent no pack for tag {tag}"))?;
+    let pack = upload_pack(&client, url, &body, oid, true)
+        .with_context(|| format!("{url} sent no pack for tag {tag}"))?;
+    index_pack(repo, url, &pack)?;
     let odb = repo.odb()?;
-    let mut writer = odb.packwriter()?;
-    std::io::Write::write_all(&mut writer, &pack)
-        .with_context(|| format!("cannot index the pack {url} sent"))?;
-    writer
-        .commit()
-        .with_context(|| format!("cannot index the pack {url} sent"))?;
     let object = odb
         .read(git2::Oid::from_str(oid)?)
         .with_context(|| format!("the pack {url} sent lacks tag {tag}"))?;
@@ -213,6 +175,126 @@ fn smart_http_tag(
         .map(str::to_string)
         .with_context(|| format!("tag {tag} of {url} names no object"))?;
     Ok(Some(TagObject { raw, commit }))
+}
+
+/// The pack an upload-pack request for `oid` alone gets: no history where the server can
+/// cut it (`deepen 1`), and with `objects_only` no trees or blobs where it can filter
+/// them (a tag object is all that is read).
+fn upload_pack(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    advertisement: &[u8],
+    oid: &str,
+    objects_only: bool,
+) -> anyhow::Result<Vec<u8>> {
+    let caps = capabilities(advertisement);
+    let has = |c: &str| caps.iter().any(|x| x == c);
+    // A capability is used only when the first `want` line asks for it.
+    let mut want = format!("want {oid} side-band-64k no-progress");
+    let mut options = String::new();
+    let filter = objects_only.then_some(("filter", Some("filter tree:0\n")));
+    for (cap, line) in [("ofs-delta", None), ("shallow", Some("deepen 1\n"))]
+        .into_iter()
+        .chain(filter)
+    {
+        if has(cap) {
+            want.push_str(&format!(" {cap}"));
+            if let Some(l) = line {
+                options.push_str(&pkt(l));
+            }
+        }
+    }
+    let mut request = pkt(&format!("{want}\n"));
+    request.push_str(&options);
+    request.push_str("0000");
+    request.push_str(&pkt("done\n"));
+    let post = format!("{}/git-upload-pack", url.trim_end_matches('/'));
+    let resp = client
+        .post(&post)
+        .header("Content-Type", "application/x-git-upload-pack-request")
+        .header("Accept", "application/x-git-upload-pack-result")
+        .body(request)
+        .send()
+        .with_context(|| format!("cannot reach git remote {url}"))?;
+    super::http::check_status(&post, resp.status())?;
+    let body = resp
+        .bytes()
+        .with_context(|| format!("cannot read from {url}"))?;
+    demux_pack(&body)
+}
+
+/// Index a pack a server sent into `repo`'s object database.
+fn index_pack(repo: &git2::Repository, url: &str, pack: &[u8]) -> anyhow::Result<()> {
+    let odb = repo.odb()?;
+    let mut writer = odb.packwriter()?;
+    std::io::Write::write_all(&mut writer, pack)
+        .with_context(|| format!("cannot index the pack {url} sent"))?;
+    writer
+        .commit()
+        .with_context(|| format!("cannot index the pack {url} sent"))?;
+    Ok(())
+}
+
+/// Make sure the bare repository `repo` holds `commit` of `url` with its whole tree:
+/// `Ok(false)` when it already did (nothing fetched), `Ok(true)` after a fetch that
+/// brought it, an error when `url` cannot be read or does not have it. file:// and
+/// git:// fetch every branch and tag through git2 (`progress` gets the objects received
+/// and the total); https:// and http:// ask git's smart HTTP protocol for that commit
+/// alone, without history.
+pub(crate) fn fetch_commit(
+    repo: &git2::Repository,
+    url: &str,
+    commit: &str,
+    progress: &dyn Fn(usize, usize),
+) -> Result<bool, Error> {
+    let oid = git2::Oid::from_str(commit).map_err(|e| failed(e.into()))?;
+    if repo.find_commit(oid).is_ok() {
+        return Ok(false);
+    }
+    let fetched = if url.starts_with("https://") || url.starts_with("http://") {
+        smart_http_commit(repo, url, commit)
+    } else {
+        git2_fetch_all(repo, url, progress)
+    };
+    fetched.map_err(failed)?;
+    Ok(true)
+}
+
+fn git2_fetch_all(
+    repo: &git2::Repository,
+    url: &str,
+    progress: &dyn Fn(usize, usize),
+) -> anyhow::Result<()> {
+    let mut remote = repo
+        .remote_anonymous(url)
+        .with_context(|| format!("cannot use git remote {url}"))?;
+    let mut callbacks = git2::RemoteCallbacks::new();
+    callbacks.transfer_progress(|p| {
+        progress(p.received_objects(), p.total_objects());
+        true
+    });
+    let mut opts = git2::FetchOptions::new();
+    opts.remote_callbacks(callbacks);
+    opts.download_tags(git2::AutotagOption::None);
+    remote
+        .fetch(
+            &[
+                "+refs/heads/*:refs/remotes/origin/*",
+                "+refs/tags/*:refs/tags/*",
+            ],
+            Some(&mut opts),
+            None,
+        )
+        .with_context(|| format!("cannot fetch from {url}"))?;
+    Ok(())
+}
+
+fn smart_http_commit(repo: &git2::Repository, url: &str, commit: &str) -> anyhow::Result<()> {
+    let client = super::http::client(Duration::from_secs(3600))?;
+    let body = advertisement(&client, url)?;
+    let pack = upload_pack(&client, url, &body, commit, false)
+        .with_context(|| format!("{url} sent no pack for commit {commit}"))?;
+    index_pack(repo, url, &pack)
 }
 
 /// The capabilities after the first ref of an advertisement.

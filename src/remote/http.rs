@@ -43,11 +43,20 @@ pub(crate) const BACKOFF: Duration = Duration::from_millis(250);
 
 /// Download `url` whole, retrying network errors and server errors (5xx) with backoff.
 pub(crate) fn download(url: &str) -> Result<Vec<u8>, DownloadError> {
+    download_reporting(url, &|_, _| {})
+}
+
+/// [`download`], telling `progress` the bytes received so far and the length the server
+/// announced, as they arrive.
+pub(crate) fn download_reporting(
+    url: &str,
+    progress: &dyn Fn(u64, Option<u64>),
+) -> Result<Vec<u8>, DownloadError> {
     let client = client(Duration::from_secs(600)).map_err(|e| network(url, &e))?;
     let mut delay = BACKOFF;
     let mut attempt = 1;
     loop {
-        match download_once(&client, url) {
+        match download_once(&client, url, progress) {
             Err(e) if e.is_transient() && attempt < ATTEMPTS => {
                 std::thread::sleep(delay);
                 delay *= 2;
@@ -58,8 +67,12 @@ pub(crate) fn download(url: &str) -> Result<Vec<u8>, DownloadError> {
     }
 }
 
-fn download_once(client: &reqwest::blocking::Client, url: &str) -> Result<Vec<u8>, DownloadError> {
-    let resp = client.get(url).send().map_err(|e| network(url, &e))?;
+fn download_once(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    progress: &dyn Fn(u64, Option<u64>),
+) -> Result<Vec<u8>, DownloadError> {
+    let mut resp = client.get(url).send().map_err(|e| network(url, &e))?;
     let status = resp.status();
     if !status.is_success() {
         return Err(DownloadError::Status {
@@ -67,8 +80,18 @@ fn download_once(client: &reqwest::blocking::Client, url: &str) -> Result<Vec<u8
             status: status.as_u16(),
         });
     }
-    let bytes = resp.bytes().map_err(|e| network(url, &e))?;
-    Ok(bytes.to_vec())
+    let total = resp.content_length();
+    let mut out = Vec::with_capacity(total.unwrap_or(0).min(1 << 28) as usize);
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = std::io::Read::read(&mut resp, &mut buf).map_err(|e| network(url, &e))?;
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+        progress(out.len() as u64, total);
+    }
+    Ok(out)
 }
 
 fn network(url: &str, e: &dyn std::fmt::Display) -> DownloadError {

@@ -1,0 +1,73 @@
+//! `pkgforge sources`: the files each package's `_service` makes on OBS, made from the
+//! pins and written into `obs/<package>/` only once every selected package has them.
+
+use crate::app::LoadedProject;
+use crate::error::{Error, Result};
+use crate::sources::{self, Report};
+
+use super::{lock_and_recover, Global, Outcome};
+
+/// The arguments of `sources`.
+#[derive(Debug, Default, Clone)]
+pub struct Args {
+    /// `--package` names; empty means every package.
+    pub packages: Vec<String>,
+    /// Show progress bars on stderr (stderr is a terminal); `-q` turns them off.
+    pub progress: bool,
+}
+
+/// Make every selected package's sources, then write them. A pin that does not hold
+/// (exit 4) or an upstream that cannot be read (exit 3) leaves `obs/` untouched.
+pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
+    let (_lock, _) = lock_and_recover(g)?;
+    let project = LoadedProject::load(g.manifest)?;
+    let model = &project.model;
+    for p in &args.packages {
+        if !model.packages.iter().any(|x| &x.name == p) {
+            let names: Vec<&str> = model.packages.iter().map(|p| p.name.as_str()).collect();
+            return Err(
+                Error::usage(format!("--package {p}: the manifest has no such package")).with_note(
+                    format!(
+                        "packages with a _service: {}; rootfs images have none",
+                        names.join(", ")
+                    ),
+                ),
+            );
+        }
+    }
+    let quiet_say = |_: &str| {};
+    let report = Report {
+        say: if g.quiet { &quiet_say } else { g.say },
+        progress: args.progress && !g.quiet,
+    };
+    let mut all = Vec::new();
+    for package in &model.packages {
+        if args.packages.is_empty() || args.packages.contains(&package.name) {
+            all.push(sources::make(model, package, &report)?);
+        }
+    }
+    let mut written = 0;
+    for made in &all {
+        let files = sources::write(&model.dir, made)?;
+        written += files.len();
+        if g.verbose {
+            for f in &files {
+                (g.say)(&format!("wrote {}", f.display()));
+            }
+        }
+        let names: Vec<&str> = made.files.iter().map(|(n, _)| n.as_str()).collect();
+        let how = match made.cached {
+            true => "cached",
+            false => "made",
+        };
+        g.status(&format!("{}: {how}: {}", made.package, names.join(", ")));
+    }
+    crate::fsio::remove_tmp_dir(crate::fsio::base(&model.dir));
+    let cached = all.iter().filter(|m| m.cached).count();
+    g.status(&format!(
+        "sources: {} packages ({cached} cached, {} made), {written} files written",
+        all.len(),
+        all.len() - cached
+    ));
+    Ok(Outcome::done())
+}

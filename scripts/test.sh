@@ -21,6 +21,8 @@ debs=(
   build-essential fakeroot make gcc golang-go
   # sources, archives and repositories the tests make
   git xz-utils zstd bzip2 rsync createrepo-c
+  # obs-build's chroot builds fetch the mirror's packages with LWP
+  libwww-perl
   # keys and signatures for the OpenPGP tests
   gnupg
   # kiwi-ng (from PyPI, in .venv) and its Python
@@ -99,6 +101,13 @@ echo "==> cargo test --test resolve -- --ignored"
 traced "$record/exec-resolve.log" \
   cargo test --locked --test resolve -- --ignored \
   2>&1 | tee "$record/cargo-test-resolve.out" || status=1
+
+# obs-build builds a package in a chroot from the Debian mirror with the rendered
+# build configuration, for Debian 12 and 13 (a few minutes; needs root).
+echo "==> cargo test --test prjconf -- --ignored"
+traced "$record/exec-prjconf.log" \
+  cargo test --locked --test prjconf -- --ignored \
+  2>&1 | tee "$record/cargo-test-prjconf.out" || status=1
 
 # The slow test: kiwi-ng builds the Debian 12 guest root from the Debian mirror apt uses
 # (about a minute; needs root).

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{changes, debian, meta, service, spec, Output, Serves, Templates};
+use super::{changes, debian, meta, prjconf, service, spec, Output, Serves, Templates};
 use crate::distro::Format;
 use crate::error::Result;
 use crate::manifest::{Archived, Model, Package, Pin, UpstreamSource};
@@ -167,6 +167,12 @@ pub(crate) fn render_series(
                     &model.project.archs,
                     templates,
                 )?,
+                None,
+                Serves::All,
+            ));
+            out.push(Output::new(
+                PathBuf::from("obs/_meta").join(format!("{project}.prjconf")),
+                prjconf::render(&project, &model.project.targets, templates)?,
                 None,
                 Serves::All,
             ));

@@ -6,6 +6,7 @@ pub(crate) mod changes;
 pub(crate) mod debian;
 pub(crate) mod kiwi;
 pub(crate) mod meta;
+pub(crate) mod prjconf;
 pub(crate) mod rpm;
 pub(crate) mod service;
 pub(crate) mod spec;
@@ -253,7 +254,7 @@ pub(crate) fn render_unit(
         Unit::Package(p) => render_package(model, p, templates),
         Unit::Image(r, b) => kiwi::render_image(model, r, b, templates),
         Unit::Series(s) => archive::render_series(model, templates, s),
-        Unit::Meta => Ok(vec![project_meta(model, templates)?]),
+        Unit::Meta => project_meta(model, templates),
     }
 }
 
@@ -315,9 +316,11 @@ fn render_package(model: &Model, p: &Package, templates: &Templates) -> Result<V
     Ok(out)
 }
 
-fn project_meta(model: &Model, templates: &Templates) -> Result<Output> {
-    Ok(Output::new(
-        PathBuf::from("obs/_meta").join(format!("{}.xml", model.project.obs_project)),
+/// The project meta and, beside it, the project's build configuration.
+fn project_meta(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
+    let project = &model.project.obs_project;
+    let meta = Output::new(
+        PathBuf::from("obs/_meta").join(format!("{project}.xml")),
         meta::render(
             &model.project.obs_project,
             &model.project.name,
@@ -328,5 +331,12 @@ fn project_meta(model: &Model, templates: &Templates) -> Result<Output> {
         )?,
         None,
         Serves::All,
-    ))
+    );
+    let prjconf = Output::new(
+        PathBuf::from("obs/_meta").join(format!("{project}.prjconf")),
+        prjconf::render(project, &model.project.targets, templates)?,
+        None,
+        Serves::All,
+    );
+    Ok(vec![meta, prjconf])
 }

@@ -55,6 +55,10 @@ pub(crate) const DEFAULTS: &[(&str, &str)] = &[
         include_str!("../../templates/obs/project-meta.xml.tera"),
     ),
     (
+        "obs/prjconf.tera",
+        include_str!("../../templates/obs/prjconf.tera"),
+    ),
+    (
         "kiwi/image.xml.tera",
         include_str!("../../templates/kiwi/image.xml.tera"),
     ),
@@ -81,6 +85,7 @@ pub(crate) fn used_by(unit: &super::Unit, model: &crate::manifest::Model) -> Vec
     let has_rpm = model.rpm_targets().next().is_some();
     let has_deb = model.deb_targets().next().is_some();
     let (service, meta) = ("obs/service.xml.tera", "obs/project-meta.xml.tera");
+    let prjconf = "obs/prjconf.tera";
     let format = |name: &str| match name.split_once('/') {
         None => has_rpm,
         Some(("debian", _)) => has_deb,
@@ -91,9 +96,11 @@ pub(crate) fn used_by(unit: &super::Unit, model: &crate::manifest::Model) -> Vec
         .map(|(name, _)| *name)
         .filter(|name| match unit {
             Unit::Package(_) => *name == service || format(name),
-            Unit::Series(_) => *name == service || *name == meta || format(name),
+            Unit::Series(_) => {
+                *name == service || *name == meta || *name == prjconf || format(name)
+            }
             Unit::Image(..) => name.starts_with("kiwi/"),
-            Unit::Meta => *name == meta,
+            Unit::Meta => *name == meta || *name == prjconf,
         })
         .collect()
 }

@@ -194,7 +194,7 @@ pub(crate) struct Package {
     #[serde(default)]
     pub static_units: Vec<String>,
     /// Whether rpm makes a debug package; by default when the package is arch-dependent
-    /// and has a `build` script.
+    /// and its `build` is not empty.
     #[serde(default)]
     pub debug_package: Option<bool>,
     #[serde(default)]

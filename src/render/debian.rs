@@ -750,7 +750,7 @@ fn rules(package: &Package, targets: &[&Distro], templates: &Templates) -> Resul
                 .filter(|u| !package.static_units.contains(u))
                 .collect()
         },
-        no_dbgsym: !package.debug_package,
+        no_dbgsym: !package.debug_package && !package.archs.iter().any(|a| a == "noarch"),
     };
     templates.render("debian/rules.tera", &ctx)
 }

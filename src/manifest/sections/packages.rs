@@ -94,9 +94,12 @@ impl Cx<'_> {
             .into_iter()
             .map(|s| subpackage(s, pkg, upstream, &project.targets, scope))
             .collect();
+        // nothing is compiled when the package is arch-independent or its build is empty
+        let empty = |b: &Option<String>| b.as_deref().is_some_and(|b| b.trim().is_empty());
         let debug_package = pkg.debug_package.unwrap_or_else(|| {
             !archs.iter().any(|a| a == "noarch")
-                && (pkg.build.is_some() || pkg.distro.values().any(|o| o.build.is_some()))
+                && !(empty(&pkg.build)
+                    && pkg.distro.values().all(|o| o.build.is_none() || empty(&o.build)))
         });
         Some(Package {
             name: pkg.name.clone(),

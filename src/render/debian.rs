@@ -925,6 +925,8 @@ struct CopyrightContext {
     packaging_copyright: String,
     license: String,
     licenses: Vec<copyright::License>,
+    /// The package's `license-files`: where the source states its licence.
+    license_files: Vec<String>,
 }
 
 fn copyright(model: &Model, package: &Package, templates: &Templates) -> Result<String> {
@@ -967,6 +969,7 @@ fn copyright(model: &Model, package: &Package, templates: &Templates) -> Result<
         packaging_copyright: format!("{span} {}", model.project.maintainer),
         license,
         licenses,
+        license_files: package.license_files.clone(),
     };
     templates.render("debian/copyright.tera", &ctx)
 }

@@ -275,8 +275,13 @@ fn systemd_and_ext_man(
         .chain(package.subpackages.iter().flat_map(|s| &s.files))
         .cloned()
         .collect();
+    let descriptions = std::iter::once(&package.description)
+        .chain(package.subpackages.iter().map(|s| &s.description))
+        .map(|d| description(d));
     if all_files
         .iter()
+        .cloned()
+        .chain(descriptions)
         .any(|f| rpm::SYSTEMD_MACROS.iter().any(|m| f.contains(m)))
         || !systemd_units(&unit_files).is_empty()
     {
@@ -296,6 +301,15 @@ fn systemd_and_ext_man(
         }
     };
     (uses_systemd, ext_at(rpm::man_page), ext_at(rpm::info_page))
+}
+
+/// A description as spec-cleaner leaves it: `%` escaped, directories as macros.
+fn description(text: &str) -> String {
+    rpm::escape(text)
+        .lines()
+        .map(rpm::dir_macros)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The condition of `chosen` among `all`: `Some("")` when they are all, `None` when none.
@@ -482,7 +496,7 @@ fn subpackages(package: &Package, all: &[&Distro], per_target: bool, owned: &[&s
                 systemd_requires,
                 conditionals,
                 build_arch,
-                description: rpm::escape(&s.description),
+                description: description(&s.description),
                 files: rpm::files(&s.files, &s.config_files, owned),
             }
         })
@@ -617,7 +631,7 @@ pub(crate) fn render(
         build_arch,
         exclusive_arch,
         conditionals,
-        description: rpm::escape(&package.description),
+        description: description(&package.description),
         subpackages,
         setup,
         build,

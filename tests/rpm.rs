@@ -624,75 +624,6 @@ pub fn hello_upstream(dir: &Path) -> (String, git2::Repository) {
     (oid, repo)
 }
 
-/// The upstream of the convention tests: a service with an `[Install]` section, a static
-/// one, an info page and a licence file, installed by `make install`.
-pub const UNITS_UPSTREAM: &[(&str, &str)] = &[
-    (
-        "Makefile",
-        "all:\n\tprintf '#!/bin/sh\\necho hello\\n' >hello.sh\ninstall:\n\tinstall -D -m 0755 hello.sh $(DESTDIR)/usr/bin/hello\n\tinstall -D -m 0644 hello.service $(DESTDIR)/usr/lib/systemd/system/hello.service\n\tinstall -D -m 0644 hello-agent.service $(DESTDIR)/usr/lib/systemd/system/hello-agent.service\n\tinstall -D -m 0644 hello.info $(DESTDIR)/usr/share/info/hello.info\n\tinstall -D -m 0644 data.txt $(DESTDIR)/usr/share/hello/data.txt\n",
-    ),
-    (
-        "hello.service",
-        "[Unit]\nDescription=Hello\n\n[Service]\nExecStart=/usr/bin/hello\n\n[Install]\nWantedBy=multi-user.target\n",
-    ),
-    (
-        "hello-agent.service",
-        "[Unit]\nDescription=Hello agent, started by others\n\n[Service]\nExecStart=/usr/bin/hello\n",
-    ),
-    (
-        "hello.info",
-        "This is hello.info.\n\nINFO-DIR-SECTION Miscellaneous\nSTART-INFO-DIR-ENTRY\n* Hello: (hello).  Greets.\nEND-INFO-DIR-ENTRY\n\n\u{1f}\nFile: hello.info,  Node: Top,  Up: (dir)\n\nHello\n*****\n\nGreets.\n",
-    ),
-    ("LICENSE", "Permission is hereby granted, free of charge.\n"),
-    ("data.txt", "data\n"),
-];
-
-/// A manifest for the upstream at `git`: `hello` with units, an info page and its
-/// licence, a `tools` subpackage, and `hello-data`, arch-dependent with an empty build.
-pub fn units_manifest(git: &str, commit: &str, targets: &str) -> String {
-    format!(
-        r#"[project]
-name = "hello"
-maintainer = "Hello Packagers <hello@example.org>"
-obs-project = "home:hello"
-targets = [{targets}]
-archs = ["x86_64"]
-license = "MIT"
-
-[upstreams.hello]
-git = "{git}"
-commit = "{commit}"
-version = "1.0"
-
-[[packages]]
-name = "hello"
-upstream = "hello"
-summary = "Greets the world"
-description = "A greeting service."
-license-files = ["LICENSE"]
-static-units = ["hello-agent.service"]
-install = "make install DESTDIR=$DESTDIR"
-files = ["/usr/bin/hello", "/usr/lib/systemd/system/hello.service", "/usr/lib/systemd/system/hello-agent.service", "/usr/share/info/hello.info"]
-
-[[packages.subpackages]]
-suffix = "data"
-summary = "Data of hello"
-files = ["/usr/share/hello/data.txt"]
-
-[[packages]]
-name = "hello-blob"
-upstream = "hello"
-summary = "Prebuilt data of hello"
-description = "Nothing compiled."
-build = ""
-install = "install -D -m 0644 data.txt $DESTDIR/usr/lib/hello-blob/data.txt"
-files = ["/usr/lib/hello-blob/data.txt"]
-"#
-    )
-}
-
-pub const UNITS_CHANGELOG: &str = "[[entry]]\nversion = \"1.0\"\ndate = \"2026-11-22T04:00:00Z\"\nauthor = \"Hello Packagers <hello@example.org>\"\nchanges = [\"Initial package\"]\n";
-
 /// Systemd units, an info page, a licence file and an arch-dependent subpackage, built
 /// with `rpmbuild -bb` from the OBS and the per-target spec for Tumbleweed and Fedora:
 /// SUSE's `%service_*` scriptlets and Fedora's `%systemd_*` ones (stand-ins here, as
@@ -703,22 +634,25 @@ pub const UNITS_CHANGELOG: &str = "[[entry]]\nversion = \"1.0\"\ndate = \"2026-1
 fn systemd_units_info_pages_and_licences_follow_each_family() {
     let work = tempfile::tempdir().unwrap();
     let upstream = work.path().join("hello");
-    let (_, commit) = common::git::repo_with(&upstream, UNITS_UPSTREAM, "hello 1.0");
+    let (_, commit) = common::git::repo_with(&upstream, conventions::UPSTREAM, "hello 1.0");
     let project = work.path().join("project");
     std::fs::create_dir_all(&project).unwrap();
     std::fs::write(
         project.join("packages.toml"),
-        units_manifest(
+        conventions::manifest(
             &format!("file://{}", upstream.display()),
             &commit,
             r#""opensuse-tumbleweed", "fedora-42""#,
         ),
     )
     .unwrap();
-    std::fs::write(project.join("changelog.toml"), UNITS_CHANGELOG).unwrap();
+    std::fs::write(project.join("changelog.toml"), conventions::CHANGELOG).unwrap();
     ok(&pkgforge(&project, &["render", "-q"]));
     let blob = std::fs::read_to_string(project.join("obs/hello-blob/hello-blob.spec")).unwrap();
-    assert!(blob.contains("\n%global debug_package %{nil}\nName:"), "{blob}");
+    assert!(
+        blob.contains("\n%global debug_package %{nil}\nName:"),
+        "{blob}"
+    );
     let hello = std::fs::read_to_string(project.join("obs/hello/hello.spec")).unwrap();
     assert!(!hello.contains("debug_package"), "{hello}");
 
@@ -784,7 +718,10 @@ fn systemd_units_info_pages_and_licences_follow_each_family() {
             };
             let (main, data) = (find("hello"), find("hello-data"));
             let scripts = must(
-                Command::new(tool("rpm")).arg("-qp").arg("--scripts").arg(&main),
+                Command::new(tool("rpm"))
+                    .arg("-qp")
+                    .arg("--scripts")
+                    .arg(&main),
                 "rpm --scripts",
             );
             let want: &[&str] = if suse {
@@ -804,16 +741,31 @@ fn systemd_units_info_pages_and_licences_follow_each_family() {
                 ]
             };
             for w in want {
-                assert!(scripts.contains(w), "{} for {}: no `{w}` in\n{scripts}", spec.display(), t.id);
+                assert!(
+                    scripts.contains(w),
+                    "{} for {}: no `{w}` in\n{scripts}",
+                    spec.display(),
+                    t.id
+                );
             }
             let other = if suse { "systemd_" } else { "service_" };
-            assert!(!scripts.contains(other), "{} for {}:\n{scripts}", spec.display(), t.id);
+            assert!(
+                !scripts.contains(other),
+                "{} for {}:\n{scripts}",
+                spec.display(),
+                t.id
+            );
             let list = must(Command::new(tool("rpm")).arg("-qlp").arg(&main), "rpm -qlp");
             for f in [
                 "/usr/share/info/hello.info.gz",
                 "/usr/lib/systemd/system/hello-agent.service",
             ] {
-                assert!(list.lines().any(|l| l == f), "{} for {}: no {f} in\n{list}", spec.display(), t.id);
+                assert!(
+                    list.lines().any(|l| l == f),
+                    "{} for {}: no {f} in\n{list}",
+                    spec.display(),
+                    t.id
+                );
             }
             // the directory is %{_defaultlicensedir}/<name>, with the version on Debian's rpm
             assert!(
@@ -824,7 +776,10 @@ fn systemd_units_info_pages_and_licences_follow_each_family() {
                 t.id
             );
             let requires = must(
-                Command::new(tool("rpm")).arg("-qp").arg("--requires").arg(&data),
+                Command::new(tool("rpm"))
+                    .arg("-qp")
+                    .arg("--requires")
+                    .arg(&data),
                 "rpm --requires",
             );
             let parent = if suse {

@@ -167,7 +167,15 @@ impl Package {}
 /// The systemd unit directories: Debian 12's debhelper looks only in the first.
 const UNIT_DIRS: &[&str] = &["/lib/systemd/system/", "/usr/lib/systemd/system/"];
 const UNIT_TYPES: &[&str] = &[
-    "service", "socket", "timer", "path", "target", "mount", "automount", "swap", "slice",
+    "service",
+    "socket",
+    "timer",
+    "path",
+    "target",
+    "mount",
+    "automount",
+    "swap",
+    "slice",
 ];
 
 /// The names of the systemd units among `files` (`tool.service` for

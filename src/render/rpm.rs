@@ -346,7 +346,10 @@ mod tests {
             ("/usr/share/info", "%{_infodir}"),
             ("/usr/share/info/dir", "%{_infodir}/dir"),
             ("/usr/share/info/hello/a.info", "%{_infodir}/hello/a.info"),
-            ("/usr/share/info/hello.information", "%{_infodir}/hello.information"),
+            (
+                "/usr/share/info/hello.information",
+                "%{_infodir}/hello.information",
+            ),
         ] {
             let macros = dir_macros(file);
             assert_eq!(info_page(&macros).unwrap_or(macros), line, "{file}");

@@ -581,10 +581,15 @@ pub(crate) fn render(
     let (mut scriptlets, systemd_requires) =
         systemd_scriptlets(None, &package.files, &package.static_units, &all);
     for s in &package.subpackages {
-        scriptlets.extend(systemd_scriptlets(Some(&s.suffix), &s.files, &package.static_units, &all).0);
+        scriptlets
+            .extend(systemd_scriptlets(Some(&s.suffix), &s.files, &package.static_units, &all).0);
     }
     // spec-cleaner keeps %pre, %post, %preun and %postun in that order
-    scriptlets.sort_by_key(|s| ["pre", "post", "preun", "postun"].iter().position(|x| *x == s.section));
+    scriptlets.sort_by_key(|s| {
+        ["pre", "post", "preun", "postun"]
+            .iter()
+            .position(|x| *x == s.section)
+    });
 
     // Validation refuses a package no changelog entry covers.
     let Some(newest) = package.changelog.first() else {

@@ -99,7 +99,10 @@ impl Cx<'_> {
         let debug_package = pkg.debug_package.unwrap_or_else(|| {
             !archs.iter().any(|a| a == "noarch")
                 && !(empty(&pkg.build)
-                    && pkg.distro.values().all(|o| o.build.is_none() || empty(&o.build)))
+                    && pkg
+                        .distro
+                        .values()
+                        .all(|o| o.build.is_none() || empty(&o.build)))
         });
         Some(Package {
             name: pkg.name.clone(),

@@ -323,6 +323,9 @@ fn where_(chosen: &[&Distro], all: &[&Distro]) -> Option<String> {
     }
 }
 
+/// A scriptlet section and its lines on SUSE and on the other rpm distros.
+type ScriptletLines = (&'static str, Vec<Option<String>>, Vec<Option<String>>);
+
 /// The systemd scriptlets of the package (`suffix` `None`) or a subpackage whose files are
 /// `files`, and where it needs `%{?systemd_requires}`: SUSE's `%service_*` macros, the
 /// `%systemd_*` ones elsewhere. A static unit (no `[Install]`) is not restarted on update.
@@ -349,7 +352,7 @@ fn systemd_scriptlets(
         all.iter().partition(|d| d.family.group() == Some("suse"));
     let suse_at = where_(&suse, all);
     let other_at = where_(&other, all);
-    let sections: [(&'static str, Vec<Option<String>>, Vec<Option<String>>); 4] = [
+    let sections: [ScriptletLines; 4] = [
         ("pre", vec![join("%service_add_pre", &all_units)], vec![]),
         (
             "post",
@@ -394,6 +397,43 @@ fn systemd_scriptlets(
         }
     }
     (out, suse_at)
+}
+
+/// Each target's build requirements, with `systemd-rpm-macros` when the spec uses them,
+/// and requirements.
+fn target_deps<'a>(
+    package: &Package,
+    all: &[&'a Distro],
+    uses_systemd: bool,
+) -> Vec<(&'a Distro, Vec<String>, Vec<String>)> {
+    all.iter()
+        .map(|t| {
+            let deps = &package.targets[&t.id];
+            let mut br = deps.build_requires.clone();
+            if uses_systemd && !br.iter().any(|b| b == "systemd-rpm-macros") {
+                br.push("systemd-rpm-macros".to_string());
+            }
+            (*t, br, deps.requires.clone())
+        })
+        .collect()
+}
+
+/// The systemd scriptlets of the package and its subpackages, by section, and where the
+/// package needs `%{?systemd_requires}`.
+fn package_scriptlets(package: &Package, all: &[&Distro]) -> (Vec<Scriptlet>, Option<String>) {
+    let (mut scriptlets, systemd_requires) =
+        systemd_scriptlets(None, &package.files, &package.static_units, all);
+    for s in &package.subpackages {
+        scriptlets
+            .extend(systemd_scriptlets(Some(&s.suffix), &s.files, &package.static_units, all).0);
+    }
+    // spec-cleaner keeps %pre, %post, %preun and %postun in that order
+    scriptlets.sort_by_key(|s| {
+        ["pre", "post", "preun", "postun"]
+            .iter()
+            .position(|x| *x == s.section)
+    });
+    (scriptlets, systemd_requires)
 }
 
 /// The `Source` tags, and the directory the tarball unpacks to when it is not
@@ -551,18 +591,8 @@ pub(crate) fn render(
     };
     let upstream = model.upstream_of(package)?;
     let (uses_systemd, ext_man, ext_info) = systemd_and_ext_man(package, &all);
-    let per_target: Vec<(&Distro, Vec<String>, Vec<String>)> = all
-        .iter()
-        .map(|t| {
-            let deps = &package.targets[&t.id];
-            let mut br = deps.build_requires.clone();
-            if uses_systemd && !br.iter().any(|b| b == "systemd-rpm-macros") {
-                br.push("systemd-rpm-macros".to_string());
-            }
-            (*t, br, deps.requires.clone())
-        })
-        .collect();
-    let (build_requires, requires, conditionals) = fold_conditionals(&per_target, &all);
+    let (build_requires, requires, conditionals) =
+        fold_conditionals(&target_deps(package, &all, uses_systemd), &all);
 
     let (build_arch, exclusive_arch) = arch_tags(&package.archs);
     let (sources, setup_dir) = sources(package, upstream);
@@ -578,18 +608,7 @@ pub(crate) fn render(
 
     let owned: Vec<&str> = vec![model.project.name.as_str(), package.name.as_str()];
     let subpackages = subpackages(package, &all, target.is_some(), &owned);
-    let (mut scriptlets, systemd_requires) =
-        systemd_scriptlets(None, &package.files, &package.static_units, &all);
-    for s in &package.subpackages {
-        scriptlets
-            .extend(systemd_scriptlets(Some(&s.suffix), &s.files, &package.static_units, &all).0);
-    }
-    // spec-cleaner keeps %pre, %post, %preun and %postun in that order
-    scriptlets.sort_by_key(|s| {
-        ["pre", "post", "preun", "postun"]
-            .iter()
-            .position(|x| *x == s.section)
-    });
+    let (scriptlets, systemd_requires) = package_scriptlets(package, &all);
 
     // Validation refuses a package no changelog entry covers.
     let Some(newest) = package.changelog.first() else {

@@ -96,14 +96,13 @@ impl Cx<'_> {
             .collect();
         // nothing is compiled when the package is arch-independent or its build is empty
         let empty = |b: &Option<String>| b.as_deref().is_some_and(|b| b.trim().is_empty());
-        let debug_package = pkg.debug_package.unwrap_or_else(|| {
-            !archs.iter().any(|a| a == "noarch")
-                && !(empty(&pkg.build)
-                    && pkg
-                        .distro
-                        .values()
-                        .all(|o| o.build.is_none() || empty(&o.build)))
-        });
+        let compiles = !(empty(&pkg.build)
+            && pkg
+                .distro
+                .values()
+                .all(|o| o.build.is_none() || empty(&o.build)));
+        let noarch = archs.iter().any(|a| a == "noarch");
+        let debug_package = pkg.debug_package.unwrap_or(compiles && !noarch);
         Some(Package {
             name: pkg.name.clone(),
             upstream: pkg.upstream.clone(),

@@ -862,3 +862,114 @@ fn distro_selection_writes_only_the_selected_deb_files() {
     ok(&pkgforge(p, &["render", "-q", "--distro", "opensuse"]));
     assert!(p.join("obs/hello/hello.spec").is_file());
 }
+
+/// Systemd units and a package with an empty build, from a native directory built twice
+/// in the same tree with `dpkg-buildpackage` (source and binaries, so that `dpkg-source`
+/// sees any file the first build left): the service with an `[Install]` section is
+/// enabled and started, the static one neither, no `-dbgsym` package comes from the
+/// package whose build is empty, and lintian accepts the result.
+#[test]
+fn units_and_a_second_build_in_the_same_tree() {
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let upstream = w.join("upstream");
+    let (_, commit) = common::git::repo_with(&upstream, conventions::UPSTREAM, "hello 1.0");
+    let project = w.join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("packages.toml"),
+        conventions::manifest(
+            &format!("file://{}", upstream.display()),
+            &commit,
+            r#""debian-12""#,
+        ),
+    )
+    .unwrap();
+    std::fs::write(project.join("changelog.toml"), conventions::CHANGELOG).unwrap();
+    ok(&pkgforge(&project, &["render", "-q"]));
+    for package in ["hello", "hello-blob"] {
+        let build_dir = w.join(format!("build-{package}"));
+        std::fs::create_dir_all(&build_dir).unwrap();
+        let orig = build_dir.join(format!("{package}_1.0.orig.tar.xz"));
+        must(
+            Command::new("sh").arg("-c").arg(format!(
+                "git -C '{}' archive --format=tar --prefix={package}-1.0/ {commit} | xz >'{}'",
+                upstream.display(),
+                orig.display()
+            )),
+            "git archive",
+        );
+        must(
+            Command::new("tar")
+                .arg("-xf")
+                .arg(&orig)
+                .current_dir(&build_dir),
+            "tar",
+        );
+        let tree = build_dir.join(format!("{package}-1.0"));
+        copy_into(
+            &project
+                .join("debian/debian-12")
+                .join(package)
+                .join("debian"),
+            &tree.join("debian"),
+        );
+        record_build_depends(&tree.join("debian/control"));
+        for round in ["first", "second"] {
+            must(
+                Command::new(tool("dpkg-buildpackage"))
+                    .args(["-us", "-uc"])
+                    .current_dir(&tree)
+                    .env_remove("MAKEFLAGS"),
+                &format!("{round} dpkg-buildpackage of {package} in the same tree"),
+            );
+        }
+        let debs = files_where(&build_dir, |p| p.to_string_lossy().ends_with(".deb"));
+        assert!(
+            debs.iter()
+                .all(|d| !d.to_string_lossy().contains("-dbgsym_")),
+            "{debs:?}"
+        );
+        if package == "hello" {
+            let deb = debs
+                .iter()
+                .find(|d| {
+                    d.file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .starts_with("hello_")
+                })
+                .unwrap();
+            let files = must(
+                Command::new(tool("dpkg-deb")).arg("-c").arg(deb),
+                "dpkg-deb -c",
+            );
+            assert!(
+                files.contains("/systemd/system/hello-agent.service"),
+                "{files}"
+            );
+            let control = w.join("control");
+            must(
+                Command::new(tool("dpkg-deb"))
+                    .arg("-e")
+                    .arg(deb)
+                    .arg(&control),
+                "dpkg-deb -e",
+            );
+            let postinst = std::fs::read_to_string(control.join("postinst")).unwrap();
+            assert!(
+                postinst.contains("deb-systemd-helper enable 'hello.service'"),
+                "{postinst}"
+            );
+            assert!(
+                postinst.contains("deb-systemd-invoke $_dh_action 'hello.service'"),
+                "{postinst}"
+            );
+            assert!(!postinst.contains("hello-agent"), "{postinst}");
+        } else {
+            assert_eq!(debs.len(), 1, "{debs:?}");
+        }
+        let changes = only(&build_dir, ".changes");
+        lintian(&[changes], &[]);
+    }
+}

@@ -58,9 +58,10 @@ fn defines(t: &Distro) -> Vec<String> {
     if !dist.is_empty() {
         v.push(format!("dist {dist}"));
     }
-    // SUSE's rpm-config names the extension brp-compress gives man pages
+    // SUSE's rpm-config names the extension brp-compress gives man and info pages
     if t.family.group() == Some("suse") {
         v.push("ext_man .gz".to_string());
+        v.push("ext_info .gz".to_string());
     }
     for (k, val) in [
         ("_unitdir", "/usr/lib/systemd/system"),
@@ -162,14 +163,21 @@ fn rpmlint_reports_no_errors() {
     assert!(checked > 20);
 }
 
+/// Every rendered spec, the OBS ones and the per-target ones, is as spec-cleaner writes
+/// it. spec-cleaner empties `%changelog` (OBS keeps it in `.changes`), so the per-target
+/// specs are compared up to it.
 #[test]
-fn spec_cleaner_leaves_obs_specs_unchanged() {
+fn spec_cleaner_leaves_every_spec_unchanged() {
     let cleaner = tool("spec-cleaner");
     let mut checked = 0;
+    let up_to_changelog = |s: &str| -> String {
+        match s.find("\n%changelog\n") {
+            Some(i) => s[..i].to_string(),
+            None => s.to_string(),
+        }
+    };
     for (dir, _keep) in rendered_trees() {
-        for spec in files_where(&dir.join("obs"), |p| {
-            p.extension().is_some_and(|e| e == "spec")
-        }) {
+        for spec in files_where(&dir, |p| p.extension().is_some_and(|e| e == "spec")) {
             let out = Command::new(&cleaner).arg(&spec).output().unwrap();
             assert!(
                 out.status.success(),
@@ -177,10 +185,14 @@ fn spec_cleaner_leaves_obs_specs_unchanged() {
                 spec.display(),
                 String::from_utf8_lossy(&out.stderr)
             );
-            let original = std::fs::read_to_string(&spec).unwrap();
-            let cleaned = String::from_utf8_lossy(&out.stdout);
+            let mut original = std::fs::read_to_string(&spec).unwrap();
+            let mut cleaned = String::from_utf8_lossy(&out.stdout).to_string();
+            if !spec.starts_with(dir.join("obs")) {
+                original = up_to_changelog(&original);
+                cleaned = up_to_changelog(&cleaned);
+            }
             if original != cleaned {
-                let diff = similar::TextDiff::from_lines(original.as_str(), cleaned.as_ref());
+                let diff = similar::TextDiff::from_lines(original.as_str(), cleaned.as_str());
                 panic!(
                     "spec-cleaner changes {}:\n{}",
                     spec.display(),
@@ -190,7 +202,7 @@ fn spec_cleaner_leaves_obs_specs_unchanged() {
             checked += 1;
         }
     }
-    assert!(checked >= 8);
+    assert!(checked >= 40, "only {checked} specs cleaned");
 }
 
 #[test]
@@ -610,4 +622,177 @@ pub fn hello_upstream(dir: &Path) -> (String, git2::Repository) {
     let (repo, oid) = common::git::repo_with(dir, common::git::HELLO, "hello 1.0");
     common::git::tag(&repo, "v1.0", &oid);
     (oid, repo)
+}
+
+/// Systemd units, an info page, a licence file and an arch-dependent subpackage, built
+/// with `rpmbuild -bb` from the OBS and the per-target spec for Tumbleweed and Fedora:
+/// SUSE's `%service_*` scriptlets and Fedora's `%systemd_*` ones (stand-ins here, as
+/// Debian's rpm has neither), a static unit not restarted, `%{?_isa}` on the Fedora
+/// subpackage's requirement of its base package, the info page as rpm compresses it,
+/// `%license`, and no debug package for a package whose build is empty.
+#[test]
+fn systemd_units_info_pages_and_licences_follow_each_family() {
+    let work = tempfile::tempdir().unwrap();
+    let upstream = work.path().join("hello");
+    let (_, commit) = common::git::repo_with(&upstream, conventions::UPSTREAM, "hello 1.0");
+    let project = work.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("packages.toml"),
+        conventions::manifest(
+            &format!("file://{}", upstream.display()),
+            &commit,
+            r#""opensuse-tumbleweed", "fedora-42""#,
+        ),
+    )
+    .unwrap();
+    std::fs::write(project.join("changelog.toml"), conventions::CHANGELOG).unwrap();
+    ok(&pkgforge(&project, &["render", "-q"]));
+    let blob = std::fs::read_to_string(project.join("obs/hello-blob/hello-blob.spec")).unwrap();
+    assert!(
+        blob.contains("\n%global debug_package %{nil}\nName:"),
+        "{blob}"
+    );
+    let hello = std::fs::read_to_string(project.join("obs/hello/hello.spec")).unwrap();
+    assert!(!hello.contains("debug_package"), "{hello}");
+
+    let m = model(&project);
+    for t in m.rpm_targets() {
+        let suse = t.family.group() == Some("suse");
+        for spec in [
+            project.join("obs/hello/hello.spec"),
+            project.join("rpm").join(&t.id).join("hello.spec"),
+        ] {
+            let top = tempfile::tempdir().unwrap();
+            let sources = top.path().join("SOURCES");
+            std::fs::create_dir_all(&sources).unwrap();
+            must(
+                Command::new("sh").arg("-c").arg(format!(
+                    "git -C '{}' archive --format=tar --prefix=hello-1.0/ {commit} | xz > '{}'",
+                    upstream.display(),
+                    sources.join("hello-1.0.tar.xz").display()
+                )),
+                "git archive",
+            );
+            let mut cmd = Command::new(tool("rpmbuild"));
+            with_defines(&mut cmd, t)
+                .arg("-bb")
+                .arg("--nodeps")
+                .arg("--define")
+                .arg(format!("_topdir {}", top.path().display()))
+                .arg("--define")
+                .arg("__brp_compress bash %{_rpmconfigdir}/brp-compress %{?_prefix}")
+                .arg("--define")
+                .arg("_isa (x86-64)");
+            // stand-ins for the macros of SUSE's and Fedora's systemd-rpm-macros
+            for m in [
+                "service_add_pre",
+                "service_add_post",
+                "service_del_preun",
+                "service_del_postun",
+                "service_del_postun_without_restart",
+                "systemd_post",
+                "systemd_preun",
+                "systemd_postun",
+                "systemd_postun_with_restart",
+            ] {
+                cmd.arg("--define").arg(format!("{m}() echo {m} %*"));
+            }
+            must(
+                cmd.arg(&spec),
+                &format!("rpmbuild -bb {} for {}", spec.display(), t.id),
+            );
+            let rpms = files_where(&top.path().join("RPMS"), |p| {
+                p.to_string_lossy().ends_with(".rpm")
+            });
+            let find = |prefix: &str| {
+                rpms.iter()
+                    .find(|p| {
+                        p.file_name()
+                            .unwrap()
+                            .to_string_lossy()
+                            .starts_with(&format!("{prefix}-1.0-"))
+                    })
+                    .unwrap_or_else(|| panic!("{prefix} in {rpms:?}"))
+                    .clone()
+            };
+            let (main, data) = (find("hello"), find("hello-data"));
+            let scripts = must(
+                Command::new(tool("rpm"))
+                    .arg("-qp")
+                    .arg("--scripts")
+                    .arg(&main),
+                "rpm --scripts",
+            );
+            let want: &[&str] = if suse {
+                &[
+                    "service_add_pre hello.service hello-agent.service",
+                    "service_add_post hello.service hello-agent.service",
+                    "service_del_preun hello.service hello-agent.service",
+                    "service_del_postun hello.service\n",
+                    "service_del_postun_without_restart hello-agent.service",
+                ]
+            } else {
+                &[
+                    "systemd_post hello.service hello-agent.service",
+                    "systemd_preun hello.service hello-agent.service",
+                    "systemd_postun_with_restart hello.service\n",
+                    "systemd_postun hello-agent.service",
+                ]
+            };
+            for w in want {
+                assert!(
+                    scripts.contains(w),
+                    "{} for {}: no `{w}` in\n{scripts}",
+                    spec.display(),
+                    t.id
+                );
+            }
+            let other = if suse { "systemd_" } else { "service_" };
+            assert!(
+                !scripts.contains(other),
+                "{} for {}:\n{scripts}",
+                spec.display(),
+                t.id
+            );
+            let list = must(Command::new(tool("rpm")).arg("-qlp").arg(&main), "rpm -qlp");
+            for f in [
+                "/usr/share/info/hello.info.gz",
+                "/usr/lib/systemd/system/hello-agent.service",
+            ] {
+                assert!(
+                    list.lines().any(|l| l == f),
+                    "{} for {}: no {f} in\n{list}",
+                    spec.display(),
+                    t.id
+                );
+            }
+            // the directory is %{_defaultlicensedir}/<name>, with the version on Debian's rpm
+            assert!(
+                list.lines()
+                    .any(|l| l.starts_with("/usr/share/licenses/hello") && l.ends_with("/LICENSE")),
+                "{} for {}: no licence in\n{list}",
+                spec.display(),
+                t.id
+            );
+            let requires = must(
+                Command::new(tool("rpm"))
+                    .arg("-qp")
+                    .arg("--requires")
+                    .arg(&data),
+                "rpm --requires",
+            );
+            let parent = if suse {
+                "hello = 1.0"
+            } else {
+                "hello(x86-64) = 1.0-"
+            };
+            assert!(
+                requires.lines().any(|l| l.starts_with(parent)),
+                "{} for {}: hello-data requires\n{requires}",
+                spec.display(),
+                t.id
+            );
+        }
+    }
 }

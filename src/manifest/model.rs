@@ -150,12 +150,46 @@ pub struct Package {
     pub files: Vec<String>,
     pub config_files: Vec<String>,
     pub patches: Vec<Patch>,
+    /// Files of the source tree, relative to its top, that hold its licence texts.
+    pub license_files: Vec<String>,
+    /// Names of the systemd units among the files of the package and its subpackages
+    /// that have no `[Install]` section: never enabled, not started on install.
+    pub static_units: Vec<String>,
+    /// Whether the rpm build makes a debug package (and Debian a `-dbgsym` one).
+    pub debug_package: bool,
     pub subpackages: Vec<Subpackage>,
     /// The changelog entries that cover this package, newest first.
     pub changelog: Vec<ChangelogEntry>,
 }
 
 impl Package {}
+
+/// The systemd unit directories: Debian 12's debhelper looks only in the first.
+const UNIT_DIRS: &[&str] = &["/lib/systemd/system/", "/usr/lib/systemd/system/"];
+const UNIT_TYPES: &[&str] = &[
+    "service",
+    "socket",
+    "timer",
+    "path",
+    "target",
+    "mount",
+    "automount",
+    "swap",
+    "slice",
+];
+
+/// The names of the systemd units among `files` (`tool.service` for
+/// `/usr/lib/systemd/system/tool.service`), in order.
+pub fn systemd_units(files: &[String]) -> Vec<String> {
+    files
+        .iter()
+        .filter_map(|f| {
+            let name = UNIT_DIRS.iter().find_map(|d| f.strip_prefix(d))?;
+            let (_, ext) = name.rsplit_once('.')?;
+            (!name.contains('/') && UNIT_TYPES.contains(&ext)).then(|| name.to_string())
+        })
+        .collect()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Vendor {

@@ -187,6 +187,16 @@ pub(crate) struct Package {
     pub config_files: Vec<String>,
     #[serde(default)]
     pub patches: Vec<String>,
+    /// Files of the source tree that hold its licence texts.
+    #[serde(default)]
+    pub license_files: Vec<String>,
+    /// Names of the package's systemd units that have no `[Install]` section.
+    #[serde(default)]
+    pub static_units: Vec<String>,
+    /// Whether rpm makes a debug package; by default when the package is arch-dependent
+    /// and its `build` is not empty.
+    #[serde(default)]
+    pub debug_package: Option<bool>,
     #[serde(default)]
     pub distro: IndexMap<String, PackageOverride>,
     #[serde(default)]

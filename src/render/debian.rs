@@ -20,7 +20,7 @@ use super::{service, Output, Serves};
 use crate::changelog::ChangelogEntry;
 use crate::distro::{self, Distro, Format};
 use crate::error::Result;
-use crate::manifest::{Model, Package, UpstreamSource, Vendor};
+use crate::manifest::{systemd_units, Model, Package, UpstreamSource, Vendor};
 
 /// The newest policy version bookworm's lintian knows; newer lintians only note it as old.
 /// The templates' `standards_version`.
@@ -677,6 +677,14 @@ struct RulesContext {
     cargo_vendor: bool,
     build: Recipe,
     install: Recipe,
+    /// Whether the package or a subpackage ships systemd units.
+    units: bool,
+    /// The units without an `[Install]` section (`static-units`): never started.
+    static_units: Vec<String>,
+    /// The other units, when there are static ones.
+    started_units: Vec<String>,
+    /// Whether no `-dbgsym` package is made (`debug-package = false`).
+    no_dbgsym: bool,
 }
 
 fn rules(package: &Package, targets: &[&Distro], templates: &Templates) -> Result<String> {
@@ -711,6 +719,13 @@ fn rules(package: &Package, targets: &[&Distro], templates: &Templates) -> Resul
     let build = recipe(package, targets, |d| &d.build, true);
     let install = recipe(package, targets, |d| &d.install, false);
     let jobs = build.lines().any(|l| l.contains("$(JOBS)"));
+    let unit_files: Vec<String> = package
+        .files
+        .iter()
+        .chain(package.subpackages.iter().flat_map(|s| &s.files))
+        .cloned()
+        .collect();
+    let units = systemd_units(&unit_files);
     let ctx = RulesContext {
         name: package.name.clone(),
         go,
@@ -725,6 +740,17 @@ fn rules(package: &Package, targets: &[&Distro], templates: &Templates) -> Resul
         cargo_vendor: package.vendor == Some(Vendor::Cargo),
         build,
         install,
+        units: !units.is_empty(),
+        static_units: package.static_units.clone(),
+        started_units: if package.static_units.is_empty() {
+            Vec::new()
+        } else {
+            units
+                .into_iter()
+                .filter(|u| !package.static_units.contains(u))
+                .collect()
+        },
+        no_dbgsym: !package.debug_package && !package.archs.iter().any(|a| a == "noarch"),
     };
     templates.render("debian/rules.tera", &ctx)
 }
@@ -899,6 +925,8 @@ struct CopyrightContext {
     packaging_copyright: String,
     license: String,
     licenses: Vec<copyright::License>,
+    /// The package's `license-files`: where the source states its licence.
+    license_files: Vec<String>,
 }
 
 fn copyright(model: &Model, package: &Package, templates: &Templates) -> Result<String> {
@@ -941,6 +969,7 @@ fn copyright(model: &Model, package: &Package, templates: &Templates) -> Result<
         packaging_copyright: format!("{span} {}", model.project.maintainer),
         license,
         licenses,
+        license_files: package.license_files.clone(),
     };
     templates.render("debian/copyright.tera", &ctx)
 }

@@ -200,7 +200,7 @@ pub(crate) fn files(
         .collect();
     out.extend(files.iter().map(|f| {
         let line = dir_macros(f);
-        man_page(&line).unwrap_or(line)
+        man_page(&line).or_else(|| info_page(&line)).unwrap_or(line)
     }));
     out.extend(
         config_files
@@ -223,6 +223,24 @@ pub(crate) fn man_page(line: &str) -> Option<String> {
         return None;
     }
     Some(format!("%{{_mandir}}/man{dir}/{file}%{{?ext_man}}"))
+}
+
+/// An info page as `install` leaves it (`%{_infodir}/foo.info`, `foo.info-1`, or with
+/// `.gz`) written as spec-cleaner writes it, `%{_infodir}/foo.info%{?ext_info}`: rpm
+/// compresses info pages after `%install` too. The info package's file triggers update
+/// the directory of info pages on every rpm distro, so the spec runs no `install-info`.
+pub(crate) fn info_page(line: &str) -> Option<String> {
+    let file = line.strip_prefix("%{_infodir}/")?;
+    let file = file.strip_suffix(".gz").unwrap_or(file);
+    let (stem, part) = file.rsplit_once(".info")?;
+    let part_ok = part.is_empty()
+        || part
+            .strip_prefix('-')
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+    if stem.is_empty() || stem.contains('/') || !part_ok {
+        return None;
+    }
+    Some(format!("%{{_infodir}}/{file}%{{?ext_info}}"))
 }
 
 /// A condition true on exactly `chosen` among `all` rpm targets, as general as possible:
@@ -307,6 +325,34 @@ mod tests {
         ] {
             let macros = dir_macros(file);
             assert_eq!(man_page(&macros).unwrap_or(macros), line, "{file}");
+        }
+    }
+
+    #[test]
+    fn info_pages_take_the_extension_rpm_gives_them() {
+        for (file, line) in [
+            (
+                "/usr/share/info/hello.info",
+                "%{_infodir}/hello.info%{?ext_info}",
+            ),
+            (
+                "/usr/share/info/hello.info.gz",
+                "%{_infodir}/hello.info%{?ext_info}",
+            ),
+            (
+                "/usr/share/info/hello.info-2",
+                "%{_infodir}/hello.info-2%{?ext_info}",
+            ),
+            ("/usr/share/info", "%{_infodir}"),
+            ("/usr/share/info/dir", "%{_infodir}/dir"),
+            ("/usr/share/info/hello/a.info", "%{_infodir}/hello/a.info"),
+            (
+                "/usr/share/info/hello.information",
+                "%{_infodir}/hello.information",
+            ),
+        ] {
+            let macros = dir_macros(file);
+            assert_eq!(info_page(&macros).unwrap_or(macros), line, "{file}");
         }
     }
 

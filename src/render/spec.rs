@@ -9,7 +9,7 @@ use super::templates::Templates;
 use crate::changelog::split_author;
 use crate::distro::Distro;
 use crate::error::{Error, Result};
-use crate::manifest::{Model, Package, Upstream, UpstreamSource};
+use crate::manifest::{systemd_units, Model, Package, Upstream, UpstreamSource};
 
 #[derive(Serialize)]
 struct Tag {
@@ -24,12 +24,28 @@ struct Conditional {
     requires: Vec<String>,
 }
 
+/// A scriptlet section (`%post`, `%post doc`) and its blocks, each under its `%if`.
+#[derive(Serialize)]
+struct Scriptlet {
+    section: &'static str,
+    suffix: Option<String>,
+    blocks: Vec<Block>,
+}
+
+#[derive(Serialize)]
+struct Block {
+    condition: Option<String>,
+    lines: Vec<String>,
+}
+
 #[derive(Serialize)]
 struct Sub {
     suffix: String,
     summary: String,
     group: Option<String>,
     requires: Vec<String>,
+    /// Where `%{?systemd_requires}` goes: `Some("")` on every target, `Some(condition)`.
+    systemd_requires: Option<String>,
     conditionals: Vec<Conditional>,
     build_arch: Option<String>,
     description: String,
@@ -82,10 +98,19 @@ struct Context {
     build: Vec<Variant>,
     install: Vec<Variant>,
     files: Vec<String>,
+    /// `%license` lines of the main package.
+    license_files: Vec<String>,
+    /// The systemd scriptlets of the package and its subpackages, in section order.
+    scriptlets: Vec<Scriptlet>,
+    systemd_requires: Option<String>,
+    /// Whether the spec turns rpm's debug package off.
+    no_debug_package: bool,
     changelog: Vec<ChangelogItem>,
     /// Where the spec defines `%{ext_man}` (SUSE's rpm does, the others do not): `Some("")`
     /// on every target, `Some(condition)` on those the condition selects.
     ext_man: Option<String>,
+    /// Where the spec defines `%{ext_info}`, the same way.
+    ext_info: Option<String>,
 }
 
 /// The `%autosetup` line: `-a1` unpacks the vendored dependencies, `-n` names the
@@ -213,8 +238,12 @@ fn fold_conditionals(
     (common_br, common_rq, conditionals)
 }
 
+fn is_noarch(archs: &[String]) -> bool {
+    archs.iter().any(|a| a == "noarch")
+}
+
 fn arch_tags(archs: &[String]) -> (Option<String>, Option<String>) {
-    if archs.iter().any(|a| a == "noarch") {
+    if is_noarch(archs) {
         (Some("noarch".to_string()), None)
     } else {
         (None, Some(archs.join(" ")))
@@ -222,8 +251,11 @@ fn arch_tags(archs: &[String]) -> (Option<String>, Option<String>) {
 }
 
 /// Whether the package's files use systemd's rpm macros, and where the spec defines
-/// `%{ext_man}` (see [`Context::ext_man`]).
-fn systemd_and_ext_man(package: &Package, all: &[&Distro]) -> (bool, Option<String>) {
+/// `%{ext_man}` and `%{ext_info}` (see [`Context::ext_man`]).
+fn systemd_and_ext_man(
+    package: &Package,
+    all: &[&Distro],
+) -> (bool, Option<String>, Option<String>) {
     let mut uses_systemd = false;
     let all_files: Vec<String> = package
         .files
@@ -237,27 +269,171 @@ fn systemd_and_ext_man(package: &Package, all: &[&Distro]) -> (bool, Option<Stri
         )
         .map(|f| rpm::dir_macros(f))
         .collect();
+    let unit_files: Vec<String> = package
+        .files
+        .iter()
+        .chain(package.subpackages.iter().flat_map(|s| &s.files))
+        .cloned()
+        .collect();
+    let descriptions = std::iter::once(&package.description)
+        .chain(package.subpackages.iter().map(|s| &s.description))
+        .map(|d| description(d));
     if all_files
         .iter()
+        .cloned()
+        .chain(descriptions)
         .any(|f| rpm::SYSTEMD_MACROS.iter().any(|m| f.contains(m)))
+        || !systemd_units(&unit_files).is_empty()
     {
         uses_systemd = true;
     }
-    // rpm gzips man pages on every rpm distro; only SUSE names the extension
+    // rpm gzips man and info pages on every rpm distro; only SUSE names the extensions
     let without_ext_man: Vec<&Distro> = all
         .iter()
         .copied()
         .filter(|d| d.family.group() != Some("suse"))
         .collect();
-    let ext_man =
-        if without_ext_man.is_empty() || !all_files.iter().any(|f| rpm::man_page(f).is_some()) {
-            None
-        } else if without_ext_man.len() == all.len() {
-            Some(String::new())
+    let ext_at = |page: fn(&str) -> Option<String>| {
+        if all_files.iter().any(|f| page(f).is_some()) {
+            where_(&without_ext_man, all)
         } else {
-            Some(rpm::condition(&without_ext_man, all))
-        };
-    (uses_systemd, ext_man)
+            None
+        }
+    };
+    (uses_systemd, ext_at(rpm::man_page), ext_at(rpm::info_page))
+}
+
+/// A description as spec-cleaner leaves it: `%` escaped, directories as macros.
+fn description(text: &str) -> String {
+    rpm::escape(text)
+        .lines()
+        .map(rpm::dir_macros)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The condition of `chosen` among `all`: `Some("")` when they are all, `None` when none.
+fn where_(chosen: &[&Distro], all: &[&Distro]) -> Option<String> {
+    if chosen.is_empty() {
+        None
+    } else if chosen.len() == all.len() {
+        Some(String::new())
+    } else {
+        Some(rpm::condition(chosen, all))
+    }
+}
+
+/// A scriptlet section and its lines on SUSE and on the other rpm distros.
+type ScriptletLines = (&'static str, Vec<Option<String>>, Vec<Option<String>>);
+
+/// The systemd scriptlets of the package (`suffix` `None`) or a subpackage whose files are
+/// `files`, and where it needs `%{?systemd_requires}`: SUSE's `%service_*` macros, the
+/// `%systemd_*` ones elsewhere. A static unit (no `[Install]`) is not restarted on update.
+fn systemd_scriptlets(
+    suffix: Option<&str>,
+    files: &[String],
+    static_units: &[String],
+    all: &[&Distro],
+) -> (Vec<Scriptlet>, Option<String>) {
+    let units = systemd_units(files);
+    if units.is_empty() {
+        return (Vec::new(), None);
+    }
+    let (fixed, restart): (Vec<&String>, Vec<&String>) =
+        units.iter().partition(|u| static_units.contains(u));
+    let join = |macro_: &str, list: &[&String]| {
+        (!list.is_empty()).then(|| {
+            let names: Vec<&str> = list.iter().map(|u| u.as_str()).collect();
+            format!("{macro_} {}", names.join(" "))
+        })
+    };
+    let all_units: Vec<&String> = units.iter().collect();
+    let (suse, other): (Vec<&Distro>, Vec<&Distro>) =
+        all.iter().partition(|d| d.family.group() == Some("suse"));
+    let suse_at = where_(&suse, all);
+    let other_at = where_(&other, all);
+    let sections: [ScriptletLines; 4] = [
+        ("pre", vec![join("%service_add_pre", &all_units)], vec![]),
+        (
+            "post",
+            vec![join("%service_add_post", &all_units)],
+            vec![join("%systemd_post", &all_units)],
+        ),
+        (
+            "preun",
+            vec![join("%service_del_preun", &all_units)],
+            vec![join("%systemd_preun", &all_units)],
+        ),
+        (
+            "postun",
+            vec![
+                join("%service_del_postun", &restart),
+                join("%service_del_postun_without_restart", &fixed),
+            ],
+            vec![
+                join("%systemd_postun_with_restart", &restart),
+                join("%systemd_postun", &fixed),
+            ],
+        ),
+    ];
+    let mut out = Vec::new();
+    for (section, suse_lines, other_lines) in sections {
+        let mut blocks = Vec::new();
+        for (at, lines) in [(&suse_at, suse_lines), (&other_at, other_lines)] {
+            let lines: Vec<String> = lines.into_iter().flatten().collect();
+            if let (Some(at), false) = (at, lines.is_empty()) {
+                blocks.push(Block {
+                    condition: (!at.is_empty()).then(|| at.clone()),
+                    lines,
+                });
+            }
+        }
+        if !blocks.is_empty() {
+            out.push(Scriptlet {
+                section,
+                suffix: suffix.map(str::to_string),
+                blocks,
+            });
+        }
+    }
+    (out, suse_at)
+}
+
+/// Each target's build requirements, with `systemd-rpm-macros` when the spec uses them,
+/// and requirements.
+fn target_deps<'a>(
+    package: &Package,
+    all: &[&'a Distro],
+    uses_systemd: bool,
+) -> Vec<(&'a Distro, Vec<String>, Vec<String>)> {
+    all.iter()
+        .map(|t| {
+            let deps = &package.targets[&t.id];
+            let mut br = deps.build_requires.clone();
+            if uses_systemd && !br.iter().any(|b| b == "systemd-rpm-macros") {
+                br.push("systemd-rpm-macros".to_string());
+            }
+            (*t, br, deps.requires.clone())
+        })
+        .collect()
+}
+
+/// The systemd scriptlets of the package and its subpackages, by section, and where the
+/// package needs `%{?systemd_requires}`.
+fn package_scriptlets(package: &Package, all: &[&Distro]) -> (Vec<Scriptlet>, Option<String>) {
+    let (mut scriptlets, systemd_requires) =
+        systemd_scriptlets(None, &package.files, &package.static_units, all);
+    for s in &package.subpackages {
+        scriptlets
+            .extend(systemd_scriptlets(Some(&s.suffix), &s.files, &package.static_units, all).0);
+    }
+    // spec-cleaner keeps %pre, %post, %preun and %postun in that order
+    scriptlets.sort_by_key(|s| {
+        ["pre", "post", "preun", "postun"]
+            .iter()
+            .position(|x| *x == s.section)
+    });
+    (scriptlets, systemd_requires)
 }
 
 /// The `Source` tags, and the directory the tarball unpacks to when it is not
@@ -332,29 +508,35 @@ fn subpackages(package: &Package, all: &[&Distro], per_target: bool, owned: &[&s
         .subpackages
         .iter()
         .map(|s| {
-            let parent = if per_target {
-                "%{name} = %{version}-%{release}"
-            } else {
-                "%{name} = %{version}"
+            // Fedora's guidelines: an arch-dependent subpackage requires its arch-dependent
+            // base package of the same architecture, exactly
+            let isa = !is_noarch(&package.archs) && !s.archs.as_deref().is_some_and(is_noarch);
+            let parent = |t: &Distro| match (t.family.group() == Some("rhel") && isa, per_target) {
+                (true, _) => "%{name}%{?_isa} = %{version}-%{release}",
+                (false, true) => "%{name} = %{version}-%{release}",
+                (false, false) => "%{name} = %{version}",
             };
             let per: Vec<(&Distro, Vec<String>, Vec<String>)> = all
                 .iter()
                 .map(|t| {
-                    let mut rq = vec![parent.to_string()];
+                    let mut rq = vec![parent(t).to_string()];
                     rq.extend(s.requires[&t.id].iter().cloned());
                     (*t, Vec::new(), rq)
                 })
                 .collect();
             let (_, requires, conditionals) = fold_conditionals(&per, all);
             let (build_arch, _) = s.archs.as_deref().map(arch_tags).unwrap_or((None, None));
+            let (_, systemd_requires) =
+                systemd_scriptlets(Some(&s.suffix), &s.files, &package.static_units, all);
             Sub {
                 suffix: s.suffix.clone(),
                 summary: rpm::escape(&s.summary),
                 group: s.group.as_deref().map(rpm::escape),
                 requires,
+                systemd_requires,
                 conditionals,
                 build_arch,
-                description: rpm::escape(&s.description),
+                description: description(&s.description),
                 files: rpm::files(&s.files, &s.config_files, owned),
             }
         })
@@ -408,19 +590,9 @@ pub(crate) fn render(
         None => model.rpm_targets().collect(),
     };
     let upstream = model.upstream_of(package)?;
-    let (uses_systemd, ext_man) = systemd_and_ext_man(package, &all);
-    let per_target: Vec<(&Distro, Vec<String>, Vec<String>)> = all
-        .iter()
-        .map(|t| {
-            let deps = &package.targets[&t.id];
-            let mut br = deps.build_requires.clone();
-            if uses_systemd && !br.iter().any(|b| b == "systemd-rpm-macros") {
-                br.push("systemd-rpm-macros".to_string());
-            }
-            (*t, br, deps.requires.clone())
-        })
-        .collect();
-    let (build_requires, requires, conditionals) = fold_conditionals(&per_target, &all);
+    let (uses_systemd, ext_man, ext_info) = systemd_and_ext_man(package, &all);
+    let (build_requires, requires, conditionals) =
+        fold_conditionals(&target_deps(package, &all, uses_systemd), &all);
 
     let (build_arch, exclusive_arch) = arch_tags(&package.archs);
     let (sources, setup_dir) = sources(package, upstream);
@@ -436,6 +608,7 @@ pub(crate) fn render(
 
     let owned: Vec<&str> = vec![model.project.name.as_str(), package.name.as_str()];
     let subpackages = subpackages(package, &all, target.is_some(), &owned);
+    let (scriptlets, systemd_requires) = package_scriptlets(package, &all);
 
     // Validation refuses a package no changelog entry covers.
     let Some(newest) = package.changelog.first() else {
@@ -482,14 +655,23 @@ pub(crate) fn render(
         build_arch,
         exclusive_arch,
         conditionals,
-        description: rpm::escape(&package.description),
+        description: description(&package.description),
         subpackages,
         setup,
         build,
         install,
         files: rpm::files(&package.files, &package.config_files, &owned),
+        license_files: package
+            .license_files
+            .iter()
+            .map(|f| format!("%license {f}"))
+            .collect(),
+        scriptlets,
+        systemd_requires,
+        no_debug_package: !package.debug_package && !is_noarch(&package.archs),
         changelog,
         ext_man,
+        ext_info,
     };
     templates.render("spec.tera", &ctx)
 }

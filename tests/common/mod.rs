@@ -1,6 +1,7 @@
 //! Shared test helpers: running the binary, temporary project trees, and the real validators.
 #![allow(dead_code)]
 
+pub mod conventions;
 pub mod git;
 pub mod gpg;
 pub mod http;

@@ -81,6 +81,7 @@ impl Cx<'_> {
         ok &= self.package_requires(i, pkg);
         ok &= self.package_build(i, pkg);
         ok &= self.package_files(i, pkg);
+        ok &= self.package_conventions(i, pkg);
         let (patches, patches_ok) = self.patches(i, pkg, dir);
         ok &= patches_ok;
         self.package_overrides(i, pkg, project);
@@ -93,6 +94,15 @@ impl Cx<'_> {
             .into_iter()
             .map(|s| subpackage(s, pkg, upstream, &project.targets, scope))
             .collect();
+        // nothing is compiled when the package is arch-independent or its build is empty
+        let empty = |b: &Option<String>| b.as_deref().is_some_and(|b| b.trim().is_empty());
+        let compiles = !(empty(&pkg.build)
+            && pkg
+                .distro
+                .values()
+                .all(|o| o.build.is_none() || empty(&o.build)));
+        let noarch = archs.iter().any(|a| a == "noarch");
+        let debug_package = pkg.debug_package.unwrap_or(compiles && !noarch);
         Some(Package {
             name: pkg.name.clone(),
             upstream: pkg.upstream.clone(),
@@ -114,6 +124,9 @@ impl Cx<'_> {
             files: pkg.files.clone(),
             config_files: pkg.config_files.clone(),
             patches,
+            license_files: pkg.license_files.clone(),
+            static_units: pkg.static_units.clone(),
+            debug_package,
             subpackages,
             changelog: Vec::new(),
         })
@@ -258,6 +271,47 @@ impl Cx<'_> {
         for (key, list) in [("files", &pkg.files), ("config-files", &pkg.config_files)] {
             for (j, f) in list.iter().enumerate() {
                 ok &= self.safe_path(path!["packages", i, key, j], "the file", f, true);
+            }
+        }
+        ok
+    }
+
+    /// `license-files`, each a path in the source tree, and `static-units`, each a
+    /// systemd unit the package or a subpackage lists in `files`.
+    fn package_conventions(&mut self, i: usize, pkg: &raw::Package) -> bool {
+        let mut ok = true;
+        for (j, f) in pkg.license_files.iter().enumerate() {
+            ok &= self.safe_path(
+                path!["packages", i, "license-files", j],
+                "the licence file",
+                f,
+                false,
+            );
+        }
+        let files: Vec<String> = pkg
+            .files
+            .iter()
+            .chain(pkg.subpackages.iter().flat_map(|s| &s.files))
+            .cloned()
+            .collect();
+        let units = systemd_units(&files);
+        for (j, u) in pkg.static_units.iter().enumerate() {
+            if !units.contains(u) {
+                let listed = if units.is_empty() {
+                    "the package lists no unit under /usr/lib/systemd/system".to_string()
+                } else {
+                    format!("its units are {}", units.join(", "))
+                };
+                self.err_note(
+                    path!["packages", i, "static-units", j],
+                    format!(
+                        "`{}` is not a systemd unit of package `{}`",
+                        escape_for_message(u),
+                        pkg.name
+                    ),
+                    format!("name a unit listed in `files` by its file name; {listed}"),
+                );
+                ok = false;
             }
         }
         ok

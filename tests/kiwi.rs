@@ -17,14 +17,59 @@ use std::time::Instant;
 
 use common::*;
 
-/// kiwi's own loader and obs-build's view of the magic comments, over `files`.
+/// kiwi's own loader and obs-build's view of the magic comments, over `files`: with
+/// PyPI's current kiwi, then with kiwi 9.24.56, the one Debian 12 ships.
 #[track_caller]
 fn check_kiwi(files: &[PathBuf]) {
     assert!(!files.is_empty(), "no .kiwi files to check");
+    for python in [python(), kiwi9_python()] {
+        let (ok, out) = run(Command::new(&python)
+            .arg(repo().join("tests/tools/check_kiwi.py"))
+            .args(files));
+        assert!(
+            ok,
+            "kiwi ({}) refuses a description:\n{out}",
+            python.display()
+        );
+    }
+}
+
+/// The Python of `.venv-kiwi9`, where scripts/test.sh installs PyPI `kiwi==9.24.56`
+/// (Debian 12's kiwi); `PKGFORGE_KIWI9_PYTHON` points elsewhere.
+fn kiwi9_python() -> PathBuf {
+    let p = match std::env::var_os("PKGFORGE_KIWI9_PYTHON") {
+        Some(p) => PathBuf::from(p),
+        None => repo().join(".venv-kiwi9/bin/python"),
+    };
+    assert!(
+        p.is_file(),
+        "no Python with kiwi 9.24.56 at {} (set PKGFORGE_KIWI9_PYTHON or run scripts/test.sh, which creates .venv-kiwi9)",
+        p.display()
+    );
+    p
+}
+
+/// Both kiwi versions say which one they are and the schema they read: the check runs
+/// with each, and kiwi 9.24 reads the descriptions without converting them.
+#[test]
+fn descriptions_load_with_debian_12_kiwi_and_current_kiwi() {
+    let tmp = render_case(&case("kiwi-three-families"));
+    let kiwis = named(&tmp.path().join("obs"), ".kiwi");
+    let (ok9, out9) = run(Command::new(kiwi9_python())
+        .arg(repo().join("tests/tools/check_kiwi.py"))
+        .args(&kiwis));
+    assert!(ok9, "{out9}");
+    assert!(out9.contains("(kiwi 9.24.56, schemaversion 7.5,"), "{out9}");
     let (ok, out) = run(Command::new(python())
         .arg(repo().join("tests/tools/check_kiwi.py"))
-        .args(files));
-    assert!(ok, "kiwi refuses a description:\n{out}");
+        .args(&kiwis));
+    assert!(ok, "{out}");
+    assert!(!out.contains("kiwi 9."), "{out}");
+    assert!(out.contains("schemaversion 7.5,"), "{out}");
+    for k in &kiwis {
+        let text = std::fs::read_to_string(k).unwrap();
+        assert!(text.contains("<image schemaversion=\"7.5\""), "{}", k.display());
+    }
 }
 
 #[track_caller]
@@ -164,12 +209,14 @@ fn golden_default_base() {
             .map(|l| l.trim_start_matches("Requires:").trim().to_string())
             .collect::<Vec<_>>()
     };
+    // SLE falls back to an openSUSE base and CentOS (whose own image may fail) to
+    // Fedora, by group, before the first base.
     for (target, guest) in [
         ("opensuse-tumbleweed", "guest-image-opensuse-leap-15.6"),
         ("opensuse-leap-15.6", "guest-image-opensuse-leap-15.6"),
-        ("sle-15-sp6", "guest-image-debian-12"),
+        ("sle-15-sp6", "guest-image-opensuse-leap-15.6"),
         ("fedora-41", "guest-image-fedora-41"),
-        ("centos-stream-9", "guest-image-debian-12"),
+        ("centos-stream-9", "guest-image-fedora-41"),
     ] {
         let r = requires(target);
         assert!(r.contains(&guest.to_string()), "{target}: {r:?}");
@@ -177,6 +224,62 @@ fn golden_default_base() {
             r.contains(&"debug-image-fedora-41".to_string()),
             "{target}: {r:?}"
         );
+    }
+}
+
+/// Ubuntu falls back to a Debian base by group; without a base of the target's package
+/// format, only `default-base` gives a target another format's image.
+#[test]
+fn debian_targets_get_debian_images_unless_default_base_says_otherwise() {
+    let tmp = golden(&case("kiwi-default-base"));
+    for target in ["debian-12", "ubuntu-24.04"] {
+        let control = std::fs::read_to_string(tmp.path().join(format!(
+            "debian/{target}/runtime-config/debian/control"
+        )))
+        .unwrap();
+        assert!(control.contains("guest-image-debian-12"), "{control}");
+        // debug-image names fedora-41 as its default-base
+        assert!(control.contains("debug-image-fedora-41"), "{control}");
+    }
+    let manifest = |bases: &str, default_base: &str| {
+        format!(
+            "[project]\nname = \"p\"\nmaintainer = \"P <p@example.org>\"\nobs-project = \"home:p\"\n\
+             targets = [\"fedora-41\", \"centos-stream-9\", \"debian-12\", \"ubuntu-24.04\"]\narchs = [\"x86_64\"]\n\n\
+             [[packages]]\nname = \"runner\"\nupstream = \"u\"\nsummary = \"Runner\"\ndescription = \"Runs guests.\"\n\
+             requires = [\"guest\"]\nfiles = [\"/usr/bin/runner\"]\n\n\
+             [upstreams.u]\ngit = \"https://example.org/u.git\"\nversion = \"1.0.0\"\ncommit = \"0123456789abcdef0123456789abcdef01234567\"\n\n\
+             [[rootfs]]\nname = \"guest\"\nsummary = \"Guest\"\nversion = \"1.0.0\"\nbases = {bases}\npackages = [\"systemd\"]\n{default_base}"
+        )
+    };
+    let changelog = "[[entry]]\nupstream = \"u\"\nversion = \"1.0.0\"\ndate = \"2026-11-01T00:00:00Z\"\nauthor = \"P <p@example.org>\"\nchanges = [\"Initial package\"]\n";
+    // rpm bases only: the Debian and Ubuntu targets have no image of their format
+    let p = project(&manifest("[\"fedora-41\"]", ""), changelog);
+    let out = pkgforge(p.path(), &["render", "-q"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("error: rootfs `guest` has no deb base, but packages of debian-12, ubuntu-24.04 require it"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!p.path().join("obs").exists());
+    // default-base says so: the Debian packages require the Fedora image
+    let p = project(
+        &manifest("[\"fedora-41\"]", "default-base = \"fedora-41\"\n"),
+        changelog,
+    );
+    ok(&pkgforge(p.path(), &["render", "-q"]));
+    let control =
+        std::fs::read_to_string(p.path().join("debian/ubuntu-24.04/runner/debian/control"))
+            .unwrap();
+    assert!(control.contains("guest-fedora-41"), "{control}");
+    // with a Debian base, Ubuntu gets it by group and CentOS gets Fedora's
+    let p = project(&manifest("[\"fedora-41\", \"debian-12\"]", ""), changelog);
+    let table = ok(&pkgforge(p.path(), &["distros"]));
+    for row in [
+        "guest   centos-stream-9  fedora-41  same group   guest-fedora-41",
+        "guest   ubuntu-24.04     debian-12  same group   guest-debian-12",
+    ] {
+        assert!(table.contains(row), "{row}\n{table}");
     }
 }
 

@@ -16,9 +16,13 @@ use crate::distro::Distro;
 use crate::error::Result;
 use crate::manifest::{AgentSource, ArchPackage, Image, Model, Rootfs};
 
-/// The schema version of the kiwi release the tests validate with (PyPI `kiwi` 11):
-/// kiwi converts older descriptions silently, so pkgforge writes the current one.
-pub(crate) const SCHEMA_VERSION: &str = "8.5";
+/// The kiwi schema version written for a base: the newest one the kiwi its distro ships
+/// knows. Debian 12 ships kiwi 9.24.56, whose schema is 7.5, and every later kiwi (10 and
+/// 11, as Tumbleweed, Fedora and PyPI ship them) converts a 7.5 description when it loads
+/// it; so every base pkgforge knows gets 7.5, and the descriptions load with both.
+pub(crate) fn schema_version(_base: &Distro) -> &'static str {
+    "7.5"
+}
 
 /// The kiwi package of a rootfs on one base, and its package meta.
 pub(crate) fn render_image(
@@ -213,7 +217,7 @@ pub(crate) fn description(
         _ => None,
     });
     let ctx = ImageContext {
-        schema_version: SCHEMA_VERSION,
+        schema_version: schema_version(base),
         name: &rootfs.name,
         summary: &rootfs.summary,
         version: &rootfs.version.rpm,

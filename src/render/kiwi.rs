@@ -16,12 +16,16 @@ use crate::distro::Distro;
 use crate::error::Result;
 use crate::manifest::{AgentSource, ArchPackage, Image, Model, Rootfs};
 
-/// The kiwi schema version written for a base: the newest one the kiwi its distro ships
-/// knows. Debian 12 ships kiwi 9.24.56, whose schema is 7.5, and every later kiwi (10 and
-/// 11, as Tumbleweed, Fedora and PyPI ship them) converts a 7.5 description when it loads
-/// it; so every base pkgforge knows gets 7.5, and the descriptions load with both.
-pub(crate) fn schema_version(_base: &Distro) -> &'static str {
-    "7.5"
+/// The kiwi schema version written for a base: the oldest one that has everything the
+/// description uses, which the kiwi its distro ships knows (later kiwi converts an older
+/// description when it loads it). Debian 12 ships kiwi 9.24.56, whose schema is 7.5;
+/// `dnf4` and `dnf5` are package managers from schema 7.6 on (7.5 knew only `dnf`,
+/// which kiwi 11 turns into `dnf4`), which the kiwi of Fedora and CentOS Stream knows.
+pub(crate) fn schema_version(base: &Distro) -> &'static str {
+    match base.package_manager.as_str() {
+        "dnf4" | "dnf5" => "7.6",
+        _ => "7.5",
+    }
 }
 
 /// The kiwi package of a rootfs on one base, and its package meta.

@@ -49,7 +49,7 @@ def check_kiwi(path, rng_doc):
     got = raw.getroot().get('schemaversion')
     if got != want:
         if not got or version(got) > version(want):
-            fail(path, f'schemaversion {got!r}, newer than kiwi {Version.__version__}\'s {want!r}')
+            fail(path, f"schemaversion {got!r}, newer than kiwi {Version.__version__}'s {want!r}")
         # kiwi converts it on load, below, and validates the converted description.
         data = XMLDescription(path).load()
         return got, check_states(path, data)

@@ -21,7 +21,13 @@ use crate::manifest::{AgentSource, ArchPackage, Image, Model, Rootfs};
 /// description when it loads it). Debian 12 ships kiwi 9.24.56, whose schema is 7.5;
 /// `dnf4` and `dnf5` are package managers from schema 7.6 on (7.5 knew only `dnf`,
 /// which kiwi 11 turns into `dnf4`), which the kiwi of Fedora and CentOS Stream knows.
-pub(crate) fn schema_version(base: &Distro) -> &'static str {
+/// The `<file>` element that installs an agent file came with kiwi 10 in 2024: such a
+/// description gets the schema of the kiwi the tests load it with, and kiwi 9.24 cannot
+/// build it.
+pub(crate) fn schema_version(base: &Distro, installs_file: bool) -> &'static str {
+    if installs_file {
+        return "8.5";
+    }
     match base.package_manager.as_str() {
         "dnf4" | "dnf5" => "7.6",
         _ => "7.5",
@@ -221,7 +227,7 @@ pub(crate) fn description(
         _ => None,
     });
     let ctx = ImageContext {
-        schema_version: schema_version(base),
+        schema_version: schema_version(base, agent_file.is_some()),
         name: &rootfs.name,
         summary: &rootfs.summary,
         version: &rootfs.version.rpm,

@@ -71,7 +71,10 @@ fn descriptions_load_with_the_kiwi_of_their_base() {
             .join("obs/guest-image-debian-12/guest-image.kiwi"),
     )
     .unwrap();
-    assert!(with_file.contains("<image schemaversion=\"8.5\""), "{with_file}");
+    assert!(
+        with_file.contains("<image schemaversion=\"8.5\""),
+        "{with_file}"
+    );
     let tmp = render_case(&case("spec-example"));
     let obs = tmp.path().join("obs");
     let kiwi = |base: &str| {
@@ -87,7 +90,11 @@ fn descriptions_load_with_the_kiwi_of_their_base() {
     let old = [kiwi("debian-12"), kiwi("opensuse-tumbleweed")];
     for k in &old {
         let text = std::fs::read_to_string(k).unwrap();
-        assert!(text.contains("<image schemaversion=\"7.5\""), "{}", k.display());
+        assert!(
+            text.contains("<image schemaversion=\"7.5\""),
+            "{}",
+            k.display()
+        );
     }
     let fedora = std::fs::read_to_string(kiwi("fedora-41")).unwrap();
     assert!(fedora.contains("<image schemaversion=\"7.6\""), "{fedora}");
@@ -104,7 +111,11 @@ fn descriptions_load_with_the_kiwi_of_their_base() {
         out9.contains("schemaversion '7.6', newer than kiwi 9.24.56's '7.5'"),
         "{out9}"
     );
-    let all = [kiwi("debian-12"), kiwi("opensuse-tumbleweed"), kiwi("fedora-41")];
+    let all = [
+        kiwi("debian-12"),
+        kiwi("opensuse-tumbleweed"),
+        kiwi("fedora-41"),
+    ];
     let (ok, out) = check(python(), &all);
     assert!(ok, "{out}");
     assert!(!out.contains("kiwi 9."), "{out}");
@@ -272,9 +283,10 @@ fn golden_default_base() {
 fn debian_targets_get_debian_images_unless_default_base_says_otherwise() {
     let tmp = golden(&case("kiwi-default-base"));
     for target in ["debian-12", "ubuntu-24.04"] {
-        let control = std::fs::read_to_string(tmp.path().join(format!(
-            "debian/{target}/runtime-config/debian/control"
-        )))
+        let control = std::fs::read_to_string(
+            tmp.path()
+                .join(format!("debian/{target}/runtime-config/debian/control")),
+        )
         .unwrap();
         assert!(control.contains("guest-image-debian-12"), "{control}");
         // debug-image names fedora-41 as its default-base

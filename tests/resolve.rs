@@ -386,7 +386,10 @@ packages = ["systemd"]
     );
     let manifest = std::fs::read_to_string(p.dir.join("packages.toml"))
         .unwrap()
-        .replace(r#"targets = ["debian-12"]"#, r#"targets = ["debian-12", "fedora-42"]"#);
+        .replace(
+            r#"targets = ["debian-12"]"#,
+            r#"targets = ["debian-12", "fedora-42"]"#,
+        );
     std::fs::write(p.dir.join("packages.toml"), manifest).unwrap();
     let out = p.resolve(&["--distro", "debian-12"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));

@@ -83,13 +83,7 @@ impl Cx<'_> {
 
     /// A target whose packages require rootfs `i` gets an image of its own package format,
     /// unless `default-base` names another: the image package is built on its base.
-    fn rootfs_formats(
-        &mut self,
-        i: usize,
-        r: &Rootfs,
-        targets: &[Distro],
-        raw: &raw::Manifest,
-    ) {
+    fn rootfs_formats(&mut self, i: usize, r: &Rootfs, targets: &[Distro], raw: &raw::Manifest) {
         if r.default_base.is_some() || !required(raw, &r.name) {
             return;
         }

@@ -701,3 +701,32 @@ files = ["/usr/bin/app-tool"]
     let text = ok(&pkgforge(dir, &["resolve", "-v"]));
     assert!(text.ends_with(": all resolve\n"), "{text}");
 }
+
+/// The bundled Kata manifest against the real Debian 12 and 13 indexes: the guest image
+/// every runtime requires is met by the image package the project builds, on both.
+#[test]
+#[ignore = "downloads the Debian 12 and 13 indexes; scripts/test.sh runs it"]
+fn real_debian_bundled_image_requirement_is_met() {
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["packages.toml", "changelog.toml"] {
+        std::fs::copy(repo().join(f), tmp.path().join(f)).unwrap();
+    }
+    let out = pkgforge(
+        tmp.path(),
+        &["resolve", "--distro", "debian-12", "--distro", "debian-13"],
+    );
+    let text = stdout(&out);
+    for target in ["debian-12", "debian-13"] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("{target} (amd64): 6 packages, "))),
+            "{text}"
+        );
+    }
+    assert!(!text.contains("kata-containers-image"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("debian-13 (amd64): ") && l.ends_with(": all resolve")),
+        "{text}"
+    );
+}

@@ -46,12 +46,20 @@ if [ ! -x .venv/bin/python ]; then
 fi
 echo "==> pip install -r tests/requirements.txt"
 .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
+# Debian 12's kiwi (9.24.56) beside the current one: every description must load with both.
+if [ ! -x .venv-kiwi9/bin/python ]; then
+  echo "==> python3 -m venv .venv-kiwi9"
+  python3 -m venv .venv-kiwi9
+fi
+echo "==> pip install -r tests/requirements-kiwi9.txt"
+.venv-kiwi9/bin/pip install -q --disable-pip-version-check -r tests/requirements-kiwi9.txt
 
 # Debian's programs before anything else the machine carries (a second git under
 # /usr/local, say), so the tests run what a fresh Debian system with the list above runs.
 export PATH="$PWD/.venv/bin:/usr/lib/obs-build:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 export PKGFORGE_REQUIRE_TOOLS=1
 export PKGFORGE_PYTHON="$PWD/.venv/bin/python"
+export PKGFORGE_KIWI9_PYTHON="$PWD/.venv-kiwi9/bin/python"
 
 record=target/test-record
 rm -rf "$record"

@@ -468,7 +468,7 @@ fn check_warns_when_the_built_in_under_a_template_override_changed() {
         format!(
             "warning: templates/spec.tera overrides the built-in spec.tera, which has changed since the override was copied from it\n  \
              = note: compare with `pkgforge templates show spec.tera`, carry over what changed, then replace the first line with {}\n\
-             packages.toml is valid: 4 packages, 7 targets\n",
+             packages.toml is valid: 4 packages, 8 targets\n",
             stamp_line("spec.tera", &builtin)
         )
     );
@@ -492,7 +492,7 @@ fn a_template_override_stamped_by_templates_show_is_quiet_and_renders_the_same()
     assert_eq!(
         stderr(&out),
         format!(
-            "{} is valid: 4 packages, 7 targets\n",
+            "{} is valid: 4 packages, 8 targets\n",
             p.path().join("packages.toml").display()
         )
     );
@@ -530,7 +530,7 @@ fn check_notes_a_template_override_without_a_stamp() {
             "note: templates/changes.tera overrides the built-in changes.tera but has no stamp, so check cannot tell when the built-in changes\n  \
              = note: if it was copied from this version's built-in, add this first line: {} \
              (`pkgforge templates show changes.tera` prints the built-in with it)\n\
-             packages.toml is valid: 4 packages, 7 targets\n",
+             packages.toml is valid: 4 packages, 8 targets\n",
             stamp_line("changes.tera", &builtin)
         )
     );

@@ -358,23 +358,43 @@ files = ["/usr/bin/app-mta"]
         stdout(&out)
     );
 
-    // and a rootfs image is a requirement no package meets until one provides it
-    let p = Project::debian(
-        "1.19",
-        &["guest-image"],
-        r#"
+    // a rootfs image is met by the image package its kiwi build wraps the image into
+    let rootfs = r#"
 [[rootfs]]
 name = "guest-image"
 summary = "Guest root"
 version = "1.0.0"
 bases = ["debian-12"]
 packages = ["systemd"]
-"#,
-    );
+"#;
+    let p = Project::debian("1.19", &["guest-image"], rootfs);
     let out = p.resolve(&[]);
-    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        ok(&out)
+            .ends_with("4 packages, 9 requirements against bookworm (13 packages): all resolve\n"),
+        "{}",
+        stdout(&out)
+    );
+
+    // an image on another format's base, which only default-base can ask for, is not
+    let p = Project::debian(
+        "1.19",
+        &["guest-image"],
+        &rootfs
+            .replace(r#"["debian-12"]"#, r#"["fedora-42"]"#)
+            .replace("packages = [", "default-base = \"fedora-42\"\npackages = ["),
+    );
+    let manifest = std::fs::read_to_string(p.dir.join("packages.toml"))
+        .unwrap()
+        .replace(
+            r#"targets = ["debian-12"]"#,
+            r#"targets = ["debian-12", "fedora-42"]"#,
+        );
+    std::fs::write(p.dir.join("packages.toml"), manifest).unwrap();
+    let out = p.resolve(&["--distro", "debian-12"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stdout(&out).contains(
-        "  debian-12: app-runtime: requirement `guest-image-debian-12` cannot be met: no package provides guest-image-debian-12, the kiwi image of rootfs guest-image on debian-12: build the image into a package that provides it, or drop guest-image from app-runtime's requires\n"
+        "  debian-12: app-runtime: requirement `guest-image-fedora-42` cannot be met: no package provides guest-image-fedora-42, the kiwi image of rootfs guest-image on fedora-42: build the image into a package that provides it, or drop guest-image from app-runtime's requires\n"
     ), "{}", stdout(&out));
 }
 
@@ -680,4 +700,33 @@ files = ["/usr/bin/app-tool"]
     .unwrap();
     let text = ok(&pkgforge(dir, &["resolve", "-v"]));
     assert!(text.ends_with(": all resolve\n"), "{text}");
+}
+
+/// The bundled Kata manifest against the real Debian 12 and 13 indexes: the guest image
+/// every runtime requires is met by the image package the project builds, on both.
+#[test]
+#[ignore = "downloads the Debian 12 and 13 indexes; scripts/test.sh runs it"]
+fn real_debian_bundled_image_requirement_is_met() {
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["packages.toml", "changelog.toml"] {
+        std::fs::copy(repo().join(f), tmp.path().join(f)).unwrap();
+    }
+    let out = pkgforge(
+        tmp.path(),
+        &["resolve", "--distro", "debian-12", "--distro", "debian-13"],
+    );
+    let text = stdout(&out);
+    for target in ["debian-12", "debian-13"] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("{target} (amd64): 6 packages, "))),
+            "{text}"
+        );
+    }
+    assert!(!text.contains("kata-containers-image"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("debian-13 (amd64): ") && l.ends_with(": all resolve")),
+        "{text}"
+    );
 }

@@ -340,7 +340,10 @@ pub(crate) enum BaseRule {
     SameDistro,
     /// The first base of the target's family.
     SameFamily,
-    /// No base of the target's family: the first base.
+    /// No base of the target's family: the first of its group (CentOS and Fedora, SLE
+    /// and openSUSE, Ubuntu and Debian).
+    SameGroup,
+    /// No base of the target's group: the first base of the target's package format.
     FirstBase,
 }
 
@@ -350,14 +353,27 @@ impl BaseRule {
             BaseRule::DefaultBase => "default-base",
             BaseRule::SameDistro => "same distro",
             BaseRule::SameFamily => "same family",
+            BaseRule::SameGroup => "same group",
             BaseRule::FirstBase => "first base",
         }
     }
 }
 
+/// Whether two distros are of one group for the default base: `suse`, `rhel`, or Debian
+/// and Ubuntu.
+fn same_group(a: &Distro, b: &Distro) -> bool {
+    match (a.family.group(), b.family.group()) {
+        (Some(x), Some(y)) => x == y,
+        (None, None) => a.format() == b.format(),
+        _ => false,
+    }
+}
+
 impl Rootfs {
-    /// The base a target's packages get: the one named by `default-base`, else the base of
-    /// the target's family, else the first base. Bases whose build may fail are skipped.
+    /// The base a target's packages get: the one named by `default-base`, else the target
+    /// itself, else the first base of the target's family, then of its group, then of its
+    /// package format. Bases whose build may fail are skipped. Loading refuses a rootfs
+    /// that a target would get from another format without `default-base`.
     pub(crate) fn base_for(&self, target: &Distro) -> &Distro {
         self.base_choice(target).0
     }
@@ -377,7 +393,14 @@ impl Rootfs {
         if let Some(b) = usable.clone().find(|b| b.family == target.family) {
             return (b, BaseRule::SameFamily);
         }
-        // Loading refuses a rootfs whose every base may fail.
+        if let Some(b) = usable.clone().find(|b| same_group(b, target)) {
+            return (b, BaseRule::SameGroup);
+        }
+        if let Some(b) = usable.clone().find(|b| b.format() == target.format()) {
+            return (b, BaseRule::FirstBase);
+        }
+        // Loading refuses a rootfs whose every base may fail, and one a target would
+        // get from another package format.
         (usable.next().unwrap_or(&self.bases[0]), BaseRule::FirstBase)
     }
 

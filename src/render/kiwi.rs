@@ -16,9 +16,23 @@ use crate::distro::Distro;
 use crate::error::Result;
 use crate::manifest::{AgentSource, ArchPackage, Image, Model, Rootfs};
 
-/// The schema version of the kiwi release the tests validate with (PyPI `kiwi` 11):
-/// kiwi converts older descriptions silently, so pkgforge writes the current one.
-pub(crate) const SCHEMA_VERSION: &str = "8.5";
+/// The kiwi schema version written for a base: the oldest one that has everything the
+/// description uses, which the kiwi its distro ships knows (later kiwi converts an older
+/// description when it loads it). Debian 12 ships kiwi 9.24.56, whose schema is 7.5;
+/// `dnf4` and `dnf5` are package managers from schema 7.6 on (7.5 knew only `dnf`,
+/// which kiwi 11 turns into `dnf4`), which the kiwi of Fedora and CentOS Stream knows.
+/// The `<file>` element that installs an agent file came with kiwi 10 in 2024: such a
+/// description gets the schema of the kiwi the tests load it with, and kiwi 9.24 cannot
+/// build it.
+pub(crate) fn schema_version(base: &Distro, installs_file: bool) -> &'static str {
+    if installs_file {
+        return "8.5";
+    }
+    match base.package_manager.as_str() {
+        "dnf4" | "dnf5" => "7.6",
+        _ => "7.5",
+    }
+}
 
 /// The kiwi package of a rootfs on one base, and its package meta.
 pub(crate) fn render_image(
@@ -213,7 +227,7 @@ pub(crate) fn description(
         _ => None,
     });
     let ctx = ImageContext {
-        schema_version: SCHEMA_VERSION,
+        schema_version: schema_version(base, agent_file.is_some()),
         name: &rootfs.name,
         summary: &rootfs.summary,
         version: &rootfs.version.rpm,

@@ -4,10 +4,11 @@
 Usage: python check_kiwi.py FILE.kiwi [FILE.kiwi ...]
 
 For each file:
-1. kiwi: the schemaversion is the one the installed kiwi's schema pins. kiwi's
-   XMLDescription always pipes a description through its XSLT converters before it
-   validates, and logs nothing when one rewrites an old construct, so the RELAX NG
-   grammar and the schematron rules are also applied to the raw, unconverted file.
+1. kiwi: the schemaversion is the one the installed kiwi's schema pins, or an older
+   one its XSLT converters take forward (kiwi 11 loads the 7.5 descriptions Debian 12's
+   kiwi 9.24 knows). When it is kiwi's own, the RELAX NG grammar and the schematron
+   rules are also applied to the raw, unconverted file, since kiwi logs nothing when a
+   converter rewrites an old construct.
 2. kiwi: XMLDescription(path).load(), kiwi's own loader, then XMLState for the
    profile-less build and for every profile (each must give a build type).
 3. obs-build: the magic comments match Build/Kiwi.pm's regexes, and for apt
@@ -18,6 +19,7 @@ import re
 import sys
 
 from lxml import etree, isoschematron
+from kiwi import version as Version
 from kiwi.defaults import Defaults
 from kiwi.xml_description import XMLDescription
 from kiwi.xml_state import XMLState
@@ -46,7 +48,11 @@ def check_kiwi(path, rng_doc):
     raw = etree.parse(path)
     got = raw.getroot().get('schemaversion')
     if got != want:
-        fail(path, f'schemaversion {got!r}, but kiwi {want!r}: kiwi would convert it')
+        if not got or version(got) > version(want):
+            fail(path, f"schemaversion {got!r}, newer than kiwi {Version.__version__}'s {want!r}")
+        # kiwi converts it on load, below, and validates the converted description.
+        data = XMLDescription(path).load()
+        return got, check_states(path, data)
     relaxng = etree.RelaxNG(rng_doc)
     if not relaxng.validate(raw):
         fail(path, f'not valid against kiwi.rng without conversion:\n{relaxng.error_log}')
@@ -59,13 +65,22 @@ def check_kiwi(path, rng_doc):
         fail(path, f'kiwi schematron rules fail:\n{report}')
     # Raises KiwiDescriptionInvalid and the like on failure: a traceback and exit 1.
     data = XMLDescription(path).load()
+    return want, check_states(path, data)
+
+
+def version(text):
+    return tuple(int(x) for x in text.split('.'))
+
+
+def check_states(path, data):
+    """XMLState for the profile-less build and every profile; the profile names."""
     profiles = [p.get_name() for section in data.get_profiles() for p in section.get_profile()]
     for selected in [[]] + [[p] for p in profiles]:
         state = XMLState(data, selected)
         if not state.get_build_type_name():
             fail(path, f'no build type with profiles {selected}')
         state.get_system_packages()
-    return want, profiles
+    return profiles
 
 
 def check_obs(path, profiles):
@@ -93,9 +108,10 @@ def main(paths):
         raise SystemExit(__doc__)
     rng_doc = etree.parse(Defaults.get_schema_file())
     for path in paths:
-        version, profiles = check_kiwi(path, rng_doc)
+        schema, profiles = check_kiwi(path, rng_doc)
         check_obs(path, profiles)
-        print(f'OK {path} (schemaversion {version}, profiles {profiles or "none"})')
+        print(f'OK {path} (kiwi {Version.__version__}, schemaversion {schema}, '
+              f'profiles {profiles or "none"})')
 
 
 if __name__ == '__main__':

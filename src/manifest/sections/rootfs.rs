@@ -13,6 +13,21 @@ use crate::names::NameTable;
 use crate::path;
 use crate::version::{escape_for_message, Version};
 
+/// Whether a package or subpackage of `raw` requires rootfs `name` on some target.
+fn required(raw: &raw::Manifest, name: &str) -> bool {
+    let names = |list: &[String]| {
+        list.iter()
+            .any(|d| d.split_whitespace().next() == Some(name))
+    };
+    raw.packages.iter().any(|p| {
+        names(&p.requires)
+            || p.subpackages.iter().any(|s| names(&s.requires))
+            || p.distro
+                .values()
+                .any(|o| o.requires.as_deref().is_some_and(names))
+    })
+}
+
 /// Where the Kata agent lives in a guest image unless the manifest says otherwise.
 const DEFAULT_AGENT_PATH: &str = "/usr/bin/kata-agent";
 
@@ -41,7 +56,7 @@ impl Cx<'_> {
             };
             let kiwi = self.rootfs_kiwi(i, r, raw, dir, &bases, &archs, project, names);
             if let (true, Some(version), Some(kiwi)) = (ok && !bases.is_empty(), version, kiwi) {
-                out.push(Rootfs {
+                let rootfs = Rootfs {
                     name: r.name.clone(),
                     summary: r.summary.clone(),
                     description,
@@ -56,10 +71,47 @@ impl Cx<'_> {
                     agent: kiwi.agent,
                     users: kiwi.users,
                     profiles: kiwi.profiles,
-                });
+                };
+                if let Some(project) = project {
+                    self.rootfs_formats(i, &rootfs, &project.targets, raw);
+                }
+                out.push(rootfs);
             }
         }
         out
+    }
+
+    /// A target whose packages require rootfs `i` gets an image of its own package format,
+    /// unless `default-base` names another: the image package is built on its base.
+    fn rootfs_formats(&mut self, i: usize, r: &Rootfs, targets: &[Distro], raw: &raw::Manifest) {
+        if r.default_base.is_some() || !required(raw, &r.name) {
+            return;
+        }
+        let stranded: Vec<&Distro> = targets
+            .iter()
+            .filter(|t| r.base_for(t).format() != t.format())
+            .collect();
+        let Some(first) = stranded.first() else {
+            return;
+        };
+        let format = first.format().as_str();
+        let ids: Vec<&str> = stranded.iter().map(|t| t.id.as_str()).collect();
+        let d = self
+            .src
+            .error(
+                path!["rootfs", i, "bases"],
+                format!(
+                    "rootfs `{}` has no {format} base, but packages of {} require it",
+                    r.name,
+                    ids.join(", ")
+                ),
+            )
+            .note("a package requires the image package built on a base of its own format")
+            .help(format!(
+                "add a {format} base, or set default-base = \"{}\" to require that image anyway",
+                r.base_for(first).id
+            ));
+        self.errs.push(d);
     }
 
     /// The version of rootfs `i`: its upstream's, or its own.

@@ -264,7 +264,7 @@ fn render_package(model: &Model, p: &Package, templates: &Templates) -> Result<V
     let upstream = model.upstream_of(p)?;
     out.push(Output::new(
         dir.join("_service"),
-        service::render(p, upstream, None, templates)?,
+        service::render(model, p, upstream, None, templates)?,
         Some(&p.name),
         Serves::All,
     ));
@@ -322,6 +322,7 @@ fn project_meta(model: &Model, templates: &Templates) -> Result<Output> {
             &model.project.obs_project,
             &model.project.name,
             None,
+            &model.project.obs_maintainers,
             &model.project.targets,
             &model.project.archs,
             templates,

@@ -243,11 +243,15 @@ struct Row {
     bootstrap: &'static [&'static str],
     go: &'static [&'static str],
     rust: &'static [&'static str],
-    /// Newest Go and Rust: (version, optional repository that has it), see
-    /// docs/manifest.md "Toolchain versions" for where each comes from.
+    /// Newest Go and Rust: (version or [`EACH_RELEASE`], optional repository that has
+    /// it); none known when empty. docs/manifest.md "Toolchain versions" says where each
+    /// comes from.
     go_versions: &'static [(&'static str, Option<&'static str>)],
     rust_versions: &'static [(&'static str, Option<&'static str>)],
 }
+
+/// A toolchain version meaning: each upstream release, shipped as it comes out.
+pub(crate) const EACH_RELEASE: &str = "*";
 
 const SUSE_GO: &[&str] = &["golang(API) >= {version}"];
 const SUSE_RUST: &[&str] = &["cargo >= {version}", "rust >= {version}"];
@@ -317,8 +321,8 @@ const ROWS: &[Row] = &[
         bootstrap: TUMBLEWEED_BOOT,
         go: SUSE_GO,
         rust: SUSE_RUST,
-        go_versions: &[("1.25", None)],
-        rust_versions: &[("1.90", None)],
+        go_versions: &[(EACH_RELEASE, None)],
+        rust_versions: &[(EACH_RELEASE, None)],
     },
     Row {
         id: "opensuse-leap-15.6",
@@ -340,8 +344,8 @@ const ROWS: &[Row] = &[
         bootstrap: LEAP_BOOT,
         go: SUSE_GO,
         rust: SUSE_RUST,
-        go_versions: &[("1.24", None)],
-        rust_versions: &[("1.88", None)],
+        go_versions: &[(EACH_RELEASE, None)],
+        rust_versions: &[(EACH_RELEASE, None)],
     },
     Row {
         id: "sle-15-sp6",
@@ -359,8 +363,8 @@ const ROWS: &[Row] = &[
         bootstrap: SLE_BOOT,
         go: SUSE_GO,
         rust: SUSE_RUST,
-        go_versions: &[("1.24", None)],
-        rust_versions: &[("1.88", None)],
+        go_versions: &[(EACH_RELEASE, None)],
+        rust_versions: &[(EACH_RELEASE, None)],
     },
     Row {
         id: "fedora-41",
@@ -376,7 +380,7 @@ const ROWS: &[Row] = &[
         go: RHEL_GO,
         rust: RHEL_RUST,
         go_versions: &[("1.23", None)],
-        rust_versions: &[("1.88", None)],
+        rust_versions: &[("1.91", None)],
     },
     Row {
         id: "fedora-42",
@@ -392,7 +396,7 @@ const ROWS: &[Row] = &[
         go: RHEL_GO,
         rust: RHEL_RUST,
         go_versions: &[("1.24", None)],
-        rust_versions: &[("1.88", None)],
+        rust_versions: &[(EACH_RELEASE, None)],
     },
     Row {
         id: "centos-stream-9",
@@ -440,7 +444,7 @@ const ROWS: &[Row] = &[
         go: DEB_GO,
         rust: DEB_RUST,
         go_versions: &[("1.19", None), ("1.24", Some("bookworm-backports"))],
-        rust_versions: &[("1.85", None)],
+        rust_versions: &[("1.96", None)],
     },
     Row {
         id: "debian-13",
@@ -471,8 +475,8 @@ const ROWS: &[Row] = &[
         bootstrap: DEB_BOOT,
         go: DEB_GO,
         rust: DEB_RUST,
-        go_versions: &[("1.22", None)],
-        rust_versions: &[("1.80", None)],
+        go_versions: &[],
+        rust_versions: &[],
     },
     Row {
         id: "ubuntu-24.04",
@@ -487,8 +491,8 @@ const ROWS: &[Row] = &[
         bootstrap: DEB_BOOT,
         go: DEB_GO,
         rust: DEB_RUST,
-        go_versions: &[("1.22", None)],
-        rust_versions: &[("1.80", None)],
+        go_versions: &[],
+        rust_versions: &[],
     },
 ];
 

@@ -2,7 +2,7 @@
 
 use std::cmp::Ordering;
 
-use crate::distro::Distro;
+use crate::distro::{Distro, EACH_RELEASE};
 use crate::manifest::load::Cx;
 use crate::manifest::model::Project;
 use crate::manifest::raw;
@@ -51,7 +51,7 @@ fn meet_toolchain(t: &mut Distro, tc: &str, min: &str) -> Result<(), String> {
     let Some(offers) = t.toolchain_versions.get(tc) else {
         return Ok(());
     };
-    let meets = |v: &str| version::compare(v, min) != Ordering::Less;
+    let meets = |v: &str| v == EACH_RELEASE || version::compare(v, min) != Ordering::Less;
     if offers.is_empty()
         || offers
             .iter()
@@ -80,4 +80,49 @@ fn meet_toolchain(t: &mut Distro, tc: &str, min: &str) -> Result<(), String> {
         .max_by(|a, b| version::compare(a, b))
         .unwrap_or_default();
     Err(newest.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::meet_toolchain;
+    use crate::distro::builtin;
+
+    fn target(id: &str) -> crate::distro::Distro {
+        builtin()
+            .into_iter()
+            .find(|d| d.id == id)
+            .unwrap_or_else(|| crate::distro::template_for(id, crate::distro::Family::Debian))
+    }
+
+    #[test]
+    fn bookworm_takes_go_from_backports_only_when_the_minimum_needs_it() {
+        let mut t = target("debian-12");
+        assert_eq!(meet_toolchain(&mut t, "go", "1.19"), Ok(()));
+        assert!(!t.obs_paths.iter().any(|p| p.ends_with("/backports")));
+        assert!(!t
+            .repositories
+            .iter()
+            .any(|r| r.name == "bookworm-backports"));
+        assert_eq!(meet_toolchain(&mut t, "go", "1.22"), Ok(()));
+        assert_eq!(t.obs_paths[0], "Debian:12/backports");
+        assert!(t
+            .repositories
+            .iter()
+            .any(|r| r.name == "bookworm-backports"));
+        assert_eq!(
+            meet_toolchain(&mut t, "go", "1.30"),
+            Err("1.24".to_string())
+        );
+    }
+
+    #[test]
+    fn a_distro_that_ships_each_release_meets_any_minimum() {
+        let mut t = target("opensuse-tumbleweed");
+        assert_eq!(meet_toolchain(&mut t, "rust", "9.99"), Ok(()));
+        let mut t = target("centos-stream-9");
+        assert_eq!(
+            meet_toolchain(&mut t, "rust", "1.95"),
+            Err("1.88".to_string())
+        );
+    }
 }

@@ -609,8 +609,8 @@ fn every_rendered_changelog_parses() {
         assert_eq!(parse_changelogs(b.path()), sets, "{}", dir.display());
         assert!(parse_changelogs(&dir) >= sets, "{}", dir.display());
     }
-    // Kata: 4 packages on two deb targets
-    assert_eq!(parse_changelogs(bundled(&repo()).path()), 12);
+    // Kata: 4 packages on three deb targets
+    assert_eq!(parse_changelogs(bundled(&repo()).path()), 16);
     let f = fixture();
     assert_eq!(parse_changelogs(f.project.path()), 6);
     for case in deb_cases() {

@@ -127,6 +127,20 @@ pub struct Distro {
     /// Repositories known but not used (backports): `resolve` looks there only to
     /// suggest one when a requirement cannot be met.
     pub optional_repositories: Vec<Repository>,
+    /// The newest version of each toolchain the distro offers, and where: the
+    /// repositories in use (release and updates), or an optional repository that a
+    /// toolchain minimum switches on. Empty when nothing is known (a manifest's own
+    /// distro, or toolchain packages the manifest replaced).
+    pub toolchain_versions: BTreeMap<String, Vec<ToolchainOffer>>,
+}
+
+/// One toolchain version a distro offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolchainOffer {
+    pub version: String,
+    /// The optional repository it comes from (`bookworm-backports`); `None` for the
+    /// repositories the distro builds against already.
+    pub repository: Option<String>,
 }
 
 /// One package repository: a Debian archive suite, or an rpm-md repository.
@@ -141,6 +155,9 @@ pub struct Repository {
     pub suite: Option<String>,
     /// Debian only: the components to read.
     pub components: Vec<String>,
+    /// The OBS `project/repository` path that provides it to builds, when there is one.
+    #[serde(skip)]
+    pub obs_path: Option<String>,
 }
 
 impl Repository {
@@ -150,6 +167,7 @@ impl Repository {
             url: url.to_string(),
             suite: Some(name.to_string()),
             components: components.iter().map(|c| c.to_string()).collect(),
+            obs_path: None,
         }
     }
 
@@ -159,6 +177,7 @@ impl Repository {
             url: url.to_string(),
             suite: None,
             components: Vec::new(),
+            obs_path: None,
         }
     }
 }
@@ -166,6 +185,19 @@ impl Repository {
 impl Distro {
     pub(crate) fn format(&self) -> Format {
         self.family.format()
+    }
+
+    /// Build against `repository` too: `resolve` reads it, and the project meta lists its
+    /// OBS path first, so that its newer packages win.
+    pub(crate) fn use_repository(&mut self, repository: Repository) {
+        if let Some(p) = &repository.obs_path {
+            if !self.obs_paths.contains(p) {
+                self.obs_paths.insert(0, p.clone());
+            }
+        }
+        if !self.repositories.iter().any(|r| r.name == repository.name) {
+            self.repositories.push(repository);
+        }
     }
 
     /// The distro's own name of an architecture given by its rpm name.
@@ -211,7 +243,15 @@ struct Row {
     bootstrap: &'static [&'static str],
     go: &'static [&'static str],
     rust: &'static [&'static str],
+    /// Newest Go and Rust: (version or [`EACH_RELEASE`], optional repository that has
+    /// it); none known when empty. docs/manifest.md "Toolchain versions" says where each
+    /// comes from.
+    go_versions: &'static [(&'static str, Option<&'static str>)],
+    rust_versions: &'static [(&'static str, Option<&'static str>)],
 }
+
+/// A toolchain version meaning: each upstream release, shipped as it comes out.
+pub(crate) const EACH_RELEASE: &str = "*";
 
 const SUSE_GO: &[&str] = &["golang(API) >= {version}"];
 const SUSE_RUST: &[&str] = &["cargo >= {version}", "rust >= {version}"];
@@ -281,6 +321,8 @@ const ROWS: &[Row] = &[
         bootstrap: TUMBLEWEED_BOOT,
         go: SUSE_GO,
         rust: SUSE_RUST,
+        go_versions: &[(EACH_RELEASE, None)],
+        rust_versions: &[(EACH_RELEASE, None)],
     },
     Row {
         id: "opensuse-leap-15.6",
@@ -288,7 +330,10 @@ const ROWS: &[Row] = &[
         name: "openSUSE Leap 15.6",
         codename: None,
         repo: "15.6",
-        paths: &["openSUSE:Leap:15.6/standard"],
+        paths: &[
+            "openSUSE:Leap:15.6:Update/standard",
+            "openSUSE:Leap:15.6/standard",
+        ],
         macros: &[
             ("suse_version", "1500"),
             ("sle_version", "150600"),
@@ -299,6 +344,8 @@ const ROWS: &[Row] = &[
         bootstrap: LEAP_BOOT,
         go: SUSE_GO,
         rust: SUSE_RUST,
+        go_versions: &[(EACH_RELEASE, None)],
+        rust_versions: &[(EACH_RELEASE, None)],
     },
     Row {
         id: "sle-15-sp6",
@@ -306,13 +353,18 @@ const ROWS: &[Row] = &[
         name: "SUSE Linux Enterprise 15 SP6",
         codename: None,
         repo: "SLE_15_SP6",
-        paths: &["SUSE:SLE-15-SP6:GA/standard"],
+        paths: &[
+            "SUSE:SLE-15-SP6:Update/standard",
+            "SUSE:SLE-15-SP6:GA/standard",
+        ],
         macros: &[("suse_version", "1500"), ("sle_version", "150600")],
         condition: "0%{?sle_version} == 150600 && !0%{?is_opensuse}",
         pm: "zypper",
         bootstrap: SLE_BOOT,
         go: SUSE_GO,
         rust: SUSE_RUST,
+        go_versions: &[(EACH_RELEASE, None)],
+        rust_versions: &[(EACH_RELEASE, None)],
     },
     Row {
         id: "fedora-41",
@@ -327,6 +379,8 @@ const ROWS: &[Row] = &[
         bootstrap: FEDORA_BOOT,
         go: RHEL_GO,
         rust: RHEL_RUST,
+        go_versions: &[("1.23", None)],
+        rust_versions: &[("1.91", None)],
     },
     Row {
         id: "fedora-42",
@@ -341,6 +395,8 @@ const ROWS: &[Row] = &[
         bootstrap: FEDORA_BOOT,
         go: RHEL_GO,
         rust: RHEL_RUST,
+        go_versions: &[("1.24", None)],
+        rust_versions: &[(EACH_RELEASE, None)],
     },
     Row {
         id: "centos-stream-9",
@@ -355,6 +411,8 @@ const ROWS: &[Row] = &[
         bootstrap: CENTOS_BOOT,
         go: RHEL_GO,
         rust: RHEL_RUST,
+        go_versions: &[("1.24", None)],
+        rust_versions: &[("1.88", None)],
     },
     Row {
         id: "centos-stream-10",
@@ -369,6 +427,8 @@ const ROWS: &[Row] = &[
         bootstrap: CENTOS_BOOT,
         go: RHEL_GO,
         rust: RHEL_RUST,
+        go_versions: &[("1.24", None)],
+        rust_versions: &[("1.88", None)],
     },
     Row {
         id: "debian-12",
@@ -383,6 +443,8 @@ const ROWS: &[Row] = &[
         bootstrap: DEB_BOOT,
         go: DEB_GO,
         rust: DEB_RUST,
+        go_versions: &[("1.19", None), ("1.24", Some("bookworm-backports"))],
+        rust_versions: &[("1.96", None)],
     },
     Row {
         id: "debian-13",
@@ -397,6 +459,8 @@ const ROWS: &[Row] = &[
         bootstrap: DEB_BOOT,
         go: DEB_GO,
         rust: DEB_RUST,
+        go_versions: &[("1.24", None)],
+        rust_versions: &[("1.85", None)],
     },
     Row {
         id: "ubuntu-22.04",
@@ -411,6 +475,8 @@ const ROWS: &[Row] = &[
         bootstrap: DEB_BOOT,
         go: DEB_GO,
         rust: DEB_RUST,
+        go_versions: &[],
+        rust_versions: &[],
     },
     Row {
         id: "ubuntu-24.04",
@@ -425,6 +491,8 @@ const ROWS: &[Row] = &[
         bootstrap: DEB_BOOT,
         go: DEB_GO,
         rust: DEB_RUST,
+        go_versions: &[],
+        rust_versions: &[],
     },
 ];
 
@@ -453,6 +521,19 @@ pub fn builtin() -> Vec<Distro> {
                 .collect(),
             repositories: repositories(r.id).0,
             optional_repositories: repositories(r.id).1,
+            toolchain_versions: [("go", r.go_versions), ("rust", r.rust_versions)]
+                .into_iter()
+                .map(|(k, v)| {
+                    let offers = v
+                        .iter()
+                        .map(|(version, repository)| ToolchainOffer {
+                            version: version.to_string(),
+                            repository: repository.map(str::to_string),
+                        })
+                        .collect();
+                    (k.to_string(), offers)
+                })
+                .collect(),
         })
         .collect()
 }
@@ -473,7 +554,7 @@ const CENTOS: &str = "https://mirror.stream.centos.org";
 /// Debian's and Ubuntu's are read for amd64 on these hosts (Ubuntu's other
 /// architectures live on ports.ubuntu.com), the rpm ones for any `{arch}`.
 fn repositories(id: &str) -> (Vec<Repository>, Vec<Repository>) {
-    let apt = |code: &str, url: &str, security: &str, parts: &[&str]| {
+    let apt = |code: &str, url: &str, security: &str, parts: &[&str], obs: &str| {
         let deb = Repository::deb;
         (
             vec![
@@ -481,15 +562,18 @@ fn repositories(id: &str) -> (Vec<Repository>, Vec<Repository>) {
                 deb(&format!("{code}-updates"), url, parts),
                 deb(&format!("{code}-security"), security, parts),
             ],
-            vec![deb(&format!("{code}-backports"), url, parts)],
+            vec![Repository {
+                obs_path: Some(format!("{obs}/backports")),
+                ..deb(&format!("{code}-backports"), url, parts)
+            }],
         )
     };
     let ubuntu = &["main", "universe"];
     match id {
-        "debian-12" => apt("bookworm", DEBIAN, DEBIAN_SECURITY, &["main"]),
-        "debian-13" => apt("trixie", DEBIAN, DEBIAN_SECURITY, &["main"]),
-        "ubuntu-22.04" => apt("jammy", UBUNTU, UBUNTU_SECURITY, ubuntu),
-        "ubuntu-24.04" => apt("noble", UBUNTU, UBUNTU_SECURITY, ubuntu),
+        "debian-12" => apt("bookworm", DEBIAN, DEBIAN_SECURITY, &["main"], "Debian:12"),
+        "debian-13" => apt("trixie", DEBIAN, DEBIAN_SECURITY, &["main"], "Debian:13"),
+        "ubuntu-22.04" => apt("jammy", UBUNTU, UBUNTU_SECURITY, ubuntu, "Ubuntu:22.04"),
+        "ubuntu-24.04" => apt("noble", UBUNTU, UBUNTU_SECURITY, ubuntu, "Ubuntu:24.04"),
         _ => (rpm_repositories(id), Vec::new()),
     }
 }
@@ -563,6 +647,7 @@ pub(crate) fn template_for(id: &str, family: Family) -> Distro {
         condition: family.rpm_condition().to_string(),
         repositories: Vec::new(),
         optional_repositories: Vec::new(),
+        toolchain_versions: BTreeMap::new(),
         ..base
     }
 }

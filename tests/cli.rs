@@ -882,3 +882,110 @@ packages = ["systemd"]
         stderr(&out)
     );
 }
+
+/// A small Go project for Tumbleweed, Fedora and Debian 12 with `[toolchains] go = go`
+/// and `project_extra` under `[project]`.
+fn go_project(go: &str, project_extra: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        "packages.toml",
+        &format!(
+            r#"[project]
+name = "gotool"
+maintainer = "Tool Packagers <tool@example.org>"
+homepage = "https://example.org/gotool"
+obs-project = "home:gotool"
+targets = ["opensuse-tumbleweed", "fedora-42", "debian-12"]
+archs = ["x86_64"]
+{project_extra}
+
+[upstreams.gotool]
+git = "https://example.org/gotool.git"
+commit = "0123456789abcdef0123456789abcdef01234567"
+version = "1.0.0"
+
+[toolchains]
+go = "{go}"
+
+[[packages]]
+name = "gotool"
+upstream = "gotool"
+summary = "A tool written in Go"
+description = "A tool built with the distro's Go."
+toolchain = "go"
+files = ["/usr/bin/gotool"]
+"#
+        ),
+    );
+    write(
+        tmp.path(),
+        "changelog.toml",
+        r#"[[entry]]
+upstream = "gotool"
+version = "1.0.0"
+date = "2026-11-20T12:00:00Z"
+author = "Tool Packagers <tool@example.org>"
+changes = ["Initial package"]
+"#,
+    );
+    tmp
+}
+
+#[test]
+fn a_toolchain_minimum_switches_on_backports_only_where_needed() {
+    let meta = "obs/_meta/home:gotool.xml";
+    let old = go_project("1.19", "");
+    ok(&pkgforge(old.path(), &["render"]));
+    let text = std::fs::read_to_string(old.path().join(meta)).unwrap();
+    assert!(!text.contains("backports"), "{text}");
+
+    let new = go_project("1.22", "");
+    ok(&pkgforge(new.path(), &["render"]));
+    let text = std::fs::read_to_string(new.path().join(meta)).unwrap();
+    assert!(
+        text.contains(
+            "<repository name=\"Debian_12\">\n    <path project=\"Debian:12\" repository=\"backports\"/>\n    <path project=\"Debian:12\" repository=\"standard\"/>"
+        ),
+        "{text}"
+    );
+    // The Go build on Fedora writes a GNU build-id, as Fedora's %gobuild does.
+    let spec = std::fs::read_to_string(new.path().join("rpm/fedora-42/gotool.spec")).unwrap();
+    assert!(
+        spec.contains("-ldflags=-B=0x$(head -c20 /dev/urandom"),
+        "{spec}"
+    );
+}
+
+#[test]
+fn a_toolchain_minimum_no_target_has_is_refused_at_its_key() {
+    let p = go_project("1.99", "");
+    let out = pkgforge(p.path(), &["render"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "go 1.99 is not available on fedora-42: its repositories have go 1.24 at most"
+        ) && err.contains("packages.toml:16:6")
+            && err.contains("lower it to go = \"1.24\""),
+        "{err}"
+    );
+    assert!(!err.contains("on opensuse-tumbleweed"), "{err}");
+    assert!(!p.path().join("obs").exists());
+}
+
+#[test]
+fn services_are_manual_by_default_and_never_buildtime_beside_debian_or_fedora() {
+    let service = "obs/gotool/_service";
+    let manual = go_project("1.22", "");
+    ok(&pkgforge(manual.path(), &["render"]));
+    let text = std::fs::read_to_string(manual.path().join(service)).unwrap();
+    let services = text.matches("<service ").count();
+    assert_eq!(services, 4, "{text}");
+    assert_eq!(text.matches(" mode=\"manual\"").count(), services, "{text}");
+
+    let server = go_project("1.22", "services = \"server\"");
+    ok(&pkgforge(server.path(), &["render"]));
+    let text = std::fs::read_to_string(server.path().join(service)).unwrap();
+    assert!(!text.contains("mode="), "{text}");
+}

@@ -280,9 +280,34 @@ fn debian_all_requirements_resolve() {
     assert_eq!(json["debian-12"]["available"], 13);
 }
 
+/// The manifest of `p` with debian-12's Go packages named by the manifest, so that
+/// pkgforge knows nothing of their versions and leaves backports to `resolve`.
+fn own_go_packages(manifest: &str) -> String {
+    manifest.replace(
+        "[distros.debian-12]\n",
+        "[distros.debian-12]\ntoolchains = { go = [\"golang-go (>= 2:{version}~) | golang-{version}-go\"] }\n",
+    )
+}
+
+#[test]
+fn debian_toolchain_from_backports_is_taken_when_the_table_knows_it() {
+    // the distro table knows bookworm has Go 1.19 and bookworm-backports 1.24
+    let p = Project::debian("1.22", &["mail-transport-agent"], "");
+    let text = ok(&p.resolve(&[]));
+    assert!(
+        text.starts_with(
+            "debian-12 (amd64): 3 packages, 9 requirements against bookworm, bookworm-backports ("
+        ),
+        "{text}"
+    );
+    assert!(text.ends_with(": all resolve\n"), "{text}");
+}
+
 #[test]
 fn debian_toolchain_too_new_names_the_backport() {
     let p = Project::debian("1.22", &["mail-transport-agent"], "");
+    let manifest = std::fs::read_to_string(p.dir.join("packages.toml")).unwrap();
+    std::fs::write(p.dir.join("packages.toml"), own_go_packages(&manifest)).unwrap();
     let out = p.resolve(&[]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert_eq!(
@@ -299,8 +324,7 @@ golang-1.22-go 1.22.12-3~bpo12+1 is in bookworm-backports: add it to debian-12's
 
     // following the fix resolves it
     let p = Project::debian("1.22", &["mail-transport-agent"], "");
-    let manifest = std::fs::read_to_string(p.dir.join("packages.toml"))
-        .unwrap()
+    let manifest = own_go_packages(&std::fs::read_to_string(p.dir.join("packages.toml")).unwrap())
         .replace(
             "optional-repositories = [",
             "add-repositories = [\"bookworm-backports\"]\noptional-repositories = [",
@@ -674,8 +698,18 @@ files = ["/usr/bin/app-tool"]
     );
     assert!(text.ends_with(": all resolve\n"), "{text}");
 
-    // Go 1.22 is only in bookworm-backports
+    // Go 1.22 is only in bookworm-backports, which the distro table knows: it is read
     std::fs::write(dir.join("packages.toml"), manifest("1.22")).unwrap();
+    let text = ok(&pkgforge(dir, &["resolve"]));
+    assert!(text.contains(", bookworm-backports ("), "{text}");
+    assert!(text.ends_with(": all resolve\n"), "{text}");
+
+    // with the Go packages named by the manifest, resolve names the backport
+    std::fs::write(
+        dir.join("packages.toml"),
+        own_go_packages(&manifest("1.22")),
+    )
+    .unwrap();
     let out = pkgforge(dir, &["resolve"]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let text = stdout(&out);
@@ -692,7 +726,7 @@ files = ["/usr/bin/app-tool"]
     // and following the fix resolves it, from the cache but for backports' own index
     std::fs::write(
         dir.join("packages.toml"),
-        manifest("1.22").replace(
+        own_go_packages(&manifest("1.22")).replace(
             "[distros.debian-12]\n",
             "[distros.debian-12]\nadd-repositories = [\"bookworm-backports\"]\n",
         ),

@@ -62,6 +62,7 @@ summary = "Demo agent"
 description = "The agent."
 toolchain = "rust"
 vendor = "cargo"
+cargo-toml = "src/agent/Cargo.toml"
 build = "make -C src/agent"
 files = ["/usr/bin/demo-agent"]
 "#

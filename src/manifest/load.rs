@@ -90,10 +90,11 @@ impl Cx<'_> {
     /// The model of `raw`, read from `dir`; `None` when an error was reported.
     fn resolve(&mut self, raw: &raw::Manifest, dir: &Path) -> Option<Model> {
         let distros = self.distros(raw);
-        let project = self.project(&raw.project, &distros);
+        let mut project = self.project(&raw.project, &distros);
         let upstreams = self.upstreams(raw, dir);
         let names = self.names(raw, &distros);
         self.toolchains(raw);
+        self.toolchain_targets(raw, project.as_mut());
         self.name_clashes(raw);
         let rootfs = self.rootfs(raw, dir, &distros, project.as_ref(), &upstreams, &names);
         let packages = self.packages(raw, dir, project.as_ref(), &upstreams, &names, &rootfs);

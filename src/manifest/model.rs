@@ -33,6 +33,27 @@ pub struct Project {
     pub targets: Vec<Distro>,
     pub archs: Vec<String>,
     pub github_api: Option<String>,
+    /// Where the source services run.
+    pub services: Services,
+    /// Who maintains the OBS project.
+    pub obs_maintainers: Vec<ObsRole>,
+}
+
+/// Where the `_service` of a package runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Services {
+    /// Every service `mode="manual"`: the archives are made locally and uploaded.
+    Manual,
+    /// OBS runs the services on the server.
+    Server,
+}
+
+/// A maintainer role of the OBS project: a user or a group id.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ObsRole {
+    /// `person` or `group`.
+    pub kind: &'static str,
+    pub id: String,
 }
 
 #[derive(Debug, Clone)]
@@ -145,6 +166,8 @@ pub struct Package {
     pub archs: Vec<String>,
     pub toolchain: Option<String>,
     pub vendor: Option<Vendor>,
+    /// The Cargo.toml `cargo_vendor` vendors for when it is not at the top of the sources.
+    pub cargo_toml: Option<String>,
     /// Per target id: what the package needs there, names already resolved.
     pub targets: BTreeMap<String, TargetDeps>,
     pub files: Vec<String>,

@@ -42,6 +42,12 @@ pub(crate) struct Project {
     pub archs: Option<Vec<String>>,
     #[serde(default)]
     pub github_api: Option<String>,
+    /// `manual` (the default) or `server`: where the source services run.
+    #[serde(default)]
+    pub services: Option<String>,
+    /// OBS user ids, and `group:<id>` for groups, that maintain the OBS project.
+    #[serde(default)]
+    pub obs_maintainers: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,6 +179,9 @@ pub(crate) struct Package {
     pub toolchain: Option<String>,
     #[serde(default)]
     pub vendor: Option<String>,
+    /// The Cargo.toml to vendor for, relative to the top of the sources.
+    #[serde(default)]
+    pub cargo_toml: Option<String>,
     #[serde(default)]
     pub build_requires: Vec<String>,
     #[serde(default)]

@@ -115,7 +115,7 @@ pub(crate) fn render_series(
             let pkg = Some(p.name.as_str());
             out.push(Output::new(
                 dir.join("_service"),
-                service::render(p, upstream, None, templates)?,
+                service::render(&m, p, upstream, None, templates)?,
                 pkg,
                 Serves::All,
             ));
@@ -163,6 +163,7 @@ pub(crate) fn render_series(
                     &project,
                     &model.project.name,
                     Some(&a.series),
+                    &model.project.obs_maintainers,
                     &model.project.targets,
                     &model.project.archs,
                     templates,

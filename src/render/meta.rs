@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::templates::Templates;
 use crate::distro::Distro;
 use crate::error::Result;
+use crate::manifest::ObsRole;
 
 #[derive(Serialize)]
 struct Path<'a> {
@@ -26,6 +27,8 @@ struct Context<'a> {
     obs_project: &'a str,
     project: &'a str,
     series: Option<&'a str>,
+    /// `person` and `group` roles, persons first as the OBS schema orders them.
+    maintainers: Vec<&'a ObsRole>,
     repositories: Vec<Repository<'a>>,
 }
 
@@ -35,6 +38,7 @@ pub(crate) fn render(
     obs_project: &str,
     project: &str,
     series: Option<&str>,
+    maintainers: &[ObsRole],
     targets: &[Distro],
     archs: &[String],
     templates: &Templates,
@@ -61,10 +65,13 @@ pub(crate) fn render(
                 .collect(),
         })
         .collect();
+    let mut maintainers: Vec<&ObsRole> = maintainers.iter().collect();
+    maintainers.sort_by_key(|r| r.kind != "person");
     let ctx = Context {
         obs_project,
         project,
         series,
+        maintainers,
         repositories,
     };
     Ok(templates

@@ -265,7 +265,7 @@ fn render_package(model: &Model, p: &Package, templates: &Templates) -> Result<V
     let upstream = model.upstream_of(p)?;
     out.push(Output::new(
         dir.join("_service"),
-        service::render(p, upstream, None, templates)?,
+        service::render(model, p, upstream, None, templates)?,
         Some(&p.name),
         Serves::All,
     ));
@@ -325,6 +325,7 @@ fn project_meta(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
             &model.project.obs_project,
             &model.project.name,
             None,
+            &model.project.obs_maintainers,
             &model.project.targets,
             &model.project.archs,
             templates,

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::templates::Templates;
 use crate::error::Result;
-use crate::manifest::{Package, Upstream, UpstreamSource, Vendor};
+use crate::manifest::{Model, Package, Services, Upstream, UpstreamSource, Vendor};
 
 /// The source tarball name the spec's Source0 expects for a git upstream.
 pub(crate) fn git_tarball(package: &Package) -> String {
@@ -40,10 +40,33 @@ struct Context<'a> {
     vendor: Option<&'static str>,
     git: Option<Git<'a>>,
     tarball: Option<Tarball<'a>>,
+    /// The `mode` of the services that fetch and vendor: `manual`, or none (OBS runs them).
+    mode: Option<&'static str>,
+    /// The `mode` of `tar` and `recompress`: `manual`, `buildtime` (only when every target
+    /// builds against a repository with the obs-service-* packages), or none.
+    archive_mode: Option<&'static str>,
+    /// `cargo_vendor`'s `cargotoml`: the Cargo.toml below the top of the sources.
+    cargotoml: Option<&'a str>,
+}
+
+/// The modes of the fetching services and of `tar`/`recompress` for `model`'s targets.
+fn modes(model: &Model) -> (Option<&'static str>, Option<&'static str>) {
+    match model.project.services {
+        Services::Manual => (Some("manual"), Some("manual")),
+        Services::Server => {
+            let all_have_services = model
+                .project
+                .targets
+                .iter()
+                .all(|t| t.family.group() == Some("suse"));
+            (None, all_have_services.then_some("buildtime"))
+        }
+    }
 }
 
 /// Render `_service` for one package built from `upstream`, pinned to `commit` for git.
 pub(crate) fn render(
+    model: &Model,
     package: &Package,
     upstream: &Upstream,
     pin: Option<&str>,
@@ -74,6 +97,9 @@ pub(crate) fn render(
         }),
         git,
         tarball,
+        mode: modes(model).0,
+        archive_mode: modes(model).1,
+        cargotoml: package.cargo_toml.as_deref(),
     };
     Ok(templates.render("obs/service.xml.tera", &ctx)?.into_bytes())
 }

@@ -18,13 +18,25 @@ fn marker(vendor: Vendor) -> &'static str {
 }
 
 /// The directory of `tree` (an exported source tree) to vendor in, relative to it, `""`
-/// for the top: the top when it has the marker file; else, among the directories with the
+/// for the top: the directory of the package's `cargo-toml` when it names one; the top
+/// when it has the marker file; else, among the directories with the
 /// marker (those with its lock file beside it, `go.sum` or `Cargo.lock`, when any has
 /// one), the one the package's
 /// build command names (`make -C src/runtime`), else the one named after the package
 /// (`src/agent` for `kata-agent`), else the only one.
 pub(crate) fn workspace(tree: &Path, package: &Package, vendor: Vendor) -> Result<String> {
     let marker = marker(vendor);
+    if let (Vendor::Cargo, Some(toml)) = (vendor, &package.cargo_toml) {
+        if tree.join(toml).is_file() {
+            let dir = Path::new(toml).parent().unwrap_or(Path::new(""));
+            return Ok(dir.to_string_lossy().into_owned());
+        }
+        return Err(Error::usage(format!(
+            "package `{}`: cargo-toml `{toml}` is not in the sources",
+            package.name
+        ))
+        .with_help("name the Cargo.toml of the workspace to vendor, from the top of the sources"));
+    }
     if tree.join(marker).is_file() {
         return Ok(String::new());
     }

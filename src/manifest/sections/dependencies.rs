@@ -60,6 +60,10 @@ pub(in crate::manifest) fn resolve_dep(
     names::resolve(names, d, t)
 }
 
+/// The line that makes every `go build` of a script write a GNU build-id: a random
+/// one, as Fedora's `%gobuild` passes it (`-ldflags "-B 0x..."`).
+pub(in crate::manifest) const GO_BUILD_ID: &str = "export GOFLAGS=\"${GOFLAGS:+$GOFLAGS }-ldflags=-B=0x$(head -c20 /dev/urandom | od -An -tx1 | tr -d ' \\n')\"";
+
 /// What the dependencies of one package resolve against.
 pub(in crate::manifest) struct DependencyScope<'a> {
     pub(in crate::manifest) raw: &'a raw::Manifest,
@@ -134,13 +138,21 @@ impl DependencyScope<'_> {
         if vendor == Some(Vendor::Cargo) && t.family.group() == Some("suse") {
             push_unique(&mut build_requires, vec!["cargo-packaging".to_string()]);
         }
+        let build = o
+            .and_then(|o| o.build.clone())
+            .or_else(|| pkg.build.clone())
+            .unwrap_or_else(|| "make".to_string());
+        let go = pkg.toolchain.as_deref() == Some("go") || vendor == Some(Vendor::Go);
         TargetDeps {
             build_requires,
             requires: self.requires(rq_src, &pkg.upstream, &upstream.version, t),
-            build: o
-                .and_then(|o| o.build.clone())
-                .or_else(|| pkg.build.clone())
-                .unwrap_or_else(|| "make".to_string()),
+            build: if go && t.family.group() == Some("rhel") {
+                // Fedora's packaging checks every ELF file for a GNU build-id, which
+                // the Go linker writes only when asked, as Fedora's %gobuild asks it.
+                format!("{GO_BUILD_ID}\n{build}")
+            } else {
+                build
+            },
             install: o
                 .and_then(|o| o.install.clone())
                 .or_else(|| pkg.install.clone())

@@ -126,6 +126,8 @@ impl Cx<'_> {
                     self.dependency(q.clone(), &x);
                 }
                 d.toolchains.insert(k.clone(), val.to_vec());
+                // the table's versions are those of the packages replaced here
+                d.toolchain_versions.remove(k);
             }
         }
     }
@@ -198,13 +200,15 @@ impl Cx<'_> {
                 (None, true) => vec!["main".to_string()],
                 _ => Vec::new(),
             },
+            obs_path: None,
         }
     }
 
     /// Entry `i` of `add-repositories` that names one of the optional repositories.
     fn add_optional(&mut self, p: &[Seg], i: usize, n: &str, d: &mut Distro) {
         if let Some(r) = d.optional_repositories.iter().find(|r| r.name == n) {
-            d.repositories.push(r.clone());
+            let r = r.clone();
+            d.use_repository(r);
             return;
         }
         let known: Vec<&str> = d

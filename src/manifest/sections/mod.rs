@@ -15,6 +15,7 @@ mod project;
 mod requires;
 mod rootfs;
 mod signing;
+mod toolchains;
 mod upstreams;
 
 pub(in crate::manifest) use changelog::{attach_changelog, resolve_changelog};

@@ -78,6 +78,7 @@ impl Cx<'_> {
         let archs = self.package_archs(i, pkg, project);
         ok &= self.package_toolchain(i, pkg, raw, project);
         let vendor = self.vendor(i, pkg);
+        ok &= self.cargo_toml(i, pkg, vendor);
         ok &= self.package_requires(i, pkg);
         ok &= self.package_build(i, pkg);
         ok &= self.package_files(i, pkg);
@@ -120,6 +121,7 @@ impl Cx<'_> {
             archs,
             toolchain: pkg.toolchain.clone(),
             vendor,
+            cargo_toml: pkg.cargo_toml.clone(),
             targets: scope.targets(pkg, upstream, vendor, &project.targets),
             files: pkg.files.clone(),
             config_files: pkg.config_files.clone(),
@@ -214,6 +216,35 @@ impl Cx<'_> {
             }
         }
         ok
+    }
+
+    /// `cargo-toml`: with `vendor = "cargo"` only, a relative path inside the sources
+    /// to a `Cargo.toml`.
+    fn cargo_toml(&mut self, i: usize, pkg: &raw::Package, vendor: Option<Vendor>) -> bool {
+        let Some(c) = &pkg.cargo_toml else {
+            return true;
+        };
+        if vendor != Some(Vendor::Cargo) {
+            self.err_note(
+                key(i, "cargo-toml"),
+                "`cargo-toml` needs `vendor = \"cargo\"`",
+                "add vendor = \"cargo\", or remove cargo-toml",
+            );
+            return false;
+        }
+        let inside = !c.starts_with('/')
+            && c.split('/').all(|s| !s.is_empty() && s != "." && s != "..")
+            && c.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "/._-+".contains(ch));
+        if !inside || !(c == "Cargo.toml" || c.ends_with("/Cargo.toml")) {
+            self.err_note(
+                key(i, "cargo-toml"),
+                format!("`{}` is not a Cargo.toml inside the sources", escape_for_message(c)),
+                "give the path from the top of the sources, e.g. cargo-toml = \"src/agent/Cargo.toml\"",
+            );
+            return false;
+        }
+        true
     }
 
     fn vendor(&mut self, i: usize, pkg: &raw::Package) -> Option<Vendor> {

@@ -29,6 +29,8 @@ impl Cx<'_> {
         }
         let targets = self.targets(p, distros);
         let archs = self.project_archs(p);
+        let services = self.services(p);
+        let obs_maintainers = self.obs_maintainers(p);
         Some(Project {
             name: p.name.clone(),
             maintainer: p.maintainer.clone(),
@@ -40,6 +42,8 @@ impl Cx<'_> {
             targets,
             archs,
             github_api: p.github_api.clone(),
+            services,
+            obs_maintainers,
         })
     }
 
@@ -114,6 +118,56 @@ impl Cx<'_> {
             }
         }
         targets
+    }
+
+    /// `services`: `manual` unless the manifest says `server`.
+    fn services(&mut self, p: &raw::Project) -> Services {
+        match p.services.as_deref() {
+            None | Some("manual") => Services::Manual,
+            Some("server") => Services::Server,
+            Some(v) => {
+                self.err_note(
+                    path!["project", "services"],
+                    format!("unknown services `{}`", escape_for_message(v)),
+                    "use \"manual\" (archives made locally, every service mode=\"manual\") or \"server\" (OBS runs the services)",
+                );
+                Services::Manual
+            }
+        }
+    }
+
+    /// `obs-maintainers`: OBS user ids, and group ids written `group:<id>`.
+    fn obs_maintainers(&mut self, p: &raw::Project) -> Vec<ObsRole> {
+        let mut out: Vec<ObsRole> = Vec::new();
+        for (i, m) in p.obs_maintainers.iter().enumerate() {
+            let (kind, id) = match m.strip_prefix("group:") {
+                Some(g) => ("group", g),
+                None => ("person", m.as_str()),
+            };
+            let valid = !id.is_empty()
+                && id.len() <= 100
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-+@".contains(c));
+            if !valid {
+                self.err_note(
+                    path!["project", "obs-maintainers", i],
+                    format!("`{}` is not an OBS user or group id", escape_for_message(m)),
+                    "write the user's login (`alice`) or `group:<id>` (`group:kata-maintainers`)",
+                );
+            } else if out.iter().any(|r| r.kind == kind && r.id == id) {
+                self.err(
+                    path!["project", "obs-maintainers", i],
+                    format!("`{}` is listed twice", escape_for_message(m)),
+                );
+            } else {
+                out.push(ObsRole {
+                    kind,
+                    id: id.to_string(),
+                });
+            }
+        }
+        out
     }
 
     /// `archs`: at least one when given, else x86_64.

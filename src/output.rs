@@ -240,8 +240,47 @@ impl Interner {
     }
 }
 
+/// The first line of the record of rendered files.
+const STATE_HEADER: &str = "# Files rendered by pkgforge: path, package, targets. Render removes them when they are no longer produced.\n";
+
+/// Write the record of rendered files: the bytes of [`state_text`].
+fn write_state<'a>(
+    out: &mut impl Write,
+    records: impl Iterator<Item = Line<'a>>,
+) -> std::io::Result<()> {
+    out.write_all(STATE_HEADER.as_bytes())?;
+    for (p, package, serves) in records {
+        out.write_all(p.to_string_lossy().as_bytes())?;
+        out.write_all(b"\t")?;
+        out.write_all(package.unwrap_or("-").as_bytes())?;
+        out.write_all(b"\t")?;
+        out.write_all(serves.as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// The SHA-256 of [`state_text`], without holding the text.
+fn state_digest<'a>(records: impl Iterator<Item = Line<'a>>) -> [u8; 32] {
+    use sha2::Digest as _;
+    struct Sink(sha2::Sha256);
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut sink = Sink(sha2::Sha256::new());
+    // Writing to a hash cannot fail.
+    let _ = write_state(&mut std::io::BufWriter::with_capacity(1 << 14, &mut sink), records);
+    sink.0.finalize().into()
+}
+
 fn state_text<'a>(records: impl Iterator<Item = Line<'a>> + Clone) -> Vec<u8> {
-    let mut s = String::from("# Files rendered by pkgforge: path, package, targets. Render removes them when they are no longer produced.\n");
+    let mut s = String::from(STATE_HEADER);
     let size: usize = records
         .clone()
         .map(|(p, package, serves)| {
@@ -406,7 +445,7 @@ pub(crate) fn plan_units(
             .peekable(),
         b: kept.iter().copied().peekable(),
     };
-    record_state(dir, &old, new_state, &mut plan)?;
+    record_state(dir, &old, new_state, planner.staging.as_deref(), &mut plan)?;
     plan.outputs = produced;
     Ok(plan)
 }
@@ -683,42 +722,60 @@ fn gone(
 
 /// The new record of rendered files as a change of `plan` when it differs from the file,
 /// and the union of the old and the new records, the new ones winning, which [`apply`]
-/// writes first: only when it is neither (with no old records it is the new ones).
+/// writes first: only when it is neither (with no old records it is the new ones). With
+/// `staging`, the new record is written to the staging tree rather than kept in memory,
+/// and the texts are compared by their digests.
 fn record_state<'a>(
     dir: &Path,
     old: &'a BTreeMap<PathBuf, RenderedFile>,
     new_state: impl Iterator<Item = Line<'a>> + Clone,
+    staging: Option<&Path>,
     plan: &mut Plan,
 ) -> crate::Result<()> {
-    let state = state_text(new_state.clone());
+    let new_digest = state_digest(new_state.clone());
     if !old.is_empty() {
-        let old_text = state_text(old_lines(old));
-        let union = state_text(Union {
+        let union = Union {
             old: old_lines(old).peekable(),
-            new: new_state.peekable(),
-        });
-        if union != old_text && union != state {
-            plan.pre_state = Some(union);
+            new: new_state.clone().peekable(),
+        };
+        let union_digest = state_digest(union.clone());
+        if union_digest != state_digest(old_lines(old)) && union_digest != new_digest {
+            plan.pre_state = Some(state_text(union));
         }
     }
     let state_path = PathBuf::from(STATE_FILE);
-    match read_existing(&dir.join(&state_path))? {
-        Some((bytes, _)) if bytes == state => {}
-        existing => plan.changes.push(Change {
-            kind: if existing.is_some() {
-                ChangeKind::Update
-            } else {
-                ChangeKind::Create
-            },
-            old: existing.map(|(b, _)| b),
-            path: state_path,
-            new: Some(state),
-            executable: false,
-            old_executable: false,
-            input: false,
-            staged: false,
-        }),
+    let existing = read_existing(&dir.join(&state_path))?;
+    if let Some((bytes, _)) = &existing {
+        if crate::digest::sha256(bytes) == new_digest {
+            return Ok(());
+        }
     }
+    let new = match staging {
+        Some(root) => {
+            let write = |f: &mut fs::File| {
+                let mut out = std::io::BufWriter::with_capacity(1 << 16, f);
+                write_state(&mut out, new_state)?;
+                out.flush()
+            };
+            stage_with(root, &state_path, false, &mut Default::default(), write)?;
+            None
+        }
+        None => Some(state_text(new_state)),
+    };
+    plan.changes.push(Change {
+        kind: if existing.is_some() {
+            ChangeKind::Update
+        } else {
+            ChangeKind::Create
+        },
+        old: existing.map(|(b, _)| b),
+        path: state_path,
+        staged: new.is_none(),
+        new,
+        executable: false,
+        old_executable: false,
+        input: false,
+    });
     Ok(())
 }
 
@@ -742,6 +799,17 @@ fn stage(
     executable: bool,
     made: &mut std::collections::HashSet<PathBuf>,
 ) -> anyhow::Result<PathBuf> {
+    stage_with(root, rel, executable, made, |f| f.write_all(content))
+}
+
+/// [`stage`] what `write` writes to the file.
+fn stage_with(
+    root: &Path,
+    rel: &Path,
+    executable: bool,
+    made: &mut std::collections::HashSet<PathBuf>,
+    write: impl FnOnce(&mut fs::File) -> std::io::Result<()>,
+) -> anyhow::Result<PathBuf> {
     use std::os::unix::fs::OpenOptionsExt;
     let staged = root.join(rel);
     let parent = fsio::parent_of(&staged);
@@ -757,8 +825,7 @@ fn stage(
         .mode(mode)
         .open(&staged)
         .with_context(|| format!("cannot create `{}`", staged.display()))?;
-    f.write_all(content)
-        .with_context(|| format!("cannot write `{}`", staged.display()))?;
+    write(&mut f).with_context(|| format!("cannot write `{}`", staged.display()))?;
     // The mode exactly, whatever the umask (unless the umask left it so).
     if umask().is_none_or(|u| u & mode != 0) {
         f.set_permissions(fs::Permissions::from_mode(mode))

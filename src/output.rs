@@ -53,6 +53,11 @@ pub struct Change {
 }
 
 impl Change {
+    /// Whether this is the record of rendered files ([`STATE_FILE`]).
+    fn is_state(&self) -> bool {
+        self.path == Path::new(STATE_FILE)
+    }
+
     /// A new content for an input file, which exists.
     pub(crate) fn input(path: PathBuf, old: Vec<u8>, new: Vec<u8>) -> Change {
         Change {
@@ -111,7 +116,7 @@ impl Plan {
         let writes = self
             .changes
             .iter()
-            .take_while(|c| c.staged && c.kind != ChangeKind::Remove)
+            .take_while(|c| c.staged && c.kind != ChangeKind::Remove && !c.is_state())
             .count();
         let (written, rest) = self.changes.split_at(writes);
         Merged {
@@ -275,7 +280,10 @@ fn state_digest<'a>(records: impl Iterator<Item = Line<'a>>) -> [u8; 32] {
     }
     let mut sink = Sink(sha2::Sha256::new());
     // Writing to a hash cannot fail.
-    let _ = write_state(&mut std::io::BufWriter::with_capacity(1 << 14, &mut sink), records);
+    let _ = write_state(
+        &mut std::io::BufWriter::with_capacity(1 << 14, &mut sink),
+        records,
+    );
     sink.0.finalize().into()
 }
 
@@ -300,9 +308,7 @@ fn state_text<'a>(records: impl Iterator<Item = Line<'a>> + Clone) -> Vec<u8> {
 }
 
 /// The lines of old records.
-fn old_lines(
-    old: &BTreeMap<PathBuf, RenderedFile>,
-) -> impl Iterator<Item = Line<'_>> + Clone + '_ {
+fn old_lines(old: &BTreeMap<PathBuf, RenderedFile>) -> impl Iterator<Item = Line<'_>> + Clone + '_ {
     old.iter()
         .map(|(p, r)| (p.as_path(), r.package.as_deref(), &*r.serves))
 }
@@ -1019,7 +1025,7 @@ fn apply_plan(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
         .changes
         .iter()
         .filter(|c| !c.input)
-        .partition(|c| c.path == Path::new(STATE_FILE));
+        .partition(|c| c.is_state());
     if !inputs.is_empty() {
         journal_inputs(dir, &inputs)?;
     }

@@ -362,7 +362,10 @@ fn hash_of(path: &Path) -> Option<sha2::digest::Output<Sha256>> {
 fn hash_sized(h: &mut Sha256, path: &Path) {
     let opened = fs::File::open(path).and_then(|f| Ok((f.metadata()?, f)));
     // `fs::read` of a directory fails: so does this.
-    let Some((len, mut f)) = opened.ok().filter(|(m, _)| !m.is_dir()).map(|(m, f)| (m.len(), f))
+    let Some((len, mut f)) = opened
+        .ok()
+        .filter(|(m, _)| !m.is_dir())
+        .map(|(m, f)| (m.len(), f))
     else {
         h.update(u64::MAX.to_le_bytes());
         return;
@@ -571,7 +574,7 @@ mod tests {
             outputs,
         };
         fs::write(dir.join(super::super::STATE_FILE), "# rendered files\n").unwrap();
-        store(&record).unwrap();
+        store(&record, std::iter::empty()).unwrap();
         assert!(!dir.join(crate::fsio::TMP_DIR).exists());
         let fresh = fresh(&manifest).expect("fresh");
         assert_eq!(fresh.outputs, 2);

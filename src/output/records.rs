@@ -99,7 +99,9 @@ impl UnitRecords {
 
     fn get(&self, i: usize) -> Option<Entry<'_>> {
         let r = self.records.get(i)?;
-        let path = self.paths.get(r.start as usize..(r.start + r.len) as usize)?;
+        let path = self
+            .paths
+            .get(r.start as usize..(r.start + r.len) as usize)?;
         let name = |i: u16| self.names.get(i as usize).map(|n| &**n);
         Some(Entry {
             path: Path::new(path),
@@ -188,5 +190,61 @@ impl Records {
     /// How many outputs the plan creates, staged.
     pub(crate) fn created_count(&self) -> usize {
         self.created.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests assert by panicking")]
+    use super::*;
+    use crate::output::RenderedFile;
+
+    fn file(package: Option<&str>, digest: Option<u8>) -> RenderedFile {
+        RenderedFile {
+            package: package.map(Arc::from),
+            serves: Arc::from("all"),
+            digest: digest.map(|d| [d; 32]),
+        }
+    }
+
+    #[test]
+    fn outputs_of_every_unit_come_in_path_order_each_path_once() {
+        let mut a = UnitRecords::new(0);
+        a.push(Path::new("rpm/b.spec"), &file(Some("b"), Some(1)), Some(true));
+        a.push(Path::new("obs/b/_service"), &file(Some("b"), None), None);
+        let mut b = UnitRecords::new(1);
+        b.push(Path::new("obs/a/_service"), &file(Some("a"), Some(2)), None);
+        b.push(Path::new("obs/a.b"), &file(None, None), Some(false));
+        b.push(Path::new("rpm/b.spec"), &file(Some("b"), Some(1)), Some(true));
+        let records = Records::new(vec![a, b]);
+        let paths: Vec<String> = records
+            .iter()
+            .map(|e| e.path.display().to_string())
+            .collect();
+        // `/` sorts before any other byte, as in `Path`'s order.
+        assert_eq!(
+            paths,
+            ["obs/a/_service", "obs/a.b", "obs/b/_service", "rpm/b.spec"]
+        );
+        let first = records.iter().next().unwrap();
+        assert_eq!(
+            (first.package, first.serves, first.unit, first.digest),
+            (Some("a"), "all", 1, Some(&[2; 32]))
+        );
+        let created: Vec<(String, Option<bool>)> = records
+            .created()
+            .map(|e| (e.path.display().to_string(), e.created))
+            .collect();
+        assert_eq!(
+            created,
+            [
+                ("obs/a.b".to_string(), Some(false)),
+                ("rpm/b.spec".to_string(), Some(true))
+            ]
+        );
+        assert_eq!(records.created_count(), 2);
+        assert_eq!(records.created_at(1).unwrap().path, Path::new("rpm/b.spec"));
+        assert!(records.created_at(2).is_none());
+        assert_eq!(records.iter().nth(1).unwrap().package, None);
     }
 }

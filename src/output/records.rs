@@ -210,12 +210,20 @@ mod tests {
     #[test]
     fn outputs_of_every_unit_come_in_path_order_each_path_once() {
         let mut a = UnitRecords::new(0);
-        a.push(Path::new("rpm/b.spec"), &file(Some("b"), Some(1)), Some(true));
+        a.push(
+            Path::new("rpm/b.spec"),
+            &file(Some("b"), Some(1)),
+            Some(true),
+        );
         a.push(Path::new("obs/b/_service"), &file(Some("b"), None), None);
         let mut b = UnitRecords::new(1);
         b.push(Path::new("obs/a/_service"), &file(Some("a"), Some(2)), None);
         b.push(Path::new("obs/a.b"), &file(None, None), Some(false));
-        b.push(Path::new("rpm/b.spec"), &file(Some("b"), Some(1)), Some(true));
+        b.push(
+            Path::new("rpm/b.spec"),
+            &file(Some("b"), Some(1)),
+            Some(true),
+        );
         let records = Records::new(vec![a, b]);
         let paths: Vec<String> = records
             .iter()

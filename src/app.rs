@@ -6,7 +6,7 @@ use crate::distro::{self, Distro};
 use crate::error::{Error, Result};
 use crate::manifest::{self, Model};
 use crate::output::cache::{Fresh, Reuse};
-use crate::output::{self, Keep, Plan, Planned, Produced, Selection};
+use crate::output::{self, Keep, Plan, Produced, Selection};
 use crate::render::{self, KeyBase, Templates};
 
 /// The manifest, its changelog and the templates, loaded and validated together.
@@ -99,7 +99,7 @@ impl LoadedProject {
     /// content of changed files stays in memory, for diffs. Units that `reuse` proves
     /// current are not rendered.
     pub(crate) fn plan(&self, selection: &Selection, reuse: Option<&Reuse>) -> Result<Plan> {
-        Ok(self.plan_with(selection, Keep::Memory, reuse)?.0.plan)
+        Ok(self.plan_with(selection, Keep::Memory, reuse)?.0)
     }
 
     /// The plan that `render` applies: the new content of changed files staged in
@@ -112,8 +112,7 @@ impl LoadedProject {
         reuse: Option<&Reuse>,
         warnings: Vec<String>,
     ) -> Result<Plan> {
-        let (Planned { mut plan, digests }, keys) =
-            self.plan_with(selection, Keep::Staged, reuse)?;
+        let (mut plan, keys) = self.plan_with(selection, Keep::Staged, reuse)?;
         if selection.is_everything(self.model.project.targets.len()) {
             if let Some(keys) = keys {
                 plan.cache = Some(output::cache::CompleteRender::new(
@@ -122,7 +121,8 @@ impl LoadedProject {
                     template_names(),
                     warnings,
                     keys,
-                    digests,
+                    // In the plan's outputs, which `output::apply` gives the cache.
+                    Vec::new(),
                 ));
             }
         }
@@ -137,7 +137,7 @@ impl LoadedProject {
         selection: &Selection,
         keep: Keep,
         reuse: Option<&Reuse>,
-    ) -> Result<(Planned, Option<UnitKeys>)> {
+    ) -> Result<(Plan, Option<UnitKeys>)> {
         let units = render::units(&self.model);
         let salt = output::cache::binary();
         let keys: Vec<std::sync::OnceLock<[u8; 32]>> =

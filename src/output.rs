@@ -18,7 +18,10 @@ use crate::journal;
 use crate::render::{Output, Serves};
 
 pub(crate) mod cache;
+mod records;
 mod state;
+
+use records::{Records, UnitRecords};
 
 /// The record of rendered files, beside the manifest.
 pub(crate) const STATE_FILE: &str = ".pkgforge-outputs";
@@ -50,6 +53,11 @@ pub struct Change {
 }
 
 impl Change {
+    /// Whether this is the record of rendered files ([`STATE_FILE`]).
+    fn is_state(&self) -> bool {
+        self.path == Path::new(STATE_FILE)
+    }
+
     /// A new content for an input file, which exists.
     pub(crate) fn input(path: PathBuf, old: Vec<u8>, new: Vec<u8>) -> Change {
         Change {
@@ -80,6 +88,65 @@ pub struct Plan {
     /// current by the render cache.
     pub rendered_units: usize,
     pub units: usize,
+    /// Every output in the new record of rendered files, in path order, with its digest
+    /// when digests were asked for; the new files of a staged plan ([`Keep::Staged`]) are
+    /// flagged here rather than listed in `changes`.
+    pub(crate) outputs: Records,
+}
+
+impl Plan {
+    /// How many files the plan changes in each way: created, updated, removed.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let count = |k: ChangeKind| self.changes.iter().filter(|c| c.kind == k).count();
+        (
+            count(ChangeKind::Create) + self.outputs.created_count(),
+            count(ChangeKind::Update),
+            count(ChangeKind::Remove),
+        )
+    }
+
+    /// How many files the plan changes.
+    pub fn changed(&self) -> usize {
+        self.changes.len() + self.outputs.created_count()
+    }
+
+    /// Every change, as `changes` listed them before the new files of a staged plan were
+    /// kept apart: the rendered files written, in path order, then the rest of `changes`.
+    pub fn each_change(&self) -> impl Iterator<Item = (&ChangeKind, &Path)> + '_ {
+        let writes = self
+            .changes
+            .iter()
+            .take_while(|c| c.staged && c.kind != ChangeKind::Remove && !c.is_state())
+            .count();
+        let (written, rest) = self.changes.split_at(writes);
+        Merged {
+            created: self.outputs.created().peekable(),
+            written: written.iter().peekable(),
+        }
+        .chain(rest.iter().map(|c| (&c.kind, c.path.as_path())))
+    }
+}
+
+/// The new files of a staged plan merged, in path order, with its other staged writes.
+struct Merged<'a, C: Iterator<Item = records::Entry<'a>>> {
+    created: std::iter::Peekable<C>,
+    written: std::iter::Peekable<std::slice::Iter<'a, Change>>,
+}
+
+impl<'a, C: Iterator<Item = records::Entry<'a>>> Iterator for Merged<'a, C> {
+    type Item = (&'a ChangeKind, &'a Path);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let first = match (self.created.peek(), self.written.peek()) {
+            (Some(e), Some(c)) => path_cmp(e.path, &c.path) != std::cmp::Ordering::Greater,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        match first {
+            true => self.created.next().map(|e| (&ChangeKind::Create, e.path)),
+            false => self.written.next().map(|c| (&c.kind, c.path.as_path())),
+        }
+    }
 }
 
 /// Which outputs a run is about: the `--distro` and `--package` selection.
@@ -111,8 +178,6 @@ struct RenderedFile {
     serves: Arc<str>,
     /// The output's [`digest`], when this run produced it and digests were asked for.
     digest: Option<[u8; 32]>,
-    /// The unit ([`crate::render::Unit`]) that produced it in this run.
-    unit: u32,
 }
 
 impl RenderedFile {
@@ -158,7 +223,6 @@ fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, RenderedFile>> {
                 package: (pkg != "-").then(|| names.get(pkg)),
                 serves,
                 digest: None,
-                unit: 0,
             },
         ));
     }
@@ -181,26 +245,72 @@ impl Interner {
     }
 }
 
-fn state_text<'a>(
-    records: impl Iterator<Item = (&'a PathBuf, &'a RenderedFile)> + Clone,
-) -> Vec<u8> {
-    let mut s = String::from("# Files rendered by pkgforge: path, package, targets. Render removes them when they are no longer produced.\n");
+/// The first line of the record of rendered files.
+const STATE_HEADER: &str = "# Files rendered by pkgforge: path, package, targets. Render removes them when they are no longer produced.\n";
+
+/// Write the record of rendered files: the bytes of [`state_text`].
+fn write_state<'a>(
+    out: &mut impl Write,
+    records: impl Iterator<Item = Line<'a>>,
+) -> std::io::Result<()> {
+    out.write_all(STATE_HEADER.as_bytes())?;
+    for (p, package, serves) in records {
+        out.write_all(p.to_string_lossy().as_bytes())?;
+        out.write_all(b"\t")?;
+        out.write_all(package.unwrap_or("-").as_bytes())?;
+        out.write_all(b"\t")?;
+        out.write_all(serves.as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// The SHA-256 of [`state_text`], without holding the text.
+fn state_digest<'a>(records: impl Iterator<Item = Line<'a>>) -> [u8; 32] {
+    use sha2::Digest as _;
+    struct Sink(sha2::Sha256);
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut sink = Sink(sha2::Sha256::new());
+    // Writing to a hash cannot fail.
+    let _ = write_state(
+        &mut std::io::BufWriter::with_capacity(1 << 14, &mut sink),
+        records,
+    );
+    sink.0.finalize().into()
+}
+
+fn state_text<'a>(records: impl Iterator<Item = Line<'a>> + Clone) -> Vec<u8> {
+    let mut s = String::from(STATE_HEADER);
     let size: usize = records
         .clone()
-        .map(|(p, r)| {
-            p.as_os_str().len() + r.package.as_ref().map_or(1, |p| p.len()) + r.serves.len() + 3
+        .map(|(p, package, serves)| {
+            p.as_os_str().len() + package.map_or(1, |p| p.len()) + serves.len() + 3
         })
         .sum();
     s.reserve(size);
-    for (p, r) in records {
+    for (p, package, serves) in records {
         s.push_str(&p.to_string_lossy());
         s.push('\t');
-        s.push_str(r.package.as_deref().unwrap_or("-"));
+        s.push_str(package.unwrap_or("-"));
         s.push('\t');
-        s.push_str(&r.serves);
+        s.push_str(serves);
         s.push('\n');
     }
     s.into_bytes()
+}
+
+/// The lines of old records.
+fn old_lines(old: &BTreeMap<PathBuf, RenderedFile>) -> impl Iterator<Item = Line<'_>> + Clone + '_ {
+    old.iter()
+        .map(|(p, r)| (p.as_path(), r.package.as_deref(), &*r.serves))
 }
 
 fn read_existing(path: &Path) -> anyhow::Result<Option<(Vec<u8>, bool)>> {
@@ -229,13 +339,6 @@ pub(crate) enum Keep {
     /// which [`apply`] renames into place. A render of any size then holds no output in
     /// memory, and one that fails part-way has not touched a single output.
     Staged,
-}
-
-/// A plan, and, when asked for, the digest ([`digest`]) of every output in the new record
-/// of rendered files, with the unit that produced it, in path order.
-pub(crate) struct Planned {
-    pub plan: Plan,
-    pub digests: Vec<(PathBuf, u32, [u8; 32])>,
 }
 
 /// What planning gets for one unit.
@@ -269,7 +372,7 @@ pub(crate) fn plan(
         Keep::Memory,
         false,
     ) {
-        Ok(planned) => Ok(planned.plan),
+        Ok(plan) => Ok(plan),
         Err(crate::Error::Other(e)) => Err(crate::Error::Other(e)),
         Err(e) => Err(crate::Error::Other(anyhow::Error::new(e))),
     }
@@ -280,8 +383,8 @@ pub(crate) fn plan(
 struct UnitPlan {
     changes: Vec<Change>,
     unchanged: usize,
-    /// The outputs that go in the new record of rendered files.
-    produced: Vec<(PathBuf, RenderedFile)>,
+    /// The outputs that go in the new record of rendered files, one list per unit.
+    produced: Vec<UnitRecords>,
     rendered_units: usize,
 }
 
@@ -303,7 +406,7 @@ pub(crate) fn plan_units(
     all_targets: usize,
     keep: Keep,
     digests: bool,
-) -> crate::Result<Planned> {
+) -> crate::Result<Plan> {
     let old = read_state(dir)?;
     let staging = match keep {
         Keep::Staged => {
@@ -331,32 +434,52 @@ pub(crate) fn plan_units(
         units,
         ..Plan::default()
     };
-    let mut produced = done.produced;
     // In path order, as the renderers' outputs come sorted.
     // Unstable sorts: in place, and no two outputs share a path.
     plan.changes
         .sort_unstable_by(|a, b| path_cmp(&a.path, &b.path));
-    produced.sort_unstable_by(|a, b| path_cmp(&a.0, &b.0));
-    produced.dedup_by(|b, a| a.0.as_os_str() == b.0.as_os_str());
+    let produced = Records::new(done.produced);
     let kept = gone(dir, &old, &produced, selection, all_targets, &mut plan)?;
-    let new_state = match kept.is_empty() {
-        true => produced,
-        false => {
-            let mut all = produced;
-            all.extend(kept);
-            all.sort_by(|a, b| a.0.cmp(&b.0));
-            all
+    let kept: Vec<Line> = kept
+        .iter()
+        .map(|(p, r)| (p.as_path(), r.package.as_deref(), &*r.serves))
+        .collect();
+    let new_state = MergeLines {
+        a: produced
+            .iter()
+            .map(|e| (e.path, e.package, e.serves))
+            .peekable(),
+        b: kept.iter().copied().peekable(),
+    };
+    record_state(dir, &old, new_state, planner.staging.as_deref(), &mut plan)?;
+    plan.outputs = produced;
+    Ok(plan)
+}
+
+/// A line of the record of rendered files: path, package, targets ([`state::tag`]).
+type Line<'a> = (&'a Path, Option<&'a str>, &'a str);
+
+/// Two lists of lines with distinct paths, each in path order, merged.
+#[derive(Clone)]
+struct MergeLines<'a, A: Iterator<Item = Line<'a>>, B: Iterator<Item = Line<'a>>> {
+    a: std::iter::Peekable<A>,
+    b: std::iter::Peekable<B>,
+}
+
+impl<'a, A, B> Iterator for MergeLines<'a, A, B>
+where
+    A: Iterator<Item = Line<'a>> + Clone,
+    B: Iterator<Item = Line<'a>> + Clone,
+{
+    type Item = Line<'a>;
+
+    fn next(&mut self) -> Option<Line<'a>> {
+        match (self.a.peek(), self.b.peek()) {
+            (Some(a), Some(b)) if b.0 < a.0 => self.b.next(),
+            (Some(_), _) => self.a.next(),
+            (None, _) => self.b.next(),
         }
-    };
-    record_state(dir, &old, &new_state, &mut plan)?;
-    let digests = match digests {
-        true => new_state
-            .into_iter()
-            .filter_map(|(p, r)| Some((p, r.unit, r.digest?)))
-            .collect(),
-        false => Vec::new(),
-    };
-    Ok(Planned { plan, digests })
+    }
 }
 
 /// What every worker of [`plan_units`] shares.
@@ -406,16 +529,18 @@ impl Planner<'_, '_> {
                     break;
                 }
                 let mut up = UnitPlan::default();
-                if let Err(e) = self.unit(unit, &mut up, &mut scratch) {
+                let mut records = UnitRecords::new(unit);
+                if let Err(e) = self.unit(unit, &mut up, &mut records, &mut scratch) {
                     first_failed.fetch_min(unit, Ordering::SeqCst);
                     if let Ok(mut f) = failed.lock() {
                         f.push((unit, e));
                     }
                 }
                 // One growing list for all units: no per-unit copies left to fragment memory.
+                records.shrink_to_fit();
                 if let Ok(mut d) = done.lock() {
                     d.changes.append(&mut up.changes);
-                    d.produced.append(&mut up.produced);
+                    d.produced.push(records);
                     d.unchanged += up.unchanged;
                     d.rendered_units += up.rendered_units;
                 }
@@ -442,7 +567,13 @@ impl Planner<'_, '_> {
 
     /// Plan one unit: keep the outputs the render cache proved current, or render it and
     /// compare each output with the tree.
-    fn unit(&self, unit: usize, up: &mut UnitPlan, scratch: &mut Scratch) -> crate::Result<()> {
+    fn unit(
+        &self,
+        unit: usize,
+        up: &mut UnitPlan,
+        records: &mut UnitRecords,
+        scratch: &mut Scratch,
+    ) -> crate::Result<()> {
         let outputs = match (self.produce)(unit, self.may_reuse)? {
             Produced::Rendered(outputs) => outputs,
             Produced::Current(current) if current.iter().all(|(p, _)| self.was(p).is_some()) => {
@@ -450,10 +581,9 @@ impl Planner<'_, '_> {
                     if let Some(rec) = self.was(&path) {
                         let record = RenderedFile {
                             digest: Some(d),
-                            unit: unit as u32,
                             ..rec.clone()
                         };
-                        up.produced.push((path, record));
+                        records.push(&path, &record, None);
                         up.unchanged += 1;
                     }
                 }
@@ -470,7 +600,7 @@ impl Planner<'_, '_> {
         };
         up.rendered_units += 1;
         for o in outputs {
-            self.output(unit, o, up, scratch)?;
+            self.output(o, up, records, scratch)?;
         }
         Ok(())
     }
@@ -479,25 +609,28 @@ impl Planner<'_, '_> {
     /// disk, the change (staged with [`Keep::Staged`]).
     fn output(
         &self,
-        unit: usize,
         o: Output,
         up: &mut UnitPlan,
+        records: &mut UnitRecords,
         scratch: &mut Scratch,
     ) -> crate::Result<()> {
         let picked = self.selection.picks(o.package.as_deref(), &o.serves);
         let package = o.package.as_deref().map(|p| scratch.names.get(p));
-        if picked || self.was(&o.path).is_some() {
-            let record = RenderedFile {
-                package,
-                serves: scratch.names.get(&state::tag(&o.serves)),
-                digest: self.digests.then(|| digest(&o.content, o.executable)),
-                unit: unit as u32,
-            };
-            up.produced.push((o.path.clone(), record));
-        }
-        if !picked {
-            return Ok(());
-        }
+        let record = (picked || self.was(&o.path).is_some()).then(|| RenderedFile {
+            package,
+            serves: scratch.names.get(&state::tag(&o.serves)),
+            digest: self.digests.then(|| digest(&o.content, o.executable)),
+        });
+        let record = match (record, picked) {
+            (Some(record), true) => record,
+            (record, false) => {
+                if let Some(record) = record {
+                    records.push(&o.path, &record, None);
+                }
+                return Ok(());
+            }
+            (None, true) => return Ok(()),
+        };
         // No need to look for a file whose directory is not there (a first render).
         let parent = o.path.parent().unwrap_or(Path::new(""));
         let present = match scratch.dirs_seen.get(parent) {
@@ -518,6 +651,7 @@ impl Planner<'_, '_> {
                 (ChangeKind::Update, Some(bytes), exec)
             }
             Some(_) => {
+                records.push(&o.path, &record, None);
                 up.unchanged += 1;
                 return Ok(());
             }
@@ -525,10 +659,16 @@ impl Planner<'_, '_> {
         let (new, staged) = match &self.staging {
             Some(root) => {
                 stage(root, &o.path, &o.content, o.executable, &mut scratch.made)?;
+                if kind == ChangeKind::Create {
+                    // Listed with the records, not as a change of its own.
+                    records.push(&o.path, &record, Some(o.executable));
+                    return Ok(());
+                }
                 (None, true)
             }
             None => (Some(o.content), false),
         };
+        records.push(&o.path, &record, None);
         up.changes.push(Change {
             path: o.path,
             kind,
@@ -548,13 +688,13 @@ impl Planner<'_, '_> {
 fn gone(
     dir: &Path,
     old: &BTreeMap<PathBuf, RenderedFile>,
-    produced: &[(PathBuf, RenderedFile)],
+    produced: &Records,
     selection: &Selection,
     all_targets: usize,
     plan: &mut Plan,
 ) -> crate::Result<Vec<(PathBuf, RenderedFile)>> {
     let mut kept = Vec::new();
-    let mut new = produced.iter().map(|(p, _)| p).peekable();
+    let mut new = produced.iter().map(|e| e.path).peekable();
     for (path, rec) in old {
         while new
             .next_if(|p| path_cmp(p, path) == std::cmp::Ordering::Less)
@@ -588,42 +728,60 @@ fn gone(
 
 /// The new record of rendered files as a change of `plan` when it differs from the file,
 /// and the union of the old and the new records, the new ones winning, which [`apply`]
-/// writes first: only when it is neither (with no old records it is the new ones).
-fn record_state(
+/// writes first: only when it is neither (with no old records it is the new ones). With
+/// `staging`, the new record is written to the staging tree rather than kept in memory,
+/// and the texts are compared by their digests.
+fn record_state<'a>(
     dir: &Path,
-    old: &BTreeMap<PathBuf, RenderedFile>,
-    new_state: &[(PathBuf, RenderedFile)],
+    old: &'a BTreeMap<PathBuf, RenderedFile>,
+    new_state: impl Iterator<Item = Line<'a>> + Clone,
+    staging: Option<&Path>,
     plan: &mut Plan,
 ) -> crate::Result<()> {
-    let state = state_text(new_state.iter().map(|(p, r)| (p, r)));
+    let new_digest = state_digest(new_state.clone());
     if !old.is_empty() {
-        let old_text = state_text(old.iter());
-        let union = state_text(Union {
-            old: old.iter().peekable(),
-            new: new_state.iter().map(|(p, r)| (p, r)).peekable(),
-        });
-        if union != old_text && union != state {
-            plan.pre_state = Some(union);
+        let union = Union {
+            old: old_lines(old).peekable(),
+            new: new_state.clone().peekable(),
+        };
+        let union_digest = state_digest(union.clone());
+        if union_digest != state_digest(old_lines(old)) && union_digest != new_digest {
+            plan.pre_state = Some(state_text(union));
         }
     }
     let state_path = PathBuf::from(STATE_FILE);
-    match read_existing(&dir.join(&state_path))? {
-        Some((bytes, _)) if bytes == state => {}
-        existing => plan.changes.push(Change {
-            kind: if existing.is_some() {
-                ChangeKind::Update
-            } else {
-                ChangeKind::Create
-            },
-            old: existing.map(|(b, _)| b),
-            path: state_path,
-            new: Some(state),
-            executable: false,
-            old_executable: false,
-            input: false,
-            staged: false,
-        }),
+    let existing = read_existing(&dir.join(&state_path))?;
+    if let Some((bytes, _)) = &existing {
+        if crate::digest::sha256(bytes) == new_digest {
+            return Ok(());
+        }
     }
+    let new = match staging {
+        Some(root) => {
+            let write = |f: &mut fs::File| {
+                let mut out = std::io::BufWriter::with_capacity(1 << 16, f);
+                write_state(&mut out, new_state)?;
+                out.flush()
+            };
+            stage_with(root, &state_path, false, &mut Default::default(), write)?;
+            None
+        }
+        None => Some(state_text(new_state)),
+    };
+    plan.changes.push(Change {
+        kind: if existing.is_some() {
+            ChangeKind::Update
+        } else {
+            ChangeKind::Create
+        },
+        old: existing.map(|(b, _)| b),
+        path: state_path,
+        staged: new.is_none(),
+        new,
+        executable: false,
+        old_executable: false,
+        input: false,
+    });
     Ok(())
 }
 
@@ -647,6 +805,17 @@ fn stage(
     executable: bool,
     made: &mut std::collections::HashSet<PathBuf>,
 ) -> anyhow::Result<PathBuf> {
+    stage_with(root, rel, executable, made, |f| f.write_all(content))
+}
+
+/// [`stage`] what `write` writes to the file.
+fn stage_with(
+    root: &Path,
+    rel: &Path,
+    executable: bool,
+    made: &mut std::collections::HashSet<PathBuf>,
+    write: impl FnOnce(&mut fs::File) -> std::io::Result<()>,
+) -> anyhow::Result<PathBuf> {
     use std::os::unix::fs::OpenOptionsExt;
     let staged = root.join(rel);
     let parent = fsio::parent_of(&staged);
@@ -662,8 +831,7 @@ fn stage(
         .mode(mode)
         .open(&staged)
         .with_context(|| format!("cannot create `{}`", staged.display()))?;
-    f.write_all(content)
-        .with_context(|| format!("cannot write `{}`", staged.display()))?;
+    write(&mut f).with_context(|| format!("cannot write `{}`", staged.display()))?;
     // The mode exactly, whatever the umask (unless the umask left it so).
     if umask().is_none_or(|u| u & mode != 0) {
         f.set_permissions(fs::Permissions::from_mode(mode))
@@ -683,26 +851,73 @@ fn umask() -> Option<u32> {
     })
 }
 
+/// One write of [`apply`]: a change, or a new file of a staged plan ([`Plan::outputs`]).
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Change(&'a Change),
+    Created { path: &'a Path, executable: bool },
+}
+
+impl<'a> Step<'a> {
+    fn path(&self) -> &'a Path {
+        match self {
+            Step::Change(c) => &c.path,
+            Step::Created { path, .. } => path,
+        }
+    }
+
+    /// A new file whose content is staged.
+    fn staged_create(&self) -> bool {
+        match self {
+            Step::Change(c) => c.kind == ChangeKind::Create && c.staged,
+            Step::Created { .. } => true,
+        }
+    }
+}
+
+/// The rendered files a plan writes, by index: its new staged files ([`Plan::outputs`]),
+/// in path order, then `changes`, the other writes.
+struct Writes<'a> {
+    created: &'a Records,
+    changes: &'a [&'a Change],
+}
+
+impl<'a> Writes<'a> {
+    fn len(&self) -> usize {
+        self.created.created_count() + self.changes.len()
+    }
+
+    fn get(&self, i: usize) -> Option<Step<'a>> {
+        match i.checked_sub(self.created.created_count()) {
+            None => self.created.created_at(i).map(|e| Step::Created {
+                path: e.path,
+                executable: e.created.unwrap_or_default(),
+            }),
+            Some(j) => self.changes.get(j).map(|c| Step::Change(c)),
+        }
+    }
+}
+
 /// Move staged new files whose directory does not exist yet into place with their
 /// directory: one rename for each new directory tree (for a first render, `obs/`, `rpm/`
 /// and `debian/`) rather than one per file. Every file under such a directory is new and
 /// staged by this plan, so the tree moves whole; each file still appears complete. A
-/// directory that cannot move leaves its files to be placed one by one. Returns the
-/// changes it placed: `true` at their index.
-fn place_new_dirs(dir: &Path, changes: &[&Change]) -> Vec<bool> {
+/// directory that cannot move leaves its files to be placed one by one. Marks the
+/// writes it placed as done.
+fn place_new_dirs(dir: &Path, writes: &Writes, done: &mut [bool]) {
     let root = staging_root(dir);
     let mut exists: std::collections::HashMap<&Path, bool> = std::collections::HashMap::new();
-    let mut moves: BTreeMap<&Path, Vec<usize>> = BTreeMap::new();
-    // Changes come in path order: neighbours mostly share a directory, and its answer.
+    let mut moves: BTreeMap<&Path, Vec<u32>> = BTreeMap::new();
+    // New files come in path order: neighbours mostly share a directory, and its answer.
     let mut last: Option<(&Path, Option<&Path>)> = None;
-    for (i, c) in changes.iter().enumerate() {
-        if c.kind != ChangeKind::Create || !c.staged {
+    for i in 0..writes.len() {
+        let Some(c) = writes.get(i).filter(Step::staged_create) else {
             continue;
-        }
-        let parent = c.path.parent();
+        };
+        let parent = c.path().parent();
         if let Some((p, top)) = last.filter(|(p, _)| Some(*p) == parent) {
             if let Some(top) = top {
-                moves.entry(top).or_default().push(i);
+                moves.entry(top).or_default().push(i as u32);
             }
             last = Some((p, top));
             continue;
@@ -720,29 +935,29 @@ fn place_new_dirs(dir: &Path, changes: &[&Change]) -> Vec<bool> {
             at = p.parent();
         }
         if let Some(top) = top {
-            moves.entry(top).or_default().push(i);
+            moves.entry(top).or_default().push(i as u32);
         }
         if let Some(p) = parent {
             last = Some((p, top));
         }
     }
-    let mut placed = vec![false; changes.len()];
     for (top, under) in moves {
         if fs::rename(root.join(top), dir.join(top)).is_ok() {
             for i in under {
-                placed[i] = true;
+                if let Some(d) = done.get_mut(i as usize) {
+                    *d = true;
+                }
             }
         }
     }
-    placed
 }
 
 /// Two record lists merged in path order; on equal paths the new record wins.
 #[derive(Clone)]
 struct Union<'a, O, N>
 where
-    O: Iterator<Item = (&'a PathBuf, &'a RenderedFile)>,
-    N: Iterator<Item = (&'a PathBuf, &'a RenderedFile)>,
+    O: Iterator<Item = Line<'a>>,
+    N: Iterator<Item = Line<'a>>,
 {
     old: std::iter::Peekable<O>,
     new: std::iter::Peekable<N>,
@@ -750,15 +965,15 @@ where
 
 impl<'a, O, N> Iterator for Union<'a, O, N>
 where
-    O: Iterator<Item = (&'a PathBuf, &'a RenderedFile)>,
-    N: Iterator<Item = (&'a PathBuf, &'a RenderedFile)>,
+    O: Iterator<Item = Line<'a>>,
+    N: Iterator<Item = Line<'a>>,
 {
-    type Item = (&'a PathBuf, &'a RenderedFile);
+    type Item = Line<'a>;
 
     fn next(&mut self) -> Option<Self::Item> {
         match (self.old.peek(), self.new.peek()) {
-            (Some((o, _)), Some((n, _))) if o < n => self.old.next(),
-            (Some((o, _)), Some((n, _))) if o == n => {
+            (Some((o, _, _)), Some((n, _, _))) if o < n => self.old.next(),
+            (Some((o, _, _)), Some((n, _, _))) if o == n => {
                 self.old.next();
                 self.new.next()
             }
@@ -791,13 +1006,15 @@ pub(crate) fn apply(dir: &Path, plan: &Plan) -> crate::Result<()> {
 }
 
 fn apply_plan(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
-    let mut dirs: Vec<&Path> = plan
-        .changes
-        .iter()
-        .map(|c| c.path.parent().unwrap_or(Path::new("")))
-        .collect();
-    // Changes come in path order: most neighbours share a directory.
-    dirs.dedup();
+    let mut dirs: Vec<&Path> = Vec::new();
+    // Both lists come in path order: most neighbours share a directory.
+    let paths = plan.outputs.created().map(|e| e.path);
+    for p in paths.chain(plan.changes.iter().map(|c| c.path.as_path())) {
+        let d = p.parent().unwrap_or(Path::new(""));
+        if dirs.last() != Some(&d) {
+            dirs.push(d);
+        }
+    }
     dirs.sort_unstable_by(|a, b| path_cmp(a, b));
     dirs.dedup();
     for d in dirs {
@@ -808,38 +1025,28 @@ fn apply_plan(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
         .changes
         .iter()
         .filter(|c| !c.input)
-        .partition(|c| c.path == Path::new(STATE_FILE));
+        .partition(|c| c.is_state());
     if !inputs.is_empty() {
-        let mut files = Vec::new();
-        for c in &inputs {
-            let new = String::from_utf8(c.new.clone().unwrap_or_default())
-                .map_err(|_| anyhow::anyhow!("`{}` is not UTF-8", c.path.display()))?;
-            files.push(journal::JournalFile {
-                path: c.path.clone(),
-                old_sha256: c.old.as_deref().map(crate::digest::sha256_hex),
-                new,
-            });
-        }
-        journal::write(
-            dir,
-            &journal::Journal {
-                written: jiff::Timestamp::now().to_string(),
-                pid: std::process::id(),
-                files,
-            },
-        )?;
+        journal_inputs(dir, &inputs)?;
     }
     let result = apply_all(dir, plan, &outputs, &inputs, &state);
     match (&result, &plan.cache) {
         (Ok(()), Some(record)) => {
             // Best effort: without it the next run renders in full.
-            let _ = cache::store(record);
+            let outputs = plan.outputs.iter();
+            let _ = cache::store(
+                record,
+                outputs.filter_map(|e| Some((e.path, e.unit, e.digest?))),
+            );
         }
         (Ok(()), None) => {}
         (Err(_), _) => {
             // Staged files that did not make it into place.
             for c in plan.changes.iter().filter(|c| c.staged) {
                 let _ = fs::remove_file(staged_path(dir, c));
+            }
+            for e in plan.outputs.created() {
+                let _ = fs::remove_file(staging_root(dir).join(e.path));
             }
         }
     }
@@ -849,12 +1056,35 @@ fn apply_plan(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
         // Keep the journal: the next run rolls forward to a consistent state.
         Err(Failed { undone: false, .. }) => {}
     }
-    if plan.changes.iter().any(|c| c.staged) {
+    if plan.changes.iter().any(|c| c.staged) || plan.outputs.created_count() > 0 {
         // Empty directories, or on failure what did not go into place.
         let _ = fs::remove_dir_all(staging_root(dir));
     }
     fsio::remove_tmp_dir(fsio::base(dir));
     result.map_err(|f| f.error)
+}
+
+/// Write the journal of the new contents of the inputs ([`crate::journal`]).
+fn journal_inputs(dir: &Path, inputs: &[&Change]) -> anyhow::Result<()> {
+    let mut files = Vec::new();
+    for c in inputs {
+        let new = String::from_utf8(c.new.clone().unwrap_or_default())
+            .map_err(|_| anyhow::anyhow!("`{}` is not UTF-8", c.path.display()))?;
+        files.push(journal::JournalFile {
+            path: c.path.clone(),
+            old_sha256: c.old.as_deref().map(crate::digest::sha256_hex),
+            new,
+        });
+    }
+    journal::write(
+        dir,
+        &journal::Journal {
+            written: jiff::Timestamp::now().to_string(),
+            pid: std::process::id(),
+            files,
+        },
+    )?;
+    Ok(())
 }
 
 struct Failed {
@@ -876,10 +1106,30 @@ fn apply_all(
             undone: true,
         })?;
     }
-    let fail = |error: anyhow::Error, done: &[&Change]| {
+    // The rendered files that are written come first, on every CPU: distinct files, each
+    // replaced atomically on its own. Removals (which may empty a directory a write
+    // needs), the inputs and the record follow one at a time, in order.
+    let writes = outputs
+        .iter()
+        .take_while(|c| c.kind != ChangeKind::Remove)
+        .count();
+    let (parallel, sequential) = outputs.split_at(writes);
+    let parallel = Writes {
+        created: &plan.outputs,
+        changes: parallel,
+    };
+    let mut written = vec![false; parallel.len()];
+    place_new_dirs(dir, &parallel, &mut written);
+    let mut done: Vec<Step> = Vec::new();
+    let fail = |error: anyhow::Error, written: &[bool], done: &[Step]| {
         let mut undone = true;
         for undo in done.iter().rev() {
             undone &= revert(dir, undo);
+        }
+        for (i, _) in written.iter().enumerate().rev().filter(|(_, w)| **w) {
+            if let Some(undo) = parallel.get(i) {
+                undone &= revert(dir, &undo);
+            }
         }
         if undone || inputs.is_empty() {
             return Failed { error, undone };
@@ -892,57 +1142,38 @@ fn apply_all(
             undone,
         }
     };
-    // The rendered files that are written come first, on every CPU: distinct files, each
-    // replaced atomically on its own. Removals (which may empty a directory a write
-    // needs), the inputs and the record follow one at a time, in order.
-    let writes = outputs
-        .iter()
-        .take_while(|c| c.kind != ChangeKind::Remove)
-        .count();
-    let (parallel, sequential) = outputs.split_at(writes);
-    let moved = place_new_dirs(dir, parallel);
-    let mut done: Vec<&Change> = Vec::new();
-    let mut rest: Vec<&Change> = Vec::new();
-    for (c, m) in parallel.iter().zip(moved) {
-        match m {
-            true => done.push(c),
-            false => rest.push(c),
-        }
-    }
-    let (written, error) = apply_parallel(dir, &rest);
-    done.extend(written);
-    if let Some(error) = error {
-        return Err(fail(error, &done));
+    if let Some(error) = apply_parallel(dir, &parallel, &mut written) {
+        return Err(fail(error, &written, &done));
     }
     for c in sequential.iter().chain(inputs).chain(state) {
-        if let Err(error) = apply_one(dir, c) {
-            return Err(fail(error, &done));
+        if let Err(error) = apply_one(dir, &Step::Change(c)) {
+            return Err(fail(error, &written, &done));
         }
-        done.push(c);
+        done.push(Step::Change(c));
     }
     Ok(())
 }
 
-/// Apply independent changes on as many threads as there are CPUs: the ones done, and
-/// the first error (after which no more are started).
-fn apply_parallel<'a>(
-    dir: &Path,
-    changes: &[&'a Change],
-) -> (Vec<&'a Change>, Option<anyhow::Error>) {
+/// Apply the writes not `written` yet on as many threads as there are CPUs, marking
+/// those done; the first error (after which no more are started).
+fn apply_parallel(dir: &Path, writes: &Writes, written: &mut [bool]) -> Option<anyhow::Error> {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::Mutex;
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let done = Mutex::new(Vec::with_capacity(changes.len()));
+    let marks: Vec<AtomicBool> = written.iter().map(|w| AtomicBool::new(*w)).collect();
     let error = Mutex::new(None);
     let work = || {
-        let mut mine = Vec::new();
         while !stop.load(Ordering::SeqCst) {
-            let Some(c) = changes.get(next.fetch_add(1, Ordering::SeqCst)) else {
+            let i = next.fetch_add(1, Ordering::SeqCst);
+            let (Some(c), Some(mark)) = (writes.get(i), marks.get(i)) else {
                 break;
             };
-            match apply_one(dir, c) {
-                Ok(()) => mine.push(*c),
+            if mark.load(Ordering::SeqCst) {
+                continue;
+            }
+            match apply_one(dir, &c) {
+                Ok(()) => mark.store(true, Ordering::SeqCst),
                 Err(e) => {
                     stop.store(true, Ordering::SeqCst);
                     if let Ok(mut slot) = error.lock() {
@@ -951,26 +1182,30 @@ fn apply_parallel<'a>(
                 }
             }
         }
-        if let Ok(mut d) = done.lock() {
-            d.extend(mine);
-        }
     };
+    let pending = written.iter().filter(|w| !**w).count();
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .clamp(1, changes.len().max(1));
+        .clamp(1, pending.max(1));
     std::thread::scope(|s| {
         for _ in 1..workers {
             s.spawn(work);
         }
         work();
     });
-    (
-        done.into_inner().unwrap_or_default(),
-        error.into_inner().unwrap_or_default(),
-    )
+    for (w, m) in written.iter_mut().zip(marks) {
+        *w = m.into_inner();
+    }
+    error.into_inner().unwrap_or_default()
 }
 
-fn apply_one(dir: &Path, c: &Change) -> anyhow::Result<()> {
+fn apply_one(dir: &Path, step: &Step) -> anyhow::Result<()> {
+    let c = match step {
+        Step::Change(c) => c,
+        Step::Created { path, executable } => {
+            return place(&staging_root(dir).join(path), &dir.join(path), *executable)
+        }
+    };
     let full = dir.join(&c.path);
     match c.kind {
         ChangeKind::Create | ChangeKind::Update if c.input => Ok(write_durable(
@@ -1029,10 +1264,14 @@ fn place(staged: &Path, full: &Path, executable: bool) -> anyhow::Result<()> {
     }
 }
 
-/// Put back what `c` replaced; whether that worked.
-fn revert(dir: &Path, c: &Change) -> bool {
-    let full = dir.join(&c.path);
-    match (&c.kind, &c.old) {
+/// Put back what `step` replaced; whether that worked.
+fn revert(dir: &Path, step: &Step) -> bool {
+    let full = dir.join(step.path());
+    let (kind, old, old_executable) = match step {
+        Step::Change(c) => (&c.kind, &c.old, c.old_executable),
+        Step::Created { .. } => (&ChangeKind::Create, &None, false),
+    };
+    match (kind, old) {
         (ChangeKind::Create, _) => {
             let gone = match fs::remove_file(&full) {
                 Ok(()) => true,
@@ -1041,7 +1280,7 @@ fn revert(dir: &Path, c: &Change) -> bool {
             prune_empty_dirs(dir, full.parent());
             gone
         }
-        (_, Some(old)) => write_atomic_in(dir, &full, old, c.old_executable).is_ok(),
+        (_, Some(old)) => write_atomic_in(dir, &full, old, old_executable).is_ok(),
         _ => true,
     }
 }

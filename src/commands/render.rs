@@ -74,7 +74,7 @@ pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
 
 /// `render --check`: exit 0 when every file is current, else 1 and the diff.
 fn check_outcome(g: &Global, plan: &Plan) -> Outcome {
-    if plan.changes.is_empty() {
+    if plan.changed() == 0 {
         g.status(&format!(
             "all {} rendered files are up to date",
             plan.unchanged
@@ -83,7 +83,7 @@ fn check_outcome(g: &Global, plan: &Plan) -> Outcome {
     }
     let summary = format!(
         "{} files are out of date; run `pkgforge render` to regenerate them",
-        plan.changes.len()
+        plan.changed()
     );
     Outcome::diff(g, 1, output::diff(plan), summary)
 }
@@ -95,21 +95,18 @@ fn report(g: &Global, plan: &Plan) {
             "rendered {} of {} units; the render cache proved the others current",
             plan.rendered_units, plan.units
         ));
-        for c in &plan.changes {
-            let verb = match c.kind {
+        for (kind, path) in plan.each_change() {
+            let verb = match kind {
                 ChangeKind::Create => "created",
                 ChangeKind::Update => "updated",
                 ChangeKind::Remove => "removed",
             };
-            (g.say)(&format!("{verb} {}", c.path.display()));
+            (g.say)(&format!("{verb} {}", path.display()));
         }
     }
-    let count = |k: ChangeKind| plan.changes.iter().filter(|c| c.kind == k).count();
+    let (created, updated, removed) = plan.counts();
     g.status(&format!(
-        "rendered: {} created, {} updated, {} removed, {} unchanged",
-        count(ChangeKind::Create),
-        count(ChangeKind::Update),
-        count(ChangeKind::Remove),
+        "rendered: {created} created, {updated} updated, {removed} removed, {} unchanged",
         plan.unchanged
     ));
 }

@@ -51,7 +51,8 @@ pub struct CompleteRender {
     pub warnings: Vec<String>,
     /// Every unit: its id and key ([`crate::render::Unit`]).
     pub units: Vec<(String, [u8; 32])>,
-    /// Every output, in path order: its unit (an index into `units`) and [`super::digest`].
+    /// Every output, in path order: its unit (an index into `units`) and [`super::digest`];
+    /// empty for a plan that keeps them in [`super::Plan::outputs`] (see [`store`]).
     pub outputs: Vec<(PathBuf, u32, [u8; 32])>,
 }
 
@@ -261,8 +262,11 @@ pub(crate) fn binary() -> Option<String> {
 /// Record a complete render that was just written. Best effort: a cache that cannot be
 /// written only makes the next run render in full. Streamed to a temporary file and
 /// renamed into place unless the cache already says the same, so it never holds the
-/// whole text in memory.
-pub(crate) fn store(record: &CompleteRender) -> crate::Result<()> {
+/// whole text in memory. The outputs are `record`'s, then `more`, both in path order.
+pub(crate) fn store<'a>(
+    record: &'a CompleteRender,
+    more: impl Iterator<Item = (&'a Path, u32, &'a [u8; 32])>,
+) -> crate::Result<()> {
     let manifest = record.manifest.as_path();
     let dir = dir_of(manifest);
     let path = dir.join(FILE);
@@ -295,7 +299,8 @@ pub(crate) fn store(record: &CompleteRender) -> crate::Result<()> {
             for (id, k) in &record.units {
                 writeln!(out, "unit\t{}\t{id}", to_hex(k))?;
             }
-            for (p, unit, h) in &record.outputs {
+            let listed = record.outputs.iter().map(|(p, u, h)| (p.as_path(), *u, h));
+            for (p, unit, h) in listed.chain(more) {
                 writeln!(
                     out,
                     "output\t{unit}\t{}\t{}",
@@ -350,6 +355,33 @@ fn hash_of(path: &Path) -> Option<sha2::digest::Output<Sha256>> {
     }
 }
 
+/// Hash a file's length (as 8 bytes, little-endian) then its content, or `u64::MAX` when
+/// it cannot be opened; read in pieces, so the record of tens of thousands of rendered
+/// files is not held whole in memory. A file that changes while it is read hashes to
+/// what no whole read gives (its length disagrees with its bytes).
+fn hash_sized(h: &mut Sha256, path: &Path) {
+    let opened = fs::File::open(path).and_then(|f| Ok((f.metadata()?, f)));
+    // `fs::read` of a directory fails: so does this.
+    let Some((len, mut f)) = opened
+        .ok()
+        .filter(|(m, _)| !m.is_dir())
+        .map(|(m, f)| (m.len(), f))
+    else {
+        h.update(u64::MAX.to_le_bytes());
+        return;
+    };
+    h.update(len.to_le_bytes());
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => h.update(buf.get(..n).unwrap_or_default()),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+}
+
 fn dir_of(manifest: &Path) -> &Path {
     crate::fsio::base(manifest.parent().unwrap_or(Path::new("")))
 }
@@ -364,13 +396,7 @@ fn fingerprint(manifest: &Path, templates: &[String], inputs: &[String]) -> Opti
     let mut file = |label: &str, path: &Path| {
         h.update(label.as_bytes());
         h.update([0]);
-        match fs::read(path) {
-            Ok(bytes) => {
-                h.update((bytes.len() as u64).to_le_bytes());
-                h.update(&bytes);
-            }
-            Err(_) => h.update(u64::MAX.to_le_bytes()),
-        }
+        hash_sized(&mut h, path);
     };
     file("manifest", manifest);
     file("changelog", &dir.join(CHANGELOG));
@@ -548,7 +574,7 @@ mod tests {
             outputs,
         };
         fs::write(dir.join(super::super::STATE_FILE), "# rendered files\n").unwrap();
-        store(&record).unwrap();
+        store(&record, std::iter::empty()).unwrap();
         assert!(!dir.join(crate::fsio::TMP_DIR).exists());
         let fresh = fresh(&manifest).expect("fresh");
         assert_eq!(fresh.outputs, 2);

@@ -554,10 +554,11 @@ fn the_keyring_and_the_signature_are_rendered_where_obs_and_debian_look_for_them
         )),
         "{spec}"
     );
-    // download_files fetches every URL source, the signature with the tarball
+    // download_files fetches every URL source, the signature with the tarball; manual,
+    // the default, leaves that to `pkgforge sources` before the upload
     let service = String::from_utf8(read("obs/data/_service")).unwrap();
     assert!(
-        service.contains("<service name=\"download_files\"/>"),
+        service.contains("<service name=\"download_files\" mode=\"manual\"/>"),
         "{service}"
     );
     let (parsed, text) = run(Command::new(tool("rpmspec"))

@@ -418,7 +418,8 @@ fn a_new_series_archives_the_old_one() {
                 .iter()
                 .all(|p| p.to_string_lossy().contains("/obs/_archive/1.0/")
                     || p.to_string_lossy().ends_with("home:hello:archive:1.0.xml")
-                    || p.to_string_lossy().ends_with("home:hello:archive:1.0.prjconf")),
+                    || p.to_string_lossy()
+                        .ends_with("home:hello:archive:1.0.prjconf")),
         "{gone:?}"
     );
     assert!(f

@@ -577,16 +577,7 @@ files = ["/usr/share/man/man1/hello.1"]
     }
     for (t, spec) in builds {
         let top = tempfile::tempdir().unwrap();
-        let sources = top.path().join("SOURCES");
-        std::fs::create_dir_all(&sources).unwrap();
-        must(
-            Command::new("sh").arg("-c").arg(format!(
-                "git -C '{}' archive --format=tar --prefix=hello-1.0/ {commit} | xz > '{}'",
-                upstream.display(),
-                sources.join("hello-1.0.tar.xz").display()
-            )),
-            "git archive",
-        );
+        hello_tarball(&upstream, &commit, &top.path().join("SOURCES"));
         must(
             with_defines(&mut Command::new(tool("rpmbuild")), &t)
                 .arg("-bb")
@@ -665,16 +656,7 @@ fn systemd_units_info_pages_and_licences_follow_each_family() {
             project.join("rpm").join(&t.id).join("hello.spec"),
         ] {
             let top = tempfile::tempdir().unwrap();
-            let sources = top.path().join("SOURCES");
-            std::fs::create_dir_all(&sources).unwrap();
-            must(
-                Command::new("sh").arg("-c").arg(format!(
-                    "git -C '{}' archive --format=tar --prefix=hello-1.0/ {commit} | xz > '{}'",
-                    upstream.display(),
-                    sources.join("hello-1.0.tar.xz").display()
-                )),
-                "git archive",
-            );
+            hello_tarball(&upstream, &commit, &top.path().join("SOURCES"));
             let mut cmd = Command::new(tool("rpmbuild"));
             with_defines(&mut cmd, t)
                 .arg("-bb")
@@ -796,4 +778,18 @@ fn systemd_units_info_pages_and_licences_follow_each_family() {
             );
         }
     }
+}
+
+/// `hello-1.0.tar.xz` in `sources`: the pinned commit under `hello-1.0/`, as obs_scm,
+/// tar and recompress make it.
+fn hello_tarball(upstream: &Path, commit: &str, sources: &Path) {
+    std::fs::create_dir_all(sources).unwrap();
+    must(
+        Command::new("sh").arg("-c").arg(format!(
+            "git -C '{}' archive --format=tar --prefix=hello-1.0/ {commit} | xz > '{}'",
+            upstream.display(),
+            sources.join("hello-1.0.tar.xz").display()
+        )),
+        "git archive",
+    );
 }

@@ -185,7 +185,18 @@ pub struct Package {
     pub changelog: Vec<ChangelogEntry>,
 }
 
-impl Package {}
+impl Package {
+    /// The systemd units the package and its subpackages ship, in order.
+    pub fn all_systemd_units(&self) -> Vec<String> {
+        let files: Vec<String> = self
+            .files
+            .iter()
+            .chain(self.subpackages.iter().flat_map(|s| &s.files))
+            .cloned()
+            .collect();
+        systemd_units(&files)
+    }
+}
 
 /// The systemd unit directories: Debian 12's debhelper looks only in the first.
 const UNIT_DIRS: &[&str] = &["/lib/systemd/system/", "/usr/lib/systemd/system/"];

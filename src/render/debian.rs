@@ -20,7 +20,7 @@ use super::{service, Output, Serves};
 use crate::changelog::ChangelogEntry;
 use crate::distro::{self, Distro, Format};
 use crate::error::Result;
-use crate::manifest::{systemd_units, Model, Package, UpstreamSource, Vendor};
+use crate::manifest::{Model, Package, UpstreamSource, Vendor};
 
 /// The newest policy version bookworm's lintian knows; newer lintians only note it as old.
 /// The templates' `standards_version`.
@@ -719,13 +719,7 @@ fn rules(package: &Package, targets: &[&Distro], templates: &Templates) -> Resul
     let build = recipe(package, targets, |d| &d.build, true);
     let install = recipe(package, targets, |d| &d.install, false);
     let jobs = build.lines().any(|l| l.contains("$(JOBS)"));
-    let unit_files: Vec<String> = package
-        .files
-        .iter()
-        .chain(package.subpackages.iter().flat_map(|s| &s.files))
-        .cloned()
-        .collect();
-    let units = systemd_units(&unit_files);
+    let units = package.all_systemd_units();
     let ctx = RulesContext {
         name: package.name.clone(),
         go,

@@ -269,12 +269,6 @@ fn systemd_and_ext_man(
         )
         .map(|f| rpm::dir_macros(f))
         .collect();
-    let unit_files: Vec<String> = package
-        .files
-        .iter()
-        .chain(package.subpackages.iter().flat_map(|s| &s.files))
-        .cloned()
-        .collect();
     let descriptions = std::iter::once(&package.description)
         .chain(package.subpackages.iter().map(|s| &s.description))
         .map(|d| description(d));
@@ -283,7 +277,7 @@ fn systemd_and_ext_man(
         .cloned()
         .chain(descriptions)
         .any(|f| rpm::SYSTEMD_MACROS.iter().any(|m| f.contains(m)))
-        || !systemd_units(&unit_files).is_empty()
+        || !package.all_systemd_units().is_empty()
     {
         uses_systemd = true;
     }

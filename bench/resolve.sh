@@ -42,9 +42,10 @@ rss=$( { /usr/bin/time -f %M "$bin" --manifest "$work/packages.toml" -q resolve 
 summary=$("$bin" --manifest "$work/packages.toml" -q resolve --distro debian-12 2>/dev/null | head -1 || true)
 work_done=$(echo "$summary" | sed -E 's/^[^:]*: ([0-9]+ packages, [0-9]+ requirements).*\(([0-9]+) packages\): (.*)$/\1 against \2 packages: \3/')
 
-# dose-builddebcheck: the same three indexes, and a Sources stanza per rendered
+# dose-builddebcheck: the same indexes (bookworm-backports included, as the rendered meta
+# and `resolve` include it for the Go toolchain), and a Sources stanza per rendered
 # debian-12 source package with its Build-Depends.
-for suite in bookworm bookworm-updates; do
+for suite in bookworm bookworm-updates bookworm-backports; do
   curl -fsS "$mirror/dists/$suite/main/binary-amd64/Packages.xz" | xz -d >>"$work/Packages"
   echo >>"$work/Packages"
 done

@@ -111,6 +111,28 @@ fn descriptions_load_with_the_kiwi_of_their_base() {
         out9.contains("schemaversion '7.6', newer than kiwi 9.24.56's '7.5'"),
         "{out9}"
     );
+    // CentOS Stream's dnf4 is 7.5's `dnf`: kiwi 9.24 loads it as it is, and the
+    // current kiwi converts it to `dnf4`.
+    let centos = render_case(&case("kiwi-default-base"));
+    let centos = centos
+        .path()
+        .join("obs/guest-image-centos-stream-9/guest-image.kiwi");
+    let text = std::fs::read_to_string(&centos).unwrap();
+    assert!(text.contains("<image schemaversion=\"7.5\""), "{text}");
+    assert!(
+        text.contains("<packagemanager>dnf</packagemanager>"),
+        "{text}"
+    );
+    let (ok9, out9) = check(kiwi9_python(), std::slice::from_ref(&centos));
+    assert!(ok9, "{out9}");
+    let script = "import sys\nfrom kiwi.xml_description import XMLDescription\n\
+                  from kiwi.xml_state import XMLState\n\
+                  print(XMLState(XMLDescription(sys.argv[1]).load()).get_package_manager())";
+    for (python, want) in [(python(), "dnf4"), (kiwi9_python(), "dnf")] {
+        let (ok, out) = run(Command::new(python).args(["-c", script]).arg(&centos));
+        assert!(ok, "{out}");
+        assert_eq!(out.trim().lines().last(), Some(want), "{out}");
+    }
     let all = [
         kiwi("debian-12"),
         kiwi("opensuse-tumbleweed"),

@@ -19,8 +19,9 @@ use crate::manifest::{AgentSource, ArchPackage, Image, Model, Rootfs};
 /// The kiwi schema version written for a base: the oldest one that has everything the
 /// description uses, which the kiwi its distro ships knows (later kiwi converts an older
 /// description when it loads it). Debian 12 ships kiwi 9.24.56, whose schema is 7.5;
-/// `dnf4` and `dnf5` are package managers from schema 7.6 on (7.5 knew only `dnf`,
-/// which kiwi 11 turns into `dnf4`), which the kiwi of Fedora and CentOS Stream knows.
+/// `dnf5` is a package manager from schema 7.6 on, which the kiwi of Fedora knows.
+/// `dnf4` is written as 7.5's `dnf` (see [`package_manager`]), so CentOS Stream's
+/// descriptions load with kiwi 9.24 too.
 /// The `<file>` element that installs an agent file came with kiwi 10 in 2024: such a
 /// description gets the schema of the kiwi the tests load it with, and kiwi 9.24 cannot
 /// build it.
@@ -29,8 +30,17 @@ pub(crate) fn schema_version(base: &Distro, installs_file: bool) -> &'static str
         return "8.5";
     }
     match base.package_manager.as_str() {
-        "dnf4" | "dnf5" => "7.6",
+        "dnf5" => "7.6",
         _ => "7.5",
+    }
+}
+
+/// The `<packagemanager>` written for a base in a schema: 7.5 names dnf4 `dnf`, and
+/// kiwi's conversion from 7.5 to 7.6 turns `dnf` back into `dnf4`.
+fn package_manager<'a>(base: &'a Distro, schema: &str) -> &'a str {
+    match (base.package_manager.as_str(), schema) {
+        ("dnf4", "7.5") => "dnf",
+        (pm, _) => pm,
     }
 }
 
@@ -226,8 +236,11 @@ pub(crate) fn description(
         }),
         _ => None,
     });
+    let schema = schema_version(base, agent_file.is_some());
+    let mut kiwi_base = Base::new(base);
+    kiwi_base.package_manager = package_manager(base, schema);
     let ctx = ImageContext {
-        schema_version: schema_version(base, agent_file.is_some()),
+        schema_version: schema,
         name: &rootfs.name,
         summary: &rootfs.summary,
         version: &rootfs.version.rpm,
@@ -235,7 +248,7 @@ pub(crate) fn description(
         archs: &rootfs.archs,
         author,
         contact,
-        base: Base::new(base),
+        base: kiwi_base,
         build_can_fail: image.build_can_fail,
         profiles: profiles(rootfs),
         users: rootfs

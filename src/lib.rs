@@ -15,6 +15,7 @@ pub(crate) mod compress;
 pub mod digest;
 pub mod distro;
 pub mod error;
+pub mod import;
 pub(crate) mod fsio;
 pub mod journal;
 pub mod lock;

@@ -1,0 +1,665 @@
+//! One OBS package directory read into one manifest package.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::distro::Distro;
+use crate::error::{Diagnostic, Error, Result};
+use crate::manifest::GO_BUILD_ID;
+use crate::names::{self, NameTable};
+
+use super::changes::{self, Entry};
+use super::service::{self, Sources};
+use super::spec::{self, Binary, Evaluated};
+use super::Context;
+
+/// The upstream a package builds from.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Upstream {
+    pub name: String,
+    /// Whether the manifest has it already.
+    pub exists: bool,
+    pub git: Option<String>,
+    pub tarball: Option<String>,
+    pub sha256: Option<String>,
+    pub tag_prefix: Option<String>,
+    pub version: String,
+    pub commit: Option<String>,
+}
+
+/// A subpackage, by the manifest's keys.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Sub {
+    pub suffix: String,
+    pub summary: String,
+    pub description: String,
+    pub group: Option<String>,
+    pub noarch: bool,
+    pub requires: Vec<String>,
+    pub files: Vec<String>,
+    pub config_files: Vec<String>,
+}
+
+/// What one target does differently.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Override {
+    pub build_requires: Option<Vec<String>>,
+    pub requires: Option<Vec<String>>,
+    pub build: Option<String>,
+    pub install: Option<String>,
+}
+
+/// One imported package.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Imported {
+    pub name: String,
+    pub upstream: Upstream,
+    pub summary: String,
+    pub description: String,
+    pub license: Option<String>,
+    pub url: Option<String>,
+    pub group: Option<String>,
+    pub section: Option<String>,
+    pub archs: Option<Vec<String>>,
+    pub toolchain: Option<(String, String)>,
+    pub vendor: Option<String>,
+    pub build_requires: Vec<String>,
+    pub requires: Vec<String>,
+    pub build: Option<String>,
+    pub install: Option<String>,
+    pub files: Vec<String>,
+    pub config_files: Vec<String>,
+    pub license_files: Vec<String>,
+    pub patches: Vec<String>,
+    /// Override key (a distro id, family or group) -> what differs there.
+    pub overrides: Vec<(String, Override)>,
+    /// Logical name -> lookup key -> names.
+    pub names: Vec<(String, String, Vec<String>)>,
+    pub subpackages: Vec<Sub>,
+    pub changelog: Vec<Entry>,
+    pub report: Vec<String>,
+    /// (destination relative to the manifest, source) of each patch.
+    pub patch_copies: Vec<(PathBuf, PathBuf)>,
+}
+
+/// The spec of a package directory: the only `*.spec`, or the one named after it.
+fn find_spec(dir: &Path) -> Result<PathBuf> {
+    let listing = std::fs::read_dir(dir).map_err(|e| {
+        Error::from(
+            Diagnostic::new(dir, format!("cannot read the package directory: {e}"))
+                .help("give the directory of an osc checkout (the one with the spec file)"),
+        )
+    })?;
+    let mut specs: Vec<PathBuf> = listing
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "spec"))
+        .collect();
+    specs.sort();
+    let named = dir
+        .file_name()
+        .map(|n| dir.join(format!("{}.spec", n.to_string_lossy())));
+    match specs.len() {
+        1 => Ok(specs.remove(0)),
+        0 => Err(Diagnostic::new(dir, "no spec file in this package directory")
+            .help("pkgforge import reads OBS package directories: give the one with the *.spec")
+            .into()),
+        _ => match named.filter(|n| specs.contains(n)) {
+            Some(n) => Ok(n),
+            None => Err(Diagnostic::new(
+                dir,
+                "several spec files and none named after the directory",
+            )
+            .note(format!(
+                "spec files: {}",
+                specs
+                    .iter()
+                    .map(|s| s.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .into()),
+        },
+    }
+}
+
+fn read(path: &Path) -> Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::Other(
+            anyhow::Error::from(e).context(format!("cannot read {}", path.display())),
+        )),
+    }
+}
+
+/// Import the package directory `dir`.
+pub(crate) fn import(cx: &Context, dir: &Path, upstream: Option<&str>) -> Result<Imported> {
+    let spec_path = find_spec(dir)?;
+    let text = read(&spec_path)?.unwrap_or_default();
+    let targets = cx.rpm_targets();
+    if targets.is_empty() {
+        return Err(Error::usage(
+            "the manifest has no rpm target to evaluate the spec for",
+        ));
+    }
+    let mut evaluated: Vec<(&Distro, Evaluated)> = Vec::new();
+    for t in &targets {
+        let out = spec::evaluate(&spec_path, &text, t)?;
+        evaluated.push((t, spec::parse(&out)));
+    }
+    let service_path = dir.join("_service");
+    let sources = match read(&service_path)? {
+        Some(s) => service::sources(&service::parse(&service_path, &s)?),
+        None => Sources::default(),
+    };
+    let mut p = Reader {
+        cx,
+        dir,
+        spec_path: &spec_path,
+        text: &text,
+        evaluated: &evaluated,
+        p: Imported::default(),
+    };
+    p.common();
+    p.sources(&sources, upstream);
+    p.dependencies();
+    p.scripts();
+    p.files();
+    p.subpackages();
+    p.others();
+    p.debian()?;
+    p.changelog()?;
+    Ok(p.p)
+}
+
+struct Reader<'a> {
+    cx: &'a Context,
+    dir: &'a Path,
+    spec_path: &'a Path,
+    text: &'a str,
+    evaluated: &'a [(&'a Distro, Evaluated)],
+    p: Imported,
+}
+
+impl Reader<'_> {
+    fn first(&self) -> &Evaluated {
+        &self.evaluated[0].1
+    }
+
+    /// `spec:line: what`, at the first line of the spec that `pred` holds for.
+    fn note(&mut self, what: String, pred: impl Fn(&str) -> bool) {
+        let line = spec::find_line(self.text, pred).unwrap_or(1);
+        self.p
+            .report
+            .push(format!("{}:{line}: {what}", self.spec_path.display()));
+    }
+
+    /// Name, version, texts: the first target's, noting where another target differs.
+    fn common(&mut self) {
+        let e = self.first().clone();
+        let main = &e.binaries[0];
+        self.p.name = main.name.clone();
+        self.p.summary = main.summary.clone();
+        self.p.description = main.description.clone();
+        self.p.group = main.group.clone();
+        self.p.license = e.license.clone().filter(|l| Some(l) != self.cx.license.as_ref());
+        self.p.url = e.url.clone().filter(|u| Some(u) != self.cx.homepage.as_ref());
+        let archs: Option<Vec<String>> = match (&main.build_arch, &e.exclusive_arch) {
+            (Some(a), _) if a == "noarch" => Some(vec!["noarch".to_string()]),
+            (_, Some(x)) => Some(x.split_whitespace().map(str::to_string).collect()),
+            _ => None,
+        };
+        self.p.archs = archs.filter(|a| *a != self.cx.archs);
+        for (t, other) in &self.evaluated[1..] {
+            let o = &other.binaries[0];
+            for (what, a, b) in [
+                ("Name", &main.name, &o.name),
+                ("Summary", &main.summary, &o.summary),
+                ("%description", &main.description, &o.description),
+                ("Version", &e.version, &other.version),
+            ] {
+                if a != b {
+                    let tag = what.trim_start_matches('%').to_string();
+                    self.note(
+                        format!("{what} differs on {}; took {}'s", t.id, self.evaluated[0].0.id),
+                        move |l| l.starts_with(&tag) || l.starts_with(&format!("%{tag}")),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The upstream from `_service` and the spec's sources; vendoring; patches.
+    fn sources(&mut self, s: &Sources, upstream: Option<&str>) {
+        let e = self.first().clone();
+        let name = upstream.map_or_else(|| self.p.name.clone(), str::to_string);
+        let mut u = Upstream {
+            exists: self.cx.upstreams.contains(&name),
+            name,
+            version: e.version.clone(),
+            ..Upstream::default()
+        };
+        let source0 = e
+            .sources
+            .iter()
+            .find(|(n, _)| *n == 0)
+            .map(|(_, v)| v.clone());
+        if let Some(git) = &s.git {
+            u.git = Some(git.clone());
+            match &s.revision {
+                Some(r) if service::is_commit(r) => u.commit = Some(r.clone()),
+                Some(r) => match r.strip_suffix(&e.version) {
+                    Some(prefix) => u.tag_prefix = Some(prefix.to_string()),
+                    None => self.note(
+                        format!("_service revision `{r}` is neither a commit nor a tag of version {}", e.version),
+                        |l| l.starts_with("Version"),
+                    ),
+                },
+                None => {}
+            }
+        } else if let Some(url) = source0.as_ref().filter(|s| s.contains("://")) {
+            u.tarball = Some(url.replace(&e.version, "{version}"));
+            u.sha256 = s.sha256.clone();
+        } else if !u.exists {
+            self.note(
+                "no upstream: the _service has no obs_scm, tar_scm or download_files and Source0 is no URL".to_string(),
+                |l| l.starts_with("Source"),
+            );
+        }
+        self.p.upstream = u;
+        self.p.vendor = s.vendor.map(str::to_string);
+        for (n, v) in &e.sources {
+            let vendor_tarball = v.starts_with("vendor.tar");
+            if *n == 0 || (vendor_tarball && self.p.vendor.is_some()) {
+                continue;
+            }
+            let tag = format!("Source{n}:");
+            self.note(format!("Source{n} `{v}` has no manifest key"), move |l| {
+                l.starts_with(&tag)
+            });
+        }
+        self.patches(&e);
+    }
+
+    fn patches(&mut self, e: &Evaluated) {
+        for (n, file) in &e.patches {
+            let name = Path::new(file)
+                .file_name()
+                .map(|f| f.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let dest = PathBuf::from("patches").join(&self.p.name).join(&name);
+            self.p
+                .patch_copies
+                .push((dest.clone(), self.dir.join(&name)));
+            self.p.patches.push(dest.to_string_lossy().to_string());
+            let _ = n;
+        }
+    }
+
+    /// The toolchain a target's build requirements name, removed from them.
+    fn toolchain(&self, t: &Distro, brs: &mut Vec<String>) -> Option<(String, String)> {
+        for (tc, patterns) in &t.toolchains {
+            let mut version = None;
+            let mut hits = Vec::new();
+            for pat in patterns {
+                let re = format!(
+                    "^{}$",
+                    regex::escape(pat).replace(r"\{version\}", r"(\S+)")
+                );
+                let Ok(re) = regex::Regex::new(&re) else {
+                    continue;
+                };
+                match brs.iter().position(|b| re.is_match(b)) {
+                    Some(i) => {
+                        if let Some(c) = re.captures(&brs[i]).and_then(|c| c.get(1)) {
+                            version = Some(c.as_str().to_string());
+                        }
+                        hits.push(i);
+                    }
+                    None => break,
+                }
+            }
+            if hits.len() == patterns.len() && !patterns.is_empty() {
+                hits.sort_unstable();
+                for i in hits.into_iter().rev() {
+                    brs.remove(i);
+                }
+                return Some((tc.clone(), version.unwrap_or_default()));
+            }
+        }
+        None
+    }
+
+    /// Build and runtime requirements per target, folded into the package, `[names]`
+    /// and overrides.
+    fn dependencies(&mut self) {
+        let units = has_units(&self.first().binaries[0].files);
+        let mut brs: Vec<(&Distro, Vec<String>)> = Vec::new();
+        let mut rqs: Vec<(&Distro, Vec<String>)> = Vec::new();
+        for (t, e) in self.evaluated {
+            let mut b = e.build_requires.clone();
+            if let Some(tc) = self.toolchain(t, &mut b) {
+                self.p.toolchain = Some(tc);
+            }
+            let generated = |d: &String| {
+                (d == "cargo-packaging" && self.p.vendor.as_deref() == Some("cargo"))
+                    || (d == "systemd-rpm-macros" && units)
+            };
+            b.retain(|d| !generated(d));
+            brs.push((*t, b));
+            rqs.push((*t, self.exact(&e.binaries[0].requires)));
+        }
+        let mut names = Vec::new();
+        let (base, over) = fold(&brs, &mut names);
+        self.p.build_requires = base;
+        for (key, list) in over {
+            self.override_for(&key).build_requires = Some(list);
+        }
+        let (base, over) = fold(&rqs, &mut names);
+        self.p.requires = base;
+        for (key, list) in over {
+            self.override_for(&key).requires = Some(list);
+        }
+        self.p.names = names;
+    }
+
+    /// Requirements with the exact-version pins of the package's own upstream removed.
+    fn exact(&self, list: &[String]) -> Vec<String> {
+        let version = &self.first().version;
+        list.iter()
+            .map(|d| match d.split_once(" = ") {
+                Some((n, v)) if v.split('-').next() == Some(version.as_str()) => n.to_string(),
+                _ => d.clone(),
+            })
+            .collect()
+    }
+
+    fn override_for(&mut self, key: &str) -> &mut Override {
+        let i = match self.p.overrides.iter().position(|(k, _)| k == key) {
+            Some(i) => i,
+            None => {
+                self.p
+                    .overrides
+                    .push((key.to_string(), Override::default()));
+                self.p.overrides.len() - 1
+            }
+        };
+        &mut self.p.overrides[i].1
+    }
+
+    /// `%build` and `%install` per target.
+    fn scripts(&mut self) {
+        let mut builds = Vec::new();
+        let mut installs = Vec::new();
+        for (t, e) in self.evaluated {
+            let build: Vec<&str> = e.build.lines().filter(|l| *l != GO_BUILD_ID).collect();
+            builds.push((*t, build.join("\n")));
+            installs.push((*t, e.install.clone()));
+        }
+        let (build, over) = fold_text(&builds);
+        self.p.build = Some(build).filter(|b| b != "make");
+        for (key, text) in over {
+            self.override_for(&key).build = Some(text);
+        }
+        let (install, over) = fold_text(&installs);
+        self.p.install = Some(install).filter(|i| i != "make install DESTDIR=$DESTDIR PREFIX=/usr");
+        for (key, text) in over {
+            self.override_for(&key).install = Some(text);
+        }
+    }
+
+    fn files(&mut self) {
+        let main = self.first().binaries[0].clone();
+        let (files, config, license, notes) = split_files(&main.files, true);
+        self.p.files = files;
+        self.p.config_files = config;
+        self.p.license_files = license;
+        for n in notes {
+            self.note(format!("%files: {n}"), |l| l == "%files");
+        }
+    }
+
+    fn subpackages(&mut self) {
+        let main = self.p.name.clone();
+        let binaries: Vec<Binary> = self.first().binaries[1..].to_vec();
+        for b in binaries {
+            let Some(suffix) = b.name.strip_prefix(&format!("{main}-")) else {
+                let n = b.name.clone();
+                self.note(
+                    format!("subpackage `{n}` is not named `{main}-<suffix>`; not imported"),
+                    move |l| l.starts_with("%package") && l.contains(&n),
+                );
+                continue;
+            };
+            let (files, config, license, notes) = split_files(&b.files, false);
+            for n in notes.into_iter().chain(license.iter().map(|l| format!("%license {l} in a subpackage"))) {
+                let s = suffix.to_string();
+                self.note(format!("%files {suffix}: {n}"), move |l| {
+                    l.starts_with("%files") && l.contains(&s)
+                });
+            }
+            self.p.subpackages.push(Sub {
+                suffix: suffix.to_string(),
+                summary: b.summary.clone(),
+                description: b.description.clone(),
+                group: b.group.clone(),
+                noarch: b.build_arch.as_deref() == Some("noarch"),
+                requires: self.exact(&b.requires),
+                files,
+                config_files: config,
+            });
+        }
+    }
+
+    /// Sections and tags with no manifest key.
+    fn others(&mut self) {
+        let e = self.first().clone();
+        let units = has_units(&e.binaries[0].files);
+        for (line, scriptlet, _) in &e.other_sections {
+            if *scriptlet && units {
+                // pkgforge renders the systemd scriptlets from the unit files
+                continue;
+            }
+            let l = line.clone();
+            self.note(
+                format!("section `{line}` has no manifest key; not imported"),
+                move |x| x == l,
+            );
+        }
+        for tag in &e.other_tags {
+            if units && tag.to_ascii_lowercase().starts_with("requires(") {
+                continue;
+            }
+            let key = tag.split(':').next().unwrap_or_default().to_string();
+            self.note(format!("`{tag}` has no manifest key; not imported"), move |l| {
+                l.starts_with(&key)
+            });
+        }
+    }
+
+    /// debian.control's section.
+    fn debian(&mut self) -> Result<()> {
+        let path = self.dir.join("debian.control");
+        let Some(text) = read(&path)? else {
+            return Ok(());
+        };
+        for line in text.lines() {
+            if let Some(s) = line.strip_prefix("Section:") {
+                let s = s.trim();
+                if s != "misc" {
+                    self.p.section = Some(s.to_string());
+                }
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// `.changes`, else `debian.changelog`.
+    fn changelog(&mut self) -> Result<()> {
+        let changes_path = self.dir.join(format!("{}.changes", self.p.name));
+        let deb_path = self.dir.join("debian.changelog");
+        let deb = match read(&deb_path)? {
+            Some(t) => changes::parse_debian(&deb_path, &t)?,
+            None => Vec::new(),
+        };
+        let mut entries = match read(&changes_path)? {
+            Some(t) => changes::parse_changes(&changes_path, &t)?,
+            None => deb.clone(),
+        };
+        let version = self.first().version.clone();
+        for (i, e) in entries.iter_mut().enumerate() {
+            if e.version.is_none() {
+                e.version = deb
+                    .iter()
+                    .find(|d| d.date == e.date)
+                    .and_then(|d| d.version.clone())
+                    .or_else(|| changes::named_version(&e.changes))
+                    .or_else(|| (i == 0).then(|| version.clone()));
+            }
+        }
+        let mut carried = version;
+        for e in entries.iter_mut().rev() {
+            match &e.version {
+                Some(v) => carried = v.clone(),
+                None => e.version = Some(carried.clone()),
+            }
+        }
+        if entries.is_empty() {
+            self.p.report.push(format!(
+                "{}: no .changes or debian.changelog; add a changelog entry for version {}",
+                self.dir.display(),
+                self.first().version
+            ));
+        }
+        self.p.changelog = entries;
+        Ok(())
+    }
+}
+
+fn has_units(files: &[String]) -> bool {
+    files.iter().any(|f| {
+        f.contains("/systemd/system/")
+            && [".service", ".socket", ".timer", ".path", ".mount"]
+                .iter()
+                .any(|x| f.ends_with(x))
+    })
+}
+
+/// `%files` lines into files, config files and licence files, and what has no key.
+fn split_files(lines: &[String], main: bool) -> (Vec<String>, Vec<String>, Vec<String>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut config = Vec::new();
+    let mut license = Vec::new();
+    let mut dirs = Vec::new();
+    let mut notes = Vec::new();
+    for l in lines {
+        let words: Vec<&str> = l.split_whitespace().collect();
+        match words.as_slice() {
+            ["%config(noreplace)", path] => config.push(path.to_string()),
+            ["%config", path] => {
+                notes.push(format!("`{l}` becomes a %config(noreplace) file"));
+                config.push(path.to_string());
+            }
+            ["%license", rest @ ..] if main => license.extend(rest.iter().map(|s| s.to_string())),
+            ["%license", rest @ ..] => license.extend(rest.iter().map(|s| s.to_string())),
+            ["%dir", path] => dirs.push(path.to_string()),
+            ["%defattr(-,root,root)" | "%defattr(-,root,root,-)"] => {}
+            [path] if path.starts_with('/') => files.push(path.to_string()),
+            _ => notes.push(format!("`{l}` has no manifest key; not imported")),
+        }
+    }
+    for d in dirs {
+        let prefix = format!("{d}/");
+        if !files.iter().chain(&config).any(|f| f.starts_with(&prefix)) {
+            notes.push(format!("empty directory `%dir {d}` is not imported"));
+        }
+    }
+    (files, config, license, notes)
+}
+
+/// Per-target lists folded: the most common list is the base; a target whose list
+/// differs only in one name gives a `[names]` entry, any other an override.
+fn fold(
+    per_target: &[(&Distro, Vec<String>)],
+    names: &mut Vec<(String, String, Vec<String>)>,
+) -> (Vec<String>, Vec<(String, Vec<String>)>) {
+    let base = most_common(per_target.iter().map(|(_, l)| l));
+    let mut overrides: Vec<(&Distro, Vec<String>)> = Vec::new();
+    let table = NameTable::default();
+    for (t, list) in per_target {
+        if *list == base {
+            continue;
+        }
+        let missing: Vec<&String> = base.iter().filter(|b| !list.contains(b)).collect();
+        let extra: Vec<&String> = list.iter().filter(|l| !base.contains(l)).collect();
+        let builtin = |n: &str| names::resolve(&table, n, t);
+        match (missing.as_slice(), extra.as_slice()) {
+            ([m], [x]) if !m.contains(' ') && !x.contains(' ') => {
+                if builtin(m) != vec![x.to_string()] {
+                    names.push((m.to_string(), t.id.clone(), vec![x.to_string()]));
+                }
+            }
+            ([m], []) if !m.contains(' ') => names.push((m.to_string(), t.id.clone(), Vec::new())),
+            _ => overrides.push((t, list.clone())),
+        }
+    }
+    let overrides = overrides
+        .into_iter()
+        .map(|(t, l)| (t.id.clone(), l))
+        .collect();
+    (base, overrides)
+}
+
+fn fold_text(per_target: &[(&Distro, String)]) -> (String, Vec<(String, String)>) {
+    let base = most_common(per_target.iter().map(|(_, s)| s));
+    let over = per_target
+        .iter()
+        .filter(|(_, s)| *s != base)
+        .map(|(t, s)| (t.id.clone(), s.clone()))
+        .collect();
+    (base, over)
+}
+
+/// The value most targets have; the first of them on a tie.
+fn most_common<'a, T: PartialEq + Clone + 'a>(values: impl Iterator<Item = &'a T>) -> T
+where
+    T: Default,
+{
+    let values: Vec<&T> = values.collect();
+    let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+    for (i, v) in values.iter().enumerate() {
+        let first = values.iter().position(|w| w == v).unwrap_or(i);
+        *counts.entry(first).or_default() += 1;
+    }
+    let best = counts
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(i, _)| *i);
+    best.and_then(|i| values.get(i).map(|v| (*v).clone()))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_split_by_their_directives() {
+        let lines: Vec<String> = [
+            "%license COPYING",
+            "%dir /etc/x",
+            "%config(noreplace) /etc/x/x.conf",
+            "/usr/bin/x",
+            "%doc README",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let (files, config, license, notes) = split_files(&lines, true);
+        assert_eq!(files, vec!["/usr/bin/x"]);
+        assert_eq!(config, vec!["/etc/x/x.conf"]);
+        assert_eq!(license, vec!["COPYING"]);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+    }
+}

@@ -16,6 +16,9 @@ pub(crate) struct Entries {
     pub changelog_text: String,
     /// What is appended to packages.toml (tables it does not have yet).
     pub appended: String,
+    /// The same without the patches, which are not beside the manifest until written:
+    /// what the new manifest is checked with.
+    pub appended_unpatched: String,
     /// Keys added to tables packages.toml has: (table path, key, TOML value).
     pub edits: Vec<(Vec<String>, String, toml_edit::Item)>,
     /// Changelog entries as TOML, each with its RFC 3339 date.
@@ -114,10 +117,12 @@ pub(crate) fn entries(cx: &Context, packages: &[Imported]) -> Result<Entries> {
     }
     toolchains(cx, packages, &mut e, &mut shown);
     names(cx, packages, &mut e, &mut shown);
+    e.appended_unpatched = e.appended.clone();
     for p in packages {
-        let s = package(p);
-        e.appended.push_str(&s);
+        e.appended.push_str(&package(p, true));
         e.appended.push('\n');
+        e.appended_unpatched.push_str(&package(p, false));
+        e.appended_unpatched.push('\n');
     }
     e.manifest_text = format!("{shown}{}", e.appended);
     e.manifest_text = e.manifest_text.trim_end().to_string() + "\n";
@@ -195,7 +200,7 @@ fn names(cx: &Context, packages: &[Imported], e: &mut Entries, shown: &mut Strin
     }
 }
 
-fn package(p: &Imported) -> String {
+fn package(p: &Imported, with_patches: bool) -> String {
     let mut s = String::from("[[packages]]\n");
     let _ = writeln!(s, "name = {}", q(&p.name));
     let _ = writeln!(s, "upstream = {}", q(&p.upstream.name));
@@ -239,7 +244,7 @@ fn package(p: &Imported) -> String {
         ("license-files", &p.license_files),
         ("patches", &p.patches),
     ] {
-        if !v.is_empty() {
+        if !v.is_empty() && (with_patches || k != "patches") {
             let _ = writeln!(s, "{k} = {}", list(v));
         }
     }

@@ -92,7 +92,12 @@ pub fn prepare(manifest_path: &Path, req: &Request) -> Result<Prepared> {
     let new_manifest = write::manifest(&cx, &entries)?;
     let new_changelog = write::changelog(&cx, &entries.changelog)?;
     // what is written must load: a refusal here leaves every file as it was
-    check(manifest_path, &cx, &new_manifest, &new_changelog)?;
+    let unpatched = emit::Entries {
+        appended: entries.appended_unpatched.clone(),
+        edits: entries.edits.clone(),
+        ..emit::Entries::default()
+    };
+    check(manifest_path, &write::manifest(&cx, &unpatched)?, &new_changelog)?;
     let copies = packages
         .iter()
         .flat_map(|p| p.patch_copies.iter().cloned())
@@ -181,8 +186,7 @@ impl Context {
 }
 
 /// The new texts must load as a manifest; the error names the imported entry.
-fn check(manifest_path: &Path, cx: &Context, manifest: &str, changelog: &str) -> Result<()> {
-    let _ = cx;
+fn check(manifest_path: &Path, manifest: &str, changelog: &str) -> Result<()> {
     manifest::load_texts(manifest_path, manifest.to_string(), changelog.to_string())
         .map(|_| ())
         .map_err(|e| {

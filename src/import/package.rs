@@ -161,7 +161,7 @@ pub(crate) fn import(cx: &Context, dir: &Path, upstream: Option<&str>) -> Result
         p: Imported::default(),
     };
     p.common();
-    p.sources(&sources, upstream);
+    p.sources(&sources, upstream)?;
     p.dependencies();
     p.scripts();
     p.files();
@@ -230,7 +230,7 @@ impl Reader<'_> {
     }
 
     /// The upstream from `_service` and the spec's sources; vendoring; patches.
-    fn sources(&mut self, s: &Sources, upstream: Option<&str>) {
+    fn sources(&mut self, s: &Sources, upstream: Option<&str>) -> Result<()> {
         let e = self.first().clone();
         let name = upstream.map_or_else(|| self.p.name.clone(), str::to_string);
         let mut u = Upstream {
@@ -278,22 +278,32 @@ impl Reader<'_> {
                 l.starts_with(&tag)
             });
         }
-        self.patches(&e);
+        self.patches(&e)
     }
 
-    fn patches(&mut self, e: &Evaluated) {
+    fn patches(&mut self, e: &Evaluated) -> Result<()> {
         for (n, file) in &e.patches {
             let name = Path::new(file)
                 .file_name()
                 .map(|f| f.to_string_lossy().to_string())
                 .unwrap_or_default();
+            let src = self.dir.join(&name);
+            if !src.is_file() {
+                let tag = format!("Patch{n}:");
+                let line = spec::find_line(self.text, |l| l.starts_with(&tag)).unwrap_or(1);
+                return Err(Diagnostic::new(
+                    self.spec_path,
+                    format!("Patch{n} `{name}` is not in {}", self.dir.display()),
+                )
+                .at(self.text, spec::line_span(self.text, line))
+                .help("check the patch out beside the spec (`osc up`), then import again")
+                .into());
+            }
             let dest = PathBuf::from("patches").join(&self.p.name).join(&name);
-            self.p
-                .patch_copies
-                .push((dest.clone(), self.dir.join(&name)));
+            self.p.patch_copies.push((dest.clone(), src));
             self.p.patches.push(dest.to_string_lossy().to_string());
-            let _ = n;
         }
+        Ok(())
     }
 
     /// The toolchain a target's build requirements name, removed from them.

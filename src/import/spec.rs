@@ -8,7 +8,7 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use crate::distro::{Distro, Family};
 use crate::error::{Diagnostic, Error, Result};
@@ -76,6 +76,16 @@ pub(crate) fn defines(target: &Distro, sourcedir: &Path) -> Vec<String> {
     v.push("buildroot $DESTDIR".to_string());
     v.push("make_build make".to_string());
     v.push("make_install make install DESTDIR=$DESTDIR".to_string());
+    // systemd-rpm-macros' directories, for hosts whose rpm does not have them
+    for (m, dir) in [
+        ("_unitdir", "/usr/lib/systemd/system"),
+        ("_tmpfilesdir", "/usr/lib/tmpfiles.d"),
+        ("_sysusersdir", "/usr/lib/sysusers.d"),
+        ("_udevrulesdir", "/usr/lib/udev/rules.d"),
+        ("_sysctldir", "/usr/lib/sysctl.d"),
+    ] {
+        v.push(format!("{m} {dir}"));
+    }
     v
 }
 
@@ -87,22 +97,20 @@ pub(crate) fn evaluate(path: &Path, text: &str, target: &Distro) -> Result<Strin
     for d in defines(target, dir) {
         cmd.arg("--define").arg(d);
     }
-    cmd.args(["-P", "/dev/stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| {
+    // a file, not a pipe: rpm reads a BuildArch spec once more for each arch
+    let mut tmp = tempfile::Builder::new()
+        .prefix("pkgforge-import-")
+        .suffix(".spec")
+        .tempfile()
+        .and_then(|mut f| f.write_all(marked.as_bytes()).map(|_| f))
+        .map_err(|e| Error::Other(anyhow::Error::from(e).context("cannot write a temporary spec")))?;
+    let _ = tmp.flush();
+    cmd.arg("-P").arg(tmp.path());
+    let out = cmd.output().map_err(|e| {
         Error::usage(format!("cannot run `rpmspec` to read {}: {e}", path.display())).with_help(
             "install rpm (Debian: `apt install rpm`, openSUSE: `zypper install rpm-build`)",
         )
     })?;
-    if let Some(mut stdin) = child.stdin.take() {
-        // rpmspec reads all of it before it answers; a failed write shows in its status
-        let _ = stdin.write_all(marked.as_bytes());
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| Error::Other(anyhow::Error::from(e)))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         return Err(parse_error(path, text, &stderr, &target.id).into());

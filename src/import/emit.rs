@@ -112,6 +112,11 @@ pub(crate) fn entries(cx: &Context, packages: &[Imported]) -> Result<Entries> {
         if let Some(c) = &u.commit {
             let _ = writeln!(s, "commit = {}", q(c));
         }
+        for (k, v) in [("keyring", &u.keyring), ("signature", &u.signature)] {
+            if let Some(v) = v {
+                let _ = writeln!(s, "{k} = {}", q(v));
+            }
+        }
         e.appended.push_str(&s);
         e.appended.push('\n');
     }
@@ -119,6 +124,17 @@ pub(crate) fn entries(cx: &Context, packages: &[Imported]) -> Result<Entries> {
     names(cx, packages, &mut e, &mut shown);
     e.appended_unpatched = e.appended.clone();
     for p in packages {
+        // the keyring is not beside the manifest until written either
+        if let Some(k) = &p.upstream.keyring {
+            let mut kept = String::new();
+            for line in e.appended_unpatched.lines() {
+                if line != format!("keyring = {}", q(k)) && !line.starts_with("signature = ") {
+                    kept.push_str(line);
+                    kept.push('\n');
+                }
+            }
+            e.appended_unpatched = kept;
+        }
         e.appended.push_str(&package(p, true));
         e.appended.push('\n');
         e.appended_unpatched.push_str(&package(p, false));
@@ -222,8 +238,10 @@ fn package(p: &Imported, with_patches: bool) -> String {
     if let Some((tc, _)) = &p.toolchain {
         let _ = writeln!(s, "toolchain = {}", q(tc));
     }
-    if let Some(v) = &p.vendor {
-        let _ = writeln!(s, "vendor = {}", q(v));
+    for (k, v) in [("vendor", &p.vendor), ("cargo-toml", &p.cargo_toml)] {
+        if let Some(v) = v {
+            let _ = writeln!(s, "{k} = {}", q(v));
+        }
     }
     for (k, v) in [
         ("build-requires", &p.build_requires),
@@ -243,6 +261,7 @@ fn package(p: &Imported, with_patches: bool) -> String {
         ("config-files", &p.config_files),
         ("license-files", &p.license_files),
         ("patches", &p.patches),
+        ("static-units", &p.static_units),
     ] {
         if !v.is_empty() && (with_patches || k != "patches") {
             let _ = writeln!(s, "{k} = {}", list(v));

@@ -24,6 +24,8 @@ pub(crate) struct Upstream {
     pub sha256: Option<String>,
     pub tag_prefix: Option<String>,
     pub version: String,
+    pub keyring: Option<String>,
+    pub signature: Option<String>,
     pub commit: Option<String>,
 }
 
@@ -63,6 +65,8 @@ pub(crate) struct Imported {
     pub archs: Option<Vec<String>>,
     pub toolchain: Option<(String, String)>,
     pub vendor: Option<String>,
+    pub cargo_toml: Option<String>,
+    pub static_units: Vec<String>,
     pub build_requires: Vec<String>,
     pub requires: Vec<String>,
     pub build: Option<String>,
@@ -167,7 +171,9 @@ pub(crate) fn import(cx: &Context, dir: &Path, upstream: Option<&str>) -> Result
     p.files();
     p.subpackages();
     p.others();
+    p.p.static_units = static_units(&text);
     p.debian()?;
+    p.copyright()?;
     p.changelog()?;
     Ok(p.p)
 }
@@ -258,7 +264,13 @@ impl Reader<'_> {
                 None => {}
             }
         } else if let Some(url) = source0.as_ref().filter(|s| s.contains("://")) {
-            u.tarball = Some(url.replace(&e.version, "{version}"));
+            // the upstream's spelling of a prerelease: rpm's `~` is `-` or nothing there
+            let v = [e.version.clone(), e.version.replace('~', "-"), e.version.replace('~', "")]
+                .into_iter()
+                .find(|v| url.contains(v.as_str()))
+                .unwrap_or_else(|| e.version.clone());
+            u.tarball = Some(url.replace(&v, "{version}"));
+            u.version = v;
             u.sha256 = s.sha256.clone();
         } else if !u.exists {
             self.note(
@@ -266,11 +278,28 @@ impl Reader<'_> {
                 |l| l.starts_with("Source"),
             );
         }
-        self.p.upstream = u;
+        if let (Some(git), Some(v)) = (&u.git, &s.version) {
+            if !v.contains('%') && !v.contains('@') && git.contains("://") {
+                u.version = v.clone();
+            }
+        }
         self.p.vendor = s.vendor.map(str::to_string);
+        self.p.cargo_toml = s.cargo_toml.clone();
         for (n, v) in &e.sources {
             let vendor_tarball = v.starts_with("vendor.tar");
             if *n == 0 || (vendor_tarball && self.p.vendor.is_some()) {
+                continue;
+            }
+            if let Some(suffix) = source0.as_ref().and_then(|s0| v.strip_prefix(s0.as_str())) {
+                if u.tarball.is_some() && [".asc", ".sig", ".sign"].contains(&suffix) {
+                    u.signature = Some(format!("{{url}}{suffix}"));
+                    continue;
+                }
+            }
+            if v.ends_with(".keyring") && !v.contains('/') {
+                let dest = PathBuf::from("keys").join(format!("{}.keyring", u.name));
+                self.p.patch_copies.push((dest.clone(), self.dir.join(v)));
+                u.keyring = Some(dest.to_string_lossy().to_string());
                 continue;
             }
             let tag = format!("Source{n}:");
@@ -278,6 +307,7 @@ impl Reader<'_> {
                 l.starts_with(&tag)
             });
         }
+        self.p.upstream = u;
         self.patches(&e)
     }
 
@@ -454,7 +484,11 @@ impl Reader<'_> {
                 description: b.description.clone(),
                 group: b.group.clone(),
                 noarch: b.build_arch.as_deref() == Some("noarch"),
-                requires: self.exact(&b.requires),
+                requires: self
+                    .exact(&b.requires)
+                    .into_iter()
+                    .filter(|r| !on_main(r, &main))
+                    .collect(),
                 files,
                 config_files: config,
             });
@@ -485,6 +519,20 @@ impl Reader<'_> {
                 l.starts_with(&key)
             });
         }
+    }
+
+    /// debian.copyright's `Source:` names the git repository of a tarball upstream.
+    fn copyright(&mut self) -> Result<()> {
+        let Some(text) = read(&self.dir.join("debian.copyright"))? else {
+            return Ok(());
+        };
+        let source = text.lines().find_map(|l| l.strip_prefix("Source:")).map(str::trim);
+        if let Some(src) = source.filter(|s| s.ends_with(".git")) {
+            if self.p.upstream.tarball.is_some() && self.p.upstream.git.is_none() {
+                self.p.upstream.git = Some(src.to_string());
+            }
+        }
+        Ok(())
     }
 
     /// debian.control's section.
@@ -528,11 +576,18 @@ impl Reader<'_> {
                     .or_else(|| (i == 0).then(|| version.clone()));
             }
         }
+        let version_rpm = version.clone();
         let mut carried = version;
         for e in entries.iter_mut().rev() {
             match &e.version {
                 Some(v) => carried = v.clone(),
                 None => e.version = Some(carried.clone()),
+            }
+        }
+        // rpm's and Debian's spelling of the current version is the upstream's
+        for e in entries.iter_mut() {
+            if e.version.as_deref() == Some(version_rpm.as_str()) {
+                e.version = Some(self.p.upstream.version.clone());
             }
         }
         if entries.is_empty() {
@@ -545,6 +600,33 @@ impl Reader<'_> {
         self.p.changelog = entries;
         Ok(())
     }
+}
+
+/// `main = V` or `main(x86-64) = V-R`: what a subpackage's rendered spec requires of
+/// the main package by itself.
+fn on_main(r: &str, main: &str) -> bool {
+    let name = r.split_whitespace().next().unwrap_or_default();
+    let bare = name.split('(').next().unwrap_or_default();
+    (name == main || bare == main) && r.contains(" = ") || r == main
+}
+
+/// Units the spec neither enables nor restarts: `%service_del_postun_without_restart`
+/// and `%systemd_postun` (without `_with_restart`) name them.
+fn static_units(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for l in text.lines() {
+        let words: Vec<&str> = l.split_whitespace().collect();
+        if let [m, units @ ..] = words.as_slice() {
+            if *m == "%service_del_postun_without_restart" || *m == "%systemd_postun" {
+                for u in units {
+                    if !out.iter().any(|o| o == u) {
+                        out.push(u.to_string());
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 fn has_units(files: &[String]) -> bool {

@@ -50,6 +50,8 @@ pub(crate) struct Sources {
     pub download_files: bool,
     pub sha256: Option<String>,
     pub vendor: Option<&'static str>,
+    /// cargo_vendor's `cargotoml`.
+    pub cargo_toml: Option<String>,
     /// Services that ran on OBS's server (mode buildtime or none given), by name.
     pub server_side: Vec<String>,
 }
@@ -131,7 +133,10 @@ pub(crate) fn sources(services: &[Service]) -> Sources {
                 s.sha256 = svc.param("checksum").map(str::to_string);
             }
             "go_modules" => s.vendor = Some("go"),
-            "cargo_vendor" => s.vendor = Some("cargo"),
+            "cargo_vendor" => {
+                s.vendor = Some("cargo");
+                s.cargo_toml = svc.param("cargotoml").map(str::to_string);
+            }
             _ => {}
         }
         if svc.mode.as_deref() != Some("manual") && svc.mode.as_deref() != Some("disabled") {

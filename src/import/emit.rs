@@ -267,6 +267,9 @@ fn package(p: &Imported, with_patches: bool) -> String {
             let _ = writeln!(s, "{k} = {}", list(v));
         }
     }
+    if let Some(d) = p.debug_package {
+        let _ = writeln!(s, "debug-package = {d}");
+    }
     for (k, o) in &p.overrides {
         s.push('\n');
         s.push_str(&distro_override(k, o));

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::distro::Distro;
+use crate::distro::{Distro, Format};
 use crate::error::{Diagnostic, Error, Result};
 use crate::manifest::GO_BUILD_ID;
 use crate::names::{self, NameTable};
@@ -67,6 +67,7 @@ pub(crate) struct Imported {
     pub vendor: Option<String>,
     pub cargo_toml: Option<String>,
     pub static_units: Vec<String>,
+    pub debug_package: Option<bool>,
     pub build_requires: Vec<String>,
     pub requires: Vec<String>,
     pub build: Option<String>,
@@ -172,8 +173,12 @@ pub(crate) fn import(cx: &Context, dir: &Path, upstream: Option<&str>) -> Result
     p.subpackages();
     p.others();
     p.p.static_units = static_units(&text);
+    if text.lines().any(|l| l.trim() == "%global debug_package %{nil}") {
+        p.p.debug_package = Some(false);
+    }
     p.debian()?;
     p.copyright()?;
+    p.rules()?;
     p.changelog()?;
     Ok(p.p)
 }
@@ -521,6 +526,25 @@ impl Reader<'_> {
         }
     }
 
+    /// Per-distro blocks of debian.rules, which the manifest would write as overrides
+    /// of Debian targets: listed, not imported.
+    fn rules(&mut self) -> Result<()> {
+        let path = self.dir.join("debian.rules");
+        let Some(text) = read(&path)? else {
+            return Ok(());
+        };
+        for (i, l) in text.lines().enumerate() {
+            if l.starts_with("ifneq (,$(filter ") || l.starts_with("ifeq (,$(filter ") {
+                self.p.report.push(format!(
+                    "{}:{}: a per-distro block of debian.rules is not imported; write it as [packages.distro.<id>]",
+                    path.display(),
+                    i + 1
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// debian.copyright's `Source:` names the git repository of a tarball upstream.
     fn copyright(&mut self) -> Result<()> {
         let Some(text) = read(&self.dir.join("debian.copyright"))? else {
@@ -535,20 +559,35 @@ impl Reader<'_> {
         Ok(())
     }
 
-    /// debian.control's section.
+    /// debian.control: the section, and the Debian names of the dependencies where
+    /// they are not what the rpm names become on Debian.
     fn debian(&mut self) -> Result<()> {
         let path = self.dir.join("debian.control");
         let Some(text) = read(&path)? else {
             return Ok(());
         };
-        for line in text.lines() {
-            if let Some(s) = line.strip_prefix("Section:") {
-                let s = s.trim();
-                if s != "misc" {
-                    self.p.section = Some(s.to_string());
-                }
-                break;
+        let stanzas = control_stanzas(&text);
+        if let Some(s) = stanzas.first().and_then(|s| field(s, "Section")) {
+            if s != "misc" {
+                self.p.section = Some(s);
             }
+        }
+        let Some(deb) = self.cx.targets.iter().find(|t| t.format() == Format::Deb) else {
+            return Ok(());
+        };
+        let build = stanzas
+            .first()
+            .and_then(|s| field(s, "Build-Depends"))
+            .unwrap_or_default();
+        let main = stanzas
+            .iter()
+            .find(|s| field(s, "Package").as_deref() == Some(self.p.name.as_str()))
+            .and_then(|s| field(s, "Depends"))
+            .unwrap_or_default();
+        let logical = [self.p.build_requires.clone(), self.p.requires.clone()];
+        for (list, deb_list) in logical.iter().zip([build, main]) {
+            let names = deb_names(list, &deb_list, deb, &self.p.name);
+            self.p.names.extend(names);
         }
         Ok(())
     }
@@ -600,6 +639,91 @@ impl Reader<'_> {
         self.p.changelog = entries;
         Ok(())
     }
+}
+
+/// The paragraphs of a control file, each as its lines.
+fn control_stanzas(text: &str) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = vec![Vec::new()];
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            if out.last().is_some_and(|s| !s.is_empty()) {
+                out.push(Vec::new());
+            }
+        } else {
+            if let Some(s) = out.last_mut() {
+                s.push(line.to_string());
+            }
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+/// A field of a paragraph, its continuation lines joined.
+fn field(stanza: &[String], name: &str) -> Option<String> {
+    let prefix = format!("{name}:");
+    let i = stanza.iter().position(|l| l.starts_with(&prefix))?;
+    let mut v = stanza[i][prefix.len()..].trim().to_string();
+    for l in &stanza[i + 1..] {
+        if !l.starts_with([' ', '\t']) {
+            break;
+        }
+        v.push(' ');
+        v.push_str(l.trim());
+    }
+    Some(v)
+}
+
+/// `[names]` entries (key `deb`) for the rpm names of `list` whose Debian name is not
+/// what pkgforge would make of them: each paired with the Debian dependency nothing
+/// else explains that shares the most text with it.
+fn deb_names(list: &[String], deb_list: &str, deb: &Distro, own: &str) -> Vec<(String, String, Vec<String>)> {
+    let table = NameTable::default();
+    let deps: Vec<String> = deb_list
+        .split(',')
+        .map(|d| d.split('(').next().unwrap_or_default().trim().to_string())
+        .filter(|d| !d.is_empty() && !d.contains('|') && !d.starts_with("${") && d != "debhelper-compat" && d != own)
+        .collect();
+    let mut explained: Vec<String> = Vec::new();
+    let mut missing: Vec<&String> = Vec::new();
+    for l in list.iter().filter(|l| !l.contains(' ')) {
+        let r = names::resolve(&table, l, deb);
+        if r.iter().all(|n| deps.contains(n)) {
+            explained.extend(r);
+        } else {
+            missing.push(l);
+        }
+    }
+    let mut extra: Vec<String> = deps.into_iter().filter(|d| !explained.contains(d)).collect();
+    let mut out = Vec::new();
+    for m in missing {
+        let best = extra
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, x)| common_len(m, x))
+            .filter(|(_, x)| common_len(m, x) >= 3)
+            .map(|(i, _)| i);
+        if let Some(i) = best {
+            out.push((m.clone(), "deb".to_string(), vec![extra.remove(i)]));
+        }
+    }
+    out
+}
+
+/// The length of the longest text two names share.
+fn common_len(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut best = 0;
+    for i in 0..a.len() {
+        for j in 0..b.len() {
+            let mut k = 0;
+            while i + k < a.len() && j + k < b.len() && a[i + k] == b[j + k] {
+                k += 1;
+            }
+            best = best.max(k);
+        }
+    }
+    best
 }
 
 /// `main = V` or `main(x86-64) = V-R`: what a subpackage's rendered spec requires of

@@ -29,11 +29,11 @@ pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
         closing.extend(prepared.report.iter().map(|r| format!("  {r}")));
     }
     if args.write {
-        import::apply(g.manifest, &prepared)?;
+        let count = prepared.count();
+        import::apply(g.manifest, prepared)?;
         if !g.quiet {
             closing.push(format!(
-                "imported {} packages into {}; run `pkgforge diff` to compare with the original files",
-                prepared.count(),
+                "imported {count} packages into {}; run `pkgforge diff` to compare with the original files",
                 g.manifest.display()
             ));
         }
@@ -42,6 +42,9 @@ pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
             stdout: super::Stdout::Nothing,
             closing,
         });
+    }
+    if let Some(e) = &prepared.invalid {
+        closing.push(format!("warning: {}", e.rendered().trim_start_matches("error: ")));
     }
     let text = format!(
         "# packages.toml\n{}\n# changelog.toml\n{}",

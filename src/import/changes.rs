@@ -59,15 +59,8 @@ pub(crate) fn parse_changes(path: &Path, text: &str) -> Result<Vec<Entry>> {
         };
         if let Some(item) = line.strip_prefix("- ") {
             e.changes.push(item.trim_end().to_string());
-        } else if line.starts_with(' ') && !line.trim().is_empty() {
-            match e.changes.last_mut() {
-                Some(last) => {
-                    last.push('\n');
-                    last.push_str(line.trim_end());
-                }
-                None => e.changes.push(line.trim().to_string()),
-            }
         } else if !line.trim().is_empty() {
+            // a change is one line: an indented line is an item of its own
             e.changes.push(line.trim().to_string());
         }
     }
@@ -108,11 +101,44 @@ pub(crate) fn parse_debian(path: &Path, text: &str) -> Result<Vec<Entry>> {
                 .strftime("%Y-%m-%dT%H:%M:%SZ")
                 .to_string();
         } else if line.starts_with("    ") && !line.trim().is_empty() {
-            if let Some(last) = e.changes.last_mut() {
-                last.push('\n');
-                last.push_str("  ");
-                last.push_str(line.trim());
+            e.changes.push(line.trim().to_string());
+        }
+    }
+    Ok(entries)
+}
+
+/// A spec's `%changelog`: `* Mon Nov 02 2026 author - version-release`, then `- item`
+/// lines.
+pub(crate) fn parse_rpm(path: &Path, text: &str, lines: &[String]) -> Result<Vec<Entry>> {
+    let mut entries: Vec<Entry> = Vec::new();
+    for line in lines {
+        let at = |what: &str| {
+            let n = text.lines().position(|l| l.trim_end() == line.trim_end()).map_or(1, |i| i + 1);
+            bad(path, text, n, what)
+        };
+        if let Some(head) = line.strip_prefix("* ") {
+            let words: Vec<&str> = head.split_whitespace().collect();
+            if words.len() < 5 {
+                return Err(at("expected `* Day Mon DD YYYY author - version` in %changelog"));
             }
+            let date = words[..4].join(" ");
+            let parsed = jiff::civil::Date::strptime("%a %b %d %Y", &date)
+                .map_err(|e| at(&format!("cannot read the date `{date}`: {e}")))?;
+            let rest = words[4..].join(" ");
+            let (author, version) = match rest.rsplit_once(" - ") {
+                Some((a, v)) => (a.to_string(), Some(upstream_version(v.trim()))),
+                None => (rest.clone(), None),
+            };
+            entries.push(Entry {
+                date: parsed.strftime("%Y-%m-%dT12:00:00Z").to_string(),
+                author,
+                changes: Vec::new(),
+                version,
+            });
+        } else if let (Some(e), Some(item)) = (entries.last_mut(), line.strip_prefix("- ")) {
+            e.changes.push(item.trim_end().to_string());
+        } else if let (Some(e), false) = (entries.last_mut(), line.trim().is_empty()) {
+            e.changes.push(line.trim().to_string());
         }
     }
     Ok(entries)
@@ -147,7 +173,7 @@ mod tests {
         assert_eq!(e.len(), 2);
         assert_eq!(e[0].date, "2026-11-20T12:00:00Z");
         assert_eq!(e[1].date, "2026-11-02T08:00:00Z");
-        assert_eq!(e[0].changes, vec!["Update to version 1.2", "Fix\n  more"]);
+        assert_eq!(e[0].changes, vec!["Update to version 1.2", "Fix", "more"]);
         assert_eq!(named_version(&e[0].changes).as_deref(), Some("1.2"));
     }
 

@@ -60,6 +60,9 @@ pub struct Prepared {
     pub(crate) new_manifest: String,
     pub(crate) new_changelog: String,
     pub(crate) copies: Vec<(PathBuf, PathBuf)>,
+    /// Why the manifest with the entries would not load (a pin to add by hand): printed
+    /// with the entries, a refusal with `--write`.
+    pub invalid: Option<Error>,
 }
 
 impl Prepared {
@@ -97,7 +100,7 @@ pub fn prepare(manifest_path: &Path, req: &Request) -> Result<Prepared> {
         edits: entries.edits.clone(),
         ..emit::Entries::default()
     };
-    check(manifest_path, &write::manifest(&cx, &unpatched)?, &new_changelog)?;
+    let invalid = check(manifest_path, &write::manifest(&cx, &unpatched)?, &new_changelog).err();
     let copies = packages
         .iter()
         .flat_map(|p| p.patch_copies.iter().cloned())
@@ -111,12 +114,16 @@ pub fn prepare(manifest_path: &Path, req: &Request) -> Result<Prepared> {
         new_manifest,
         new_changelog,
         copies,
+        invalid,
     })
 }
 
-/// Write the prepared entries and patches.
-pub fn apply(manifest_path: &Path, prepared: &Prepared) -> Result<()> {
-    write::apply(manifest_path, prepared)
+/// Write the prepared entries and patches; nothing when they would not load.
+pub fn apply(manifest_path: &Path, prepared: Prepared) -> Result<()> {
+    if let Some(e) = prepared.invalid {
+        return Err(e);
+    }
+    write::apply(manifest_path, &prepared)
 }
 
 fn context(manifest_path: &Path) -> Result<Context> {
@@ -194,6 +201,6 @@ fn check(manifest_path: &Path, manifest: &str, changelog: &str) -> Result<()> {
                 "the imported entries do not make a valid manifest:\n{}",
                 e.rendered()
             ))
-            .with_help("import fewer directories, or report this as a bug with the packaging")
+            .with_help("print the entries without --write, complete them, and add them by hand")
         })
 }

@@ -257,6 +257,8 @@ impl Reader<'_> {
             .map(|(_, v)| v.clone());
         if let Some(git) = &s.git {
             u.git = Some(git.clone());
+            // an osc checkout of an obs_scm package has the commit the archive was made of
+            u.commit = obsinfo_commit(self.dir)?;
             match &s.revision {
                 Some(r) if service::is_commit(r) => u.commit = Some(r.clone()),
                 Some(r) => match r.strip_suffix(&e.version) {
@@ -602,7 +604,8 @@ impl Reader<'_> {
         };
         let mut entries = match read(&changes_path)? {
             Some(t) => changes::parse_changes(&changes_path, &t)?,
-            None => deb.clone(),
+            None if !deb.is_empty() => deb.clone(),
+            None => changes::parse_rpm(self.spec_path, self.text, &self.first().changelog)?,
         };
         let version = self.first().version.clone();
         for (i, e) in entries.iter_mut().enumerate() {
@@ -639,6 +642,30 @@ impl Reader<'_> {
         self.p.changelog = entries;
         Ok(())
     }
+}
+
+/// `commit:` of the directory's `*.obsinfo`.
+fn obsinfo_commit(dir: &Path) -> Result<Option<String>> {
+    let Ok(listing) = std::fs::read_dir(dir) else {
+        return Ok(None);
+    };
+    let mut infos: Vec<PathBuf> = listing
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "obsinfo"))
+        .collect();
+    infos.sort();
+    for info in infos {
+        let text = read(&info)?.unwrap_or_default();
+        if let Some(c) = text
+            .lines()
+            .find_map(|l| l.strip_prefix("commit:"))
+            .map(str::trim)
+            .filter(|c| service::is_commit(c))
+        {
+            return Ok(Some(c.to_string()));
+        }
+    }
+    Ok(None)
 }
 
 /// The paragraphs of a control file, each as its lines.

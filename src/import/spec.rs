@@ -50,6 +50,8 @@ pub(crate) struct Evaluated {
     pub other_sections: Vec<(String, bool, String)>,
     /// Preamble tags with no manifest key, as written.
     pub other_tags: Vec<String>,
+    /// The `%changelog` lines.
+    pub changelog: Vec<String>,
 }
 
 /// `--define` arguments for `target`: its macros, what its rpm configuration has, and
@@ -258,7 +260,8 @@ pub(crate) fn parse(evaluated: &str) -> Evaluated {
                     e.binaries[i].files.push(l.to_string());
                 }
             }
-            At::Prep | At::Changelog | At::Ignored => {}
+            At::Changelog => e.changelog.push(line.to_string()),
+            At::Prep | At::Ignored => {}
         }
     }
     for (b, d) in e.binaries.iter_mut().zip(desc) {

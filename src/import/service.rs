@@ -6,7 +6,6 @@ use quick_xml::events::Event;
 
 use crate::error::{Diagnostic, Result};
 
-use super::spec::line_span;
 
 /// One `<service>` with its parameters, in order.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -93,12 +92,14 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<Service>> {
     }
     for s in &services {
         if !KNOWN.contains(&s.name.as_str()) {
-            let line = text[..s.offset].matches('\n').count() + 1;
+            let end = text[s.offset..]
+                .find(['>', '\n'])
+                .map_or(text.len(), |i| s.offset + i + 1);
             return Err(Diagnostic::new(
                 path,
                 format!("unknown service `{}`: pkgforge cannot express it", s.name),
             )
-            .at(text, line_span(text, line))
+            .at(text, Some(s.offset..end))
             .note(format!("known services: {}", KNOWN.join(", ")))
             .help("remove the service, import, and add what it did by hand")
             .into());

@@ -20,7 +20,14 @@ use common::*;
 /// The manifest without what import makes: only `[project]`, `[distros]` and the like.
 fn project_only(manifest: &str) -> String {
     let mut doc: toml_edit::DocumentMut = manifest.parse().unwrap();
-    for k in ["upstreams", "toolchains", "names", "packages", "rootfs", "archive"] {
+    for k in [
+        "upstreams",
+        "toolchains",
+        "names",
+        "packages",
+        "rootfs",
+        "archive",
+    ] {
         doc.remove(k);
     }
     doc.to_string()
@@ -240,7 +247,12 @@ fn file_lists(evaluated: &str, main: &str) -> BTreeMap<String, Vec<String>> {
             });
             continue;
         }
-        if l.starts_with('%') && !l.starts_with("%config") && !l.starts_with("%license") && !l.starts_with("%dir") && !l.starts_with("%{") {
+        if l.starts_with('%')
+            && !l.starts_with("%config")
+            && !l.starts_with("%license")
+            && !l.starts_with("%dir")
+            && !l.starts_with("%{")
+        {
             current = None;
             continue;
         }
@@ -281,7 +293,12 @@ fn hand_written_specs_keep_requirements_and_files_per_target() {
     let fedora = repo().join("tests/import/fedora/hellofed");
     let o = pkgforge(
         tmp.path(),
-        &["import", suse.to_str().unwrap(), fedora.to_str().unwrap(), "--write"],
+        &[
+            "import",
+            suse.to_str().unwrap(),
+            fedora.to_str().unwrap(),
+            "--write",
+        ],
     );
     ok(&o);
     // the %check section has no manifest key: reported at its line
@@ -300,8 +317,13 @@ fn hand_written_specs_keep_requirements_and_files_per_target() {
         for t in TARGETS {
             let req = |s: &Path| requirements(&rpmspec(t, &["-q", "--requires"], s), own);
             assert_eq!(req(&original), req(&rendered), "{main} on {t}: Requires");
-            let breq = |s: &Path| requirements(&rpmspec(t, &["-q", "--srpm", "--requires"], s), own);
-            assert_eq!(breq(&original), breq(&rendered), "{main} on {t}: BuildRequires");
+            let breq =
+                |s: &Path| requirements(&rpmspec(t, &["-q", "--srpm", "--requires"], s), own);
+            assert_eq!(
+                breq(&original),
+                breq(&rendered),
+                "{main} on {t}: BuildRequires"
+            );
             let files = |s: &Path| file_lists(&rpmspec(t, &["-P"], s), main);
             let want = files(&original);
             assert!(!want.is_empty(), "{main}: no %files read");
@@ -317,7 +339,11 @@ fn hand_written_specs_keep_requirements_and_files_per_target() {
     }
     // the per-target differences became [names] entries and an override
     let manifest = std::fs::read_to_string(tmp.path().join("packages.toml")).unwrap();
-    assert!(manifest.contains("[names.libcurl4]\nfedora-41 = \"libcurl\"\ncentos-stream-9 = \"libcurl\"\n"), "{manifest}");
+    assert!(
+        manifest
+            .contains("[names.libcurl4]\nfedora-41 = \"libcurl\"\ncentos-stream-9 = \"libcurl\"\n"),
+        "{manifest}"
+    );
     assert!(manifest.contains("[packages.distro.\"opensuse-leap-15.6\"]\nbuild-requires = [\"gcc\", \"make\", \"libcurl-devel\", \"pkgconfig(zlib)\"]\n"), "{manifest}");
 }
 
@@ -364,7 +390,10 @@ fn write_keeps_the_manifest_bytes_outside_the_added_entries() {
     std::fs::write(tmp.path().join("packages.toml"), EXISTING).unwrap();
     std::fs::write(tmp.path().join("changelog.toml"), EXISTING_CHANGELOG).unwrap();
     let dir = repo().join("tests/cases/services-server-suse/expected/obs/suse-tool");
-    ok(&pkgforge(tmp.path(), &["import", dir.to_str().unwrap(), "--write"]));
+    ok(&pkgforge(
+        tmp.path(),
+        &["import", dir.to_str().unwrap(), "--write"],
+    ));
     let manifest = std::fs::read_to_string(tmp.path().join("packages.toml")).unwrap();
     // go is added to the existing [toolchains] table, every other byte stays
     let edited = EXISTING.replace(
@@ -375,7 +404,10 @@ fn write_keeps_the_manifest_bytes_outside_the_added_entries() {
         manifest.starts_with(&format!("{edited}\n[upstreams.suse-tool]\n")),
         "{manifest}"
     );
-    assert!(manifest.ends_with("files = [\"/usr/bin/suse-tool\"]\n"), "{manifest}");
+    assert!(
+        manifest.ends_with("files = [\"/usr/bin/suse-tool\"]\n"),
+        "{manifest}"
+    );
     // the imported entry is older than the existing one: it goes after it
     let changelog = std::fs::read_to_string(tmp.path().join("changelog.toml")).unwrap();
     assert_eq!(
@@ -389,8 +421,11 @@ fn write_keeps_the_manifest_bytes_outside_the_added_entries() {
     ok(&pkgforge(tmp.path(), &["check"]));
 }
 
+/// A directory's files: (name, text).
+type Files = &'static [(&'static str, &'static str)];
+
 /// Each bad directory: its files, and the error, verbatim.
-const BAD: &[(&str, &[(&str, &str)], &str)] = &[
+const BAD: &[(&str, Files, &str)] = &[
     (
         "broken",
         &[(
@@ -451,7 +486,11 @@ fn bad_input_is_refused_at_its_file_and_line_and_nothing_is_written() {
         let o = pkgforge(tmp.path(), &["import", name, "--write"]);
         assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
         assert_eq!(stderr(&o), *error, "{name}");
-        assert_eq!(snapshot(tmp.path()), before, "{name}: something was written");
+        assert_eq!(
+            snapshot(tmp.path()),
+            before,
+            "{name}: something was written"
+        );
     }
 }
 
@@ -463,6 +502,9 @@ fn without_write_the_entries_are_printed_and_nothing_is_written() {
     let dir = repo().join("tests/import/fedora/hellofed");
     let out = ok(&pkgforge(tmp.path(), &["import", dir.to_str().unwrap()]));
     assert!(out.starts_with("# packages.toml\n[upstreams.hellofed]\ntarball = \"https://example.org/hellofed/archive/v{version}/hellofed-{version}.tar.gz\"\n"), "{out}");
-    assert!(out.contains("\n# changelog.toml\n[[entry]]\nupstream = \"hellofed\"\nversion = \"1.3\"\n"), "{out}");
+    assert!(
+        out.contains("\n# changelog.toml\n[[entry]]\nupstream = \"hellofed\"\nversion = \"1.3\"\n"),
+        "{out}"
+    );
     assert_eq!(snapshot(tmp.path()), before);
 }

@@ -44,7 +44,10 @@ pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
         });
     }
     if let Some(e) = &prepared.invalid {
-        closing.push(format!("warning: {}", e.rendered().trim_start_matches("error: ")));
+        closing.push(format!(
+            "warning: {}",
+            e.rendered().trim_start_matches("error: ")
+        ));
     }
     let text = format!(
         "# packages.toml\n{}\n# changelog.toml\n{}",

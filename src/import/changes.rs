@@ -39,11 +39,23 @@ pub(crate) fn parse_changes(path: &Path, text: &str) -> Result<Vec<Entry>> {
         if header_next {
             header_next = false;
             let Some((date, author)) = line.split_once(" - ") else {
-                return Err(bad(path, text, n, "expected `date - author` after the rule"));
+                return Err(bad(
+                    path,
+                    text,
+                    n,
+                    "expected `date - author` after the rule",
+                ));
             };
             let normalized = date.split_whitespace().collect::<Vec<_>>().join(" ");
             let parsed = jiff::civil::DateTime::strptime("%a %b %d %H:%M:%S UTC %Y", &normalized)
-                .map_err(|e| bad(path, text, n, &format!("cannot read the date `{date}`: {e}")))?;
+                .map_err(|e| {
+                bad(
+                    path,
+                    text,
+                    n,
+                    &format!("cannot read the date `{date}`: {e}"),
+                )
+            })?;
             entries.push(Entry {
                 date: parsed.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
                 author: author.trim().to_string(),
@@ -85,7 +97,12 @@ pub(crate) fn parse_debian(path: &Path, text: &str) -> Result<Vec<Entry>> {
             if line.trim().is_empty() {
                 continue;
             }
-            return Err(bad(path, text, n, "expected `source (version) distribution; urgency=...`"));
+            return Err(bad(
+                path,
+                text,
+                n,
+                "expected `source (version) distribution; urgency=...`",
+            ));
         };
         if let Some(item) = line.strip_prefix("  * ") {
             e.changes.push(item.trim_end().to_string());
@@ -93,13 +110,16 @@ pub(crate) fn parse_debian(path: &Path, text: &str) -> Result<Vec<Entry>> {
             let Some((author, date)) = trailer.split_once("  ") else {
                 return Err(bad(path, text, n, "expected ` -- author  date`"));
             };
-            let ts = jiff::fmt::rfc2822::parse(date.trim())
-                .map_err(|err| bad(path, text, n, &format!("cannot read the date `{date}`: {err}")))?;
+            let ts = jiff::fmt::rfc2822::parse(date.trim()).map_err(|err| {
+                bad(
+                    path,
+                    text,
+                    n,
+                    &format!("cannot read the date `{date}`: {err}"),
+                )
+            })?;
             e.author = author.trim().to_string();
-            e.date = ts
-                .timestamp()
-                .strftime("%Y-%m-%dT%H:%M:%SZ")
-                .to_string();
+            e.date = ts.timestamp().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
         } else if line.starts_with("    ") && !line.trim().is_empty() {
             e.changes.push(line.trim().to_string());
         }
@@ -113,13 +133,18 @@ pub(crate) fn parse_rpm(path: &Path, text: &str, lines: &[String]) -> Result<Vec
     let mut entries: Vec<Entry> = Vec::new();
     for line in lines {
         let at = |what: &str| {
-            let n = text.lines().position(|l| l.trim_end() == line.trim_end()).map_or(1, |i| i + 1);
+            let n = text
+                .lines()
+                .position(|l| l.trim_end() == line.trim_end())
+                .map_or(1, |i| i + 1);
             bad(path, text, n, what)
         };
         if let Some(head) = line.strip_prefix("* ") {
             let words: Vec<&str> = head.split_whitespace().collect();
             if words.len() < 5 {
-                return Err(at("expected `* Day Mon DD YYYY author - version` in %changelog"));
+                return Err(at(
+                    "expected `* Day Mon DD YYYY author - version` in %changelog",
+                ));
             }
             let date = words[..4].join(" ");
             let parsed = jiff::civil::Date::strptime("%a %b %d %Y", &date)

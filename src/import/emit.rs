@@ -181,7 +181,9 @@ fn toolchains(cx: &Context, packages: &[Imported], e: &mut Entries, shown: &mut 
 }
 
 fn names(cx: &Context, packages: &[Imported], e: &mut Entries, shown: &mut String) {
-    let mut tables: Vec<(String, Vec<(String, Vec<String>)>)> = Vec::new();
+    // logical name -> (lookup key, names)
+    type Keys = Vec<(String, Vec<String>)>;
+    let mut tables: Vec<(String, Keys)> = Vec::new();
     for p in packages {
         for (logical, k, v) in &p.names {
             let i = match tables.iter().position(|(n, _)| n == logical) {
@@ -353,7 +355,11 @@ fn changelog(packages: &[Imported], e: &mut Entries) {
             let names: Vec<String> = ps.iter().map(|p| p.name.clone()).collect();
             let _ = writeln!(s, "packages = {}", list(&names));
         }
-        let _ = writeln!(s, "version = {}", q(c.version.as_deref().unwrap_or_default()));
+        let _ = writeln!(
+            s,
+            "version = {}",
+            q(c.version.as_deref().unwrap_or_default())
+        );
         let _ = writeln!(s, "date = {}", q(&c.date));
         let _ = writeln!(s, "author = {}", q(&c.author));
         let _ = writeln!(s, "changes = {}", list(&c.changes));

@@ -81,8 +81,7 @@ pub fn prepare(manifest_path: &Path, req: &Request) -> Result<Prepared> {
     let mut packages = Vec::new();
     for dir in &req.dirs {
         let p = package::import(&cx, dir, req.upstream.as_deref())?;
-        if packages.iter().any(|q: &Imported| q.name == p.name) || cx.packages.contains(&p.name)
-        {
+        if packages.iter().any(|q: &Imported| q.name == p.name) || cx.packages.contains(&p.name) {
             return Err(Error::usage(format!(
                 "{}: the manifest already has a package `{}`",
                 dir.display(),
@@ -100,7 +99,12 @@ pub fn prepare(manifest_path: &Path, req: &Request) -> Result<Prepared> {
         edits: entries.edits.clone(),
         ..emit::Entries::default()
     };
-    let invalid = check(manifest_path, &write::manifest(&cx, &unpatched)?, &new_changelog).err();
+    let invalid = check(
+        manifest_path,
+        &write::manifest(&cx, &unpatched)?,
+        &new_changelog,
+    )
+    .err();
     let copies = packages
         .iter()
         .flat_map(|p| p.patch_copies.iter().cloned())

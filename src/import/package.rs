@@ -105,9 +105,11 @@ fn find_spec(dir: &Path) -> Result<PathBuf> {
         .map(|n| dir.join(format!("{}.spec", n.to_string_lossy())));
     match specs.len() {
         1 => Ok(specs.remove(0)),
-        0 => Err(Diagnostic::new(dir, "no spec file in this package directory")
-            .help("pkgforge import reads OBS package directories: give the one with the *.spec")
-            .into()),
+        0 => Err(
+            Diagnostic::new(dir, "no spec file in this package directory")
+                .help("pkgforge import reads OBS package directories: give the one with the *.spec")
+                .into(),
+        ),
         _ => match named.filter(|n| specs.contains(n)) {
             Some(n) => Ok(n),
             None => Err(Diagnostic::new(
@@ -173,7 +175,10 @@ pub(crate) fn import(cx: &Context, dir: &Path, upstream: Option<&str>) -> Result
     p.subpackages();
     p.others();
     p.p.static_units = static_units(&text);
-    if text.lines().any(|l| l.trim() == "%global debug_package %{nil}") {
+    if text
+        .lines()
+        .any(|l| l.trim() == "%global debug_package %{nil}")
+    {
         p.p.debug_package = Some(false);
     }
     p.debian()?;
@@ -213,8 +218,14 @@ impl Reader<'_> {
         self.p.summary = main.summary.clone();
         self.p.description = main.description.clone();
         self.p.group = main.group.clone();
-        self.p.license = e.license.clone().filter(|l| Some(l) != self.cx.license.as_ref());
-        self.p.url = e.url.clone().filter(|u| Some(u) != self.cx.homepage.as_ref());
+        self.p.license = e
+            .license
+            .clone()
+            .filter(|l| Some(l) != self.cx.license.as_ref());
+        self.p.url = e
+            .url
+            .clone()
+            .filter(|u| Some(u) != self.cx.homepage.as_ref());
         let archs: Option<Vec<String>> = match (&main.build_arch, &e.exclusive_arch) {
             (Some(a), _) if a == "noarch" => Some(vec!["noarch".to_string()]),
             (_, Some(x)) => Some(x.split_whitespace().map(str::to_string).collect()),
@@ -232,7 +243,10 @@ impl Reader<'_> {
                 if a != b {
                     let tag = what.trim_start_matches('%').to_string();
                     self.note(
-                        format!("{what} differs on {}; took {}'s", t.id, self.evaluated[0].0.id),
+                        format!(
+                            "{what} differs on {}; took {}'s",
+                            t.id, self.evaluated[0].0.id
+                        ),
                         move |l| l.starts_with(&tag) || l.starts_with(&format!("%{tag}")),
                     );
                 }
@@ -264,7 +278,10 @@ impl Reader<'_> {
                 Some(r) => match r.strip_suffix(&e.version) {
                     Some(prefix) => u.tag_prefix = Some(prefix.to_string()),
                     None => self.note(
-                        format!("_service revision `{r}` is neither a commit nor a tag of version {}", e.version),
+                        format!(
+                            "_service revision `{r}` is neither a commit nor a tag of version {}",
+                            e.version
+                        ),
                         |l| l.starts_with("Version"),
                     ),
                 },
@@ -272,10 +289,14 @@ impl Reader<'_> {
             }
         } else if let Some(url) = source0.as_ref().filter(|s| s.contains("://")) {
             // the upstream's spelling of a prerelease: rpm's `~` is `-` or nothing there
-            let v = [e.version.clone(), e.version.replace('~', "-"), e.version.replace('~', "")]
-                .into_iter()
-                .find(|v| url.contains(v.as_str()))
-                .unwrap_or_else(|| e.version.clone());
+            let v = [
+                e.version.clone(),
+                e.version.replace('~', "-"),
+                e.version.replace('~', ""),
+            ]
+            .into_iter()
+            .find(|v| url.contains(v.as_str()))
+            .unwrap_or_else(|| e.version.clone());
             u.tarball = Some(url.replace(&v, "{version}"));
             u.version = v;
             u.sha256 = s.sha256.clone();
@@ -349,10 +370,7 @@ impl Reader<'_> {
             let mut version = None;
             let mut hits = Vec::new();
             for pat in patterns {
-                let re = format!(
-                    "^{}$",
-                    regex::escape(pat).replace(r"\{version\}", r"(\S+)")
-                );
+                let re = format!("^{}$", regex::escape(pat).replace(r"\{version\}", r"(\S+)"));
                 let Ok(re) = regex::Regex::new(&re) else {
                     continue;
                 };
@@ -479,7 +497,11 @@ impl Reader<'_> {
                 continue;
             };
             let (files, config, license, notes) = split_files(&b.files, false);
-            for n in notes.into_iter().chain(license.iter().map(|l| format!("%license {l} in a subpackage"))) {
+            for n in notes.into_iter().chain(
+                license
+                    .iter()
+                    .map(|l| format!("%license {l} in a subpackage")),
+            ) {
                 let s = suffix.to_string();
                 self.note(format!("%files {suffix}: {n}"), move |l| {
                     l.starts_with("%files") && l.contains(&s)
@@ -522,9 +544,10 @@ impl Reader<'_> {
                 continue;
             }
             let key = tag.split(':').next().unwrap_or_default().to_string();
-            self.note(format!("`{tag}` has no manifest key; not imported"), move |l| {
-                l.starts_with(&key)
-            });
+            self.note(
+                format!("`{tag}` has no manifest key; not imported"),
+                move |l| l.starts_with(&key),
+            );
         }
     }
 
@@ -552,7 +575,10 @@ impl Reader<'_> {
         let Some(text) = read(&self.dir.join("debian.copyright"))? else {
             return Ok(());
         };
-        let source = text.lines().find_map(|l| l.strip_prefix("Source:")).map(str::trim);
+        let source = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Source:"))
+            .map(str::trim);
         if let Some(src) = source.filter(|s| s.ends_with(".git")) {
             if self.p.upstream.tarball.is_some() && self.p.upstream.git.is_none() {
                 self.p.upstream.git = Some(src.to_string());
@@ -704,12 +730,23 @@ fn field(stanza: &[String], name: &str) -> Option<String> {
 /// `[names]` entries (key `deb`) for the rpm names of `list` whose Debian name is not
 /// what pkgforge would make of them: each paired with the Debian dependency nothing
 /// else explains that shares the most text with it.
-fn deb_names(list: &[String], deb_list: &str, deb: &Distro, own: &str) -> Vec<(String, String, Vec<String>)> {
+fn deb_names(
+    list: &[String],
+    deb_list: &str,
+    deb: &Distro,
+    own: &str,
+) -> Vec<(String, String, Vec<String>)> {
     let table = NameTable::default();
     let deps: Vec<String> = deb_list
         .split(',')
         .map(|d| d.split('(').next().unwrap_or_default().trim().to_string())
-        .filter(|d| !d.is_empty() && !d.contains('|') && !d.starts_with("${") && d != "debhelper-compat" && d != own)
+        .filter(|d| {
+            !d.is_empty()
+                && !d.contains('|')
+                && !d.starts_with("${")
+                && d != "debhelper-compat"
+                && d != own
+        })
         .collect();
     let mut explained: Vec<String> = Vec::new();
     let mut missing: Vec<&String> = Vec::new();
@@ -721,7 +758,10 @@ fn deb_names(list: &[String], deb_list: &str, deb: &Distro, own: &str) -> Vec<(S
             missing.push(l);
         }
     }
-    let mut extra: Vec<String> = deps.into_iter().filter(|d| !explained.contains(d)).collect();
+    let mut extra: Vec<String> = deps
+        .into_iter()
+        .filter(|d| !explained.contains(d))
+        .collect();
     let mut out = Vec::new();
     for m in missing {
         let best = extra
@@ -790,7 +830,10 @@ fn has_units(files: &[String]) -> bool {
 }
 
 /// `%files` lines into files, config files and licence files, and what has no key.
-fn split_files(lines: &[String], main: bool) -> (Vec<String>, Vec<String>, Vec<String>, Vec<String>) {
+fn split_files(
+    lines: &[String],
+    main: bool,
+) -> (Vec<String>, Vec<String>, Vec<String>, Vec<String>) {
     let mut files = Vec::new();
     let mut config = Vec::new();
     let mut license = Vec::new();
@@ -865,10 +908,7 @@ fn fold_text(per_target: &[(&Distro, String)]) -> (String, Vec<(String, String)>
 }
 
 /// The value most targets have; the first of them on a tie.
-fn most_common<'a, T: PartialEq + Clone + 'a>(values: impl Iterator<Item = &'a T>) -> T
-where
-    T: Default,
-{
+fn most_common<'a, T: PartialEq + Clone + Default + 'a>(values: impl Iterator<Item = &'a T>) -> T {
     let values: Vec<&T> = values.collect();
     let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
     for (i, v) in values.iter().enumerate() {

@@ -6,7 +6,6 @@ use quick_xml::events::Event;
 
 use crate::error::{Diagnostic, Result};
 
-
 /// One `<service>` with its parameters, in order.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Service {
@@ -159,7 +158,9 @@ mod tests {
     #[test]
     fn an_unknown_service_is_refused_at_its_line() {
         let text = "<services>\n  <service name=\"obs_scm\"/>\n  <service name=\"frobnicate\"/>\n</services>\n";
-        let e = parse(Path::new("x/_service"), text).err().map(|e| e.rendered());
+        let e = parse(Path::new("x/_service"), text)
+            .err()
+            .map(|e| e.rendered());
         let e = e.unwrap_or_default();
         assert!(e.contains("x/_service:3:"), "{e}");
         assert!(e.contains("unknown service `frobnicate`"), "{e}");

@@ -105,13 +105,17 @@ pub(crate) fn evaluate(path: &Path, text: &str, target: &Distro) -> Result<Strin
         .suffix(".spec")
         .tempfile()
         .and_then(|mut f| f.write_all(marked.as_bytes()).map(|_| f))
-        .map_err(|e| Error::Other(anyhow::Error::from(e).context("cannot write a temporary spec")))?;
+        .map_err(|e| {
+            Error::Other(anyhow::Error::from(e).context("cannot write a temporary spec"))
+        })?;
     let _ = tmp.flush();
     cmd.arg("-P").arg(tmp.path());
     let out = cmd.output().map_err(|e| {
-        Error::usage(format!("cannot run `rpmspec` to read {}: {e}", path.display())).with_help(
-            "install rpm (Debian: `apt install rpm`, openSUSE: `zypper install rpm-build`)",
-        )
+        Error::usage(format!(
+            "cannot run `rpmspec` to read {}: {e}",
+            path.display()
+        ))
+        .with_help("install rpm (Debian: `apt install rpm`, openSUSE: `zypper install rpm-build`)")
     })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -325,9 +329,13 @@ fn tag(e: &mut Evaluated, i: usize, line: &str) {
     let value = value.trim().to_string();
     let lower = key.trim().to_ascii_lowercase();
     let number = |prefix: &str| -> Option<u32> {
-        lower
-            .strip_prefix(prefix)
-            .map(|n| if n.is_empty() { 0 } else { n.parse().unwrap_or(0) })
+        lower.strip_prefix(prefix).map(|n| {
+            if n.is_empty() {
+                0
+            } else {
+                n.parse().unwrap_or(0)
+            }
+        })
     };
     let b = &mut e.binaries[i];
     match lower.as_str() {

@@ -50,9 +50,9 @@ pub(crate) fn changelog(cx: &Context, entries: &[(String, String)]) -> Result<St
     let mut text = cx.changelog_text.clone();
     for (date, entry) in entries {
         let new = crate::changelog::parse_date(date).map_err(|e| Error::usage(e.to_string()))?;
-        let at = entry_offsets(&text).into_iter().find(|(_, d)| {
-            crate::changelog::parse_date(d).is_ok_and(|old| old < new)
-        });
+        let at = entry_offsets(&text)
+            .into_iter()
+            .find(|(_, d)| crate::changelog::parse_date(d).is_ok_and(|old| old < new));
         match at {
             Some((offset, _)) => {
                 text.insert_str(offset, &format!("{entry}\n"));
@@ -97,9 +97,8 @@ pub(crate) fn apply(manifest_path: &Path, p: &Prepared) -> Result<()> {
     let dir = fsio::base(manifest_path.parent().unwrap_or(Path::new("")));
     let mut patches = Vec::new();
     for (dest, src) in &p.copies {
-        let bytes = std::fs::read(src).map_err(|e| {
-            Error::usage(format!("cannot read patch {}: {e}", src.display()))
-        })?;
+        let bytes = std::fs::read(src)
+            .map_err(|e| Error::usage(format!("cannot read patch {}: {e}", src.display())))?;
         let target = dir.join(dest);
         if let Ok(existing) = std::fs::read(&target) {
             if existing != bytes {
@@ -114,7 +113,9 @@ pub(crate) fn apply(manifest_path: &Path, p: &Prepared) -> Result<()> {
     for (target, bytes) in &patches {
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(|e| {
-                Error::Other(anyhow::Error::from(e).context(format!("cannot create {}", parent.display())))
+                Error::Other(
+                    anyhow::Error::from(e).context(format!("cannot create {}", parent.display())),
+                )
             })?;
         }
         fsio::write_atomic(target, bytes, false)?;

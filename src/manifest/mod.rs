@@ -13,5 +13,5 @@ mod sections;
 pub(crate) mod toml_file;
 
 pub use load::{load, load_texts, CHANGELOG};
-pub(crate) use sections::GO_BUILD_ID;
 pub use model::*;
+pub(crate) use sections::GO_BUILD_ID;

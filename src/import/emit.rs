@@ -376,7 +376,7 @@ mod tests {
 
     #[test]
     fn strings_are_quoted_for_toml() {
-        assert_eq!(q("a \"b\""), "\"a \\\"b\\\"\"");
+        assert_eq!(q("a \"b\""), "'a \"b\"'");
         assert_eq!(q("a\nb\\"), "\"\"\"\na\nb\\\\\"\"\"");
     }
 }

@@ -15,6 +15,8 @@ pub(crate) struct Entry {
     pub changes: Vec<String>,
     /// The version, when the file says it (debian.changelog does; .changes does not).
     pub version: Option<String>,
+    /// Lines of indented text under an item, which became items of their own.
+    pub flattened: Vec<usize>,
 }
 
 const RULE: &str = "-------------------------------------------------------------------";
@@ -74,6 +76,7 @@ pub(crate) fn parse_changes(path: &Path, text: &str) -> Result<Vec<Entry>> {
         } else if !line.trim().is_empty() {
             // a change is one line: an indented line is an item of its own
             e.changes.push(line.trim().to_string());
+            e.flattened.push(n);
         }
     }
     Ok(entries)
@@ -122,6 +125,7 @@ pub(crate) fn parse_debian(path: &Path, text: &str) -> Result<Vec<Entry>> {
             e.date = ts.timestamp().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
         } else if line.starts_with("    ") && !line.trim().is_empty() {
             e.changes.push(line.trim().to_string());
+            e.flattened.push(n);
         }
     }
     Ok(entries)
@@ -159,6 +163,7 @@ pub(crate) fn parse_rpm(path: &Path, text: &str, lines: &[String]) -> Result<Vec
                 author,
                 changes: Vec::new(),
                 version,
+                flattened: Vec::new(),
             });
         } else if let (Some(e), Some(item)) = (entries.last_mut(), line.strip_prefix("- ")) {
             e.changes.push(item.trim_end().to_string());

@@ -628,11 +628,20 @@ impl Reader<'_> {
             Some(t) => changes::parse_debian(&deb_path, &t)?,
             None => Vec::new(),
         };
-        let mut entries = match read(&changes_path)? {
-            Some(t) => changes::parse_changes(&changes_path, &t)?,
-            None if !deb.is_empty() => deb.clone(),
-            None => changes::parse_rpm(self.spec_path, self.text, &self.first().changelog)?,
+        let (mut entries, from) = match read(&changes_path)? {
+            Some(t) => (changes::parse_changes(&changes_path, &t)?, changes_path),
+            None if !deb.is_empty() => (deb.clone(), deb_path),
+            None => (
+                changes::parse_rpm(self.spec_path, self.text, &self.first().changelog)?,
+                self.spec_path.to_path_buf(),
+            ),
         };
+        for n in entries.iter().flat_map(|e| e.flattened.iter()) {
+            self.p.report.push(format!(
+                "{}:{n}: an indented line under a change becomes a change of its own",
+                from.display()
+            ));
+        }
         let version = self.first().version.clone();
         for (i, e) in entries.iter_mut().enumerate() {
             if e.version.is_none() {

@@ -23,7 +23,7 @@ pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
     let mut closing: Vec<String> = Vec::new();
     if !prepared.report.is_empty() {
         closing.push(format!(
-            "{} things have no manifest key and were not imported:",
+            "{} things to review, each where it is (not imported, or imported differently):",
             prepared.report.len()
         ));
         closing.extend(prepared.report.iter().map(|r| format!("  {r}")));

@@ -171,6 +171,7 @@ pub(crate) fn import(cx: &Context, dir: &Path, upstream: Option<&str>) -> Result
     p.sources(&sources, upstream)?;
     p.dependencies();
     p.scripts();
+    p.compact(&targets);
     p.files();
     p.subpackages();
     p.others();
@@ -426,6 +427,24 @@ impl Reader<'_> {
             self.override_for(&key).requires = Some(list);
         }
         self.p.names = names;
+    }
+
+    /// Overrides and `[names]` keys by group or family where all of its targets share
+    /// the value, so the manifest reads as the spec's `%if` blocks did.
+    fn compact(&mut self, all: &[&Distro]) {
+        self.p.overrides = compact_keys(all, std::mem::take(&mut self.p.overrides));
+        let mut by_name: Vec<(String, Vec<(String, Vec<String>)>)> = Vec::new();
+        for (logical, key, names) in std::mem::take(&mut self.p.names) {
+            match by_name.iter_mut().find(|(l, _)| *l == logical) {
+                Some((_, keys)) => keys.push((key, names)),
+                None => by_name.push((logical, vec![(key, names)])),
+            }
+        }
+        for (logical, keys) in by_name {
+            for (key, names) in compact_keys(all, keys) {
+                self.p.names.push((logical.clone(), key, names));
+            }
+        }
     }
 
     /// Requirements with the exact-version pins of the package's own upstream removed.
@@ -871,6 +890,43 @@ fn split_files(
         }
     }
     (files, config, license, notes)
+}
+
+/// `(target id, value)` pairs with the targets of a group (`suse`, `rhel`) or a family
+/// that all share one value under that one key; other keys (not target ids) as they are.
+fn compact_keys<T: Clone + PartialEq>(all: &[&Distro], per: Vec<(String, T)>) -> Vec<(String, T)> {
+    let mut values: Vec<(T, Vec<String>)> = Vec::new();
+    let mut out: Vec<(String, T)> = Vec::new();
+    for (id, v) in per {
+        if !all.iter().any(|t| t.id == id) {
+            out.push((id, v));
+            continue;
+        }
+        match values.iter_mut().find(|(w, _)| *w == v) {
+            Some((_, ids)) => ids.push(id),
+            None => values.push((v, vec![id])),
+        }
+    }
+    for (v, mut ids) in values {
+        let mut candidates: Vec<(String, Vec<&str>)> = Vec::new();
+        for g in ["suse", "rhel"] {
+            let members = all.iter().filter(|t| t.family.group() == Some(g));
+            candidates.push((g.to_string(), members.map(|t| t.id.as_str()).collect()));
+        }
+        for f in crate::distro::Family::ALL {
+            let members = all.iter().filter(|t| t.family == f);
+            candidates.push((f.as_str().to_string(), members.map(|t| t.id.as_str()).collect()));
+        }
+        for (key, members) in candidates {
+            // one target alone keeps its id: the most specific key, as written by hand
+            if members.len() > 1 && members.iter().all(|m| ids.iter().any(|i| i == m)) {
+                ids.retain(|i| !members.contains(&i.as_str()));
+                out.push((key, v.clone()));
+            }
+        }
+        out.extend(ids.into_iter().map(|i| (i, v.clone())));
+    }
+    out
 }
 
 /// Per-target lists folded: the most common list is the base; a target whose list

@@ -340,8 +340,7 @@ fn hand_written_specs_keep_requirements_and_files_per_target() {
     // the per-target differences became [names] entries and an override
     let manifest = std::fs::read_to_string(tmp.path().join("packages.toml")).unwrap();
     assert!(
-        manifest
-            .contains("[names.libcurl4]\nrhel = \"libcurl\"\n"),
+        manifest.contains("[names.libcurl4]\nrhel = \"libcurl\"\n"),
         "{manifest}"
     );
     assert!(manifest.contains("[packages.distro.\"opensuse-leap-15.6\"]\nbuild-requires = [\"gcc\", \"make\", \"libcurl-devel\", \"pkgconfig(zlib)\"]\n"), "{manifest}");

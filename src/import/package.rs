@@ -171,9 +171,9 @@ pub(crate) fn import(cx: &Context, dir: &Path, upstream: Option<&str>) -> Result
     p.sources(&sources, upstream)?;
     p.dependencies();
     p.scripts();
-    p.compact(&targets);
     p.files();
     p.subpackages();
+    p.compact(&targets);
     p.others();
     p.p.static_units = static_units(&text);
     if text
@@ -494,6 +494,19 @@ impl Reader<'_> {
 
     fn files(&mut self) {
         let main = self.first().binaries[0].clone();
+        for (t, e) in &self.evaluated[1..] {
+            if unzipped(&e.binaries[0].files) != unzipped(&main.files) {
+                let what = format!(
+                    "the files differ on {}; took {}'s",
+                    t.id, self.evaluated[0].0.id
+                );
+                self.p.report.push(format!(
+                    "{}:{}: {what}",
+                    self.spec_path.display(),
+                    spec::find_line(self.text, |l| l == "%files").unwrap_or(1)
+                ));
+            }
+        }
         let (files, config, license, notes) = split_files(&main.files, true);
         self.p.files = files;
         self.p.config_files = config;
@@ -526,21 +539,63 @@ impl Reader<'_> {
                     l.starts_with("%files") && l.contains(&s)
                 });
             }
+            let requires = self.sub_requires(&b, suffix);
             self.p.subpackages.push(Sub {
                 suffix: suffix.to_string(),
                 summary: b.summary.clone(),
                 description: b.description.clone(),
                 group: b.group.clone(),
                 noarch: b.build_arch.as_deref() == Some("noarch"),
-                requires: self
-                    .exact(&b.requires)
-                    .into_iter()
-                    .filter(|r| !on_main(r, &main))
-                    .collect(),
+                requires,
                 files,
                 config_files: config,
             });
         }
+    }
+
+    /// A subpackage's requirements on every target: one list and `[names]` entries; a
+    /// subpackage has no per-distro overrides, so other differences are reported.
+    fn sub_requires(&mut self, b: &Binary, suffix: &str) -> Vec<String> {
+        let main = self.p.name.clone();
+        let mut per: Vec<(&Distro, Vec<String>)> = Vec::new();
+        let mut notes = Vec::new();
+        for (t, e) in self.evaluated {
+            let Some(x) = e.binaries.iter().find(|x| x.name == b.name) else {
+                notes.push(format!(
+                    "subpackage `{}` is not built on {}; imported for every target",
+                    b.name, t.id
+                ));
+                continue;
+            };
+            let own: Vec<String> = x
+                .requires
+                .iter()
+                .filter(|r| !on_main(r, &main))
+                .cloned()
+                .collect();
+            let list = self.exact(&own);
+            per.push((*t, list));
+            if unzipped(&x.files) != unzipped(&b.files) {
+                notes.push(format!(
+                    "the files of `{}` differ on {}; took {}'s",
+                    b.name, t.id, self.evaluated[0].0.id
+                ));
+            }
+        }
+        let mut names = Vec::new();
+        let (base, over) = fold(&per, &mut names);
+        self.p.names.extend(names);
+        for (id, _) in over {
+            notes.push(format!(
+                "the requirements of `{}` differ on {id}; a subpackage has no per-distro overrides",
+                b.name
+            ));
+        }
+        for n in notes {
+            let s = suffix.to_string();
+            self.note(n, move |l| l.starts_with("%package") && l.contains(&s));
+        }
+        base
     }
 
     /// Sections and tags with no manifest key.
@@ -821,6 +876,21 @@ fn common_len(a: &str, b: &str) -> usize {
     best
 }
 
+/// Files with the `.gz` of man and info pages taken off: where a target's rpm
+/// compresses them is no difference of the package.
+fn unzipped(files: &[String]) -> Vec<String> {
+    files
+        .iter()
+        .map(|f| {
+            let page = f.contains("/share/man/") || f.contains("/share/info/");
+            match f.strip_suffix(".gz") {
+                Some(s) if page => s.to_string(),
+                _ => f.clone(),
+            }
+        })
+        .collect()
+}
+
 /// `main = V` or `main(x86-64) = V-R`: what a subpackage's rendered spec requires of
 /// the main package by itself.
 fn on_main(r: &str, main: &str) -> bool {
@@ -915,7 +985,10 @@ fn compact_keys<T: Clone + PartialEq>(all: &[&Distro], per: Vec<(String, T)>) ->
         }
         for f in crate::distro::Family::ALL {
             let members = all.iter().filter(|t| t.family == f);
-            candidates.push((f.as_str().to_string(), members.map(|t| t.id.as_str()).collect()));
+            candidates.push((
+                f.as_str().to_string(),
+                members.map(|t| t.id.as_str()).collect(),
+            ));
         }
         for (key, members) in candidates {
             // one target alone keeps its id: the most specific key, as written by hand

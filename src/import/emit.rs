@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use crate::error::Result;
 
 use super::changes::Entry;
-use super::package::{Imported, Override, Sub};
+use super::package::{Imported, KeyedNames, Override, Sub};
 use super::Context;
 
 /// The TOML of the imported entries, and the edits of tables the manifest has.
@@ -181,9 +181,7 @@ fn toolchains(cx: &Context, packages: &[Imported], e: &mut Entries, shown: &mut 
 }
 
 fn names(cx: &Context, packages: &[Imported], e: &mut Entries, shown: &mut String) {
-    // logical name -> (lookup key, names)
-    type Keys = Vec<(String, Vec<String>)>;
-    let mut tables: Vec<(String, Keys)> = Vec::new();
+    let mut tables: Vec<(String, KeyedNames)> = Vec::new();
     for p in packages {
         for (logical, k, v) in &p.names {
             let i = match tables.iter().position(|(n, _)| n == logical) {

@@ -13,6 +13,9 @@ use super::service::{self, Sources};
 use super::spec::{self, Binary, Evaluated};
 use super::Context;
 
+/// Lookup keys with the names they give, for one logical name.
+pub(crate) type KeyedNames = Vec<(String, Vec<String>)>;
+
 /// The upstream a package builds from.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Upstream {
@@ -433,7 +436,7 @@ impl Reader<'_> {
     /// the value, so the manifest reads as the spec's `%if` blocks did.
     fn compact(&mut self, all: &[&Distro]) {
         self.p.overrides = compact_keys(all, std::mem::take(&mut self.p.overrides));
-        let mut by_name: Vec<(String, Vec<(String, Vec<String>)>)> = Vec::new();
+        let mut by_name: Vec<(String, KeyedNames)> = Vec::new();
         for (logical, key, names) in std::mem::take(&mut self.p.names) {
             match by_name.iter_mut().find(|(l, _)| *l == logical) {
                 Some((_, keys)) => keys.push((key, names)),

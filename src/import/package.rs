@@ -177,6 +177,7 @@ pub(crate) fn import(cx: &Context, dir: &Path, upstream: Option<&str>) -> Result
     p.files();
     p.subpackages();
     p.compact(&targets);
+    p.unknown_macros();
     p.others();
     p.p.static_units = static_units(&text);
     if text
@@ -553,6 +554,43 @@ impl Reader<'_> {
                 files,
                 config_files: config,
             });
+        }
+    }
+
+    /// Macros rpm left unexpanded (no target defines them) in what was imported.
+    fn unknown_macros(&mut self) {
+        let Ok(re) = regex::Regex::new(r"%\{[?!]*([A-Za-z_][A-Za-z0-9_]*)\}") else {
+            return;
+        };
+        let p = &self.p;
+        let mut texts: Vec<&str> = vec![
+            p.build.as_deref().unwrap_or_default(),
+            p.install.as_deref().unwrap_or_default(),
+        ];
+        for list in [&p.files, &p.config_files, &p.requires, &p.build_requires] {
+            texts.extend(list.iter().map(String::as_str));
+        }
+        for sub in &p.subpackages {
+            texts.extend(sub.files.iter().chain(&sub.requires).map(String::as_str));
+        }
+        let mut found: Vec<String> = Vec::new();
+        for t in texts {
+            for c in re.captures_iter(t) {
+                if !found.contains(&c[0].to_string()) {
+                    found.push(c[0].to_string());
+                }
+            }
+        }
+        for m in found {
+            let name = m
+                .trim_start_matches("%{")
+                .trim_start_matches(['?', '!'])
+                .trim_end_matches('}')
+                .to_string();
+            self.note(
+                format!("macro `{m}` is defined on no target; imported as written"),
+                move |l| l.contains(&name) && !l.starts_with('#'),
+            );
         }
     }
 

@@ -507,3 +507,34 @@ fn without_write_the_entries_are_printed_and_nothing_is_written() {
     );
     assert_eq!(snapshot(tmp.path()), before);
 }
+
+/// A `debian/` directory is read as the debtransform files are: the same entries.
+#[test]
+fn a_debian_directory_reads_as_the_debtransform_files() {
+    let flat = repo().join("tests/cases/spec-example/expected/obs/kata-runtime");
+    let nested = tempfile::tempdir().unwrap();
+    let pkg = nested.path().join("kata-runtime");
+    std::fs::create_dir_all(pkg.join("debian")).unwrap();
+    for (rel, bytes) in snapshot(&flat) {
+        let name = rel.to_string_lossy().to_string();
+        let to = match name.strip_prefix("debian.") {
+            Some(rest) => pkg.join("debian").join(rest),
+            None => pkg.join(&name),
+        };
+        std::fs::write(to, bytes).unwrap();
+    }
+    assert!(pkg.join("debian/control").is_file());
+    let case = std::fs::read_to_string(repo().join("tests/cases/spec-example/packages.toml"));
+    let entries = |dir: &Path| {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(
+            tmp.path().join("packages.toml"),
+            project_only(case.as_ref().unwrap()),
+        )
+        .unwrap();
+        ok(&pkgforge(tmp.path(), &["import", dir.to_str().unwrap()]))
+    };
+    let from_flat = entries(&flat);
+    assert!(from_flat.contains("section = \"admin\"\n"), "{from_flat}");
+    assert_eq!(entries(&pkg), from_flat);
+}

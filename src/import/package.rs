@@ -666,10 +666,21 @@ impl Reader<'_> {
         }
     }
 
+    /// A debtransform file (`debian.NAME`), else the same file of a `debian/` directory.
+    fn deb_file(&self, name: &str) -> PathBuf {
+        let flat = self.dir.join(format!("debian.{name}"));
+        let nested = self.dir.join("debian").join(name);
+        if !flat.exists() && nested.exists() {
+            nested
+        } else {
+            flat
+        }
+    }
+
     /// Per-distro blocks of debian.rules, which the manifest would write as overrides
     /// of Debian targets: listed, not imported.
     fn rules(&mut self) -> Result<()> {
-        let path = self.dir.join("debian.rules");
+        let path = self.deb_file("rules");
         let Some(text) = read(&path)? else {
             return Ok(());
         };
@@ -687,7 +698,7 @@ impl Reader<'_> {
 
     /// debian.copyright's `Source:` names the git repository of a tarball upstream.
     fn copyright(&mut self) -> Result<()> {
-        let Some(text) = read(&self.dir.join("debian.copyright"))? else {
+        let Some(text) = read(&self.deb_file("copyright"))? else {
             return Ok(());
         };
         let source = text
@@ -705,7 +716,7 @@ impl Reader<'_> {
     /// debian.control: the section, and the Debian names of the dependencies where
     /// they are not what the rpm names become on Debian.
     fn debian(&mut self) -> Result<()> {
-        let path = self.dir.join("debian.control");
+        let path = self.deb_file("control");
         let Some(text) = read(&path)? else {
             return Ok(());
         };
@@ -738,7 +749,7 @@ impl Reader<'_> {
     /// `.changes`, else `debian.changelog`.
     fn changelog(&mut self) -> Result<()> {
         let changes_path = self.dir.join(format!("{}.changes", self.p.name));
-        let deb_path = self.dir.join("debian.changelog");
+        let deb_path = self.deb_file("changelog");
         let deb = match read(&deb_path)? {
             Some(t) => changes::parse_debian(&deb_path, &t)?,
             None => Vec::new(),

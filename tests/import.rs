@@ -538,3 +538,29 @@ fn a_debian_directory_reads_as_the_debtransform_files() {
     assert!(from_flat.contains("section = \"admin\"\n"), "{from_flat}");
     assert_eq!(entries(&pkg), from_flat);
 }
+
+/// Imported in place (the checkout at `obs/<package>/`), `pkgforge diff` then shows
+/// what rendering changes in the original files, and `render` makes them pkgforge's.
+#[test]
+fn diff_after_write_shows_the_changes_to_the_original_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("packages.toml"), ADOPTER).unwrap();
+    copy_into(
+        &repo().join("tests/import/suse/greet"),
+        &tmp.path().join("obs/greet"),
+    );
+    ok(&pkgforge(tmp.path(), &["import", "obs/greet", "--write"]));
+    let diff = ok(&pkgforge(tmp.path(), &["diff"]));
+    assert!(
+        diff.contains("--- a/obs/greet/greet.spec\n+++ b/obs/greet/greet.spec\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains(
+            "-# Written in the style openSUSE packages use, for pkgforge's import tests.\n"
+        ),
+        "{diff}"
+    );
+    ok(&pkgforge(tmp.path(), &["-q", "render"]));
+    ok(&pkgforge(tmp.path(), &["render", "--check"]));
+}

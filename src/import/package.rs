@@ -511,7 +511,7 @@ impl Reader<'_> {
                 ));
             }
         }
-        let (files, config, license, notes) = split_files(&main.files, true);
+        let (files, config, license, notes) = split_files(&main.files);
         self.p.files = files;
         self.p.config_files = config;
         self.p.license_files = license;
@@ -532,7 +532,7 @@ impl Reader<'_> {
                 );
                 continue;
             };
-            let (files, config, license, notes) = split_files(&b.files, false);
+            let (files, config, license, notes) = split_files(&b.files);
             for n in notes.into_iter().chain(
                 license
                     .iter()
@@ -980,10 +980,7 @@ fn has_units(files: &[String]) -> bool {
 }
 
 /// `%files` lines into files, config files and licence files, and what has no key.
-fn split_files(
-    lines: &[String],
-    main: bool,
-) -> (Vec<String>, Vec<String>, Vec<String>, Vec<String>) {
+fn split_files(lines: &[String]) -> (Vec<String>, Vec<String>, Vec<String>, Vec<String>) {
     let mut files = Vec::new();
     let mut config = Vec::new();
     let mut license = Vec::new();
@@ -997,7 +994,6 @@ fn split_files(
                 notes.push(format!("`{l}` becomes a %config(noreplace) file"));
                 config.push(path.to_string());
             }
-            ["%license", rest @ ..] if main => license.extend(rest.iter().map(|s| s.to_string())),
             ["%license", rest @ ..] => license.extend(rest.iter().map(|s| s.to_string())),
             ["%dir", path] => dirs.push(path.to_string()),
             ["%defattr(-,root,root)" | "%defattr(-,root,root,-)"] => {}
@@ -1129,7 +1125,7 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let (files, config, license, notes) = split_files(&lines, true);
+        let (files, config, license, notes) = split_files(&lines);
         assert_eq!(files, vec!["/usr/bin/x"]);
         assert_eq!(config, vec!["/etc/x/x.conf"]);
         assert_eq!(license, vec!["COPYING"]);

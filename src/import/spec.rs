@@ -118,7 +118,11 @@ pub(crate) fn evaluate(path: &Path, text: &str, target: &Distro) -> Result<Strin
         .with_help("install rpm (Debian: `apt install rpm`, openSUSE: `zypper install rpm-build`)")
     })?;
     if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        // rpm names the temporary copy; the user knows the spec by its own path
+        let stderr = String::from_utf8_lossy(&out.stderr).replace(
+            &tmp.path().display().to_string(),
+            &path.display().to_string(),
+        );
         return Err(parse_error(path, text, &stderr, &target.id).into());
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())

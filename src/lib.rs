@@ -16,6 +16,7 @@ pub mod digest;
 pub mod distro;
 pub mod error;
 pub(crate) mod fsio;
+pub mod import;
 pub mod journal;
 pub mod lock;
 pub mod manifest;

@@ -100,6 +100,16 @@ fn run(cli: &Cli, g: &Global) -> Result<Outcome, Error> {
             let now = jiff::Timestamp::now().as_second();
             commands::verify::run(g, &args.upstreams, args.json, now)
         }
+        Command::Import(args) => {
+            let args = commands::import::Args {
+                request: pkgforge::import::Request {
+                    dirs: args.dirs.clone(),
+                    upstream: args.upstream.clone(),
+                },
+                write: args.write,
+            };
+            commands::import::run(g, &args)
+        }
         Command::Archive(ArchiveCommand::List) => commands::archive::list(g),
         Command::Archive(ArchiveCommand::Prune { series, upstream }) => {
             commands::archive::prune(g, series, upstream.as_deref())

@@ -314,3 +314,48 @@ fn unknown_templates_and_upstreams_are_usage_errors() {
         "error: --upstream nope: the manifest has no such upstream\n  = note: upstreams: "
     ));
 }
+
+/// `import` without `--write` returns the entries on stdout and the report as closing
+/// lines; with it, it writes and leaves stdout empty; a package the manifest has is
+/// refused with exit code 2.
+#[test]
+fn import_prints_then_writes_then_refuses_a_package_it_has() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = tmp.path().join("packages.toml");
+    std::fs::write(
+        &manifest,
+        "[project]\nname = \"greetings\"\nmaintainer = \"Greet Packagers <greet@example.org>\"\n\
+         license = \"MIT\"\nobs-project = \"home:greet\"\ntargets = [\"opensuse-tumbleweed\"]\n\
+         archs = [\"x86_64\"]\n",
+    )
+    .unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import/suse/greet");
+    let args = |write| commands::import::Args {
+        request: pkgforge::import::Request {
+            dirs: vec![dir.clone()],
+            upstream: None,
+        },
+        write,
+    };
+    let (printed, _) = with_global(&manifest, false, |g| commands::import::run(g, &args(false)));
+    let printed = printed.unwrap();
+    let Stdout::Text(text) = &printed.stdout else {
+        panic!("no entries printed: {printed:?}");
+    };
+    assert!(
+        text.starts_with("# packages.toml\n[upstreams.greet]\n"),
+        "{text}"
+    );
+    assert!(printed
+        .closing
+        .iter()
+        .any(|l| l.contains("section `%check` has no manifest key")));
+    let (written, _) = with_global(&manifest, false, |g| commands::import::run(g, &args(true)));
+    assert_eq!(written.unwrap().stdout, Stdout::Nothing);
+    assert!(std::fs::read_to_string(&manifest)
+        .unwrap()
+        .contains("name = \"greet\"\n"));
+    let (again, _) = with_global(&manifest, false, |g| commands::import::run(g, &args(true)));
+    let e = again.unwrap_err();
+    assert_eq!(e.exit_code(), 2, "{}", e.rendered());
+}

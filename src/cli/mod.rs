@@ -86,6 +86,12 @@ pub(crate) enum Command {
         after_help = "Examples:\n  pkgforge verify\n  pkgforge verify --upstream linux --json\n\nExit codes: 0 every pin holds, 3 some could not be checked, 4 a pin no longer holds\n(a tag moved, a tarball changed, a signature does not verify)."
     )]
     Verify(VerifyArgs),
+    /// Read existing OBS packaging (spec, _service, .changes, debtransform files) into
+    /// manifest entries; print them, or add them to the manifest with --write.
+    #[command(
+        after_help = "Examples:\n  pkgforge import ~/osc/home:me/tool                  # print the entries and the report\n  pkgforge import ~/osc/home:me/tool ~/osc/home:me/tool-data --upstream tool\n  pkgforge import ~/osc/home:me/tool --write          # add them to packages.toml and changelog.toml\n\nEach spec is evaluated with `rpmspec -P` for every rpm target of the manifest; what differs\nbecomes [names] entries or [packages.distro.<id>] overrides. What has no manifest key is listed\non stderr at the end, each at its file and line. Then `pkgforge diff` shows what the render changes.\nExit codes: 0 done, 2 invalid input (nothing is written)."
+    )]
+    Import(ImportArgs),
     /// Archived release series: list them, or prune one.
     #[command(subcommand)]
     Archive(ArchiveCommand),
@@ -184,6 +190,20 @@ pub(crate) struct BumpArgs {
     /// Print the diff of every file it would change, manifest included; write nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ImportArgs {
+    /// OBS package directories (osc checkouts or plain directories with a spec).
+    #[arg(value_name = "DIR", required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// The upstream the imported packages build from (default: one per package, named
+    /// after it).
+    #[arg(long, value_name = "NAME")]
+    pub upstream: Option<String>,
+    /// Add the entries to packages.toml and changelog.toml, keeping everything else.
+    #[arg(long)]
+    pub write: bool,
 }
 
 #[derive(Subcommand, Debug)]

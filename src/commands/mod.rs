@@ -8,6 +8,7 @@ pub mod bump;
 pub mod check;
 pub mod diff;
 pub mod distros;
+pub mod import;
 pub mod render;
 pub mod resolve;
 pub mod sources;

@@ -14,3 +14,4 @@ pub(crate) mod toml_file;
 
 pub use load::{load, load_texts, CHANGELOG};
 pub use model::*;
+pub(crate) use sections::GO_BUILD_ID;

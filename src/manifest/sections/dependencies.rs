@@ -62,7 +62,7 @@ pub(in crate::manifest) fn resolve_dep(
 
 /// The line that makes every `go build` of a script write a GNU build-id: a random
 /// one, as Fedora's `%gobuild` passes it (`-ldflags "-B 0x..."`).
-pub(in crate::manifest) const GO_BUILD_ID: &str = "export GOFLAGS=\"${GOFLAGS:+$GOFLAGS }-ldflags=-B=0x$(head -c20 /dev/urandom | od -An -tx1 | tr -d ' \\n')\"";
+pub(crate) const GO_BUILD_ID: &str = "export GOFLAGS=\"${GOFLAGS:+$GOFLAGS }-ldflags=-B=0x$(head -c20 /dev/urandom | od -An -tx1 | tr -d ' \\n')\"";
 
 /// What the dependencies of one package resolve against.
 pub(in crate::manifest) struct DependencyScope<'a> {

@@ -6,6 +6,7 @@
 mod archive;
 mod changelog;
 mod dependencies;
+pub(crate) use dependencies::GO_BUILD_ID;
 mod distros;
 mod images;
 mod kiwi;

@@ -96,7 +96,9 @@ impl<'a> Job<'a> {
         target: &'a Distro,
         package: &'a Package,
     ) -> Result<Job<'a>> {
-        let dir = build_dir(&model.dir)?.join(&target.id);
+        let dir = std::path::absolute(build_dir(&model.dir)?.join(&target.id))
+            .context("cannot find the current directory")
+            .map_err(Error::Other)?;
         make_dir(&dir)?;
         let log = dir.join(format!("{}.log", package.name));
         std::fs::write(&log, b"")

@@ -32,6 +32,11 @@ pub fn not_root_error() -> Error {
     chroot::needs_root()
 }
 
+/// Whether pkgforge runs as root, as a chroot build needs.
+pub fn running_as_root() -> bool {
+    build::is_root()
+}
+
 /// Build, install and test every selected package on every selected target.
 pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
     warn_pending(g);
@@ -49,7 +54,8 @@ pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
         build::check_sources(model, p)?;
     }
     let outputs = project.render()?;
-    let cache = build::build_dir(&model.dir)?.join("cache");
+    let cache = std::path::absolute(build::build_dir(&model.dir)?.join("cache"))
+        .map_err(|e| Error::Other(e.into()))?;
     let mut failures = Vec::new();
     let mut built = 0;
     for t in &targets {

@@ -324,8 +324,12 @@ fn write_file(path: &Path, bytes: &[u8], executable: bool) -> Result<()> {
 
 /// A command as the log shows it.
 fn shown(cmd: &Command) -> String {
-    let mut words = vec![cmd.get_program().to_string_lossy().into_owned()];
-    words.extend(cmd.get_args().map(|a| a.to_string_lossy().into_owned()));
+    let quote = |w: std::borrow::Cow<'_, str>| match w.contains(char::is_whitespace) {
+        true => format!("'{}'", w.replace('\'', "'\\''")),
+        false => w.into_owned(),
+    };
+    let mut words = vec![quote(cmd.get_program().to_string_lossy())];
+    words.extend(cmd.get_args().map(|a| quote(a.to_string_lossy())));
     words.join(" ")
 }
 

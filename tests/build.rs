@@ -255,7 +255,11 @@ fn bookworm_hello() -> (String, Vec<u8>, String) {
 }
 
 /// GNU hello's manifest: the release tarball (Debian's `.orig.tar.gz` is GNU's
-/// `hello-<version>.tar.gz`), served under GNU's name from `server`.
+/// `hello-<version>.tar.gz`), served under GNU's name from `server`. `texinfo` and
+/// `help2man` are the Build-Depends Debian's hello has. The smoke test is the greeting:
+/// in the Debian builds dh_autoreconf regenerates `configure`, and without the
+/// `build-aux/git-version-gen` the release tarball does not ship, `hello --version`
+/// prints an empty version and still exits 0.
 fn hello_manifest(dir: &Path, server: &Server, version: &str, sha256: &str) {
     std::fs::write(
         dir.join("packages.toml"),

@@ -22,7 +22,7 @@ import sys
 # From the top down. Keep README.md's "Architecture" section in step with this list.
 LAYERS = [
     ("commands", ["commands"]),
-    ("workflows", ["bump", "archive", "watch", "resolve", "sources", "verify", "import"]),
+    ("workflows", ["bump", "archive", "watch", "resolve", "sources", "build", "verify", "import"]),
     ("render and write", ["app", "render", "output", "journal", "lock"]),
     ("model", ["manifest", "changelog", "names", "distro", "version", "table"]),
     ("leaves", ["remote", "fsio", "digest", "compress", "openpgp", "error"]),

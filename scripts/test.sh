@@ -23,6 +23,8 @@ debs=(
   git xz-utils zstd bzip2 rsync createrepo-c
   # obs-build's chroot builds fetch the mirror's packages with LWP
   libwww-perl
+  # GNU hello's Build-Depends, as Debian's hello has them (tests/build.rs builds it on the host)
+  texinfo help2man
   # keys and signatures for the OpenPGP tests
   gnupg
   # kiwi-ng (from PyPI, in .venv) and its Python
@@ -116,6 +118,14 @@ echo "==> cargo test --test prjconf -- --ignored"
 traced "$record/exec-prjconf.log" \
   cargo test --locked --test prjconf -- --ignored \
   2>&1 | tee "$record/cargo-test-prjconf.out" || status=1
+
+# `pkgforge build` end to end on GNU hello's release tarball from the Debian mirror,
+# served from 127.0.0.1: sources, resolve, obs-build in a chroot for Debian 12, rpmbuild
+# on the host, each with the smoke test (a few minutes; needs root).
+echo "==> cargo test --test build -- --ignored"
+traced "$record/exec-build.log" \
+  cargo test --locked --test build -- --ignored \
+  2>&1 | tee "$record/cargo-test-build.out" || status=1
 
 # The slow test: kiwi-ng builds the Debian 12 guest root from the Debian mirror apt uses
 # (about a minute; needs root).

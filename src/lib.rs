@@ -8,6 +8,7 @@
 
 pub(crate) mod app;
 pub(crate) mod archive;
+pub(crate) mod build;
 pub mod bump;
 pub(crate) mod changelog;
 pub mod commands;

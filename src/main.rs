@@ -96,6 +96,15 @@ fn run(cli: &Cli, g: &Global) -> Result<Outcome, Error> {
             };
             commands::sources::run(g, &args)
         }
+        Command::Build(args) => {
+            let args = commands::build::Args {
+                distros: args.distros.clone(),
+                packages: args.packages.clone(),
+                host: args.host,
+                progress: std::io::stderr().is_terminal(),
+            };
+            commands::build::run(g, &args)
+        }
         Command::Verify(args) => {
             let now = jiff::Timestamp::now().as_second();
             commands::verify::run(g, &args.upstreams, args.json, now)

@@ -80,6 +80,12 @@ pub(crate) enum Command {
         after_help = "Examples:\n  pkgforge sources                        # every package\n  pkgforge sources --package kata-agent\n  pkgforge -q sources --package kata-runtime --package kata-agent\n\nGit upstreams: <name>-<version>.obscpio and <name>.obsinfo (obs_scm), <name>-<version>.tar.xz\n(tar + recompress), vendor.tar.gz (go_modules, runs `go mod vendor`) or vendor.tar.zst\n(cargo_vendor, runs `cargo vendor`). Tarball upstreams: the tarball, its sha256 checked.\nThe same pins give byte-identical files. Made files are cached by commit or sha256 in\n.pkgforge-sources-cache/ beside the manifest; obs/<package>/.gitignore keeps them out of git.\nExit codes: 0 done, 2 invalid input, 3 an upstream could not be read, 4 a pin does not hold\n(a moved tag, a missing commit, a tarball with another sha256); nothing is written then."
     )]
     Sources(SourcesArgs),
+    /// Build every package for every target as OBS's worker does (obs-build in a chroot,
+    /// as root) or on this machine (--host), install the result and run its smoke test.
+    #[command(
+        after_help = "Examples:\n  sudo pkgforge build --distro debian-12      # obs-build in a chroot from the target's repositories\n  pkgforge build --host --distro fedora-42    # rpmbuild on this machine\n  pkgforge build --host --package hello --distro deb\n\nThe files `pkgforge sources` made must be in obs/<package>/. A chroot build (Debian and\nUbuntu targets) runs obs-build's `build` with the target's repositories and the rendered\nobs/_meta/<project>.prjconf, installs the built packages in that root with `dpkg -i` and\nruns the package's `test` command there under chroot; it needs root. --host builds with\nthe host's rpmbuild (the target's spec and macros, --nodeps) or dpkg-buildpackage (the\ntarget's debian/ directory), unpacks the packages into an empty root (`rpm -i --root\nROOT --nodeps --noscripts`, or `dpkg -x`) and runs `test` with ROOT's bin directories\nfirst in PATH and its lib directories in LD_LIBRARY_PATH: it proves the packaging on this\nhost, not on the target, and says so. Logs: .pkgforge-build/<target>/<package>.log; built\npackages: .pkgforge-build/<target>/<package>/.\nExit codes: 0 every build and smoke test passed, 2 invalid input (missing sources, not\nroot for a chroot build), 3 a target's repositories could not be reached, 5 a build, an\ninstall or a smoke test failed (each failure names its log)."
+    )]
+    Build(BuildArgs),
     /// Audit every pin, archived series included: the tag still points to the pinned
     /// commit, the tarball still has the pinned sha256, the signature verifies. Writes nothing.
     #[command(
@@ -139,6 +145,20 @@ pub(crate) struct SourcesArgs {
     /// Only this package's sources. Repeatable.
     #[arg(long = "package", value_name = "P")]
     pub packages: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct BuildArgs {
+    /// A distro id, family, group, format or `all` (the default). Repeatable.
+    #[arg(long = "distro", value_name = "D")]
+    pub distros: Vec<String>,
+    /// Only this package. Repeatable.
+    #[arg(long = "package", value_name = "P")]
+    pub packages: Vec<String>,
+    /// Build on this machine with rpmbuild or dpkg-buildpackage instead of in a chroot
+    /// of the target; the smoke test runs from an unpacked root on the host.
+    #[arg(long)]
+    pub host: bool,
 }
 
 #[derive(Args, Debug)]

@@ -4,6 +4,7 @@
 //! branch commits) lives here, where it is tested without a process.
 
 pub mod archive;
+pub mod build;
 pub mod bump;
 pub mod check;
 pub mod diff;

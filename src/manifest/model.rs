@@ -180,6 +180,9 @@ pub struct Package {
     pub static_units: Vec<String>,
     /// Whether the rpm build makes a debug package (and Debian a `-dbgsym` one).
     pub debug_package: bool,
+    /// The smoke test: a shell command `pkgforge build` runs where the built packages are
+    /// installed (`hello --version`).
+    pub test: Option<String>,
     pub subpackages: Vec<Subpackage>,
     /// The changelog entries that cover this package, newest first.
     pub changelog: Vec<ChangelogEntry>,

@@ -206,6 +206,9 @@ pub(crate) struct Package {
     /// and its `build` is not empty.
     #[serde(default)]
     pub debug_package: Option<bool>,
+    /// The smoke test `pkgforge build` runs after installing the built packages.
+    #[serde(default)]
+    pub test: Option<String>,
     #[serde(default)]
     pub distro: IndexMap<String, PackageOverride>,
     #[serde(default)]

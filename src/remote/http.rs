@@ -121,3 +121,11 @@ pub(crate) fn check_status(url: &str, status: reqwest::StatusCode) -> Result<(),
     }
     Ok(())
 }
+
+/// Whether `url` exists, asked with a HEAD request: `Ok(true)` for a success, `Ok(false)`
+/// for any other answer, an error when the server cannot be reached.
+pub(crate) fn exists(url: &str, timeout: Duration) -> Result<bool, DownloadError> {
+    let client = client(timeout).map_err(|e| network(url, &e))?;
+    let resp = client.head(url).send().map_err(|e| network(url, &e))?;
+    Ok(resp.status().is_success())
+}

@@ -76,6 +76,26 @@ fn cache_dir(dir: &Path) -> Result<PathBuf> {
     Ok(cache)
 }
 
+/// The files `package`'s `_service` makes that a build needs, each with the sha256 it
+/// must have when the manifest pins one (a tarball's).
+pub(crate) fn needed_files(
+    model: &Model,
+    package: &Package,
+) -> Result<Vec<(String, Option<String>)>> {
+    let upstream = model.upstream_of(package)?;
+    Ok(match &upstream.source {
+        UpstreamSource::Git { .. } => git_file_names(package)
+            .into_iter()
+            .filter(|n| !n.ends_with(".obscpio") && !n.ends_with(".obsinfo"))
+            .map(|n| (n, None))
+            .collect(),
+        UpstreamSource::Tarball { url, sha256, .. } => vec![(
+            crate::render::url_file_name(url).to_string(),
+            Some(sha256.to_ascii_lowercase()),
+        )],
+    })
+}
+
 /// The files a git upstream's services make, in the order they are written.
 fn git_file_names(package: &Package) -> Vec<String> {
     let stem = format!("{}-{}", package.name, package.version.rpm);

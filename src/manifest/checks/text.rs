@@ -118,6 +118,17 @@ pub(in crate::manifest) fn no_control(what: &str, value: &str) -> Checked {
     }
 }
 
+/// A package's smoke test: a shell command, run by `pkgforge build` where the built
+/// packages are installed. It reaches no rendered file.
+pub(in crate::manifest) fn smoke_test(value: &str) -> Checked {
+    if value.trim().is_empty() {
+        return Err(Rejection::new("the smoke test `test` must not be empty").note(
+            "give a command that proves the installed package works, e.g. test = \"hello --version\", or leave the key out",
+        ));
+    }
+    no_control("the smoke test `test`", value)
+}
+
 /// A shell script body run by kiwi inside the image.
 pub(in crate::manifest) fn script(body: &str) -> Checked {
     no_control("the script", body)?;
@@ -192,6 +203,19 @@ mod tests {
         assert_eq!(
             message(super::no_control("`build`", "make\u{1b}")),
             "`build` contains a control character"
+        );
+    }
+
+    #[test]
+    fn smoke_test() {
+        assert_eq!(super::smoke_test("hello --version"), Ok(()));
+        assert_eq!(
+            message(super::smoke_test("  ")),
+            "the smoke test `test` must not be empty"
+        );
+        assert_eq!(
+            message(super::smoke_test("hello\u{7}")),
+            "the smoke test `test` contains a control character"
         );
     }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::dependencies::DependencyScope;
 use crate::distro::{self, Distro};
-use crate::manifest::checks::no_control;
+use crate::manifest::checks::{no_control, smoke_test};
 use crate::manifest::load::Cx;
 use crate::manifest::model::*;
 use crate::manifest::raw;
@@ -129,6 +129,7 @@ impl Cx<'_> {
             license_files: pkg.license_files.clone(),
             static_units: pkg.static_units.clone(),
             debug_package,
+            test: pkg.test.clone(),
             subpackages,
             changelog: Vec::new(),
         })
@@ -277,7 +278,7 @@ impl Cx<'_> {
         ok & self.no_self_requires(i, pkg)
     }
 
-    /// The `build` and `install` commands.
+    /// The `build` and `install` commands, and the smoke test.
     fn package_build(&mut self, i: usize, pkg: &raw::Package) -> bool {
         let mut ok = true;
         for (k, text) in [("build", &pkg.build), ("install", &pkg.install)] {
@@ -285,6 +286,9 @@ impl Cx<'_> {
                 ok &= self.no_macros(key(i, k), &format!("`{k}`"), t);
                 self.check(key(i, k), t, no_control(&format!("`{k}`"), t));
             }
+        }
+        if let Some(t) = &pkg.test {
+            ok &= self.check(key(i, "test"), t, smoke_test(t));
         }
         ok
     }

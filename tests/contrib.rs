@@ -323,10 +323,11 @@ fn locked_dependencies_fit_the_declared_rust_version() {
 
 /// pkgforge runs no other program (git goes through libgit2, HTTP through rustls),
 /// except where running one is the feature: `pkgforge sources` vendors with the
-/// ecosystem's own client (`go mod vendor`, `cargo vendor`), as OBS's services do. A
+/// ecosystem's own client (`go mod vendor`, `cargo vendor`), as OBS's services do, and
+/// builds an image package's image with `kiwi-ng`, as OBS's kiwi build does. A
 /// command that starts one must say which package provides it when it is missing, and
 /// the README's Install section must list it.
-const STARTS_PROGRAMS: &[&str] = &["src/sources/vendor.rs"];
+const STARTS_PROGRAMS: &[&str] = &["src/sources/vendor.rs", "src/sources/image.rs"];
 
 #[test]
 fn the_binary_starts_no_other_program() {

@@ -529,7 +529,7 @@ pub(crate) fn description(text: &str) -> String {
 }
 
 /// Greedy word wrap to `width` columns; a longer word stays whole on its own line.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut cur = String::new();
     for w in text.split_whitespace() {

@@ -11,10 +11,10 @@
 //! `debian/<target>/` get the same package, which is what `resolve` reads.
 //!
 //! The archive holds programs of the image's architecture: the package is
-//! architecture-specific (never noarch or `Architecture: all`), installs it under
-//! `/usr/lib/<project>/` (the FHS place for architecture-dependent data; `/usr/share` is
-//! for data shared across architectures), and has no debug package, as nothing in it is
-//! compiled by its build.
+//! architecture-specific (never noarch or `Architecture: all`), installs it in the
+//! library directory ([`install_dir`]: the FHS place for architecture-dependent data;
+//! `/usr/share` is for data shared across architectures), and has no debug package, as
+//! nothing in it is compiled by its build.
 
 use std::path::PathBuf;
 
@@ -59,9 +59,14 @@ pub fn image_file(rootfs: &Rootfs, base: &Distro) -> String {
     format!("{}.tar.xz", rootfs.package_name(base))
 }
 
-/// Where the package installs [`image_file`].
-pub fn install_dir(model: &Model) -> String {
-    format!("/usr/lib/{}", model.project.name)
+/// Where the package installs [`image_file`]: the library directory, where
+/// architecture-dependent data goes (rpm's `%{_libdir}`, `/usr/lib64` on the 64-bit
+/// architectures; `/usr/lib` on Debian, where lintian accepts a package's own directory).
+pub fn install_dir(model: &Model, format: Format) -> String {
+    match format {
+        Format::Rpm => format!("%{{_libdir}}/{}", model.project.name),
+        Format::Deb => format!("/usr/lib/{}", model.project.name),
+    }
 }
 
 impl<'a> ImagePackage<'a> {
@@ -120,29 +125,46 @@ impl<'a> ImagePackage<'a> {
         format!("{} ({} base)", self.rootfs.summary, self.base.name)
     }
 
-    fn description(&self) -> String {
+    /// The rootfs's description and where the package puts the image: `format`'s
+    /// directory, or both when `None`.
+    fn description(&self, format: Option<Format>) -> String {
         format!(
-            "{}\n\nThis package installs the image built on {} as the compressed tar archive\n{}/{}.",
+            "{}\n\n{}",
             self.rootfs.description.trim_end(),
-            self.base.name,
-            install_dir(self.model),
-            image_file(self.rootfs, self.base)
+            self.where_note(format)
         )
+    }
+
+    /// The paragraph that says where the image goes, wrapped; rpm's macros unescaped.
+    fn where_note(&self, format: Option<Format>) -> String {
+        let file = image_file(self.rootfs, self.base);
+        let place = match format {
+            Some(f) => format!("as {}/{file}", install_dir(self.model, f)),
+            None => format!(
+                "as {file} in the library directory, /usr/lib64/{project} with rpm and /usr/lib/{project} on Debian",
+                project = self.model.project.name
+            ),
+        };
+        let note = format!(
+            "This package installs the image built on {}, the compressed tar archive kiwi made, {place}.",
+            self.base.name,
+        );
+        debian::wrap(&note, 79).join("\n")
     }
 
     /// The install step, as a shell script with `$DESTDIR`.
-    fn install_script(&self) -> String {
-        let file = image_file(self.rootfs, self.base);
+    fn install_script(&self, format: Format) -> String {
         format!(
-            "install -D -m 0644 {file} $DESTDIR{}/{file}",
-            install_dir(self.model)
+            "install -D -m 0644 {file} $DESTDIR{}",
+            self.installed(format),
+            file = image_file(self.rootfs, self.base)
         )
     }
 
-    fn installed(&self) -> String {
+    fn installed(&self, format: Format) -> String {
         format!(
             "{}/{}",
-            install_dir(self.model),
+            install_dir(self.model, format),
             image_file(self.rootfs, self.base)
         )
     }
@@ -207,7 +229,7 @@ impl<'a> ImagePackage<'a> {
                 "package": obs_package(self.rootfs, self.base),
                 "obs_project": self.model.project.obs_project,
                 "summary": self.summary(),
-                "description": self.description(),
+                "description": self.description(None),
                 "repositories": repositories,
             }),
         )
@@ -248,12 +270,16 @@ impl<'a> ImagePackage<'a> {
             "build_arch": null,
             "exclusive_arch": archs.join(" "),
             "conditionals": [],
-            "description": spec::description(&self.description()),
+            "description": format!(
+                "{}\n\n{}",
+                spec::description(self.rootfs.description.trim_end()),
+                self.where_note(Some(Format::Rpm))
+            ),
             "subpackages": [],
             "setup": {"vendor": false, "dir": null},
             "build": [],
-            "install": [{"condition": null, "script": rpm::script(&self.install_script(), rpm::Section::Install)}],
-            "files": rpm::files(&[self.installed()], &[], &owned),
+            "install": [{"condition": null, "script": self.install_script(Format::Rpm).replace("$DESTDIR", "%{buildroot}")}],
+            "files": rpm::files(&[self.installed(Format::Rpm)], &[], &owned),
             "license_files": [],
             "scriptlets": [],
             "systemd_requires": null,
@@ -314,7 +340,7 @@ impl ImagePackage<'_> {
         let copyright = self.copyright(templates)?;
         let install = templates.render(
             "debian/install.tera",
-            &json!({"files": [self.installed().trim_start_matches('/')]}),
+            &json!({"files": [self.installed(Format::Deb).trim_start_matches('/')]}),
         )?;
         let deb = Serves::Format(Format::Deb);
         let mut out = vec![
@@ -384,7 +410,7 @@ impl ImagePackage<'_> {
                 "architecture": self.deb_archs().join(" "),
                 "depends": ["${misc:Depends}"],
                 "synopsis": self.summary(),
-                "description": debian::description(&self.description()),
+                "description": debian::description(&self.description(Some(Format::Deb))),
             }],
         });
         templates.render("debian/control.tera", &ctx)
@@ -423,7 +449,7 @@ impl ImagePackage<'_> {
             "vendor_archive": null,
             "cargo_vendor": false,
             "build": {"cases": [], "default": []},
-            "install": {"cases": [], "default": debian::make_lines(&self.install_script(), false)},
+            "install": {"cases": [], "default": debian::make_lines(&self.install_script(Format::Deb), false)},
             "units": false,
             "static_units": [],
             "started_units": [],

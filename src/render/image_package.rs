@@ -4,7 +4,7 @@
 //! beside the kiwi package `obs/<rootfs>-<base>/`: OBS builds one recipe per package
 //! and repository, and the kiwi package builds only in its base's repository, while the
 //! image package builds in the repository of every target whose packages default to
-//! that base. Its one source is `<rootfs>-<base>-<version>.tar`, one directory holding
+//! that base. Its one source is `<rootfs>-<base>-<version>.tar.gz`, one directory holding
 //! the image archive kiwi made, `<rootfs>-<base>.tar.xz`, which `pkgforge sources`
 //! makes and osc uploads. The spec, the `.changes` and the debtransform set come from
 //! the same templates as every package's; per target, `rpm/<target>/` and
@@ -44,9 +44,11 @@ pub fn obs_package(rootfs: &Rootfs, base: &Distro) -> String {
     format!("{}-pkg", rootfs.package_name(base))
 }
 
-/// The file the image package's build reads: `<rootfs>-<base>-<version>.tar`.
+/// The file the image package's build reads: `<rootfs>-<base>-<version>.tar.gz`.
+/// gzip, because the image inside is compressed already and because Debian's source
+/// format 1.0, which debtransform writes, takes only a gzip orig tarball.
 pub fn source_archive(rootfs: &Rootfs, base: &Distro) -> String {
-    format!("{}.tar", source_dir(rootfs, base))
+    format!("{}.tar.gz", source_dir(rootfs, base))
 }
 
 /// The one directory of [`source_archive`].
@@ -263,7 +265,7 @@ impl<'a> ImagePackage<'a> {
             "license": rpm::escape(&model.project.license),
             "group": null,
             "url": model.project.homepage.as_deref().map(rpm::escape),
-            "sources": [{"n": 0, "value": "%{name}-%{version}.tar"}],
+            "sources": [{"n": 0, "value": "%{name}-%{version}.tar.gz"}],
             "patches": [],
             "build_requires": [],
             "requires": [],

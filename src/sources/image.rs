@@ -1,6 +1,6 @@
 //! The source of an image package ([`crate::render::image_package`]): kiwi's image of a
 //! rootfs on one base, built with `kiwi-ng system build` from the rendered description
-//! in `obs/<rootfs>-<base>/`, and packed as `<rootfs>-<base>-<version>.tar` (one
+//! in `obs/<rootfs>-<base>/`, and packed as `<rootfs>-<base>-<version>.tar.gz` (one
 //! directory holding `<rootfs>-<base>.tar.xz`) for `obs/<rootfs>-<base>-pkg/`.
 //!
 //! kiwi builds in a chroot, which takes root. The description reads its packages from
@@ -117,7 +117,8 @@ pub(crate) fn make(
         }],
     );
     let tar = archive::tar(&tree, mtime).map_err(Error::Other)?;
-    crate::fsio::write_atomic(&made_dir.join(&file), &tar, false)?;
+    let gz = archive::compress(&tar, archive::Compression::Gz).map_err(Error::Other)?;
+    crate::fsio::write_atomic(&made_dir.join(&file), &gz, false)?;
     crate::fsio::write_atomic(&made_dir.join(".complete"), file.as_bytes(), false)?;
     Ok(made(false))
 }

@@ -74,6 +74,10 @@ pub(crate) fn make(model: &Model, package: &Package, report: &Report) -> Result<
 /// built now or taken from the cache ([`image`]).
 pub(crate) fn make_image(model: &Model, name: &str, report: &Report) -> Option<Result<Made>> {
     let (rootfs, base) = image::find(model, name)?;
+    let root = rustix::process::geteuid().is_root();
+    if let Some(e) = image::refusal(name, rootfs, base, root) {
+        return Some(Err(e));
+    }
     Some(cache_dir(&model.dir).and_then(|cache| image::make(model, rootfs, base, &cache, report)))
 }
 

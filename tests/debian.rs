@@ -987,7 +987,11 @@ fn image_package_builds_from_the_image_kiwi_made() {
     let dir = project.path();
     let kiwi = common::image::fake_kiwi(dir);
     let package = "guest-rootfs-debian-12";
-    common::ok(&common::image::sources(dir, &kiwi, &format!("{package}-pkg")));
+    common::ok(&common::image::sources(
+        dir,
+        &kiwi,
+        &format!("{package}-pkg"),
+    ));
     let args = std::fs::read_to_string(kiwi.join("kiwi-args")).unwrap();
     assert!(
         args.contains("/debian,apt-deb,bookworm,,false,false,,main,bookworm,false"),
@@ -997,7 +1001,8 @@ fn image_package_builds_from_the_image_kiwi_made() {
     let tar = "guest-rootfs-debian-12-1.4.tar.gz";
     let dsc_text = std::fs::read_to_string(obs.join(format!("{package}.dsc"))).unwrap();
     assert_eq!(field(&dsc_text, "DEBTRANSFORM-TAR").unwrap(), tar);
-    let want: BTreeSet<String> = ["/usr/lib/guestrt/guest-rootfs-debian-12.tar.xz".to_string()].into();
+    let want: BTreeSet<String> =
+        ["/usr/lib/guestrt/guest-rootfs-debian-12.tar.xz".to_string()].into();
 
     // the OBS set, as OBS builds it
     let work = tempfile::tempdir().unwrap();
@@ -1008,7 +1013,10 @@ fn image_package_builds_from_the_image_kiwi_made() {
     build(&tree);
     let debs = files_where(work.path(), |f| f.to_string_lossy().ends_with(".deb"));
     assert_eq!(debs.len(), 1, "one .deb, no -dbgsym: {debs:?}");
-    assert!(debs[0].to_string_lossy().ends_with("_amd64.deb"), "{debs:?}");
+    assert!(
+        debs[0].to_string_lossy().ends_with("_amd64.deb"),
+        "{debs:?}"
+    );
     assert_eq!(deb_files(&debs[0]), want);
     lintian(&[only(work.path(), ".changes"), dsc], &[]);
 
@@ -1017,7 +1025,10 @@ fn image_package_builds_from_the_image_kiwi_made() {
         let work = tempfile::tempdir().unwrap();
         let w = work.path();
         must(
-            Command::new("tar").arg("-xf").arg(obs.join(tar)).current_dir(w),
+            Command::new("tar")
+                .arg("-xf")
+                .arg(obs.join(tar))
+                .current_dir(w),
             "tar",
         );
         let orig = w.join(format!("{package}_1.4.orig.tar.xz"));

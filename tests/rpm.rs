@@ -817,8 +817,14 @@ fn image_package_builds_from_the_image_kiwi_made() {
     // kiwi read the base's repositories, not the OBS project's
     let args = std::fs::read_to_string(kiwi.join("kiwi-args")).unwrap();
     assert!(args.contains("--ignore-repos"), "{args}");
-    assert!(args.contains("/tumbleweed/repo/oss,rpm-md,repo-oss,"), "{args}");
-    assert!(args.contains(&format!("obs/guest-rootfs-opensuse-tumbleweed\n")), "{args}");
+    assert!(
+        args.contains("/tumbleweed/repo/oss,rpm-md,repo-oss,"),
+        "{args}"
+    );
+    assert!(
+        args.contains("obs/guest-rootfs-opensuse-tumbleweed\n"),
+        "{args}"
+    );
     let gitignore = std::fs::read_to_string(obs.join(".gitignore")).unwrap();
     assert!(gitignore.contains("/guest-rootfs-opensuse-tumbleweed-1.4.tar.gz\n"));
 
@@ -859,9 +865,17 @@ fn image_package_builds_from_the_image_kiwi_made() {
         );
         // What a local build lacks that OBS adds (its signature, packager, and the
         // changelog from the .changes), and the Group tag the manifest leaves out
-        let host_only = ["no-signature", "no-packager-tag", "no-changelogname-tag", "no-group-tag"];
+        let host_only = [
+            "no-signature",
+            "no-packager-tag",
+            "no-changelogname-tag",
+            "no-group-tag",
+        ];
         let (_, lint) = run(Command::new(tool("rpmlint")).arg(&rpms[0]));
-        assert!(lint.contains(" 1 packages and 0 specfiles checked"), "{lint}");
+        assert!(
+            lint.contains(" 1 packages and 0 specfiles checked"),
+            "{lint}"
+        );
         let errors: Vec<&str> = lint
             .lines()
             .filter(|l| l.contains(": E: "))

@@ -38,7 +38,11 @@ pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
                     format!(
                         "packages with a _service: {}; image packages, made only when named: {}",
                         names.join(", "),
-                        if images.is_empty() { "none".to_string() } else { images.join(", ") }
+                        if images.is_empty() {
+                            "none".to_string()
+                        } else {
+                            images.join(", ")
+                        }
                     ),
                 ),
             );

@@ -86,8 +86,7 @@ impl<'a> ImagePackage<'a> {
                 .collect()
         };
         let (rpm_targets, deb_targets) = (users(Format::Rpm), users(Format::Deb));
-        if rootfs.image(&base.id).is_none() || (rpm_targets.is_empty() && deb_targets.is_empty())
-        {
+        if rootfs.image(&base.id).is_none() || (rpm_targets.is_empty() && deb_targets.is_empty()) {
             return None;
         }
         Some(ImagePackage {
@@ -204,7 +203,9 @@ impl<'a> ImagePackage<'a> {
             ));
             for t in &self.rpm_targets {
                 out.push(file(
-                    PathBuf::from("rpm").join(&t.id).join(format!("{name}.spec")),
+                    PathBuf::from("rpm")
+                        .join(&t.id)
+                        .join(format!("{name}.spec")),
                     self.spec(Some(t), templates)?,
                     Serves::one(&t.id),
                 ));
@@ -346,7 +347,12 @@ impl ImagePackage<'_> {
         )?;
         let deb = Serves::Format(Format::Deb);
         let mut out = vec![
-            file(dir.join(format!("{name}.dsc")), self.dsc(templates)?, &deb, false),
+            file(
+                dir.join(format!("{name}.dsc")),
+                self.dsc(templates)?,
+                &deb,
+                false,
+            ),
             file(dir.join("debian.control"), control.clone(), &deb, false),
             file(
                 dir.join("debian.changelog"),
@@ -356,10 +362,18 @@ impl ImagePackage<'_> {
             ),
             file(dir.join("debian.copyright"), copyright.clone(), &deb, false),
             file(dir.join("debian.rules"), rules.clone(), &deb, true),
-            file(dir.join(format!("debian.{name}.install")), install.clone(), &deb, false),
+            file(
+                dir.join(format!("debian.{name}.install")),
+                install.clone(),
+                &deb,
+                false,
+            ),
         ];
         for t in &self.deb_targets {
-            let d = PathBuf::from("debian").join(&t.id).join(&name).join("debian");
+            let d = PathBuf::from("debian")
+                .join(&t.id)
+                .join(&name)
+                .join("debian");
             let one = Serves::one(&t.id);
             let distribution = t
                 .codename
@@ -375,7 +389,12 @@ impl ImagePackage<'_> {
                 ),
                 file(d.join("copyright"), copyright.clone(), &one, false),
                 file(d.join("rules"), rules.clone(), &one, true),
-                file(d.join(format!("{name}.install")), install.clone(), &one, false),
+                file(
+                    d.join(format!("{name}.install")),
+                    install.clone(),
+                    &one,
+                    false,
+                ),
                 file(
                     d.join("source/format"),
                     templates.render("debian/source-format.tera", &json!({}))?,

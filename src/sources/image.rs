@@ -75,9 +75,16 @@ pub(crate) fn make(
     let config = std::fs::read(description.join("config.sh")).unwrap_or_default();
     let file = image_package::source_archive(rootfs, base);
     let key = crate::digest::sha256_hex(
-        [FORMAT.as_bytes(), &text, b"\0", &config, b"\0", file.as_bytes()]
-            .concat()
-            .as_slice(),
+        [
+            FORMAT.as_bytes(),
+            &text,
+            b"\0",
+            &config,
+            b"\0",
+            file.as_bytes(),
+        ]
+        .concat()
+        .as_slice(),
     );
     let made_dir = cache.join("made").join(&key);
     let made = |cached| Made {

@@ -66,7 +66,11 @@ pub fn sources(dir: &Path, kiwi_dir: &Path, package: &str) -> Output {
 
 /// The files of a tar archive, as `tar -tf` lists them.
 pub fn tar_list(archive: &Path) -> Vec<String> {
-    let out = Command::new("tar").arg("-tf").arg(archive).output().unwrap();
+    let out = Command::new("tar")
+        .arg("-tf")
+        .arg(archive)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     String::from_utf8_lossy(&out.stdout)
         .lines()

@@ -603,14 +603,30 @@ fn bundled(dir: &Path) -> tempfile::TempDir {
 fn every_rendered_changelog_parses() {
     for dir in bundled_dirs() {
         let b = bundled(&dir);
-        // one OBS set and a native directory per deb target, for each package
+        // one OBS set and a native directory per deb target, for each package; and the
+        // image packages' sets, counted below for Kata
         let model = pkgforge::manifest::load(&dir.join("packages.toml")).unwrap();
-        let sets = model.packages.len() * (1 + model.deb_targets().count());
+        let images: usize = model
+            .rootfs
+            .iter()
+            .flat_map(|r| r.bases.iter().map(|base| r.package_name(base)))
+            .map(|name| {
+                changelogs(b.path())
+                    .iter()
+                    .filter(|c| {
+                        let c = c.to_string_lossy();
+                        c.contains(&format!("/{name}-pkg/"))
+                            || c.contains(&format!("/{name}/debian/"))
+                    })
+                    .count()
+            })
+            .sum();
+        let sets = model.packages.len() * (1 + model.deb_targets().count()) + images;
         assert_eq!(parse_changelogs(b.path()), sets, "{}", dir.display());
         assert!(parse_changelogs(&dir) >= sets, "{}", dir.display());
     }
-    // Kata: 4 packages on three deb targets
-    assert_eq!(parse_changelogs(bundled(&repo()).path()), 16);
+    // Kata: 4 packages and the Debian 12 image package on three deb targets
+    assert_eq!(parse_changelogs(bundled(&repo()).path()), 20);
     let f = fixture();
     assert_eq!(parse_changelogs(f.project.path()), 6);
     for case in deb_cases() {

@@ -535,22 +535,15 @@ impl ImagePackage<'_> {
 }
 
 /// The entries that cover the rootfs; when none is for its current version, one more
-/// on top, dated as the newest entry that covers it, else as the newest entry of the
-/// changelog, else [`NO_DATE`]: every changelog names the version the package has.
+/// on top, dated as the newest entry that covers it, else [`NO_DATE`]: every changelog
+/// names the version the package has. Nothing else of the changelog is read, so the
+/// image's render cache key need not cover it.
 fn changelog(model: &Model, rootfs: &Rootfs, base: &Distro) -> Vec<ChangelogEntry> {
     let mut log = rootfs.changelog.clone();
     if log.first().map(|e| &e.version.raw) != Some(&rootfs.version.raw) {
-        let newest_anywhere = model
-            .packages
-            .iter()
-            .flat_map(|p| p.changelog.first())
-            .chain(model.rootfs.iter().flat_map(|r| r.changelog.first()))
-            .map(|e| e.date)
-            .max();
         let date = log
             .first()
             .map(|e| e.date)
-            .or(newest_anywhere)
             .unwrap_or_else(|| jiff::Timestamp::from_second(NO_DATE).unwrap_or_default());
         log.insert(
             0,
@@ -570,6 +563,6 @@ fn changelog(model: &Model, rootfs: &Rootfs, base: &Distro) -> Vec<ChangelogEntr
     log
 }
 
-/// The date of the one changelog entry of a manifest without any (2000-01-01): rpm
+/// The date of the one changelog entry of a rootfs no entry covers (2000-01-01): rpm
 /// refuses a `%changelog` date of the epoch.
 const NO_DATE: i64 = 946_684_800;

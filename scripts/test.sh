@@ -127,8 +127,9 @@ traced "$record/exec-build.log" \
   cargo test --locked --test build -- --ignored \
   2>&1 | tee "$record/cargo-test-build.out" || status=1
 
-# The slow test: kiwi-ng builds the Debian 12 guest root from the Debian mirror apt uses
-# (about a minute; needs root).
+# The slow tests (need root): kiwi-ng builds the Debian 12 guest root from the Debian
+# mirror apt uses (about a minute), and `pkgforge sources` builds a Debian 12 image with
+# kiwi-ng for an image package (several minutes).
 echo "==> cargo test --test kiwi -- --ignored"
 traced "$record/exec-slow.log" \
   cargo test --locked --test kiwi -- --ignored \

@@ -592,7 +592,13 @@ fn a_cached_render_equals_a_render_from_scratch_after_every_kind_of_change() {
         .copied()
         .chain(["series 3.0", "meta"])
         .collect();
-    let templated: Vec<&str> = packages.iter().copied().chain(["series 3.0"]).collect();
+    // the image units render their image packages from the package templates too
+    let templated: Vec<&str> = packages
+        .iter()
+        .chain(&images)
+        .copied()
+        .chain(["series 3.0"])
+        .collect();
     let changes_tera = std::fs::read_to_string(repo().join("templates/changes.tera")).unwrap();
     type Change = Box<dyn Fn(&Path)>;
     let steps: Vec<(&str, Change, Vec<&str>, usize)> = vec![
@@ -648,7 +654,7 @@ fn a_cached_render_equals_a_render_from_scratch_after_every_kind_of_change() {
                 )
             }),
             templated.clone(),
-            3,
+            6,
         ),
         (
             "a patch file",

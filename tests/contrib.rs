@@ -324,6 +324,7 @@ fn locked_dependencies_fit_the_declared_rust_version() {
 /// pkgforge runs no other program (git goes through libgit2, HTTP through rustls),
 /// except where running one is the feature: `pkgforge sources` vendors with the
 /// ecosystem's own client (`go mod vendor`, `cargo vendor`), as OBS's services do, and
+/// builds an image package's image with `kiwi-ng`, as OBS's kiwi build does;
 /// `pkgforge import` reads specs with rpm's own parser (`rpmspec -P`), and
 /// `pkgforge build` builds with obs-build, rpmbuild or dpkg-buildpackage, installs with
 /// rpm or dpkg and runs the smoke test (under chroot in a build root). A
@@ -331,6 +332,7 @@ fn locked_dependencies_fit_the_declared_rust_version() {
 /// the README's Install section must list it.
 const STARTS_PROGRAMS: &[&str] = &[
     "src/sources/vendor.rs",
+    "src/sources/image.rs",
     "src/import/spec.rs",
     "src/build/mod.rs",
     "src/build/chroot.rs",

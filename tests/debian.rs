@@ -603,14 +603,30 @@ fn bundled(dir: &Path) -> tempfile::TempDir {
 fn every_rendered_changelog_parses() {
     for dir in bundled_dirs() {
         let b = bundled(&dir);
-        // one OBS set and a native directory per deb target, for each package
+        // one OBS set and a native directory per deb target, for each package; and the
+        // image packages' sets, counted below for Kata
         let model = pkgforge::manifest::load(&dir.join("packages.toml")).unwrap();
-        let sets = model.packages.len() * (1 + model.deb_targets().count());
+        let images: usize = model
+            .rootfs
+            .iter()
+            .flat_map(|r| r.bases.iter().map(|base| r.package_name(base)))
+            .map(|name| {
+                changelogs(b.path())
+                    .iter()
+                    .filter(|c| {
+                        let c = c.to_string_lossy();
+                        c.contains(&format!("/{name}-pkg/"))
+                            || c.contains(&format!("/{name}/debian/"))
+                    })
+                    .count()
+            })
+            .sum();
+        let sets = model.packages.len() * (1 + model.deb_targets().count()) + images;
         assert_eq!(parse_changelogs(b.path()), sets, "{}", dir.display());
         assert!(parse_changelogs(&dir) >= sets, "{}", dir.display());
     }
-    // Kata: 4 packages on three deb targets
-    assert_eq!(parse_changelogs(bundled(&repo()).path()), 16);
+    // Kata: 4 packages and the Debian 12 image package on three deb targets
+    assert_eq!(parse_changelogs(bundled(&repo()).path()), 20);
     let f = fixture();
     assert_eq!(parse_changelogs(f.project.path()), 6);
     for case in deb_cases() {
@@ -971,5 +987,95 @@ fn units_and_a_second_build_in_the_same_tree() {
         }
         let changes = only(&build_dir, ".changes");
         lintian(&[changes], &[]);
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// image packages
+
+/// An image package: `pkgforge sources` packs the image kiwi made (a stand-in kiwi-ng
+/// here) as the `.dsc`'s `DEBTRANSFORM-TAR`; debtransform and dpkg-buildpackage build an
+/// architecture-specific .deb that installs the image under /usr/lib/<project>, with no
+/// -dbgsym package; lintian accepts it. The native directory builds too, twice.
+#[test]
+fn image_package_builds_from_the_image_kiwi_made() {
+    let project = common::image::project();
+    let dir = project.path();
+    let kiwi = common::image::fake_kiwi(dir);
+    let package = "guest-rootfs-debian-12";
+    common::ok(&common::image::sources(
+        dir,
+        &kiwi,
+        &format!("{package}-pkg"),
+    ));
+    let args = std::fs::read_to_string(kiwi.join("kiwi-args")).unwrap();
+    assert!(
+        args.contains("/debian,apt-deb,bookworm,,false,false,,main,bookworm,false"),
+        "{args}"
+    );
+    let obs = dir.join("obs").join(format!("{package}-pkg"));
+    let tar = "guest-rootfs-debian-12-1.4.tar.gz";
+    let dsc_text = std::fs::read_to_string(obs.join(format!("{package}.dsc"))).unwrap();
+    assert_eq!(field(&dsc_text, "DEBTRANSFORM-TAR").unwrap(), tar);
+    let want: BTreeSet<String> =
+        ["/usr/lib/guestrt/guest-rootfs-debian-12.tar.xz".to_string()].into();
+
+    // the OBS set, as OBS builds it
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join(package);
+    std::fs::create_dir_all(&src).unwrap();
+    copy_into(&obs, &src);
+    let (dsc, tree) = debtransform(&src, work.path(), Some("3.1"));
+    build(&tree);
+    let debs = files_where(work.path(), |f| f.to_string_lossy().ends_with(".deb"));
+    assert_eq!(debs.len(), 1, "one .deb, no -dbgsym: {debs:?}");
+    assert!(
+        debs[0].to_string_lossy().ends_with("_amd64.deb"),
+        "{debs:?}"
+    );
+    assert_eq!(deb_files(&debs[0]), want);
+    lintian(&[only(work.path(), ".changes"), dsc], &[]);
+
+    // the native directory, with the same archive as the orig tarball
+    for target in ["debian-12", "ubuntu-24.04"] {
+        let work = tempfile::tempdir().unwrap();
+        let w = work.path();
+        must(
+            Command::new("tar")
+                .arg("-xf")
+                .arg(obs.join(tar))
+                .current_dir(w),
+            "tar",
+        );
+        let orig = w.join(format!("{package}_1.4.orig.tar.xz"));
+        must(
+            Command::new("tar")
+                .arg("-cJf")
+                .arg(&orig)
+                .arg(format!("{package}-1.4"))
+                .current_dir(w),
+            "tar",
+        );
+        let tree = w.join(format!("{package}-1.4"));
+        let debian = dir.join("debian").join(target).join(package).join("debian");
+        std::fs::create_dir_all(tree.join("debian")).unwrap();
+        copy_into(&debian, &tree.join("debian"));
+        dpkg_source_native(&tree, w);
+        build(&tree);
+        // clean, then a second build in the same tree
+        build(&tree);
+        let debs = files_where(w, |f| f.to_string_lossy().ends_with(".deb"));
+        assert_eq!(debs.len(), 1, "{debs:?}");
+        assert_eq!(deb_files(&debs[0]), want);
+        if target.starts_with("ubuntu") {
+            let known = format!("E: {package} changes: bad-distribution-in-changes-file noble");
+            lintian_except(
+                &[only(w, ".dsc"), only(w, ".changes")],
+                &["--profile", "ubuntu"],
+                &[&known],
+            );
+        } else {
+            lintian(&[only(w, ".dsc"), only(w, ".changes")], &[]);
+        }
     }
 }

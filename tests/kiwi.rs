@@ -661,3 +661,67 @@ fn slow_kiwi_prepares_the_debian_description() {
         "config.sh did not enable chrony"
     );
 }
+
+/// `pkgforge sources --package <rootfs>-debian-12-pkg` with the real kiwi-ng (root):
+/// kiwi builds the Debian 12 image of the `image-package` case from the repositories of
+/// the distro table (deb.debian.org), and the image package's source holds the archive
+/// it made, with the guest's packages in it; a second run takes it from the cache.
+/// Slow (several minutes), so scripts/test.sh runs it with the other ignored ones.
+#[test]
+#[ignore = "slow: builds a Debian image with kiwi-ng; scripts/test.sh runs it"]
+fn slow_sources_builds_the_image_of_an_image_package() {
+    let (_, uid) = run(Command::new("id").arg("-u"));
+    assert_eq!(uid.trim(), "0", "kiwi-ng system build needs root");
+    let kiwi_ng = python().with_file_name("kiwi-ng");
+    assert!(
+        kiwi_ng.is_file(),
+        "no kiwi-ng beside {}",
+        python().display()
+    );
+    let project = common::image::project();
+    let dir = project.path();
+    let package = "guest-rootfs-debian-12-pkg";
+    let started = Instant::now();
+    let out = common::image::sources(dir, kiwi_ng.parent().unwrap(), package);
+    eprintln!(
+        "pkgforge sources --package {package} took {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    ok(&out);
+    let archive = dir
+        .join("obs")
+        .join(package)
+        .join("guest-rootfs-debian-12-1.4.tar.gz");
+    assert_eq!(
+        common::image::tar_list(&archive),
+        [
+            "guest-rootfs-debian-12-1.4/",
+            "guest-rootfs-debian-12-1.4/guest-rootfs-debian-12.tar.xz"
+        ]
+    );
+    let x = tempfile::tempdir().unwrap();
+    must(
+        Command::new("tar")
+            .arg("-xzf")
+            .arg(&archive)
+            .arg("-C")
+            .arg(x.path()),
+        "tar -xzf",
+    );
+    let image = x
+        .path()
+        .join("guest-rootfs-debian-12-1.4/guest-rootfs-debian-12.tar.xz");
+    let listed = must(Command::new("tar").arg("-tJf").arg(&image), "tar -tJf");
+    for f in ["usr/bin/systemctl", "usr/bin/kmod"] {
+        assert!(
+            listed.lines().any(|l| l.trim_start_matches("./") == f),
+            "{f} is not in the image"
+        );
+    }
+    let again = common::image::sources(dir, kiwi_ng.parent().unwrap(), package);
+    assert!(
+        stderr(&again).contains(&format!("{package}: cached")),
+        "{}",
+        stderr(&again)
+    );
+}

@@ -793,3 +793,94 @@ fn hello_tarball(upstream: &Path, commit: &str, sources: &Path) {
         "git archive",
     );
 }
+
+/// An image package: `pkgforge sources` packs the image kiwi made (a stand-in kiwi-ng
+/// here) as the spec's Source0, rpmbuild builds the OBS spec into an architecture-specific
+/// rpm that installs the image in the library directory, with no debug package, and
+/// rpmlint reports no error on it.
+#[test]
+fn image_package_builds_from_the_image_kiwi_made() {
+    let project = common::image::project();
+    let dir = project.path();
+    let kiwi = common::image::fake_kiwi(dir);
+    let package = "guest-rootfs-opensuse-tumbleweed-pkg";
+    ok(&common::image::sources(dir, &kiwi, package));
+    let obs = dir.join("obs").join(package);
+    let source = obs.join("guest-rootfs-opensuse-tumbleweed-1.4.tar.gz");
+    assert_eq!(
+        common::image::tar_list(&source),
+        [
+            "guest-rootfs-opensuse-tumbleweed-1.4/",
+            "guest-rootfs-opensuse-tumbleweed-1.4/guest-rootfs-opensuse-tumbleweed.tar.xz"
+        ]
+    );
+    // kiwi read the base's repositories, not the OBS project's
+    let args = std::fs::read_to_string(kiwi.join("kiwi-args")).unwrap();
+    assert!(args.contains("--ignore-repos"), "{args}");
+    assert!(
+        args.contains("/tumbleweed/repo/oss,rpm-md,repo-oss,"),
+        "{args}"
+    );
+    assert!(
+        args.contains("obs/guest-rootfs-opensuse-tumbleweed\n"),
+        "{args}"
+    );
+    let gitignore = std::fs::read_to_string(obs.join(".gitignore")).unwrap();
+    assert!(gitignore.contains("/guest-rootfs-opensuse-tumbleweed-1.4.tar.gz\n"));
+
+    let m = model(dir);
+    for t in m.rpm_targets() {
+        let top = tempfile::tempdir().unwrap();
+        let spec = obs.join("guest-rootfs-opensuse-tumbleweed.spec");
+        let (built, text) = run(with_defines(&mut Command::new(tool("rpmbuild")), t)
+            .arg("-bb")
+            .arg("--nodeps")
+            .arg("--define")
+            .arg(format!("_topdir {}", top.path().display()))
+            .arg("--define")
+            .arg(format!("_sourcedir {}", obs.display()))
+            .arg("--define")
+            .arg("_build_id_links none")
+            .arg(&spec));
+        assert!(built, "rpmbuild -bb for {}:\n{text}", t.id);
+        let rpms = files_where(&top.path().join("RPMS"), |p| {
+            p.to_string_lossy().ends_with(".rpm")
+        });
+        assert_eq!(rpms.len(), 1, "one rpm, no debug package: {rpms:?}");
+        let name = rpms[0].file_name().unwrap().to_string_lossy().to_string();
+        assert!(
+            name.starts_with("guest-rootfs-opensuse-tumbleweed-1.4-0.") && !name.contains("noarch"),
+            "{name}"
+        );
+        let (ok_list, list) = run(Command::new(tool("rpm")).arg("-qlp").arg(&rpms[0]));
+        assert!(ok_list, "{list}");
+        // %{_libdir} of this host's rpm, as of the distros' on 64-bit architectures
+        let files: Vec<&str> = list.lines().collect();
+        assert_eq!(
+            files,
+            [
+                "/usr/lib64/guestrt",
+                "/usr/lib64/guestrt/guest-rootfs-opensuse-tumbleweed.tar.xz"
+            ]
+        );
+        // What a local build lacks that OBS adds (its signature, packager, and the
+        // changelog from the .changes), and the Group tag the manifest leaves out
+        let host_only = [
+            "no-signature",
+            "no-packager-tag",
+            "no-changelogname-tag",
+            "no-group-tag",
+        ];
+        let (_, lint) = run(Command::new(tool("rpmlint")).arg(&rpms[0]));
+        assert!(
+            lint.contains(" 1 packages and 0 specfiles checked"),
+            "{lint}"
+        );
+        let errors: Vec<&str> = lint
+            .lines()
+            .filter(|l| l.contains(": E: "))
+            .filter(|l| !host_only.iter().any(|t| l.ends_with(&format!(": E: {t}"))))
+            .collect();
+        assert!(errors.is_empty(), "rpmlint {name}:\n{lint}");
+    }
+}

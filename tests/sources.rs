@@ -506,3 +506,51 @@ fn a_signed_tarball_comes_with_its_signature_checked_against_the_keyring() {
     assert_eq!(std::fs::read(dir.join("data-5.0.tar.gz")).unwrap(), body);
     assert_eq!(std::fs::read(dir.join("data-5.0.tar.gz.asc")).unwrap(), sig);
 }
+
+/// An image package's source is kiwi's image, which kiwi builds in a chroot: as a user
+/// other than root, `sources --package <rootfs>-<base>-pkg` exits 2, says what to run
+/// instead and writes nothing. An unknown name lists the image packages.
+#[test]
+fn an_image_package_source_needs_root_and_is_made_only_when_named() {
+    let project = common::image::project();
+    let dir = project.path();
+    let (chmod_ok, text) = run(Command::new("chmod").arg("-R").arg("a+rwX").arg(dir));
+    assert!(chmod_ok, "{text}");
+    let before = snapshot(dir);
+    let as_root = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
+    let mut cmd = if as_root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(bin());
+        c
+    } else {
+        Command::new(bin())
+    };
+    let out = cmd
+        .current_dir(dir)
+        .arg("--manifest")
+        .arg(dir.join("packages.toml"))
+        .args(["sources", "--package", "guest-rootfs-debian-12-pkg"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error: --package guest-rootfs-debian-12-pkg: the image of rootfs `guest-rootfs` on debian-12 is built by kiwi-ng in a chroot, which needs root"),
+        "{err}"
+    );
+    assert!(
+        err.contains("run `sudo pkgforge sources --package guest-rootfs-debian-12-pkg`, or take the image OBS built from obs/guest-rootfs-debian-12/ and save it as obs/guest-rootfs-debian-12-pkg/guest-rootfs-debian-12-1.4.tar.gz"),
+        "{err}"
+    );
+    assert_eq!(snapshot(dir), before, "nothing written");
+
+    let out = pkgforge(dir, &["sources", "--package", "guest-rootfs"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("image packages, made only when named: guest-rootfs-debian-12-pkg, guest-rootfs-opensuse-tumbleweed-pkg"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -1,8 +1,10 @@
 //! `pkgforge sources`: the files each package's `_service` makes on OBS, made from the
-//! pins and written into `obs/<package>/` only once every selected package has them.
+//! pins and written into `obs/<package>/` only once every selected package has them;
+//! with `--package <rootfs>-<base>-pkg`, the image package's source, built by kiwi.
 
 use crate::app::LoadedProject;
 use crate::error::{Error, Result};
+use crate::render::image_package;
 use crate::sources::{self, Report};
 
 use super::{lock_and_recover, Global, Outcome};
@@ -23,13 +25,24 @@ pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
     let project = LoadedProject::load(g.manifest)?;
     let model = &project.model;
     for p in &args.packages {
-        if !model.packages.iter().any(|x| &x.name == p) {
+        let image = sources::image::find(model, p).is_some();
+        if !image && !model.packages.iter().any(|x| &x.name == p) {
             let names: Vec<&str> = model.packages.iter().map(|p| p.name.as_str()).collect();
+            let images: Vec<String> = model
+                .rootfs
+                .iter()
+                .flat_map(|r| r.bases.iter().map(|b| image_package::obs_package(r, b)))
+                .collect();
             return Err(
                 Error::usage(format!("--package {p}: the manifest has no such package")).with_note(
                     format!(
-                        "packages with a _service: {}; rootfs images have none",
-                        names.join(", ")
+                        "packages with a _service: {}; image packages, made only when named: {}",
+                        names.join(", "),
+                        if images.is_empty() {
+                            "none".to_string()
+                        } else {
+                            images.join(", ")
+                        }
                     ),
                 ),
             );
@@ -44,6 +57,12 @@ pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
     for package in &model.packages {
         if args.packages.is_empty() || args.packages.contains(&package.name) {
             all.push(sources::make(model, package, &report)?);
+        }
+    }
+    // An image takes root and minutes to build: only when named.
+    for name in &args.packages {
+        if let Some(made) = sources::make_image(model, name, &report) {
+            all.push(made?);
         }
     }
     let mut written = 0;

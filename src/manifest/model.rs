@@ -285,6 +285,9 @@ pub struct Rootfs {
     pub users: Vec<User>,
     /// kiwi profiles, one `_multibuild` flavor each.
     pub profiles: Vec<Profile>,
+    /// The changelog entries that cover the rootfs (by name or by its upstream), newest
+    /// first: the history of its image packages.
+    pub changelog: Vec<ChangelogEntry>,
 }
 
 /// The image of a rootfs on one base, names resolved for that base.

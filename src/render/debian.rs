@@ -6,7 +6,7 @@
 //! `debian.series` into the `.diff.gz`, and takes the upstream tarball the `.dsc` names
 //! in `DEBTRANSFORM-TAR`.
 
-mod copyright;
+pub(crate) mod copyright;
 
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
@@ -27,13 +27,13 @@ use crate::manifest::{Model, Package, UpstreamSource, Vendor};
 pub(crate) const STANDARDS_VERSION: &str = "4.6.2";
 /// The debhelper compatibility level: the templates' `debhelper_compat`, which they put
 /// first in Build-Depends as `debhelper-compat (= N)`.
-const DEBHELPER_COMPAT: u32 = 13;
+pub(crate) const DEBHELPER_COMPAT: u32 = 13;
 /// The changelog distribution of the OBS set: OBS ignores it, and one set serves every target.
 pub(crate) const OBS_DISTRIBUTION: &str = "unstable";
 /// Native directories of a distro without a code name.
-const FALLBACK_DISTRIBUTION: &str = "unstable";
+pub(crate) const FALLBACK_DISTRIBUTION: &str = "unstable";
 /// The templates' `priority`.
-const PRIORITY: &str = "optional";
+pub(crate) const PRIORITY: &str = "optional";
 
 /// Every Debian build has these (Build-Essential: yes); listing them unversioned in
 /// Build-Depends is a lintian error.
@@ -415,7 +415,7 @@ impl Control {
 }
 
 /// rpm arch names as Debian's (`x86_64` -> `amd64`, `noarch` -> `all`).
-fn deb_archs(archs: &[String]) -> Vec<String> {
+pub(crate) fn deb_archs(archs: &[String]) -> Vec<String> {
     let mut v: Vec<String> = Vec::new();
     for a in archs {
         let d = distro::arch_name(Format::Deb, a);
@@ -507,7 +507,7 @@ fn field_list(field: &str, items: &[String]) -> String {
 
 /// The extended description: one leading space per line, ` .` for blank lines,
 /// paragraphs wrapped at 80 columns, indented lines kept verbatim.
-fn description(text: &str) -> String {
+pub(crate) fn description(text: &str) -> String {
     let mut lines: Vec<String> = Vec::new();
     for l in text.trim().lines() {
         let l = l.trim_end();
@@ -529,7 +529,7 @@ fn description(text: &str) -> String {
 }
 
 /// Greedy word wrap to `width` columns; a longer word stays whole on its own line.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut cur = String::new();
     for w in text.split_whitespace() {
@@ -822,7 +822,7 @@ fn recipe(
 
 /// Shell lines as make recipe lines: `$` doubled, `$DESTDIR` as debian/tmp, a leading
 /// `make` as `$(MAKE)` (with the parallel jobs dpkg-buildpackage asks for, when building).
-fn make_lines(script: &str, build: bool) -> Vec<String> {
+pub(crate) fn make_lines(script: &str, build: bool) -> Vec<String> {
     let mut out = Vec::new();
     for line in script.trim_end().lines() {
         let line = line.trim_end();
@@ -902,7 +902,7 @@ fn changelog(
 }
 
 /// A change as dch wraps it: the text after `  * `, continuation lines indented by four.
-fn change(text: &str) -> String {
+pub(crate) fn change(text: &str) -> String {
     wrap(text, 76).join("\n    ")
 }
 

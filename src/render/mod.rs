@@ -4,6 +4,7 @@
 pub(crate) mod archive;
 pub(crate) mod changes;
 pub(crate) mod debian;
+pub mod image_package;
 pub(crate) mod kiwi;
 pub(crate) mod meta;
 pub(crate) mod prjconf;
@@ -252,7 +253,13 @@ pub(crate) fn render_unit(
 ) -> Result<Vec<Output>> {
     match *unit {
         Unit::Package(p) => render_package(model, p, templates),
-        Unit::Image(r, b) => kiwi::render_image(model, r, b, templates),
+        Unit::Image(r, b) => {
+            let mut out = kiwi::render_image(model, r, b, templates)?;
+            if let Some(p) = image_package::ImagePackage::new(model, r, b) {
+                out.extend(p.render(templates)?);
+            }
+            Ok(out)
+        }
         Unit::Series(s) => archive::render_series(model, templates, s),
         Unit::Meta => project_meta(model, templates),
     }

@@ -298,7 +298,7 @@ fn systemd_and_ext_man(
 }
 
 /// A description as spec-cleaner leaves it: `%` escaped, directories as macros.
-fn description(text: &str) -> String {
+pub(crate) fn description(text: &str) -> String {
     rpm::escape(text)
         .lines()
         .map(rpm::dir_macros)

@@ -67,6 +67,10 @@ pub(crate) const DEFAULTS: &[(&str, &str)] = &[
         include_str!("../../templates/kiwi/package-meta.xml.tera"),
     ),
     (
+        "kiwi/image-package-meta.xml.tera",
+        include_str!("../../templates/kiwi/image-package-meta.xml.tera"),
+    ),
+    (
         "kiwi/multibuild.xml.tera",
         include_str!("../../templates/kiwi/multibuild.xml.tera"),
     ),
@@ -99,7 +103,8 @@ pub(crate) fn used_by(unit: &super::Unit, model: &crate::manifest::Model) -> Vec
             Unit::Series(_) => {
                 *name == service || *name == meta || *name == prjconf || format(name)
             }
-            Unit::Image(..) => name.starts_with("kiwi/"),
+            // the image package renders from the package templates too
+            Unit::Image(..) => name.starts_with("kiwi/") || format(name),
             Unit::Meta => *name == meta || *name == prjconf,
         })
         .collect()

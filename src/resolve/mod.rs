@@ -125,7 +125,7 @@ pub(crate) fn check_target(
         error: None,
     };
     let (universe, builds, first_built) =
-        match target_universe(model, outputs, target, arch, mirror, &mut report) {
+        match target_universe(outputs, target, arch, mirror, &mut report) {
             Ok(x) => x,
             Err(e) => {
                 report.error = Some(e);
@@ -170,7 +170,6 @@ pub(crate) fn check_target(
 /// The target's repositories plus the packages the project builds there, the project's
 /// build requirements, and the index of the first package the project builds.
 fn target_universe(
-    model: &Model,
     outputs: &[Output],
     target: &Distro,
     arch: &str,
@@ -196,9 +195,8 @@ fn target_universe(
     report.available = pkgs.len();
     let own = origins.len();
     origins.push("this project".to_string());
-    let (mut built, builds) =
+    let (built, builds) =
         project::packages(outputs, target, arch, own).map_err(|e| e.to_string())?;
-    built.extend(project::image_packages(&model.rootfs, target, arch, own));
     let first_built = pkgs.len() as u32;
     report.packages = built.len();
     pkgs.extend(built);

@@ -1,7 +1,9 @@
 //! The packages this project builds for one target, read from the rendered files
 //! themselves (the per-target Debian `control` and rpm spec), so that what `resolve`
 //! checks is exactly what would be uploaded: every binary package with its Depends or
-//! Requires and Provides, and every source package's build requirements.
+//! Requires and Provides, and every source package's build requirements. The image
+//! packages of the rootfs are among them: they are rendered beside the others
+//! ([`crate::render::image_package`]).
 
 use super::ParseError;
 use std::collections::BTreeMap;
@@ -9,7 +11,6 @@ use std::collections::BTreeMap;
 use super::deps::{self, Dep};
 use super::index::{self, Pkg};
 use crate::distro::{Distro, Format};
-use crate::manifest::Rootfs;
 use crate::render::Output;
 
 /// A source package's build requirements.
@@ -71,40 +72,6 @@ pub(crate) fn packages(
         }
     }
     Ok((pkgs, builds))
-}
-
-/// The image packages of the project's rootfs that a package of `target` can install on
-/// `arch`: each image built on a base of the target's package format, wrapped into a
-/// package named `<rootfs>-<base>` by the kiwi post-run hook of its build (see
-/// docs/manifest.md, "Image packages").
-pub(crate) fn image_packages(
-    rootfs: &[Rootfs],
-    target: &Distro,
-    arch: &str,
-    origin: usize,
-) -> Vec<Pkg> {
-    let mut out = Vec::new();
-    for r in rootfs {
-        if !r.archs.iter().any(|a| target.arch_name(a) == arch) {
-            continue;
-        }
-        for base in r.bases.iter().filter(|b| b.format() == target.format()) {
-            let version = match target.format() {
-                Format::Rpm => format!("{}-0", r.version.rpm),
-                Format::Deb => format!("{}-0", r.version.deb),
-            };
-            out.push(Pkg {
-                name: r.package_name(base),
-                version,
-                arch: arch.to_string(),
-                origin,
-                provides: Vec::new(),
-                depends: Vec::new(),
-                conflicts: Vec::new(),
-            });
-        }
-    }
-    out
 }
 
 /// The binary packages and the build requirements of one rendered `debian/control`,

@@ -12,12 +12,16 @@
 //! refused unless its sha256 is the pinned one, and with `signature` its detached
 //! signature, refused unless it verifies with the upstream's keyring.
 //!
+//! For an image package (`obs/<rootfs>-<base>-pkg/`, named with `--package`): the image
+//! kiwi builds from the rendered description, packed as the package's source ([`image`]).
+//!
 //! Every archive has its entries sorted, owner 0/0, the commit's date as every mtime
 //! and a fixed compression level ([`archive`]). What was made is kept by content in
 //! [`CACHE_DIR`] beside the manifest (by commit, or by sha256), so a second run fetches
 //! and vendors nothing.
 
 pub(crate) mod archive;
+pub(crate) mod image;
 pub(crate) mod vendor;
 
 use std::path::{Path, PathBuf};
@@ -64,6 +68,17 @@ pub(crate) fn make(model: &Model, package: &Package, report: &Report) -> Result<
             from_tarball(&cache, package, upstream, url, sha256, report)
         }
     }
+}
+
+/// The source of the image package in `obs/<name>/`, when `name` is one: kiwi's image,
+/// built now or taken from the cache ([`image`]).
+pub(crate) fn make_image(model: &Model, name: &str, report: &Report) -> Option<Result<Made>> {
+    let (rootfs, base) = image::find(model, name)?;
+    let root = rustix::process::geteuid().is_root();
+    if let Some(e) = image::refusal(name, rootfs, base, root) {
+        return Some(Err(e));
+    }
+    Some(cache_dir(&model.dir).and_then(|cache| image::make(model, rootfs, base, &cache, report)))
 }
 
 /// The cache directory, made with its `.gitignore` when missing.

@@ -5,6 +5,7 @@ pub mod conventions;
 pub mod git;
 pub mod gpg;
 pub mod http;
+pub mod image;
 pub mod smart_http;
 
 use std::path::{Path, PathBuf};

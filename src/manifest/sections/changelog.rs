@@ -150,6 +150,13 @@ pub(in crate::manifest) fn attach_changelog(
     entries: &[ChangelogEntry],
 ) -> Result<()> {
     let mut errs = Diagnostics::default();
+    for r in &mut model.rootfs {
+        r.changelog = entries
+            .iter()
+            .filter(|e| e.covers(&r.name, r.upstream.as_deref()))
+            .cloned()
+            .collect();
+    }
     for (i, p) in model.packages.iter_mut().enumerate() {
         let mine: Vec<ChangelogEntry> = entries
             .iter()

@@ -71,6 +71,13 @@ impl Cx<'_> {
                     format!("image package `{name}` of rootfs `{}`", r.name),
                     path!["rootfs", i, "name"],
                 ));
+                // the image package's own OBS package, obs/<rootfs>-<base>-pkg/
+                let dir = format!("{name}-pkg");
+                names.push((
+                    dir.clone(),
+                    format!("OBS package `{dir}` of rootfs `{}`", r.name),
+                    path!["rootfs", i, "name"],
+                ));
             }
         }
         // No name twice, the common case: no need to locate them in the file, which parses

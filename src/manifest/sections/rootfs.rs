@@ -71,6 +71,7 @@ impl Cx<'_> {
                     agent: kiwi.agent,
                     users: kiwi.users,
                     profiles: kiwi.profiles,
+                    changelog: Vec::new(),
                 };
                 if let Some(project) = project {
                     self.rootfs_formats(i, &rootfs, &project.targets, raw);

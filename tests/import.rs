@@ -33,13 +33,29 @@ fn project_only(manifest: &str) -> String {
     doc.to_string()
 }
 
-/// The OBS package directories of a rendered tree that have a spec.
+/// Whether `dir` is the image package of a kiwi description: `<image>-pkg/` beside
+/// `<image>/`, which holds the `.kiwi` file.
+fn is_image_package(dir: &Path) -> bool {
+    let name = dir.file_name().unwrap().to_str().unwrap();
+    name.strip_suffix("-pkg")
+        .map(|image| dir.with_file_name(image))
+        .is_some_and(|image| {
+            image.is_dir()
+                && std::fs::read_dir(image)
+                    .unwrap()
+                    .any(|f| f.unwrap().path().extension().is_some_and(|x| x == "kiwi"))
+        })
+}
+
+/// The OBS package directories of a rendered tree that have a spec, image packages
+/// aside (import reports them and reads no kiwi description).
 fn spec_dirs(obs: &Path) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(obs)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|d| {
             d.is_dir()
+                && !is_image_package(d)
                 && std::fs::read_dir(d)
                     .unwrap()
                     .any(|f| f.unwrap().path().extension().is_some_and(|x| x == "spec"))
@@ -95,13 +111,13 @@ fn round_trip(manifest: &Path, rendered: &Path) -> Vec<String> {
     differ
 }
 
-/// `differ` is exactly what `allowed` (path prefixes) lists: nothing else differs, and
-/// every listed prefix still does.
+/// `differ` is exactly what `allowed` (parts of paths) lists: nothing else differs, and
+/// every listed part still does.
 #[track_caller]
 fn only_listed(what: &str, differ: &[String], allowed: &[&str]) {
     let unlisted: Vec<&String> = differ
         .iter()
-        .filter(|d| !allowed.iter().any(|a| d.starts_with(a)))
+        .filter(|d| !allowed.iter().any(|a| d.contains(a)))
         .collect();
     assert!(
         unlisted.is_empty(),
@@ -109,7 +125,7 @@ fn only_listed(what: &str, differ: &[String], allowed: &[&str]) {
     );
     let stale: Vec<&&str> = allowed
         .iter()
-        .filter(|a| !differ.iter().any(|d| d.starts_with(**a)))
+        .filter(|a| !differ.iter().any(|d| d.contains(**a)))
         .collect();
     assert!(
         stale.is_empty(),
@@ -123,12 +139,20 @@ const CASES: &[(&str, &[&str])] = &[
     ("conventions", &[]),
     ("deb-signed-tarball", &[]),
     (
+        "image-package",
+        &[
+            // the images and their image packages are not imported
+            "obs/_meta/packages/",
+            "/guest-rootfs-",
+        ],
+    ),
+    (
         "kiwi-default-base",
         &[
-            // the images are not imported, so nothing lists them
+            // the images and their image packages are not imported
             "obs/_meta/packages/",
-            "obs/debug-image-",
-            "obs/guest-image-",
+            "/debug-image-",
+            "/guest-image-",
         ],
     ),
     ("per-distro", &[]),
@@ -142,7 +166,7 @@ const CASES: &[(&str, &[&str])] = &[
             "obs/_archive/",
             "obs/_meta/devel:kubic:katacontainers:archive:3.0.",
             "obs/_meta/packages/",
-            "obs/kata-containers-image-",
+            "/kata-containers-image-",
         ],
     ),
 ];
@@ -179,9 +203,9 @@ fn the_bundled_manifest_renders_the_same_after_import() {
         "bundled",
         &differ,
         &[
-            // kiwi images: not imported
+            // kiwi images and their image packages: not imported
             "obs/_meta/packages/",
-            "obs/kata-containers-image-",
+            "/kata-containers-image-",
             // the runtime's Debian 12 blocks of debian.rules are reported, not imported
             "obs/kata-runtime/debian.",
             "debian/debian-12/kata-runtime/debian/",
@@ -563,4 +587,30 @@ fn diff_after_write_shows_the_changes_to_the_original_files() {
     );
     ok(&pkgforge(tmp.path(), &["-q", "render"]));
     ok(&pkgforge(tmp.path(), &["render", "--check"]));
+}
+
+/// An image package is the render of a `[[rootfs]]`, not a package of its own: import
+/// leaves it out and says so, naming the kiwi description beside it.
+#[test]
+fn an_image_package_is_reported_not_imported() {
+    let case = repo().join("tests/cases/kiwi-three-families");
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(case.join("packages.toml")).unwrap();
+    std::fs::write(tmp.path().join("packages.toml"), project_only(&text)).unwrap();
+    let before = snapshot(tmp.path());
+    let pkg = case.join("expected/obs/guest-image-debian-12-pkg");
+    let out = pkgforge(tmp.path(), &["import", pkg.to_str().unwrap(), "--write"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let kiwi = case.join("expected/obs/guest-image-debian-12/guest-image.kiwi");
+    assert!(
+        stderr.contains(&format!(
+            "{}: the image package of the kiwi description {}: import reads no kiwi \
+             descriptions; add its [[rootfs]] by hand",
+            pkg.display(),
+            kiwi.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(snapshot(tmp.path()), before, "nothing was imported");
 }

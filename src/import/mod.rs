@@ -79,7 +79,17 @@ pub fn prepare(manifest_path: &Path, req: &Request) -> Result<Prepared> {
     }
     let cx = context(manifest_path)?;
     let mut packages = Vec::new();
+    let mut skipped = Vec::new();
     for dir in &req.dirs {
+        if let Some(kiwi) = image_package_of(dir) {
+            skipped.push(format!(
+                "{}: the image package of the kiwi description {}: import reads no kiwi \
+                 descriptions; add its [[rootfs]] by hand",
+                dir.display(),
+                kiwi.display()
+            ));
+            continue;
+        }
         let p = package::import(&cx, dir, req.upstream.as_deref())?;
         if packages.iter().any(|q: &Imported| q.name == p.name) || cx.packages.contains(&p.name) {
             return Err(Error::usage(format!(
@@ -109,7 +119,10 @@ pub fn prepare(manifest_path: &Path, req: &Request) -> Result<Prepared> {
         .iter()
         .flat_map(|p| p.patch_copies.iter().cloned())
         .collect();
-    let report = packages.iter().flat_map(|p| p.report.clone()).collect();
+    let report = skipped
+        .into_iter()
+        .chain(packages.iter().flat_map(|p| p.report.clone()))
+        .collect();
     Ok(Prepared {
         packages,
         manifest_entries: entries.manifest_text,
@@ -122,10 +135,26 @@ pub fn prepare(manifest_path: &Path, req: &Request) -> Result<Prepared> {
     })
 }
 
+/// The kiwi description whose image `dir` packages, when `dir` is the image package
+/// `render` writes beside it: `<rootfs>-<base>-pkg/` next to `<rootfs>-<base>/*.kiwi`.
+fn image_package_of(dir: &Path) -> Option<PathBuf> {
+    let name = dir.file_name()?.to_str()?;
+    let image = dir.with_file_name(name.strip_suffix("-pkg")?);
+    std::fs::read_dir(&image)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "kiwi"))
+        .min()
+}
+
 /// Write the prepared entries and patches; nothing when they would not load.
 pub fn apply(manifest_path: &Path, prepared: Prepared) -> Result<()> {
     if let Some(e) = prepared.invalid {
         return Err(e);
+    }
+    if prepared.packages.is_empty() {
+        // every directory was left out (and reported): nothing to add
+        return Ok(());
     }
     write::apply(manifest_path, &prepared)
 }

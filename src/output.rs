@@ -458,7 +458,7 @@ struct Planner<'a, 's> {
 #[derive(Default)]
 struct Scratch {
     made: std::collections::HashSet<PathBuf>,
-    dirs_seen: std::collections::HashMap<PathBuf, bool>,
+    dirs_seen: Presence,
     names: Interner,
 }
 
@@ -536,28 +536,31 @@ impl Planner<'_, '_> {
     ) -> crate::Result<()> {
         let outputs = match (self.produce)(unit, self.may_reuse)? {
             Produced::Rendered(outputs) => outputs,
-            Produced::Current(current) if current.iter().all(|(p, _)| self.was(p).is_some()) => {
-                for (path, d) in current {
-                    if let Some(rec) = self.was(&path) {
+            Produced::Current(current) => {
+                // Each path looked up once: all of them must be in the old record.
+                let found: Option<Vec<old::OldRecord>> =
+                    current.iter().map(|(p, _)| self.was(p)).collect();
+                if let Some(found) = found {
+                    for ((path, d), rec) in current.iter().zip(found) {
                         let record = RenderedFile {
                             package: rec.package.cloned(),
                             serves: rec.serves.clone(),
-                            digest: Some(d),
+                            digest: Some(*d),
                         };
-                        records.push(&path, &record, None);
+                        records.push(path, &record, None);
                         up.unchanged += 1;
                     }
+                    return Ok(());
                 }
-                return Ok(());
+                match (self.produce)(unit, false)? {
+                    Produced::Rendered(outputs) => outputs,
+                    Produced::Current(_) => {
+                        return Err(crate::Error::Other(anyhow::anyhow!(
+                            "unit {unit} was not rendered when asked to be"
+                        )))
+                    }
+                }
             }
-            Produced::Current(_) => match (self.produce)(unit, false)? {
-                Produced::Rendered(outputs) => outputs,
-                Produced::Current(_) => {
-                    return Err(crate::Error::Other(anyhow::anyhow!(
-                        "unit {unit} was not rendered when asked to be"
-                    )))
-                }
-            },
         };
         up.rendered_units += 1;
         for o in outputs {
@@ -594,14 +597,7 @@ impl Planner<'_, '_> {
         };
         // No need to look for a file whose directory is not there (a first render).
         let parent = o.path.parent().unwrap_or(Path::new(""));
-        let present = match scratch.dirs_seen.get(parent) {
-            Some(p) => *p,
-            None => {
-                let p = fs::symlink_metadata(fsio::base(&self.dir.join(parent))).is_ok();
-                scratch.dirs_seen.insert(parent.to_path_buf(), p);
-                p
-            }
-        };
+        let present = scratch.dirs_seen.exists(self.dir, parent);
         let existing = match present {
             true => read_existing(&self.dir.join(&o.path))?,
             false => None,
@@ -906,7 +902,7 @@ impl<'a> Writes<'a> {
 /// writes it placed as done.
 fn place_new_dirs(dir: &Path, writes: &Writes, done: &mut [bool]) {
     let root = staging_root(dir);
-    let mut exists: std::collections::HashMap<&Path, bool> = std::collections::HashMap::new();
+    let mut presence = Presence::default();
     let mut moves: BTreeMap<&Path, Vec<u32>> = BTreeMap::new();
     // New files come in path order: neighbours mostly share a directory, and its answer.
     let mut last: Option<(&Path, Option<&Path>)> = None;
@@ -922,18 +918,7 @@ fn place_new_dirs(dir: &Path, writes: &Writes, done: &mut [bool]) {
             last = Some((p, top));
             continue;
         }
-        let mut top = None;
-        let mut at = parent;
-        while let Some(p) = at.filter(|p| !p.as_os_str().is_empty()) {
-            let there = *exists
-                .entry(p)
-                .or_insert_with(|| fs::symlink_metadata(dir.join(p)).is_ok());
-            if there {
-                break;
-            }
-            top = Some(p);
-            at = p.parent();
-        }
+        let top = parent.and_then(|p| presence.top_missing(dir, p));
         if let Some(top) = top {
             moves.entry(top).or_default().push(i as u32);
         }
@@ -949,6 +934,43 @@ fn place_new_dirs(dir: &Path, writes: &Writes, done: &mut [bool]) {
                 }
             }
         }
+    }
+}
+
+/// Which directories below a root exist, each asked of the filesystem once, from the top
+/// down: below a directory that is missing nothing more is looked up (a first render
+/// asks about `debian/`, not about each of its thousands of directories).
+#[derive(Default)]
+struct Presence(std::collections::HashMap<PathBuf, bool>);
+
+impl Presence {
+    /// The highest directory on the way from `root` to `p` (`p` included) that is not
+    /// there.
+    fn top_missing<'p>(&mut self, root: &Path, p: &'p Path) -> Option<&'p Path> {
+        let mut way: Vec<&Path> = p
+            .ancestors()
+            .filter(|a| !a.as_os_str().is_empty())
+            .collect();
+        way.reverse();
+        for a in way {
+            let there = match self.0.get(a) {
+                Some(t) => *t,
+                None => {
+                    let t = fs::symlink_metadata(root.join(a)).is_ok();
+                    self.0.insert(a.to_path_buf(), t);
+                    t
+                }
+            };
+            if !there {
+                return Some(a);
+            }
+        }
+        None
+    }
+
+    /// Whether `p` is there below `root`.
+    fn exists(&mut self, root: &Path, p: &Path) -> bool {
+        self.top_missing(root, p).is_none()
     }
 }
 
@@ -988,10 +1010,28 @@ where
 /// produce, compared as bytes with `/` as the lowest byte: no parsing into components.
 pub(crate) fn path_cmp(a: &Path, b: &Path) -> std::cmp::Ordering {
     use std::os::unix::ffi::OsStrExt;
-    let (a, b) = (a.as_os_str().as_bytes(), b.as_os_str().as_bytes());
+    bytes_cmp(a.as_os_str().as_bytes(), b.as_os_str().as_bytes())
+}
+
+/// [`path_cmp`] of two paths' bytes. Paths that sort next to each other share long
+/// prefixes (`debian/debian-12/…`): the first difference is looked for eight bytes at a
+/// time.
+pub(crate) fn bytes_cmp(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     let key = |b: u8| if b == b'/' { 0 } else { b };
-    match a.iter().zip(b).position(|(x, y)| x != y) {
-        Some(i) => key(a[i]).cmp(&key(b[i])),
+    let word = |s: &[u8]| <[u8; 8]>::try_from(s).ok().map(u64::from_ne_bytes);
+    let mut same = 0;
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        if word(x) != word(y) {
+            break;
+        }
+        same += 8;
+    }
+    let (a_rest, b_rest) = (
+        a.get(same..).unwrap_or_default(),
+        b.get(same..).unwrap_or_default(),
+    );
+    match a_rest.iter().zip(b_rest).find(|(x, y)| x != y) {
+        Some((x, y)) => key(*x).cmp(&key(*y)),
         None => a.len().cmp(&b.len()),
     }
 }
@@ -1017,8 +1057,12 @@ fn apply_plan(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
     }
     dirs.sort_unstable_by(|a, b| path_cmp(a, b));
     dirs.dedup();
+    // Only directories that are there can hold a stray temporary file.
+    let mut presence = Presence::default();
     for d in dirs {
-        fsio::remove_stray_temporaries(&dir.join(d));
+        if presence.exists(dir, d) {
+            fsio::remove_stray_temporaries(&dir.join(d));
+        }
     }
     let inputs: Vec<&Change> = plan.changes.iter().filter(|c| c.input).collect();
     let (state, outputs): (Vec<&Change>, Vec<&Change>) = plan
@@ -1373,6 +1417,34 @@ mod tests {
         let produce = |_: usize, _: bool| Ok(Produced::Rendered(outputs.to_vec()));
         let all = distros.len();
         plan_units(dir, 1, &produce, &selection, all, Keep::Staged, true).unwrap()
+    }
+
+    #[test]
+    fn path_order_is_the_order_of_path_components() {
+        let paths = [
+            "a",
+            "a/b",
+            "a.b",
+            "a-b",
+            "a/b/c",
+            "ab",
+            "debian/debian-12/x",
+            "debian/debian-12/x/y",
+            "debian/debian-12-x",
+            "debian/debian-12.x/y",
+            "debian/debian-13/x",
+            "obs/p/p.spec",
+            "obs/p/p.spec.in",
+            "obs/p.q/_service",
+            "obs/p/_service",
+            "",
+        ];
+        for a in paths {
+            for b in paths {
+                let (pa, pb) = (Path::new(a), Path::new(b));
+                assert_eq!(path_cmp(pa, pb), pa.cmp(pb), "{a} against {b}");
+            }
+        }
     }
 
     #[test]

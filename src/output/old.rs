@@ -156,11 +156,16 @@ impl OldRecords {
 
     /// The file at `path`, when the record lists it.
     pub(super) fn get(&self, path: &Path) -> Option<OldRecord<'_>> {
+        use std::os::unix::ffi::OsStrExt;
+        let want = path.as_os_str().as_bytes();
         let i = self
             .entries
-            .binary_search_by(|e| match self.record(e) {
-                Some(r) => path_cmp(r.path, path),
-                None => std::cmp::Ordering::Less,
+            .binary_search_by(|e| {
+                let p = self
+                    .paths
+                    .get(e.start as usize..(e.start + e.len) as usize)
+                    .unwrap_or_default();
+                super::bytes_cmp(p.as_bytes(), want)
             })
             .ok()?;
         self.record(self.entries.get(i)?)

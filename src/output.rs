@@ -18,9 +18,11 @@ use crate::journal;
 use crate::render::{Output, Serves};
 
 pub(crate) mod cache;
+mod old;
 mod records;
 mod state;
 
+use old::OldRecords;
 use records::{Records, UnitRecords};
 
 /// The record of rendered files, beside the manifest.
@@ -180,54 +182,17 @@ struct RenderedFile {
     digest: Option<[u8; 32]>,
 }
 
-impl RenderedFile {
-    fn picked_by(&self, selection: &Selection) -> bool {
-        selection.picks(self.package.as_deref(), &state::serves(&self.serves))
-    }
-}
-
-fn read_state(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, RenderedFile>> {
+fn read_state(dir: &Path) -> anyhow::Result<OldRecords> {
     let path = dir.join(STATE_FILE);
-    let text = match fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
-    };
-    let mut out = Vec::new();
-    let mut names = Interner::default();
-    for line in text.lines() {
-        if line.starts_with('#') || line.trim().is_empty() {
-            continue;
+    match fs::read_to_string(&path) {
+        Ok(text) => {
+            let mut old = OldRecords::parse(&text);
+            old.digest = Some(crate::digest::sha256(text.as_bytes()));
+            Ok(old)
         }
-        let mut parts = line.split('\t');
-        let (Some(p), Some(pkg), Some(serves)) = (parts.next(), parts.next(), parts.next()) else {
-            continue;
-        };
-        // Only ever remove files below the manifest's directory.
-        let rel = PathBuf::from(p);
-        if rel.is_absolute()
-            || rel
-                .components()
-                .any(|c| matches!(c, std::path::Component::ParentDir))
-        {
-            continue;
-        }
-        let serves = match serves.contains(',') {
-            // In the order `state::tag` writes.
-            true => names.get(&state::tag(&state::serves(serves))),
-            false => names.get(serves),
-        };
-        out.push((
-            rel,
-            RenderedFile {
-                package: (pkg != "-").then(|| names.get(pkg)),
-                serves,
-                digest: None,
-            },
-        ));
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(OldRecords::default()),
+        Err(e) => Err(e).with_context(|| format!("cannot read `{}`", path.display())),
     }
-    // Written sorted, so collecting is linear.
-    Ok(out.into_iter().collect())
 }
 
 /// One shared copy of each package name and target list.
@@ -308,9 +273,9 @@ fn state_text<'a>(records: impl Iterator<Item = Line<'a>> + Clone) -> Vec<u8> {
 }
 
 /// The lines of old records.
-fn old_lines(old: &BTreeMap<PathBuf, RenderedFile>) -> impl Iterator<Item = Line<'_>> + Clone + '_ {
+fn old_lines(old: &OldRecords) -> impl Iterator<Item = Line<'_>> + Clone + '_ {
     old.iter()
-        .map(|(p, r)| (p.as_path(), r.package.as_deref(), &*r.serves))
+        .map(|r| (r.path, r.package.map(|p| &**p), &**r.serves))
 }
 
 fn read_existing(path: &Path) -> anyhow::Result<Option<(Vec<u8>, bool)>> {
@@ -417,9 +382,7 @@ pub(crate) fn plan_units(
     };
     let planner = Planner {
         dir,
-        // Looked up by the path's bytes: a `Path` compares component by component, which
-        // for tens of thousands of lookups in the tree costs more than hashing.
-        old_index: old.iter().map(|(p, r)| (p.as_os_str(), r)).collect(),
+        old: &old,
         produce,
         selection,
         may_reuse: selection.is_everything(all_targets),
@@ -440,10 +403,6 @@ pub(crate) fn plan_units(
         .sort_unstable_by(|a, b| path_cmp(&a.path, &b.path));
     let produced = Records::new(done.produced);
     let kept = gone(dir, &old, &produced, selection, all_targets, &mut plan)?;
-    let kept: Vec<Line> = kept
-        .iter()
-        .map(|(p, r)| (p.as_path(), r.package.as_deref(), &*r.serves))
-        .collect();
     let new_state = MergeLines {
         a: produced
             .iter()
@@ -485,7 +444,7 @@ where
 /// What every worker of [`plan_units`] shares.
 struct Planner<'a, 's> {
     dir: &'a Path,
-    old_index: std::collections::HashMap<&'a std::ffi::OsStr, &'a RenderedFile>,
+    old: &'a OldRecords,
     produce: &'a (dyn Fn(usize, bool) -> crate::Result<Produced> + Sync),
     selection: &'a Selection<'s>,
     may_reuse: bool,
@@ -499,13 +458,13 @@ struct Planner<'a, 's> {
 #[derive(Default)]
 struct Scratch {
     made: std::collections::HashSet<PathBuf>,
-    dirs_seen: std::collections::HashMap<PathBuf, bool>,
+    dirs_seen: Presence,
     names: Interner,
 }
 
 impl Planner<'_, '_> {
-    fn was(&self, p: &Path) -> Option<&RenderedFile> {
-        self.old_index.get(p.as_os_str()).copied()
+    fn was(&self, p: &Path) -> Option<old::OldRecord<'_>> {
+        self.old.get(p)
     }
 
     /// Plan every unit on as many threads as there are CPUs. Units after the first
@@ -557,6 +516,7 @@ impl Planner<'_, '_> {
         if !failed.is_empty() {
             if let Some(root) = &self.staging {
                 let _ = fs::remove_dir_all(root);
+                let _ = fs::remove_dir_all(kept_root(self.dir));
                 fsio::remove_tmp_dir(fsio::base(self.dir));
             }
             failed.sort_by_key(|(unit, _)| *unit);
@@ -576,27 +536,31 @@ impl Planner<'_, '_> {
     ) -> crate::Result<()> {
         let outputs = match (self.produce)(unit, self.may_reuse)? {
             Produced::Rendered(outputs) => outputs,
-            Produced::Current(current) if current.iter().all(|(p, _)| self.was(p).is_some()) => {
-                for (path, d) in current {
-                    if let Some(rec) = self.was(&path) {
+            Produced::Current(current) => {
+                // Each path looked up once: all of them must be in the old record.
+                let found: Option<Vec<old::OldRecord>> =
+                    current.iter().map(|(p, _)| self.was(p)).collect();
+                if let Some(found) = found {
+                    for ((path, d), rec) in current.iter().zip(found) {
                         let record = RenderedFile {
-                            digest: Some(d),
-                            ..rec.clone()
+                            package: rec.package.cloned(),
+                            serves: rec.serves.clone(),
+                            digest: Some(*d),
                         };
-                        records.push(&path, &record, None);
+                        records.push(path, &record, None);
                         up.unchanged += 1;
                     }
+                    return Ok(());
                 }
-                return Ok(());
+                match (self.produce)(unit, false)? {
+                    Produced::Rendered(outputs) => outputs,
+                    Produced::Current(_) => {
+                        return Err(crate::Error::Other(anyhow::anyhow!(
+                            "unit {unit} was not rendered when asked to be"
+                        )))
+                    }
+                }
             }
-            Produced::Current(_) => match (self.produce)(unit, false)? {
-                Produced::Rendered(outputs) => outputs,
-                Produced::Current(_) => {
-                    return Err(crate::Error::Other(anyhow::anyhow!(
-                        "unit {unit} was not rendered when asked to be"
-                    )))
-                }
-            },
         };
         up.rendered_units += 1;
         for o in outputs {
@@ -633,14 +597,7 @@ impl Planner<'_, '_> {
         };
         // No need to look for a file whose directory is not there (a first render).
         let parent = o.path.parent().unwrap_or(Path::new(""));
-        let present = match scratch.dirs_seen.get(parent) {
-            Some(p) => *p,
-            None => {
-                let p = fs::symlink_metadata(fsio::base(&self.dir.join(parent))).is_ok();
-                scratch.dirs_seen.insert(parent.to_path_buf(), p);
-                p
-            }
-        };
+        let present = scratch.dirs_seen.exists(self.dir, parent);
         let existing = match present {
             true => read_existing(&self.dir.join(&o.path))?,
             false => None,
@@ -656,7 +613,7 @@ impl Planner<'_, '_> {
                 return Ok(());
             }
         };
-        let (new, staged) = match &self.staging {
+        let (new, staged, old_content) = match &self.staging {
             Some(root) => {
                 stage(root, &o.path, &o.content, o.executable, &mut scratch.made)?;
                 if kind == ChangeKind::Create {
@@ -664,9 +621,14 @@ impl Planner<'_, '_> {
                     records.push(&o.path, &record, Some(o.executable));
                     return Ok(());
                 }
-                (None, true)
+                // The file it replaces stays on disk for a rollback, linked aside, rather
+                // than in memory; in memory only where it cannot be linked.
+                match keep_aside(self.dir, &o.path, &mut scratch.made) {
+                    Ok(()) => (None, true, None),
+                    Err(_) => (None, true, old_content),
+                }
             }
-            None => (Some(o.content), false),
+            None => (Some(o.content), false, old_content),
         };
         records.push(&o.path, &record, None);
         up.changes.push(Change {
@@ -685,17 +647,18 @@ impl Planner<'_, '_> {
 
 /// The old records the outputs no longer have: removed when selected (a change in
 /// `plan`), else kept, and returned. Both lists are in path order, so one walk finds them.
-fn gone(
+fn gone<'a>(
     dir: &Path,
-    old: &BTreeMap<PathBuf, RenderedFile>,
+    old: &'a OldRecords,
     produced: &Records,
     selection: &Selection,
     all_targets: usize,
     plan: &mut Plan,
-) -> crate::Result<Vec<(PathBuf, RenderedFile)>> {
+) -> crate::Result<Vec<Line<'a>>> {
     let mut kept = Vec::new();
     let mut new = produced.iter().map(|e| e.path).peekable();
-    for (path, rec) in old {
+    for rec in old.iter() {
+        let path = rec.path;
         while new
             .next_if(|p| path_cmp(p, path) == std::cmp::Ordering::Less)
             .is_some()
@@ -709,7 +672,7 @@ fn gone(
         if rec.picked_by(selection) || selection.is_everything(all_targets) {
             if let Some((bytes, exec)) = read_existing(&dir.join(path))? {
                 plan.changes.push(Change {
-                    path: path.clone(),
+                    path: path.to_path_buf(),
                     kind: ChangeKind::Remove,
                     old: Some(bytes),
                     new: None,
@@ -720,7 +683,7 @@ fn gone(
                 });
             }
         } else {
-            kept.push((path.clone(), rec.clone()));
+            kept.push((path, rec.package.map(|p| &**p), &**rec.serves));
         }
     }
     Ok(kept)
@@ -733,7 +696,7 @@ fn gone(
 /// and the texts are compared by their digests.
 fn record_state<'a>(
     dir: &Path,
-    old: &'a BTreeMap<PathBuf, RenderedFile>,
+    old: &'a OldRecords,
     new_state: impl Iterator<Item = Line<'a>> + Clone,
     staging: Option<&Path>,
     plan: &mut Plan,
@@ -748,6 +711,11 @@ fn record_state<'a>(
         if union_digest != state_digest(old_lines(old)) && union_digest != new_digest {
             plan.pre_state = Some(state_text(union));
         }
+    }
+    // Read back only to keep for a rollback: the file read before planning is unchanged
+    // (the lock holds off other writers), and its digest says whether it differs.
+    if old.digest == Some(new_digest) {
+        return Ok(());
     }
     let state_path = PathBuf::from(STATE_FILE);
     let existing = read_existing(&dir.join(&state_path))?;
@@ -789,6 +757,34 @@ fn record_state<'a>(
 /// output paths, so that a directory the tree does not have yet goes into place whole.
 fn staging_root(dir: &Path) -> PathBuf {
     fsio::base(dir).join(fsio::TMP_DIR).join("staged")
+}
+
+/// Where a staged plan links the files its updates replace ([`keep_aside`]): beside the
+/// staging tree, mirroring the output paths.
+fn kept_root(dir: &Path) -> PathBuf {
+    fsio::base(dir).join(fsio::TMP_DIR).join("kept")
+}
+
+/// Link the file at `rel` into [`kept_root`], so that a rollback can rename it back
+/// after a staged file was renamed over it. `made` remembers the directories made.
+fn keep_aside(
+    dir: &Path,
+    rel: &Path,
+    made: &mut std::collections::HashSet<PathBuf>,
+) -> std::io::Result<()> {
+    let kept = kept_root(dir).join(rel);
+    let parent = fsio::parent_of(&kept);
+    if !made.contains(parent) {
+        fs::create_dir_all(parent)?;
+        made.insert(parent.to_path_buf());
+    }
+    fs::hard_link(dir.join(rel), &kept)
+}
+
+/// Whether `c` replaces a file that [`keep_aside`] linked aside: a staged update of an
+/// output that holds no old content.
+fn kept_aside(c: &Change) -> bool {
+    c.staged && c.kind == ChangeKind::Update && c.old.is_none() && !c.input && !c.is_state()
 }
 
 /// The temporary file that holds the new content of a staged change.
@@ -906,7 +902,7 @@ impl<'a> Writes<'a> {
 /// writes it placed as done.
 fn place_new_dirs(dir: &Path, writes: &Writes, done: &mut [bool]) {
     let root = staging_root(dir);
-    let mut exists: std::collections::HashMap<&Path, bool> = std::collections::HashMap::new();
+    let mut presence = Presence::default();
     let mut moves: BTreeMap<&Path, Vec<u32>> = BTreeMap::new();
     // New files come in path order: neighbours mostly share a directory, and its answer.
     let mut last: Option<(&Path, Option<&Path>)> = None;
@@ -922,18 +918,7 @@ fn place_new_dirs(dir: &Path, writes: &Writes, done: &mut [bool]) {
             last = Some((p, top));
             continue;
         }
-        let mut top = None;
-        let mut at = parent;
-        while let Some(p) = at.filter(|p| !p.as_os_str().is_empty()) {
-            let there = *exists
-                .entry(p)
-                .or_insert_with(|| fs::symlink_metadata(dir.join(p)).is_ok());
-            if there {
-                break;
-            }
-            top = Some(p);
-            at = p.parent();
-        }
+        let top = parent.and_then(|p| presence.top_missing(dir, p));
         if let Some(top) = top {
             moves.entry(top).or_default().push(i as u32);
         }
@@ -949,6 +934,43 @@ fn place_new_dirs(dir: &Path, writes: &Writes, done: &mut [bool]) {
                 }
             }
         }
+    }
+}
+
+/// Which directories below a root exist, each asked of the filesystem once, from the top
+/// down: below a directory that is missing nothing more is looked up (a first render
+/// asks about `debian/`, not about each of its thousands of directories).
+#[derive(Default)]
+struct Presence(std::collections::HashMap<PathBuf, bool>);
+
+impl Presence {
+    /// The highest directory on the way from `root` to `p` (`p` included) that is not
+    /// there.
+    fn top_missing<'p>(&mut self, root: &Path, p: &'p Path) -> Option<&'p Path> {
+        let mut way: Vec<&Path> = p
+            .ancestors()
+            .filter(|a| !a.as_os_str().is_empty())
+            .collect();
+        way.reverse();
+        for a in way {
+            let there = match self.0.get(a) {
+                Some(t) => *t,
+                None => {
+                    let t = fs::symlink_metadata(root.join(a)).is_ok();
+                    self.0.insert(a.to_path_buf(), t);
+                    t
+                }
+            };
+            if !there {
+                return Some(a);
+            }
+        }
+        None
+    }
+
+    /// Whether `p` is there below `root`.
+    fn exists(&mut self, root: &Path, p: &Path) -> bool {
+        self.top_missing(root, p).is_none()
     }
 }
 
@@ -988,10 +1010,28 @@ where
 /// produce, compared as bytes with `/` as the lowest byte: no parsing into components.
 pub(crate) fn path_cmp(a: &Path, b: &Path) -> std::cmp::Ordering {
     use std::os::unix::ffi::OsStrExt;
-    let (a, b) = (a.as_os_str().as_bytes(), b.as_os_str().as_bytes());
+    bytes_cmp(a.as_os_str().as_bytes(), b.as_os_str().as_bytes())
+}
+
+/// [`path_cmp`] of two paths' bytes. Paths that sort next to each other share long
+/// prefixes (`debian/debian-12/…`): the first difference is looked for eight bytes at a
+/// time.
+pub(crate) fn bytes_cmp(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     let key = |b: u8| if b == b'/' { 0 } else { b };
-    match a.iter().zip(b).position(|(x, y)| x != y) {
-        Some(i) => key(a[i]).cmp(&key(b[i])),
+    let word = |s: &[u8]| <[u8; 8]>::try_from(s).ok().map(u64::from_ne_bytes);
+    let mut same = 0;
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        if word(x) != word(y) {
+            break;
+        }
+        same += 8;
+    }
+    let (a_rest, b_rest) = (
+        a.get(same..).unwrap_or_default(),
+        b.get(same..).unwrap_or_default(),
+    );
+    match a_rest.iter().zip(b_rest).find(|(x, y)| x != y) {
+        Some((x, y)) => key(*x).cmp(&key(*y)),
         None => a.len().cmp(&b.len()),
     }
 }
@@ -1017,8 +1057,12 @@ fn apply_plan(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
     }
     dirs.sort_unstable_by(|a, b| path_cmp(a, b));
     dirs.dedup();
+    // Only directories that are there can hold a stray temporary file.
+    let mut presence = Presence::default();
     for d in dirs {
-        fsio::remove_stray_temporaries(&dir.join(d));
+        if presence.exists(dir, d) {
+            fsio::remove_stray_temporaries(&dir.join(d));
+        }
     }
     let inputs: Vec<&Change> = plan.changes.iter().filter(|c| c.input).collect();
     let (state, outputs): (Vec<&Change>, Vec<&Change>) = plan
@@ -1059,6 +1103,9 @@ fn apply_plan(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
     if plan.changes.iter().any(|c| c.staged) || plan.outputs.created_count() > 0 {
         // Empty directories, or on failure what did not go into place.
         let _ = fs::remove_dir_all(staging_root(dir));
+    }
+    if plan.changes.iter().any(kept_aside) {
+        let _ = fs::remove_dir_all(kept_root(dir));
     }
     fsio::remove_tmp_dir(fsio::base(dir));
     result.map_err(|f| f.error)
@@ -1271,6 +1318,11 @@ fn revert(dir: &Path, step: &Step) -> bool {
         Step::Change(c) => (&c.kind, &c.old, c.old_executable),
         Step::Created { .. } => (&ChangeKind::Create, &None, false),
     };
+    if let Step::Change(c) = step {
+        if kept_aside(c) {
+            return fs::rename(kept_root(dir).join(&c.path), &full).is_ok();
+        }
+    }
     match (kind, old) {
         (ChangeKind::Create, _) => {
             let gone = match fs::remove_file(&full) {
@@ -1338,4 +1390,97 @@ pub(crate) fn diff(plan: &Plan) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests assert by panicking")]
+    use super::*;
+    use crate::render::Serves;
+
+    fn out(path: &str, content: &str) -> Output {
+        Output {
+            path: PathBuf::from(path),
+            content: content.as_bytes().to_vec(),
+            executable: false,
+            package: Some("a".to_string()),
+            serves: Serves::All,
+        }
+    }
+
+    fn staged_plan(dir: &Path, outputs: &[Output]) -> Plan {
+        let distros = crate::distro::builtin();
+        let selection = Selection {
+            targets: distros.iter().collect(),
+            packages: Vec::new(),
+        };
+        let produce = |_: usize, _: bool| Ok(Produced::Rendered(outputs.to_vec()));
+        let all = distros.len();
+        plan_units(dir, 1, &produce, &selection, all, Keep::Staged, true).unwrap()
+    }
+
+    #[test]
+    fn path_order_is_the_order_of_path_components() {
+        let paths = [
+            "a",
+            "a/b",
+            "a.b",
+            "a-b",
+            "a/b/c",
+            "ab",
+            "debian/debian-12/x",
+            "debian/debian-12/x/y",
+            "debian/debian-12-x",
+            "debian/debian-12.x/y",
+            "debian/debian-13/x",
+            "obs/p/p.spec",
+            "obs/p/p.spec.in",
+            "obs/p.q/_service",
+            "obs/p/_service",
+            "",
+        ];
+        for a in paths {
+            for b in paths {
+                let (pa, pb) = (Path::new(a), Path::new(b));
+                assert_eq!(path_cmp(pa, pb), pa.cmp(pb), "{a} against {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_staged_render_puts_back_what_it_replaced() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let first = [out("obs/a/a.spec", "old\n"), out("obs/a/gone", "x\n")];
+        apply(dir, &staged_plan(dir, &first)).unwrap();
+        fs::set_permissions(dir.join("obs/a/a.spec"), fs::Permissions::from_mode(0o755)).unwrap();
+
+        // The update is linked aside, not held: no old content in the plan.
+        let plan = staged_plan(dir, &[out("obs/a/a.spec", "new\n")]);
+        let update = plan
+            .changes
+            .iter()
+            .find(|c| c.kind == ChangeKind::Update)
+            .unwrap();
+        assert!(kept_aside(update));
+        assert!(update.old.is_none());
+        // The removal, which comes after the writes, fails: a directory took its place.
+        fs::remove_file(dir.join("obs/a/gone")).unwrap();
+        fs::create_dir_all(dir.join("obs/a/gone/sub")).unwrap();
+        assert!(apply(dir, &plan).is_err());
+        assert_eq!(fs::read(dir.join("obs/a/a.spec")).unwrap(), b"old\n");
+        let mode = fs::metadata(dir.join("obs/a/a.spec"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o755);
+        assert!(!dir.join(fsio::TMP_DIR).exists());
+
+        // Applied in full, the kept files go with the temporary directory.
+        fs::remove_dir_all(dir.join("obs/a/gone")).unwrap();
+        let plan = staged_plan(dir, &[out("obs/a/a.spec", "new\n")]);
+        apply(dir, &plan).unwrap();
+        assert_eq!(fs::read(dir.join("obs/a/a.spec")).unwrap(), b"new\n");
+        assert!(!dir.join(fsio::TMP_DIR).exists());
+    }
 }

@@ -24,6 +24,7 @@ use std::fs;
 use std::io::{Read as _, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context as _;
 use sha2::{Digest as _, Sha256};
@@ -115,8 +116,29 @@ pub(crate) struct RenderCache {
     state: [u8; 32],
     /// Every unit's key and id.
     units: Vec<([u8; 32], String)>,
-    /// Every output: its unit, digest and path, in path order.
-    outputs: Vec<(u32, [u8; 32], String)>,
+    /// Every output, in path order.
+    outputs: Vec<CachedOutput>,
+    /// The paths of `outputs`, one after the other: one string rather than one each.
+    paths: String,
+}
+
+/// One output as the cache lists it.
+#[derive(Debug, Clone, Copy)]
+struct CachedOutput {
+    /// An index into [`RenderCache::units`].
+    unit: u32,
+    digest: [u8; 32],
+    /// Where its path is in [`RenderCache::paths`].
+    start: u32,
+    len: u32,
+}
+
+impl CachedOutput {
+    fn path<'a>(&self, paths: &'a str) -> &'a str {
+        paths
+            .get(self.start as usize..(self.start + self.len) as usize)
+            .unwrap_or_default()
+    }
 }
 
 /// The cache beside `manifest`, when there is one that parses.
@@ -134,7 +156,16 @@ pub(crate) fn read(manifest: &Path) -> Option<RenderCache> {
         state: [0; 32],
         units: Vec::new(),
         outputs: Vec::new(),
+        paths: String::new(),
     };
+    // The outputs' paths' length, so their string is allocated once.
+    let size: usize = text
+        .lines()
+        .filter(|l| l.starts_with("output\t"))
+        .filter_map(|l| l.rsplit_once('\t'))
+        .map(|(_, p)| p.len())
+        .sum();
+    cache.paths.reserve_exact(size);
     for line in lines {
         let (kind, rest) = line.split_once('\t')?;
         match kind {
@@ -158,11 +189,20 @@ pub(crate) fn read(manifest: &Path) -> Option<RenderCache> {
                 {
                     return None;
                 }
-                cache.outputs.push((unit, from_hex(hex)?, path.to_string()));
+                let start = cache.paths.len() as u32;
+                cache.paths.push_str(path);
+                cache.outputs.push(CachedOutput {
+                    unit,
+                    digest: from_hex(hex)?,
+                    start,
+                    len: path.len() as u32,
+                });
             }
             _ => return None,
         }
     }
+    cache.paths.shrink_to_fit();
+    cache.outputs.shrink_to_fit();
     (!cache.key.is_empty()).then_some(cache)
 }
 
@@ -182,11 +222,11 @@ impl RenderCache {
         if state.is_none_or(|s| s.as_slice() != self.state) {
             return vec![false; self.units.len()];
         }
-        let ok = verify(dir, &self.outputs);
+        let ok = verify(dir, &self.outputs, &self.paths);
         let mut intact = vec![true; self.units.len()];
-        for ((unit, _, _), ok) in self.outputs.iter().zip(ok) {
+        for (o, ok) in self.outputs.iter().zip(ok) {
             if !ok {
-                intact[*unit as usize] = false;
+                intact[o.unit as usize] = false;
             }
         }
         intact
@@ -204,21 +244,34 @@ impl RenderCache {
 
     /// The units whose outputs are all intact, by id, for [`Reuse::take`].
     pub(crate) fn reuse(self, intact: &[bool]) -> Reuse {
-        let mut lists: Vec<Digests> = vec![Vec::new(); self.units.len()];
-        for (unit, d, path) in self.outputs {
-            if intact.get(unit as usize) == Some(&true) {
-                lists[unit as usize].push((PathBuf::from(path), d));
-            }
-        }
-        let units = self
-            .units
+        let RenderCache {
+            units,
+            mut outputs,
+            paths,
+            ..
+        } = self;
+        let ok = |unit: u32| intact.get(unit as usize) == Some(&true);
+        outputs.retain(|o| ok(o.unit));
+        // By unit, each unit's in path order (the order of their paths in `paths`): in
+        // place.
+        outputs.sort_unstable_by_key(|o| (o.unit, o.start));
+        let mut at = 0;
+        let units = units
             .into_iter()
-            .zip(lists)
-            .zip(intact)
-            .filter(|(_, ok)| **ok)
-            .map(|(((key, id), list), _)| (id, (key, std::sync::Mutex::new(list))))
+            .enumerate()
+            .filter_map(|(i, (key, id))| {
+                let from = at;
+                while outputs.get(at).is_some_and(|o| o.unit as usize == i) {
+                    at += 1;
+                }
+                ok(i as u32).then(|| (id, (key, from..at, AtomicBool::new(false))))
+            })
             .collect();
-        Reuse { units }
+        Reuse {
+            units,
+            outputs,
+            paths,
+        }
     }
 }
 
@@ -227,19 +280,32 @@ type Digests = Vec<(PathBuf, [u8; 32])>;
 
 /// The outputs of the units the cache proved intact.
 pub(crate) struct Reuse {
-    /// By unit id: its key, and its outputs until they are taken.
-    units: HashMap<String, ([u8; 32], std::sync::Mutex<Digests>)>,
+    /// By unit id: its key, where its outputs are in `outputs`, and whether they were
+    /// taken.
+    units: HashMap<String, ([u8; 32], std::ops::Range<usize>, AtomicBool)>,
+    /// The outputs of those units, unit by unit.
+    outputs: Vec<CachedOutput>,
+    paths: String,
 }
 
 impl Reuse {
     /// The outputs of the unit `id` (paths and digests) when its key is still `key`: then
     /// they are current, and it need not be rendered. Each unit's are taken once.
     pub(crate) fn take(&self, id: &str, key: &[u8; 32]) -> Option<Digests> {
-        let (k, outputs) = self.units.get(id)?;
+        let (k, range, taken) = self.units.get(id)?;
         if k != key {
             return None;
         }
-        outputs.lock().ok().map(|mut o| std::mem::take(&mut *o))
+        if taken.swap(true, Ordering::SeqCst) {
+            return Some(Vec::new());
+        }
+        let outputs = self.outputs.get(range.clone())?;
+        Some(
+            outputs
+                .iter()
+                .map(|o| (PathBuf::from(o.path(&self.paths)), o.digest))
+                .collect(),
+        )
     }
 }
 
@@ -433,7 +499,7 @@ fn fingerprint(manifest: &Path, templates: &[String], inputs: &[String]) -> Opti
 /// Whether each output has its recorded digest, read on as many threads as there are
 /// CPUs. Each file is opened relative to its directory, opened once for the files of it
 /// that follow each other.
-fn verify(dir: &Path, outputs: &[(u32, [u8; 32], String)]) -> Vec<bool> {
+fn verify(dir: &Path, outputs: &[CachedOutput], paths: &str) -> Vec<bool> {
     use rustix::fs::{Mode, OFlags};
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -445,7 +511,8 @@ fn verify(dir: &Path, outputs: &[(u32, [u8; 32], String)]) -> Vec<bool> {
             s.spawn(move || {
                 let mut buf = Vec::new();
                 let mut current_dir: Option<(&str, std::os::fd::OwnedFd)> = None;
-                for ((_, want, path), ok) in part.iter().zip(out) {
+                for (o, ok) in part.iter().zip(out) {
+                    let (want, path) = (&o.digest, o.path(paths));
                     let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
                     let same = (|| -> std::io::Result<bool> {
                         if current_dir.as_ref().is_none_or(|(p, _)| *p != parent) {

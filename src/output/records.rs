@@ -151,9 +151,9 @@ impl Records {
             order: Vec::new(),
             created: Vec::new(),
         };
-        let path = |&(u, i): &(u32, u32)| records.entry(u, i).map(|e| e.path);
+        let path = |&(u, i): &(u32, u32)| records.path_bytes(u, i);
         order.sort_unstable_by(|a, b| match (path(a), path(b)) {
-            (Some(a), Some(b)) => super::path_cmp(a, b),
+            (Some(a), Some(b)) => super::bytes_cmp(a, b),
             (a, b) => a.is_some().cmp(&b.is_some()),
         });
         order.dedup_by(|b, a| path(a) == path(b));
@@ -165,6 +165,15 @@ impl Records {
             .collect();
         records.order = order;
         records
+    }
+
+    /// The path of an output, as bytes: what sorting compares, without the rest of
+    /// [`Entry`].
+    fn path_bytes(&self, unit: u32, i: u32) -> Option<&[u8]> {
+        let u = self.units.get(unit as usize)?;
+        let r = u.records.get(i as usize)?;
+        let path = u.paths.get(r.start as usize..(r.start + r.len) as usize)?;
+        Some(path.as_bytes())
     }
 
     fn entry(&self, unit: u32, i: u32) -> Option<Entry<'_>> {

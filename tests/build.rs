@@ -18,21 +18,6 @@ use std::process::Command;
 use common::http::{Response, Server};
 use common::*;
 
-const MAKEFILE: &str = "\
-PREFIX ?= /usr/local
-
-all:
-
-install:
-\tinstall -D -m 0755 greet $(DESTDIR)$(PREFIX)/bin/greet
-
-clean:
-
-.PHONY: all install clean
-";
-
-const GREET: &str = "#!/bin/sh\necho \"Hello from greet 1.0\"\n";
-
 const CHANGELOG: &str = r#"[[entry]]
 upstream = "greet"
 version = "1.0"
@@ -45,11 +30,7 @@ changes = ["Initial package"]
 /// `test` as its smoke test, and the repository it comes from.
 fn greet(test: &str) -> (tempfile::TempDir, tempfile::TempDir) {
     let upstream = tempfile::tempdir().unwrap();
-    let (repo, commit) = common::git::repo_with(
-        upstream.path(),
-        &[("Makefile", MAKEFILE), ("greet", GREET)],
-        "greet 1.0",
-    );
+    let (repo, commit) = common::git::repo_with(upstream.path(), greet::FILES, "greet 1.0");
     common::git::tag(&repo, "v1.0", &commit);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

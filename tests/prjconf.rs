@@ -15,21 +15,6 @@ use std::process::Command;
 
 use common::*;
 
-const MAKEFILE: &str = "\
-PREFIX ?= /usr/local
-
-all:
-
-install:
-\tinstall -D -m 0755 greet $(DESTDIR)$(PREFIX)/bin/greet
-
-clean:
-
-.PHONY: all install clean
-";
-
-const GREET: &str = "#!/bin/sh\necho \"Hello from greet 1.0\"\n";
-
 fn manifest(repo: &Path, commit: &str) -> String {
     format!(
         r#"[project]
@@ -77,11 +62,7 @@ struct Project {
 
 fn project() -> Project {
     let upstream = tempfile::tempdir().unwrap();
-    let (repo, commit) = common::git::repo_with(
-        upstream.path(),
-        &[("Makefile", MAKEFILE), ("greet", GREET)],
-        "greet 1.0",
-    );
+    let (repo, commit) = common::git::repo_with(upstream.path(), greet::FILES, "greet 1.0");
     common::git::tag(&repo, "v1.0", &commit);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

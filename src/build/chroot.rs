@@ -144,11 +144,7 @@ fn install_and_test(job: &Job, root: &Path) -> Result<Built> {
     let debs = super::files_ending(&debs_dir, ".deb");
     let kept = job.keep(&debs)?;
     let Some(test) = &job.package.test else {
-        return Ok(Built {
-            packages: kept,
-            failed: None,
-            smoke: None,
-        });
+        return Ok(Built::untested(kept));
     };
     let mut install = Command::new("chroot");
     install.arg(root).args(["dpkg", "-i"]);
@@ -162,13 +158,5 @@ fn install_and_test(job: &Job, root: &Path) -> Result<Built> {
     }
     let mut run = Command::new("chroot");
     run.arg(root).args(["sh", "-c", test]);
-    let (ok, out) = job.run_captured(&format!("smoke test: {test}"), &mut run)?;
-    Ok(match ok {
-        true => Built {
-            packages: kept,
-            failed: None,
-            smoke: Some(super::first_line(&out)),
-        },
-        false => Built::failed(Stage::SmokeTest, kept),
-    })
+    job.smoke_test(test, &mut run, kept)
 }

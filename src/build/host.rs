@@ -29,11 +29,7 @@ pub(crate) fn build(job: &Job) -> Result<Built> {
     }
     let kept = job.keep(&packages)?;
     let Some(test) = &job.package.test else {
-        return Ok(Built {
-            packages: kept,
-            failed: None,
-            smoke: None,
-        });
+        return Ok(Built::untested(kept));
     };
     let root = absolute(&job.fresh(".root")?);
     if !install(job, &root, &kept)? {
@@ -44,15 +40,7 @@ pub(crate) fn build(job: &Job) -> Result<Built> {
         .current_dir(&root)
         .env("PATH", search_path(&root))
         .env("LD_LIBRARY_PATH", library_path(&root));
-    let (ok, out) = job.run_captured(&format!("smoke test: {test}"), &mut run)?;
-    Ok(match ok {
-        true => Built {
-            packages: kept,
-            failed: None,
-            smoke: Some(super::first_line(&out)),
-        },
-        false => Built::failed(Stage::SmokeTest, kept),
-    })
+    job.smoke_test(test, &mut run, kept)
 }
 
 /// `rpmbuild -bb` of `rpm/<target>/<package>.spec` with the target's macros; the

@@ -87,6 +87,31 @@ impl Built {
             smoke: None,
         }
     }
+
+    /// Built and installed, with no smoke test to run.
+    fn untested(packages: Vec<PathBuf>) -> Built {
+        Built {
+            packages,
+            failed: None,
+            smoke: None,
+        }
+    }
+}
+
+impl Job<'_> {
+    /// Run the smoke test `test` as `run` does it (in the build root or the host's
+    /// root), logged; how the job ended with the packages in `kept`.
+    fn smoke_test(&self, test: &str, run: &mut Command, kept: Vec<PathBuf>) -> Result<Built> {
+        let (ok, out) = self.run_captured(&format!("smoke test: {test}"), run)?;
+        Ok(match ok {
+            true => Built {
+                packages: kept,
+                failed: None,
+                smoke: Some(first_line(&out)),
+            },
+            false => Built::failed(Stage::SmokeTest, kept),
+        })
+    }
 }
 
 impl<'a> Job<'a> {

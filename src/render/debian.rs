@@ -911,6 +911,21 @@ pub use crate::version::compare_upstream;
 // ---------------------------------------------------------------------------------
 // copyright
 
+/// The years of a changelog, oldest to newest, as a copyright line gives them: `2024`
+/// or `2021-2024` (entries are newest first).
+pub(crate) fn year_span(changelog: &[ChangelogEntry]) -> String {
+    let year = |e: Option<&ChangelogEntry>| {
+        e.map(|e| e.date.strftime("%Y").to_string())
+            .unwrap_or_default()
+    };
+    let (newest, oldest) = (year(changelog.first()), year(changelog.last()));
+    if newest == oldest {
+        newest
+    } else {
+        format!("{oldest}-{newest}")
+    }
+}
+
 #[derive(Serialize)]
 struct CopyrightContext {
     upstream_name: String,
@@ -941,20 +956,7 @@ fn copyright(model: &Model, package: &Package, templates: &Templates) -> Result<
         }
         None => (package.upstream.clone(), None),
     };
-    let years: Vec<String> = package
-        .changelog
-        .iter()
-        .map(|e: &ChangelogEntry| e.date.strftime("%Y").to_string())
-        .collect();
-    let (newest, oldest) = (
-        years.first().cloned().unwrap_or_default(),
-        years.last().cloned().unwrap_or_default(),
-    );
-    let span = if newest == oldest {
-        newest
-    } else {
-        format!("{oldest}-{newest}")
-    };
+    let span = year_span(&package.changelog);
     let (license, licenses) = copyright::dep5(&package.license);
     let ctx = CopyrightContext {
         upstream_copyright: format!("The {name} authors"),

@@ -507,20 +507,7 @@ impl ImagePackage<'_> {
     fn copyright(&self, templates: &Templates) -> Result<String> {
         let model = self.model;
         let (license, licenses) = debian::copyright::dep5(&model.project.license);
-        let years: Vec<String> = self
-            .changelog
-            .iter()
-            .map(|e| e.date.strftime("%Y").to_string())
-            .collect();
-        let (newest, oldest) = (
-            years.first().cloned().unwrap_or_default(),
-            years.last().cloned().unwrap_or_default(),
-        );
-        let span = if newest == oldest {
-            newest
-        } else {
-            format!("{oldest}-{newest}")
-        };
+        let span = debian::year_span(&self.changelog);
         let ctx = json!({
             "upstream_name": self.name(),
             "source": model.project.homepage,

@@ -4,6 +4,7 @@
 pub mod conventions;
 pub mod git;
 pub mod gpg;
+pub mod greet;
 pub mod http;
 pub mod image;
 pub mod smart_http;

@@ -130,9 +130,10 @@ traced "$record/exec-build.log" \
 # The slow tests (need root): kiwi-ng builds the Debian 12 guest root from the Debian
 # mirror apt uses (about a minute), and `pkgforge sources` builds a Debian 12 image with
 # kiwi-ng for an image package (several minutes).
-echo "==> cargo test --test kiwi -- --ignored"
+# One at a time: both run kiwi-ng, whose apt cache (/var/cache/kiwi) takes one lock.
+echo "==> cargo test --test kiwi -- --ignored --test-threads=1"
 traced "$record/exec-slow.log" \
-  cargo test --locked --test kiwi -- --ignored \
+  cargo test --locked --test kiwi -- --ignored --test-threads=1 \
   2>&1 | tee "$record/cargo-test-slow.out" || status=1
 
 echo "==> the programs the tests ran come from the packages this script installs"

@@ -372,7 +372,7 @@ const ROWS: &[Row] = &[
         name: "Fedora 41",
         codename: None,
         repo: "Fedora_41",
-        paths: &["Fedora:41/standard"],
+        paths: &["Fedora:41/update", "Fedora:41/standard"],
         macros: &[("fedora", "41")],
         condition: "0%{?fedora} == 41",
         pm: "dnf5",
@@ -388,7 +388,7 @@ const ROWS: &[Row] = &[
         name: "Fedora 42",
         codename: None,
         repo: "Fedora_42",
-        paths: &["Fedora:42/standard"],
+        paths: &["Fedora:42/update", "Fedora:42/standard"],
         macros: &[("fedora", "42")],
         condition: "0%{?fedora} == 42",
         pm: "dnf5",
@@ -468,7 +468,11 @@ const ROWS: &[Row] = &[
         name: "Ubuntu 22.04",
         codename: Some("jammy"),
         repo: "xUbuntu_22.04",
-        paths: &["Ubuntu:22.04/universe"],
+        paths: &[
+            "Ubuntu:22.04/update",
+            "Ubuntu:22.04/universe-update",
+            "Ubuntu:22.04/universe",
+        ],
         macros: &[],
         condition: "0",
         pm: "apt",
@@ -484,7 +488,11 @@ const ROWS: &[Row] = &[
         name: "Ubuntu 24.04",
         codename: Some("noble"),
         repo: "xUbuntu_24.04",
-        paths: &["Ubuntu:24.04/universe"],
+        paths: &[
+            "Ubuntu:24.04/update",
+            "Ubuntu:24.04/universe-update",
+            "Ubuntu:24.04/universe",
+        ],
         macros: &[],
         condition: "0",
         pm: "apt",
@@ -729,6 +737,48 @@ mod tests {
     fn every_family_has_a_built_in_distro_to_default_from() {
         for family in Family::ALL {
             assert_eq!(template_for("x", family).family, family);
+        }
+    }
+
+    #[test]
+    fn update_paths_come_before_the_release() {
+        let first = |id: &str| {
+            builtin()
+                .into_iter()
+                .find(|d| d.id == id)
+                .map(|d| d.obs_paths)
+                .unwrap_or_default()
+        };
+        for (id, update, release) in [
+            (
+                "opensuse-leap-15.6",
+                "openSUSE:Leap:15.6:Update/standard",
+                "openSUSE:Leap:15.6/standard",
+            ),
+            (
+                "sle-15-sp6",
+                "SUSE:SLE-15-SP6:Update/standard",
+                "SUSE:SLE-15-SP6:GA/standard",
+            ),
+            ("fedora-41", "Fedora:41/update", "Fedora:41/standard"),
+            ("fedora-42", "Fedora:42/update", "Fedora:42/standard"),
+            (
+                "ubuntu-22.04",
+                "Ubuntu:22.04/universe-update",
+                "Ubuntu:22.04/universe",
+            ),
+            (
+                "ubuntu-24.04",
+                "Ubuntu:24.04/universe-update",
+                "Ubuntu:24.04/universe",
+            ),
+        ] {
+            let paths = first(id);
+            let at = |p: &str| paths.iter().position(|x| x == p);
+            assert!(
+                at(update).is_some() && at(update) < at(release),
+                "{id}: {paths:?}"
+            );
         }
     }
 }

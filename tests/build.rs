@@ -148,7 +148,7 @@ fn a_build_without_the_sources_is_refused_naming_the_command() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out),
-        "error: package `greet`: obs/greet/greet-1.0.tar.xz is missing\n  \
+        "error: package `greet`: obs/greet/greet-1.0.tar.gz is missing\n  \
          = note: a build uses the files the package's _service makes, as OBS does\n  \
          = help: make it with `pkgforge sources --package greet`\n"
     );

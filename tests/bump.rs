@@ -357,7 +357,7 @@ fn a_new_series_archives_the_old_one() {
     assert!(parsed && text.trim() == "1.0.1-1", "{text}");
     let dsc = f.file("obs/_archive/1.0/hello/hello.dsc");
     assert!(
-        dsc.contains("Version: 1.0.1-1\n") && dsc.contains("DEBTRANSFORM-TAR: hello-1.0.1.tar.xz"),
+        dsc.contains("Version: 1.0.1-1\n") && dsc.contains("DEBTRANSFORM-TAR: hello-1.0.1.tar.gz"),
         "{dsc}"
     );
     let (ok_c, text) =

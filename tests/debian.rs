@@ -304,13 +304,19 @@ fn fixture() -> Fixture {
 
 impl Fixture {
     /// The tarball obs_scm + tar + recompress make: the pinned commit under `<name>-<version>/`.
+    /// `git archive` of the commit under `prefix`, compressed as `out`'s name says (gzip
+    /// or xz).
     fn tarball(&self, prefix: &str, out: &Path) {
+        let compress = if out.to_string_lossy().ends_with(".gz") {
+            format!("'{}' -n", tool("gzip").display())
+        } else {
+            format!("'{}'", tool("xz").display())
+        };
         let script = format!(
-            "'{}' -C '{}' archive --format=tar --prefix='{prefix}/' {} | '{}' -c >'{}'",
+            "'{}' -C '{}' archive --format=tar --prefix='{prefix}/' {} | {compress} -c >'{}'",
             tool("git").display(),
             self.repo.path().display(),
             self.commit,
-            tool("xz").display(),
             out.display()
         );
         let (ok, log) = run(Command::new("sh").arg("-ec").arg(script));
@@ -479,12 +485,17 @@ fn fixture_builds_from_the_obs_debtransform_set() {
         copy_into(&f.project.path().join("obs").join(package), &src);
         let dsc_text = std::fs::read_to_string(src.join(format!("{package}.dsc"))).unwrap();
         let tar = field(&dsc_text, "DEBTRANSFORM-TAR").expect("DEBTRANSFORM-TAR");
-        assert_eq!(tar, format!("{package}-1.0.tar.xz"));
+        assert_eq!(tar, format!("{package}-1.0.tar.gz"));
         f.tarball(&format!("{package}-1.0"), &src.join(&tar));
 
         let (dsc, tree) = debtransform(&src, work.path(), Some("7.1"));
         let version = field(&std::fs::read_to_string(&dsc).unwrap(), "Version").unwrap();
         assert_eq!(version, "1.0-2+7.1");
+        // the gzip tarball becomes the .orig.tar.gz as it is, not recompressed
+        assert_eq!(
+            std::fs::read(work.path().join(format!("out/{package}_1.0.orig.tar.gz"))).unwrap(),
+            std::fs::read(src.join(&tar)).unwrap()
+        );
         if package == "hello" {
             // the patch is applied
             let c = std::fs::read_to_string(tree.join("hello.c")).unwrap();

@@ -225,7 +225,7 @@ fn archives_are_byte_identical_vendored_where_the_workspace_is_and_cached() {
         for file in [
             format!("{name}-1.0.obscpio"),
             format!("{name}.obsinfo"),
-            format!("{name}-1.0.tar.xz"),
+            format!("{name}-1.0.tar.gz"),
             ".gitignore".to_string(),
         ] {
             assert!(dir.join(&file).is_file(), "{file} missing");
@@ -239,8 +239,8 @@ fn archives_are_byte_identical_vendored_where_the_workspace_is_and_cached() {
             f.commit
         )
     );
-    let tarball = std::fs::read(agent.join("demo-agent-1.0.tar.xz")).unwrap();
-    let paths = tar_paths("x.tar.xz", &tarball);
+    let tarball = std::fs::read(agent.join("demo-agent-1.0.tar.gz")).unwrap();
+    let paths = tar_paths("x.tar.gz", &tarball);
     assert_eq!(paths[0], "demo-agent-1.0/");
     assert!(paths.contains(&"demo-agent-1.0/src/agent/Cargo.lock".to_string()));
     let mut sorted = paths.clone();
@@ -268,7 +268,7 @@ fn archives_are_byte_identical_vendored_where_the_workspace_is_and_cached() {
         "{vendored:?}"
     );
     let ignore = std::fs::read_to_string(agent.join(".gitignore")).unwrap();
-    assert!(ignore.contains("/demo-agent-1.0.tar.xz\n") && ignore.contains("/vendor.tar.zst\n"));
+    assert!(ignore.contains("/demo-agent-1.0.tar.gz\n") && ignore.contains("/vendor.tar.zst\n"));
     assert!(!project.join(".pkgforge-tmp").exists());
     let first = obs_files(&project);
 

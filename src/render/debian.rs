@@ -611,7 +611,7 @@ struct PackageListEntry {
 pub(crate) fn tarball_file_name(model: &Model, package: &Package) -> String {
     match model.upstream(&package.upstream).map(|u| &u.source) {
         Some(UpstreamSource::Tarball { url, .. }) => super::url_file_name(url).to_string(),
-        _ => service::git_tarball(package),
+        _ => service::git_tarball(model, package),
     }
 }
 

@@ -6,9 +6,27 @@ use super::templates::Templates;
 use crate::error::Result;
 use crate::manifest::{Model, Package, Services, Upstream, UpstreamSource, Vendor};
 
+/// How `recompress` compresses a git upstream's tarball: gzip when the project builds
+/// for a Debian or Ubuntu target, xz otherwise. debtransform turns any other orig
+/// tarball into a `.tar.gz` at the start of every Debian build (it does so for source
+/// format 1.0 and for `3.0 (quilt)` alike, before it reads the format), so a gzip
+/// tarball is what spares each Debian build that recompression.
+pub(crate) fn git_compression(model: &Model) -> &'static str {
+    if model.deb_targets().next().is_some() {
+        "gz"
+    } else {
+        "xz"
+    }
+}
+
 /// The source tarball name the spec's Source0 expects for a git upstream.
-pub(crate) fn git_tarball(package: &Package) -> String {
-    format!("{}-{}.tar.xz", package.name, package.version.rpm)
+pub(crate) fn git_tarball(model: &Model, package: &Package) -> String {
+    format!(
+        "{}-{}.tar.{}",
+        package.name,
+        package.version.rpm,
+        git_compression(model)
+    )
 }
 
 /// The vendored dependencies archive the vendoring service writes.
@@ -47,6 +65,8 @@ struct Context<'a> {
     archive_mode: Option<&'static str>,
     /// `cargo_vendor`'s `cargotoml`: the Cargo.toml below the top of the sources.
     cargotoml: Option<&'a str>,
+    /// `recompress`'s `compression`: see [`git_compression`].
+    compression: &'static str,
 }
 
 /// The modes of the fetching services and of `tar`/`recompress` for `model`'s targets.
@@ -100,6 +120,7 @@ pub(crate) fn render(
         mode: modes(model).0,
         archive_mode: modes(model).1,
         cargotoml: package.cargo_toml.as_deref(),
+        compression: git_compression(model),
     };
     Ok(templates.render("obs/service.xml.tera", &ctx)?.into_bytes())
 }

@@ -432,13 +432,16 @@ fn package_scriptlets(package: &Package, all: &[&Distro]) -> (Vec<Scriptlet>, Op
 
 /// The `Source` tags, and the directory the tarball unpacks to when it is not
 /// `%{name}-%{version}`.
-fn sources(package: &Package, upstream: &Upstream) -> (Vec<Tag>, Option<String>) {
+fn sources(model: &Model, package: &Package, upstream: &Upstream) -> (Vec<Tag>, Option<String>) {
     let mut sources = Vec::new();
     let mut setup_dir = None;
     match &upstream.source {
         UpstreamSource::Git { .. } => sources.push(Tag {
             n: 0,
-            value: "%{name}-%{version}.tar.xz".to_string(),
+            value: format!(
+                "%{{name}}-%{{version}}.tar.{}",
+                super::service::git_compression(model)
+            ),
         }),
         UpstreamSource::Tarball { url, pattern, .. } => {
             let value = if package.version.rpm == package.version.raw {
@@ -589,7 +592,7 @@ pub(crate) fn render(
         fold_conditionals(&target_deps(package, &all, uses_systemd), &all);
 
     let (build_arch, exclusive_arch) = arch_tags(&package.archs);
-    let (sources, setup_dir) = sources(package, upstream);
+    let (sources, setup_dir) = sources(model, package, upstream);
     let patches = patch_tags(package);
     let setup = Setup {
         vendor: package.vendor.is_some(),

@@ -62,7 +62,7 @@ pub(crate) fn make(model: &Model, package: &Package, report: &Report) -> Result<
     let cache = cache_dir(&model.dir)?;
     match &upstream.source {
         UpstreamSource::Git { url, commit } => {
-            from_git(&cache, package, upstream, url, commit, report)
+            from_git(&cache, model, package, upstream, url, commit, report)
         }
         UpstreamSource::Tarball { url, sha256, .. } => {
             from_tarball(&cache, package, upstream, url, sha256, report)
@@ -99,7 +99,7 @@ pub(crate) fn needed_files(
 ) -> Result<Vec<(String, Option<String>)>> {
     let upstream = model.upstream_of(package)?;
     Ok(match &upstream.source {
-        UpstreamSource::Git { .. } => git_file_names(package)
+        UpstreamSource::Git { .. } => git_file_names(model, package)
             .into_iter()
             .filter(|n| !n.ends_with(".obscpio") && !n.ends_with(".obsinfo"))
             .map(|n| (n, None))
@@ -112,12 +112,12 @@ pub(crate) fn needed_files(
 }
 
 /// The files a git upstream's services make, in the order they are written.
-fn git_file_names(package: &Package) -> Vec<String> {
+fn git_file_names(model: &Model, package: &Package) -> Vec<String> {
     let stem = format!("{}-{}", package.name, package.version.rpm);
     let mut names = vec![
         format!("{stem}.obscpio"),
         format!("{}.obsinfo", package.name),
-        crate::render::service::git_tarball(package),
+        crate::render::service::git_tarball(model, package),
     ];
     if let Some(v) = package.vendor {
         names.push(crate::render::service::vendor_archive(v).to_string());
@@ -127,23 +127,25 @@ fn git_file_names(package: &Package) -> Vec<String> {
 
 fn from_git(
     cache: &Path,
+    model: &Model,
     package: &Package,
     upstream: &Upstream,
     url: &str,
     commit: &str,
     report: &Report,
 ) -> Result<Made> {
-    let names = git_file_names(package);
+    let names = git_file_names(model, package);
     let mut builds: Vec<&str> = package.targets.values().map(|t| t.build.as_str()).collect();
     builds.sort();
     builds.dedup();
     let key = crate::digest::sha256_hex(
         format!(
-            "{FORMAT}\0{commit}\0{}\0{}\0{:?}\0{}",
+            "{FORMAT}\0{commit}\0{}\0{}\0{:?}\0{}\0{}",
             package.name,
             package.version.rpm,
             package.vendor,
-            builds.join("\0")
+            builds.join("\0"),
+            crate::render::service::git_compression(model)
         )
         .as_bytes(),
     );
@@ -190,7 +192,11 @@ fn from_git(
     );
     let tar = archive::tar(&tree, mtime).map_err(Error::Other)?;
     drop(tree);
-    outputs.push(archive::compress(&tar, Compression::Xz).map_err(Error::Other)?);
+    let compression = match crate::render::service::git_compression(model) {
+        "gz" => Compression::Gz,
+        _ => Compression::Xz,
+    };
+    outputs.push(archive::compress(&tar, compression).map_err(Error::Other)?);
     drop(tar);
     if let Some(v) = package.vendor {
         (report.say)(&format!(

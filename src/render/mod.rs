@@ -340,9 +340,16 @@ fn project_meta(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
         None,
         Serves::All,
     );
+    let kiwi_lines = model
+        .rootfs
+        .iter()
+        .flat_map(|r| &r.bases)
+        .map(|b| (b.id.clone(), kiwi::build_root_lines(b)))
+        .filter(|(_, lines)| !lines.is_empty())
+        .collect();
     let prjconf = Output::new(
         PathBuf::from("obs/_meta").join(format!("{project}.prjconf")),
-        prjconf::render(project, &model.project.targets, templates)?,
+        prjconf::render(project, &model.project.targets, &kiwi_lines, templates)?,
         None,
         Serves::All,
     );

@@ -173,7 +173,12 @@ pub(crate) fn render_series(
             ));
             out.push(Output::new(
                 PathBuf::from("obs/_meta").join(format!("{project}.prjconf")),
-                prjconf::render(&project, &model.project.targets, templates)?,
+                prjconf::render(
+                    &project,
+                    &model.project.targets,
+                    &Default::default(),
+                    templates,
+                )?,
                 None,
                 Serves::All,
             ));

@@ -1,6 +1,6 @@
 //! kiwi image descriptions: one OBS package per rootfs and base, `obs/<rootfs>-<base>/`,
 //! holding `<rootfs>.kiwi` and what OBS and kiwi read beside it (`config.sh`,
-//! `_multibuild`, the agent file), plus the package's meta, which keeps OBS from
+//! `_multibuild`, the agent file's archive), plus the package's meta, which keeps OBS from
 //! building the image in any repository but its base's. The text of each comes from a
 //! template under `templates/kiwi/`.
 
@@ -16,32 +16,109 @@ use crate::distro::Distro;
 use crate::error::Result;
 use crate::manifest::{AgentSource, ArchPackage, Image, Model, Rootfs};
 
-/// The kiwi schema version written for a base: the oldest one that has everything the
-/// description uses, which the kiwi its distro ships knows (later kiwi converts an older
-/// description when it loads it). Debian 12 ships kiwi 9.24.56, whose schema is 7.5;
-/// `dnf5` is a package manager from schema 7.6 on, which the kiwi of Fedora knows.
-/// `dnf4` is written as 7.5's `dnf` (see [`package_manager`]), so CentOS Stream's
-/// descriptions load with kiwi 9.24 too.
-/// The `<file>` element that installs an agent file came with kiwi 10 in 2024: such a
-/// description gets the schema of the kiwi the tests load it with, and kiwi 9.24 cannot
-/// build it.
-pub(crate) fn schema_version(base: &Distro, installs_file: bool) -> &'static str {
-    if installs_file {
-        return "8.5";
-    }
+/// The kiwi schema every description is written in: 7.5, the schema of kiwi 9.24.56,
+/// which Debian 12 ships. Later kiwi (10, 11) converts a 7.5 description when it loads
+/// it, so each base's kiwi reads it. Everything a description uses exists in 7.5: the
+/// package manager is 7.5's name for it ([`package_manager`]) and the agent file is an
+/// `<archive>` ([`agent_archive`]), not kiwi 10's `<file>`.
+pub(crate) const SCHEMA_VERSION: &str = "7.5";
+
+/// The `<packagemanager>` written for a base: its package manager, but schema 7.5 has no
+/// `dnf4` or `dnf5`, only `dnf`, which kiwi 10 and later read as `dnf4`. So an image on
+/// Fedora (whose own package manager is dnf5) is built with dnf4 too: kiwi's dnf4
+/// manager runs `dnf-3`, which Fedora 41 and later still ship in `python3-dnf` after dnf5
+/// took `/usr/bin/dnf`. The tradeoff buys a description that loads with Debian 12's
+/// kiwi as well; [`DNF4_ON_DNF5`] is what such an image and its build root then need.
+fn package_manager(base: &Distro) -> &str {
     match base.package_manager.as_str() {
-        "dnf5" => "7.6",
-        _ => "7.5",
+        "dnf4" | "dnf5" => "dnf",
+        pm => pm,
     }
 }
 
-/// The `<packagemanager>` written for a base in a schema: 7.5 names dnf4 `dnf`, and
-/// kiwi's conversion from 7.5 to 7.6 turns `dnf` back into `dnf4`.
-fn package_manager<'a>(base: &'a Distro, schema: &str) -> &'a str {
-    match (base.package_manager.as_str(), schema) {
-        ("dnf4", "7.5") => "dnf",
-        (pm, _) => pm,
+/// The package with `dnf-3` on a distro whose own package manager is dnf5. kiwi's dnf4
+/// manager runs it twice: on the build host against the image root (bootstrap), then
+/// inside the image root (the image's packages, the delete list). So it is added to the
+/// image's bootstrap packages, and the project's build configuration adds it to the kiwi
+/// build root of the base's repository ([`build_root_lines`]).
+pub(crate) const DNF4_ON_DNF5: &str = "python3-dnf";
+
+/// Whether kiwi builds an image on `base` with dnf4 although the distro's package
+/// manager is dnf5 (see [`package_manager`]).
+fn dnf4_on_dnf5(base: &Distro) -> bool {
+    base.package_manager == "dnf5"
+}
+
+/// The build configuration lines the repository of `base` needs for the kiwi builds of
+/// its images. OBS installs in a kiwi build root what provides
+/// `kiwi-packagemanager:<packagemanager>` (Fedora's `kiwi-systemdeps-core`, which needs
+/// only dnf5's `dnf` there); the substitution keeps that and adds `dnf-3`'s package.
+pub(crate) fn build_root_lines(base: &Distro) -> Vec<String> {
+    if !dnf4_on_dnf5(base) {
+        return Vec::new();
     }
+    vec![format!(
+        "Substitute: kiwi-packagemanager:dnf kiwi-packagemanager:dnf {DNF4_ON_DNF5}"
+    )]
+}
+
+/// The bootstrap packages of an image: the manifest's (or the base's), and what kiwi's
+/// dnf4 needs in the image root on a dnf5 distro.
+fn bootstrap(base: &Distro, image: &Image) -> Vec<String> {
+    let mut out = image.bootstrap.clone();
+    if dnf4_on_dnf5(base) && !out.iter().any(|p| p == DNF4_ON_DNF5) {
+        out.push(DNF4_ON_DNF5.to_string());
+    }
+    out
+}
+
+/// The name of the archive that carries an agent given as a `file` into the image:
+/// `<agent-name>.tar`, beside the description in the kiwi package.
+pub(crate) fn agent_archive(rootfs: &Rootfs) -> Option<String> {
+    match &rootfs.agent.as_ref()?.source {
+        AgentSource::File { name, .. } => Some(format!("{name}.tar")),
+        AgentSource::Package(_) => None,
+    }
+}
+
+/// The agent archive's bytes: an uncompressed GNU tar holding the one file at the
+/// agent's `path` (relative, as kiwi unpacks archives into the image root), mode 0755,
+/// owned by root (0/0, named `root`), its mtime the date of the rootfs's newest changelog
+/// entry (0 without one), so the same inputs give the same bytes. No directory entries:
+/// tar creates a missing parent and leaves an existing one as the image has it.
+pub(crate) fn agent_tar(rootfs: &Rootfs) -> Result<Option<Vec<u8>>> {
+    let Some(agent) = &rootfs.agent else {
+        return Ok(None);
+    };
+    let AgentSource::File { content, .. } = &agent.source else {
+        return Ok(None);
+    };
+    let mtime = rootfs
+        .changelog
+        .first()
+        .map(|e| e.date.as_second().max(0).unsigned_abs())
+        .unwrap_or(0);
+    let path = agent.path.trim_start_matches('/');
+    let tar = || -> std::io::Result<Vec<u8>> {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_mode(0o755);
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_username("root")?;
+        h.set_groupname("root")?;
+        h.set_mtime(mtime);
+        h.set_size(content.len() as u64);
+        let mut b = tar::Builder::new(Vec::new());
+        b.append_data(&mut h, path, &content[..])?;
+        b.into_inner()
+    };
+    tar().map(Some).map_err(|e| {
+        crate::error::Error::Other(anyhow::anyhow!(
+            "cannot make the agent archive of rootfs `{}`: {e}",
+            rootfs.name
+        ))
+    })
 }
 
 /// The kiwi package of a rootfs on one base, and its package meta.
@@ -78,10 +155,8 @@ pub(crate) fn render_image(
     if !r.profiles.is_empty() {
         push(dir.join("_multibuild"), multibuild(r, templates)?, false);
     }
-    if let Some(agent) = &r.agent {
-        if let AgentSource::File { name, content, .. } = &agent.source {
-            push(dir.join(name), content.clone(), true);
-        }
+    if let (Some(name), Some(tar)) = (agent_archive(r), agent_tar(r)?) {
+        push(dir.join(name), tar, false);
     }
     push(
         PathBuf::from("obs/_meta/packages").join(format!("{package}.xml")),
@@ -173,12 +248,6 @@ struct ArchPackageContext<'a> {
 }
 
 #[derive(Serialize)]
-struct AgentFile<'a> {
-    name: &'a str,
-    target: &'a str,
-}
-
-#[derive(Serialize)]
 struct ProfilePackagesContext<'a> {
     profile: &'a str,
     packages: &'a [String],
@@ -201,10 +270,11 @@ struct ImageContext<'a> {
     profiles: Vec<ProfileContext<'a>>,
     users: Vec<UserContext<'a>>,
     repositories: Vec<RepositoryContext<'a>>,
-    bootstrap: &'a [String],
+    bootstrap: Vec<String>,
     packages: &'a [String],
     arch_packages: Vec<ArchPackageContext<'a>>,
-    agent_file: Option<AgentFile<'a>>,
+    /// The archive that installs the agent file, `<agent-name>.tar`.
+    agent_archive: Option<String>,
     /// The packages each profile adds, for the profiles that add any.
     profile_packages: Vec<ProfilePackagesContext<'a>>,
     delete: &'a [String],
@@ -229,18 +299,10 @@ pub(crate) fn description(
     templates: &Templates,
 ) -> Result<Vec<u8>> {
     let (author, contact) = author_contact(&model.project.maintainer);
-    let agent_file = rootfs.agent.as_ref().and_then(|a| match &a.source {
-        AgentSource::File { name, .. } => Some(AgentFile {
-            name,
-            target: &a.path,
-        }),
-        _ => None,
-    });
-    let schema = schema_version(base, agent_file.is_some());
     let mut kiwi_base = Base::new(base);
-    kiwi_base.package_manager = package_manager(base, schema);
+    kiwi_base.package_manager = package_manager(base);
     let ctx = ImageContext {
-        schema_version: schema,
+        schema_version: SCHEMA_VERSION,
         name: &rootfs.name,
         summary: &rootfs.summary,
         version: &rootfs.version.rpm,
@@ -274,10 +336,10 @@ pub(crate) fn description(
                 components: r.components.as_deref(),
             })
             .collect(),
-        bootstrap: &image.bootstrap,
+        bootstrap: bootstrap(base, image),
         packages: &image.packages,
         arch_packages: arch_packages(&image.arch_packages),
-        agent_file,
+        agent_archive: agent_archive(rootfs),
         profile_packages: rootfs
             .profiles
             .iter()

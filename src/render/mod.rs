@@ -14,7 +14,7 @@ pub(crate) mod spec;
 pub(crate) mod templates;
 pub(crate) mod xml;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use crate::distro::{Distro, Format};
@@ -193,7 +193,9 @@ impl Unit<'_> {
                     }
                 }
             }
-            Unit::Meta => {}
+            Unit::Meta => {
+                let _ = write!(k, "{:?}\0", kiwi_build_root_lines(model));
+            }
         }
         for name in templates::used_by(self, model) {
             let _ = write!(k, "template {name}\0");
@@ -323,6 +325,18 @@ fn render_package(model: &Model, p: &Package, templates: &Templates) -> Result<V
     Ok(out)
 }
 
+/// The build configuration lines the kiwi builds of the rootfs images need, by the id of
+/// the base whose repository builds them.
+fn kiwi_build_root_lines(model: &Model) -> BTreeMap<String, Vec<String>> {
+    model
+        .rootfs
+        .iter()
+        .flat_map(|r| &r.bases)
+        .map(|b| (b.id.clone(), kiwi::build_root_lines(b)))
+        .filter(|(_, lines)| !lines.is_empty())
+        .collect()
+}
+
 /// The project meta and, beside it, the project's build configuration.
 fn project_meta(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
     let project = &model.project.obs_project;
@@ -342,7 +356,12 @@ fn project_meta(model: &Model, templates: &Templates) -> Result<Vec<Output>> {
     );
     let prjconf = Output::new(
         PathBuf::from("obs/_meta").join(format!("{project}.prjconf")),
-        prjconf::render(project, &model.project.targets, templates)?,
+        prjconf::render(
+            project,
+            &model.project.targets,
+            &kiwi_build_root_lines(model),
+            templates,
+        )?,
         None,
         Serves::All,
     );

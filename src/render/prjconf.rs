@@ -13,6 +13,8 @@
 //! which `usr-is-merged` refuses and `usrmerge` creates. An ignored test in
 //! tests/debian.rs builds with it through obs-build from the Debian mirror.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::templates::Templates;
@@ -60,10 +62,12 @@ struct Context<'a> {
     repositories: Vec<Repository<'a>>,
 }
 
-/// The build configuration of OBS project `obs_project`, one block per target.
+/// The build configuration of OBS project `obs_project`, one block per target; `extra`
+/// holds more lines by target id (what the kiwi builds of the images on a base need).
 pub(crate) fn render(
     obs_project: &str,
     targets: &[Distro],
+    extra: &BTreeMap<String, Vec<String>>,
     templates: &Templates,
 ) -> Result<Vec<u8>> {
     let repositories = targets
@@ -71,7 +75,10 @@ pub(crate) fn render(
         .map(|t| Repository {
             name: &t.obs_repository,
             distro: &t.name,
-            lines: lines(t),
+            lines: lines(t)
+                .into_iter()
+                .chain(extra.get(&t.id).into_iter().flatten().cloned())
+                .collect(),
         })
         .collect();
     let ctx = Context {

@@ -73,6 +73,9 @@ pub(crate) fn make(
         .with_help("run `pkgforge render` first")
     })?;
     let config = std::fs::read(description.join("config.sh")).unwrap_or_default();
+    let agent = crate::render::kiwi::agent_archive(rootfs)
+        .and_then(|name| std::fs::read(description.join(name)).ok())
+        .unwrap_or_default();
     let file = image_package::source_archive(rootfs, base);
     let key = crate::digest::sha256_hex(
         [
@@ -80,6 +83,8 @@ pub(crate) fn make(
             &text,
             b"\0",
             &config,
+            b"\0",
+            &agent,
             b"\0",
             file.as_bytes(),
         ]

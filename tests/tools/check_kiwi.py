@@ -10,7 +10,8 @@ For each file:
    rules are also applied to the raw, unconverted file, since kiwi logs nothing when a
    converter rewrites an old construct.
 2. kiwi: XMLDescription(path).load(), kiwi's own loader, then XMLState for the
-   profile-less build and for every profile (each must give a build type).
+   profile-less build and for every profile (each must give a build type). The OK
+   line names the package manager XMLState gives, after any conversion.
 3. obs-build: the magic comments match Build/Kiwi.pm's regexes, and for apt
    repositories the `distribution=` attribute is on the line that opens the
    element, where build-recipe-kiwi's sed looks for it.
@@ -73,14 +74,15 @@ def version(text):
 
 
 def check_states(path, data):
-    """XMLState for the profile-less build and every profile; the profile names."""
+    """XMLState for the profile-less build and every profile; the profile names and the
+    package manager."""
     profiles = [p.get_name() for section in data.get_profiles() for p in section.get_profile()]
     for selected in [[]] + [[p] for p in profiles]:
         state = XMLState(data, selected)
         if not state.get_build_type_name():
             fail(path, f'no build type with profiles {selected}')
         state.get_system_packages()
-    return profiles
+    return profiles, XMLState(data).get_package_manager()
 
 
 def check_obs(path, profiles):
@@ -108,10 +110,10 @@ def main(paths):
         raise SystemExit(__doc__)
     rng_doc = etree.parse(Defaults.get_schema_file())
     for path in paths:
-        schema, profiles = check_kiwi(path, rng_doc)
+        schema, (profiles, package_manager) = check_kiwi(path, rng_doc)
         check_obs(path, profiles)
         print(f'OK {path} (kiwi {Version.__version__}, schemaversion {schema}, '
-              f'profiles {profiles or "none"})')
+              f'profiles {profiles or "none"}, packagemanager {package_manager})')
 
 
 if __name__ == '__main__':

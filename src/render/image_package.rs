@@ -266,6 +266,11 @@ impl<'a> ImagePackage<'a> {
             out.push(file(
                 dir.join(format!("{name}.changes")),
                 self.changes(templates)?,
+                rpm.clone(),
+            ));
+            out.push(file(
+                dir.join(format!("{name}-rpmlintrc")),
+                RPMLINTRC.to_string(),
                 rpm,
             ));
             for t in &self.rpm_targets {
@@ -628,6 +633,17 @@ fn changelog(model: &Model, rootfs: &Rootfs, base: &Distro) -> Vec<ChangelogEntr
     }
     log
 }
+
+/// `<name>-rpmlintrc`, which OBS's rpmlint check reads from the package's sources:
+/// rpmlint takes an architecture-specific package without ELF files for one that should
+/// be noarch, and files in `/usr/lib` that are not ELF for data that belongs in
+/// `/usr/share`. The image is neither: it holds the programs of its architecture.
+const RPMLINTRC: &str = "\
+# The image holds programs of its architecture inside an archive or a file system:
+# the package is architecture-specific and installs it in /usr/lib/<project>.
+addFilter(\"no-binary\")
+addFilter(\"only-non-binary-in-usr-lib\")
+";
 
 /// The date of the one changelog entry of a rootfs no entry covers (2000-01-01): rpm
 /// refuses a `%changelog` date of the epoch.

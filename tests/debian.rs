@@ -1015,18 +1015,17 @@ fn image_package_builds_from_the_image_kiwi_made() {
 #[test]
 fn image_package_installs_a_disk_image() {
     let project = common::image::disk_project();
-    image_package(
-        project.path(),
-        "/usr/lib/guestrt/guest-rootfs.img",
-        |deb| {
-            let root = tempfile::tempdir().unwrap();
-            must(
-                Command::new(tool("dpkg-deb")).arg("-x").arg(deb).arg(root.path()),
-                "dpkg-deb -x",
-            );
-            common::image::check_disk_image(&root.path().join("usr/lib/guestrt/guest-rootfs.img"));
-        },
-    );
+    image_package(project.path(), "/usr/lib/guestrt/guest-rootfs.img", |deb| {
+        let root = tempfile::tempdir().unwrap();
+        must(
+            Command::new(tool("dpkg-deb"))
+                .arg("-x")
+                .arg(deb)
+                .arg(root.path()),
+            "dpkg-deb -x",
+        );
+        common::image::check_disk_image(&root.path().join("usr/lib/guestrt/guest-rootfs.img"));
+    });
 }
 
 /// Builds the Debian 12 image package of the rendered case in `dir` from the OBS set and

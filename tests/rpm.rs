@@ -918,9 +918,7 @@ fn image_rpm(t: &Distro, obs: &Path, top: &Path) -> PathBuf {
         .arg("_build_id_links none")
         .arg(&spec[0]));
     assert!(built, "rpmbuild -bb for {}:\n{text}", t.id);
-    let rpms = files_where(&top.join("RPMS"), |p| {
-        p.to_string_lossy().ends_with(".rpm")
-    });
+    let rpms = files_where(&top.join("RPMS"), |p| p.to_string_lossy().ends_with(".rpm"));
     assert_eq!(rpms.len(), 1, "one rpm, no debug package: {rpms:?}");
     let name = rpms[0].file_name().unwrap().to_string_lossy().to_string();
     assert!(

@@ -150,6 +150,9 @@ pub fn check_disk_image(img: &Path) {
     assert!(stat.contains("Type: regular"), "{stat}");
     assert_eq!(debugfs("cat /usr/bin/guest-hello"), HELLO);
     let etc = debugfs("stat /etc");
-    assert!(etc.contains("Type: directory") && etc.contains("User:     0   Group:     0 "), "{etc}");
+    assert!(
+        etc.contains("Type: directory") && etc.contains("User:     0   Group:     0 "),
+        "{etc}"
+    );
     assert_eq!(debugfs("cat /etc/hostname"), "guest\n");
 }

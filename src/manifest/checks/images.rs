@@ -143,11 +143,11 @@ pub(in crate::manifest) fn install_as_known(v: &str) -> Result<InstallAs, Reject
     match v {
         "archive" => Ok(InstallAs::Archive),
         "disk" => Ok(InstallAs::Disk),
-        _ => Err(Rejection::new(format!(
-            "unknown install-as `{}`",
-            escape_for_message(v)
-        ))
-        .note("use \"archive\" (kiwi's tar archive) or \"disk\" (a raw disk image made from it)")),
+        _ => Err(
+            Rejection::new(format!("unknown install-as `{}`", escape_for_message(v))).note(
+                "use \"archive\" (kiwi's tar archive) or \"disk\" (a raw disk image made from it)",
+            ),
+        ),
     }
 }
 

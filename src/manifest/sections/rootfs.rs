@@ -233,7 +233,10 @@ impl Cx<'_> {
             Ok(InstallAs::Disk) if image_type != "tbz" => {
                 self.err_note(
                     p,
-                    format!("install-as = \"disk\" needs image-type \"tbz\", not \"{}\"", escape_for_message(image_type)),
+                    format!(
+                        "install-as = \"disk\" needs image-type \"tbz\", not \"{}\"",
+                        escape_for_message(image_type)
+                    ),
                     "the disk image is made from the root tree in kiwi's tar archive",
                 );
                 InstallAs::Archive

@@ -270,7 +270,11 @@ impl<'a> ImagePackage<'a> {
             ));
             out.push(file(
                 dir.join(format!("{name}-rpmlintrc")),
-                RPMLINTRC.to_string(),
+                rpm::rpmlintrc(&[
+                    (IMAGE_NOT_NOARCH, "no-binary"),
+                    (IMAGE_NOT_SHARED, "only-non-binary-in-usr-lib"),
+                    rpm::USR_LIB_FILTER,
+                ]),
                 rpm,
             ));
             for t in &self.rpm_targets {
@@ -364,7 +368,7 @@ impl<'a> ImagePackage<'a> {
             ),
             "subpackages": [],
             "setup": {"vendor": false, "dir": null},
-            "build": self.build_script().map(|s| json!({"condition": null, "script": s})).into_iter().collect::<Vec<_>>(),
+            "build": self.build_script().map(|s| json!({"condition": null, "script": s.replace("/usr/sbin", "%{_sbindir}")})).into_iter().collect::<Vec<_>>(),
             "install": [{"condition": null, "script": self.install_script(Format::Rpm).replace("$DESTDIR", "%{buildroot}")}],
             "files": rpm::files(&[self.installed(Format::Rpm)], &[], &owned),
             "license_files": [],
@@ -634,16 +638,16 @@ fn changelog(model: &Model, rootfs: &Rootfs, base: &Distro) -> Vec<ChangelogEntr
     log
 }
 
-/// `<name>-rpmlintrc`, which OBS's rpmlint check reads from the package's sources:
-/// rpmlint takes an architecture-specific package without ELF files for one that should
-/// be noarch, and files in `/usr/lib` that are not ELF for data that belongs in
-/// `/usr/share`. The image is neither: it holds the programs of its architecture.
-const RPMLINTRC: &str = "\
-# The image holds programs of its architecture inside an archive or a file system:
-# the package is architecture-specific and installs it in /usr/lib/<project>.
-addFilter(\"no-binary\")
-addFilter(\"only-non-binary-in-usr-lib\")
-";
+/// Why the rpmlintrc filters `no-binary`: rpmlint takes an architecture-specific package
+/// without ELF files for one that should be noarch.
+const IMAGE_NOT_NOARCH: &str =
+    "The image holds programs of its architecture inside an archive or a file\n\
+system, which rpmlint does not look into: the package is architecture-specific.";
+
+/// Why it filters `only-non-binary-in-usr-lib`: rpmlint takes files in `/usr/lib` that
+/// are not ELF for data that belongs in `/usr/share`.
+const IMAGE_NOT_SHARED: &str =
+    "Nor is the image data shared across architectures, which /usr/share is for.";
 
 /// The date of the one changelog entry of a rootfs no entry covers (2000-01-01): rpm
 /// refuses a `%changelog` date of the epoch.

@@ -464,4 +464,35 @@ mod tests {
         );
         assert_eq!(script("echo 100%", Section::Build), "echo 100%%");
     }
+
+    #[test]
+    fn usr_lib_paths_are_found_as_rpmlint_finds_them() {
+        for spec in [
+            "%files\n%{_prefix}/lib/kata-containers/vmlinux.container\n",
+            "%install\ninstall -D x %{buildroot}%{_prefix}/lib/guestrt/x.img\n",
+            "%files\n%dir %{_prefix}/lib/guestrt\n",
+            "%build\nmake IMAGEPATH=%{_prefix}/lib/kata/x.img # the image\n",
+        ] {
+            assert!(has_usr_lib_path(spec), "{spec}");
+        }
+        for spec in [
+            "%files\n%{_prefix}/lib/systemd/system/x.service\n",
+            "%files\n%{_prefix}/lib/firmware/x.bin\n",
+            "%files\n%{_libdir}/x\n%{_prefix}/libexec/x\n",
+            "# %{_prefix}/lib/x in a comment\n",
+            "%changelog\n- Move to %{_prefix}/lib/x\n",
+        ] {
+            assert!(!has_usr_lib_path(spec), "{spec}");
+        }
+    }
+
+    #[test]
+    fn rpmlintrc_comments_each_filter() {
+        assert_eq!(
+            rpmlintrc(&[("one\ntwo", "a-check"), USR_LIB_FILTER]),
+            "# one\n# two\naddFilter(\"a-check\")\n\
+             # Paths under /usr/lib are the package's own directory, not library paths.\n\
+             addFilter(\"hardcoded-library-path\")\n"
+        );
+    }
 }

@@ -10,11 +10,14 @@
 //! the same templates as every package's; per target, `rpm/<target>/` and
 //! `debian/<target>/` get the same package, which is what `resolve` reads.
 //!
-//! The archive holds programs of the image's architecture: the package is
-//! architecture-specific (never noarch or `Architecture: all`), installs it in the
-//! library directory ([`install_dir`]: the FHS place for architecture-dependent data;
-//! `/usr/share` is for data shared across architectures), and has no debug package, as
-//! nothing in it is compiled by its build.
+//! The package installs the archive as it is, or with `install-as = "disk"` a raw disk
+//! image its build makes from it ([`installed_file`]). Either holds programs of the
+//! image's architecture: the package is architecture-specific (never noarch or
+//! `Architecture: all`), installs it in `/usr/lib/<project>` ([`install_dir`]: a
+//! package's own directory for architecture-dependent data; `/usr/share` is for data
+//! shared across architectures), and has no debug package, as nothing in it is compiled
+//! by its build. rpmlint's checks that take such a package for noarch data get a
+//! filter in the OBS package's rpmlintrc.
 
 use std::path::PathBuf;
 

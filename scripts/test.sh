@@ -19,6 +19,8 @@ debs=(
   rpm rpmlint python3-rpm obs-build lintian dpkg-dev debhelper libxml2-utils systemd
   # building the fixtures: dpkg-buildpackage checks their Build-Depends
   build-essential fakeroot make gcc golang-go
+  # disk image packages: mkfs.ext4 and debugfs, sfdisk; e2fsck and debugfs check the image
+  e2fsprogs fdisk
   # sources, archives and repositories the tests make
   git xz-utils zstd bzip2 rsync createrepo-c
   # obs-build's chroot builds fetch the mirror's packages with LWP

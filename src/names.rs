@@ -161,6 +161,8 @@ const KNOWN: &[(&str, &str, &str, &str)] = &[
     ("dwarves", "dwarves", "dwarves", "dwarves"),
     ("kmod", "kmod", "kmod", "kmod"),
     ("elfutils", "elfutils", "elfutils", "elfutils"),
+    // util-linux on rpm distros; Debian moved it to fdisk
+    ("sfdisk", "util-linux", "util-linux", "fdisk"),
 ];
 
 /// Built-in knowledge: the table above, then `-devel` -> `-dev` for Debian.

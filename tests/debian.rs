@@ -1011,7 +1011,38 @@ fn units_and_a_second_build_in_the_same_tree() {
 #[test]
 fn image_package_builds_from_the_image_kiwi_made() {
     let project = common::image::project();
-    let dir = project.path();
+    image_package(
+        project.path(),
+        "/usr/lib/guestrt/guest-rootfs-debian-12.tar.xz",
+        |_| {},
+    );
+}
+
+/// An image package with `install-as = "disk"`: its build, as a user would run it, makes
+/// a disk image from the archive (fakeroot, mkfs.ext4 -d, sfdisk) that the .deb installs
+/// as `/usr/lib/<project>/<rootfs>.img`: one partition at sector 2048 holding an ext4 file
+/// system with the archive's tree, owners and modes. Lintian accepts it; the native
+/// directory builds twice in one tree.
+#[test]
+fn image_package_installs_a_disk_image() {
+    let project = common::image::disk_project();
+    image_package(project.path(), "/usr/lib/guestrt/guest-rootfs.img", |deb| {
+        let root = tempfile::tempdir().unwrap();
+        must(
+            Command::new(tool("dpkg-deb"))
+                .arg("-x")
+                .arg(deb)
+                .arg(root.path()),
+            "dpkg-deb -x",
+        );
+        common::image::check_disk_image(&root.path().join("usr/lib/guestrt/guest-rootfs.img"));
+    });
+}
+
+/// Builds the Debian 12 image package of the rendered case in `dir` from the OBS set and
+/// from the native directories of two targets: one .deb that installs `installed`,
+/// which `check` then inspects; lintian accepts each.
+fn image_package(dir: &Path, installed: &str, check: impl Fn(&Path)) {
     let kiwi = common::image::fake_kiwi(dir);
     let package = "guest-rootfs-debian-12";
     common::ok(&common::image::sources(
@@ -1028,8 +1059,7 @@ fn image_package_builds_from_the_image_kiwi_made() {
     let tar = "guest-rootfs-debian-12-1.4.tar.gz";
     let dsc_text = std::fs::read_to_string(obs.join(format!("{package}.dsc"))).unwrap();
     assert_eq!(field(&dsc_text, "DEBTRANSFORM-TAR").unwrap(), tar);
-    let want: BTreeSet<String> =
-        ["/usr/lib/guestrt/guest-rootfs-debian-12.tar.xz".to_string()].into();
+    let want: BTreeSet<String> = [installed.to_string()].into();
 
     // the OBS set, as OBS builds it
     let work = tempfile::tempdir().unwrap();
@@ -1045,6 +1075,7 @@ fn image_package_builds_from_the_image_kiwi_made() {
         "{debs:?}"
     );
     assert_eq!(deb_files(&debs[0]), want);
+    check(&debs[0]);
     lintian(&[only(work.path(), ".changes"), dsc], &[]);
 
     // the native directory, with the same archive as the orig tarball
@@ -1078,6 +1109,7 @@ fn image_package_builds_from_the_image_kiwi_made() {
         let debs = files_where(w, |f| f.to_string_lossy().ends_with(".deb"));
         assert_eq!(debs.len(), 1, "{debs:?}");
         assert_eq!(deb_files(&debs[0]), want);
+        check(&debs[0]);
         if target.starts_with("ubuntu") {
             let known = format!("E: {package} changes: bad-distribution-in-changes-file noble");
             lintian_except(

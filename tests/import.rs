@@ -147,6 +147,14 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "image-disk",
+        &[
+            // the images and their image packages are not imported
+            "obs/_meta/packages/",
+            "/guest-rootfs-",
+        ],
+    ),
+    (
         "kiwi-default-base",
         &[
             // the images and their image packages are not imported

@@ -401,6 +401,26 @@ packages = ["systemd"]
         stdout(&out)
     );
 
+    // the build of a disk image package requires e2fsprogs, fakeroot and fdisk, resolved
+    // like every build requirement: this index has none of them
+    let p = Project::debian(
+        "1.19",
+        &["guest-image"],
+        &rootfs.replace("packages = [", "install-as = \"disk\"\npackages = ["),
+    );
+    let out = p.resolve(&[]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("3 requirements cannot be met"), "{text}");
+    for dep in ["e2fsprogs", "fakeroot", "fdisk"] {
+        assert!(
+            text.contains(&format!(
+                "guest-image-debian-12: build requirement `{dep}` cannot be met"
+            )),
+            "{text}"
+        );
+    }
+
     // an image on another format's base, which only default-base can ask for, is met by
     // the Debian package the project renders of it
     let p = Project::debian(

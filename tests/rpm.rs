@@ -154,13 +154,26 @@ fn specs_parse_for_every_rpm_target() {
     assert!(checked > 40, "only {checked} specs parsed");
 }
 
+/// rpmlint on every rendered spec, with the package's rpmlintrc as OBS applies it: its
+/// filters cover the spec and the binary rpms built from it together, so a spec alone
+/// leaves the binary ones unused (`--ignore-unused-rpmlintrc`); the image package tests
+/// check the rpms and the spec in one run, where every filter is used.
 #[test]
 fn rpmlint_reports_no_errors() {
     let rpmlint = tool("rpmlint");
     let mut checked = 0;
     for (dir, _keep) in rendered_trees() {
         for spec in rendered_specs(&dir) {
-            let (_, text) = run(Command::new(&rpmlint).arg(&spec));
+            let mut cmd = Command::new(&rpmlint);
+            let stem = spec.file_stem().unwrap().to_string_lossy().to_string();
+            let rc = files_where(&dir.join("obs"), |p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy() == format!("{stem}-rpmlintrc"))
+            });
+            if let Some(rc) = rc.first() {
+                cmd.arg("-r").arg(rc).arg("--ignore-unused-rpmlintrc");
+            }
+            let (_, text) = run(cmd.arg(&spec));
             let summary = text
                 .lines()
                 .find(|l| l.contains("specfiles checked"))
@@ -809,7 +822,7 @@ fn hello_tarball(upstream: &Path, commit: &str, sources: &Path) {
 
 /// An image package: `pkgforge sources` packs the image kiwi made (a stand-in kiwi-ng
 /// here) as the spec's Source0, rpmbuild builds the OBS spec into an architecture-specific
-/// rpm that installs the image in the library directory, with no debug package, and
+/// rpm that installs the image in `/usr/lib/<project>`, with no debug package, and
 /// rpmlint reports no error on it.
 #[test]
 fn image_package_builds_from_the_image_kiwi_made() {
@@ -844,56 +857,118 @@ fn image_package_builds_from_the_image_kiwi_made() {
     let m = model(dir);
     for t in m.rpm_targets() {
         let top = tempfile::tempdir().unwrap();
-        let spec = obs.join("guest-rootfs-opensuse-tumbleweed.spec");
-        let (built, text) = run(with_defines(&mut Command::new(tool("rpmbuild")), t)
-            .arg("-bb")
-            .arg("--nodeps")
-            .arg("--define")
-            .arg(format!("_topdir {}", top.path().display()))
-            .arg("--define")
-            .arg(format!("_sourcedir {}", obs.display()))
-            .arg("--define")
-            .arg("_build_id_links none")
-            .arg(&spec));
-        assert!(built, "rpmbuild -bb for {}:\n{text}", t.id);
-        let rpms = files_where(&top.path().join("RPMS"), |p| {
-            p.to_string_lossy().ends_with(".rpm")
-        });
-        assert_eq!(rpms.len(), 1, "one rpm, no debug package: {rpms:?}");
-        let name = rpms[0].file_name().unwrap().to_string_lossy().to_string();
-        assert!(
-            name.starts_with("guest-rootfs-opensuse-tumbleweed-1.4-0.") && !name.contains("noarch"),
-            "{name}"
-        );
-        let (ok_list, list) = run(Command::new(tool("rpm")).arg("-qlp").arg(&rpms[0]));
+        let rpm = image_rpm(t, &obs, top.path());
+        let (ok_list, list) = run(Command::new(tool("rpm")).arg("-qlp").arg(&rpm));
         assert!(ok_list, "{list}");
-        // %{_libdir} of this host's rpm, as of the distros' on 64-bit architectures
         let files: Vec<&str> = list.lines().collect();
         assert_eq!(
             files,
             [
-                "/usr/lib64/guestrt",
-                "/usr/lib64/guestrt/guest-rootfs-opensuse-tumbleweed.tar.xz"
+                "/usr/lib/guestrt",
+                "/usr/lib/guestrt/guest-rootfs-opensuse-tumbleweed.tar.xz"
             ]
         );
-        // What a local build lacks that OBS adds (its signature, packager, and the
-        // changelog from the .changes), and the Group tag the manifest leaves out
-        let host_only = [
-            "no-signature",
-            "no-packager-tag",
-            "no-changelogname-tag",
-            "no-group-tag",
-        ];
-        let (_, lint) = run(Command::new(tool("rpmlint")).arg(&rpms[0]));
-        assert!(
-            lint.contains(" 1 packages and 0 specfiles checked"),
-            "{lint}"
-        );
-        let errors: Vec<&str> = lint
-            .lines()
-            .filter(|l| l.contains(": E: "))
-            .filter(|l| !host_only.iter().any(|t| l.ends_with(&format!(": E: {t}"))))
-            .collect();
-        assert!(errors.is_empty(), "rpmlint {name}:\n{lint}");
+        rpmlint_image(&rpm, &obs);
     }
+}
+
+/// An image package with `install-as = "disk"`: the spec's build, as a user would run it,
+/// makes a disk image from the archive (fakeroot, mkfs.ext4 -d, sfdisk); the rpm installs
+/// it as `/usr/lib/<project>/<rootfs>.img`, with one partition at sector 2048 holding an
+/// ext4 file system with the archive's tree, owners and modes; rpmlint accepts it.
+#[test]
+fn image_package_installs_a_disk_image() {
+    let project = common::image::disk_project();
+    let dir = project.path();
+    let kiwi = common::image::fake_kiwi(dir);
+    let package = "guest-rootfs-opensuse-tumbleweed-pkg";
+    ok(&common::image::sources(dir, &kiwi, package));
+    let obs = dir.join("obs").join(package);
+    let m = model(dir);
+    let targets: Vec<&Distro> = m.rpm_targets().collect();
+    assert_eq!(targets.len(), 2, "openSUSE Tumbleweed and Fedora 41");
+    for t in targets {
+        let top = tempfile::tempdir().unwrap();
+        let rpm = image_rpm(t, &obs, top.path());
+        let (ok_list, list) = run(Command::new(tool("rpm")).arg("-qlp").arg(&rpm));
+        assert!(ok_list, "{list}");
+        let files: Vec<&str> = list.lines().collect();
+        assert_eq!(
+            files,
+            ["/usr/lib/guestrt", "/usr/lib/guestrt/guest-rootfs.img"]
+        );
+        let root = top.path().join("root");
+        std::fs::create_dir_all(&root).unwrap();
+        must(
+            Command::new("sh")
+                .arg("-c")
+                .arg(format!(
+                    "{} '{}' | cpio -idm --quiet",
+                    tool("rpm2cpio").display(),
+                    rpm.display()
+                ))
+                .current_dir(&root),
+            "rpm2cpio",
+        );
+        common::image::check_disk_image(&root.join("usr/lib/guestrt/guest-rootfs.img"));
+        rpmlint_image(&rpm, &obs);
+    }
+}
+
+/// rpmbuild -bb of the OBS spec of an image package in `obs`, for target `t`, with the
+/// sources beside it: its one rpm, architecture-specific, with no debug package.
+fn image_rpm(t: &Distro, obs: &Path, top: &Path) -> PathBuf {
+    let spec = files_where(obs, |p| p.to_string_lossy().ends_with(".spec"));
+    assert_eq!(spec.len(), 1, "{spec:?}");
+    let (built, text) = run(with_defines(&mut Command::new(tool("rpmbuild")), t)
+        .arg("-bb")
+        .arg("--nodeps")
+        .arg("--define")
+        .arg(format!("_topdir {}", top.display()))
+        .arg("--define")
+        .arg(format!("_sourcedir {}", obs.display()))
+        .arg("--define")
+        .arg("_build_id_links none")
+        .arg(&spec[0]));
+    assert!(built, "rpmbuild -bb for {}:\n{text}", t.id);
+    let rpms = files_where(&top.join("RPMS"), |p| p.to_string_lossy().ends_with(".rpm"));
+    assert_eq!(rpms.len(), 1, "one rpm, no debug package: {rpms:?}");
+    let name = rpms[0].file_name().unwrap().to_string_lossy().to_string();
+    assert!(
+        name.starts_with("guest-rootfs-opensuse-tumbleweed-1.4-0.") && !name.contains("noarch"),
+        "{name}"
+    );
+    rpms[0].clone()
+}
+
+/// rpmlint, with the package's rpmlintrc as OBS reads it, reports no error on an image
+/// package's rpm and spec but what a local build lacks that OBS adds (its signature, packager,
+/// and the changelog from the .changes), and the Group tag the manifest leaves out.
+fn rpmlint_image(rpm: &Path, obs: &Path) {
+    let spec = files_where(obs, |p| p.to_string_lossy().ends_with(".spec"));
+    let host_only = [
+        "no-signature",
+        "no-packager-tag",
+        "no-changelogname-tag",
+        "no-group-tag",
+    ];
+    let rpmlintrc = files_where(obs, |p| p.to_string_lossy().ends_with("-rpmlintrc"));
+    assert_eq!(rpmlintrc.len(), 1, "{rpmlintrc:?}");
+    // the rpm and the spec in one run, as OBS checks the binary and the source rpms:
+    // every filter of the rpmlintrc must be used
+    let (_, lint) = run(Command::new(tool("rpmlint"))
+        .arg("-r")
+        .arg(&rpmlintrc[0])
+        .arg(rpm)
+        .arg(&spec[0]));
+    assert!(
+        lint.contains(" 1 packages and 1 specfiles checked"),
+        "{lint}"
+    );
+    let errors: Vec<&str> = lint
+        .lines()
+        .filter(|l| l.contains(": E: "))
+        .filter(|l| !host_only.iter().any(|t| l.ends_with(&format!(": E: {t}"))))
+        .collect();
+    assert!(errors.is_empty(), "rpmlint {}:\n{lint}", rpm.display());
 }

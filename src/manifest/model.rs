@@ -277,6 +277,11 @@ pub struct Rootfs {
     pub bases: Vec<Distro>,
     pub packages: Vec<String>,
     pub image_type: String,
+    /// What the image package installs.
+    pub install_as: InstallAs,
+    /// Per target id: what the image package's build needs there (names resolved);
+    /// empty for an archive, whose build only copies it.
+    pub build_requires: BTreeMap<String, Vec<String>>,
     pub default_base: Option<String>,
     pub archs: Vec<String>,
     /// One per base, in the order of `bases`: what the kiwi description on that base holds.
@@ -288,6 +293,16 @@ pub struct Rootfs {
     /// The changelog entries that cover the rootfs (by name or by its upstream), newest
     /// first: the history of its image packages.
     pub changelog: Vec<ChangelogEntry>,
+}
+
+/// What the image package of a rootfs installs (`install-as`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstallAs {
+    /// The compressed tar archive kiwi made.
+    Archive,
+    /// A raw disk image its build makes from the archive: an MBR partition table and
+    /// one ext4 partition holding the root tree, for a virtual machine to boot.
+    Disk,
 }
 
 /// The image of a rootfs on one base, names resolved for that base.

@@ -265,6 +265,9 @@ pub(crate) struct Rootfs {
     pub packages: Vec<String>,
     #[serde(default)]
     pub image_type: Option<String>,
+    /// How the image package installs the image: `archive` or `disk`.
+    #[serde(default)]
+    pub install_as: Option<String>,
     #[serde(default)]
     pub default_base: Option<String>,
     #[serde(default)]

@@ -10,11 +10,14 @@
 //! the same templates as every package's; per target, `rpm/<target>/` and
 //! `debian/<target>/` get the same package, which is what `resolve` reads.
 //!
-//! The archive holds programs of the image's architecture: the package is
-//! architecture-specific (never noarch or `Architecture: all`), installs it in the
-//! library directory ([`install_dir`]: the FHS place for architecture-dependent data;
-//! `/usr/share` is for data shared across architectures), and has no debug package, as
-//! nothing in it is compiled by its build.
+//! The package installs the archive as it is, or with `install-as = "disk"` a raw disk
+//! image its build makes from it ([`installed_file`]). Either holds programs of the
+//! image's architecture: the package is architecture-specific (never noarch or
+//! `Architecture: all`), installs it in `/usr/lib/<project>` ([`install_dir`]: a
+//! package's own directory for architecture-dependent data; `/usr/share` is for data
+//! shared across architectures), and has no debug package, as nothing in it is compiled
+//! by its build. rpmlint's checks that take such a package for noarch data get a
+//! filter in the OBS package's rpmlintrc.
 
 use std::path::PathBuf;
 
@@ -25,7 +28,7 @@ use super::{debian, rpm, spec, Output, Serves};
 use crate::changelog::{split_author, ChangelogEntry};
 use crate::distro::{Distro, Format};
 use crate::error::Result;
-use crate::manifest::{Model, Rootfs};
+use crate::manifest::{InstallAs, Model, Rootfs};
 
 /// The image package of `rootfs` on `base`, when a target's packages default to it.
 pub(crate) struct ImagePackage<'a> {
@@ -56,19 +59,51 @@ pub fn source_dir(rootfs: &Rootfs, base: &Distro) -> String {
     format!("{}-{}", rootfs.package_name(base), rootfs.version.rpm)
 }
 
-/// The image archive inside [`source_dir`], and its name where the package installs it.
+/// The image archive inside [`source_dir`].
 pub fn image_file(rootfs: &Rootfs, base: &Distro) -> String {
     format!("{}.tar.xz", rootfs.package_name(base))
 }
 
-/// Where the package installs [`image_file`]: the library directory, where
-/// architecture-dependent data goes (rpm's `%{_libdir}`, `/usr/lib64` on the 64-bit
-/// architectures; `/usr/lib` on Debian, where lintian accepts a package's own directory).
+/// The file the package installs in [`install_dir`]: the archive as it is, or the disk
+/// image `<rootfs>.img`, one name on every base, which a consumer can be configured with.
+pub fn installed_file(rootfs: &Rootfs, base: &Distro) -> String {
+    match rootfs.install_as {
+        InstallAs::Archive => image_file(rootfs, base),
+        InstallAs::Disk => format!("{}.img", rootfs.name),
+    }
+}
+
+/// Where the package installs [`installed_file`]: `/usr/lib/<project>` with both
+/// formats (rpm's `%{_prefix}/lib`), one path for consumers. The image holds programs
+/// of its architecture: a package's own directory under `/usr/lib` is where such data
+/// goes (`/usr/share` is for data shared across architectures).
 pub fn install_dir(model: &Model, format: Format) -> String {
     match format {
-        Format::Rpm => format!("%{{_libdir}}/{}", model.project.name),
+        Format::Rpm => format!("%{{_prefix}}/lib/{}", model.project.name),
         Format::Deb => format!("/usr/lib/{}", model.project.name),
     }
+}
+
+/// The build of a disk image, as a shell script run from the source directory: the
+/// archive unpacked under `fakeroot`, which records the owners and modes tar sets
+/// without root; `mkfs.ext4 -d` copying the tree, under the same `fakeroot` state, into
+/// a file system 1 MiB into the image; `sfdisk` writing an MBR partition table with one
+/// Linux partition from sector 2048 to the end. The size is the tree's plus a fifth and
+/// 16 MiB for the file system's own data, in MiB; the inodes, its entries plus a fifth.
+fn disk_script(archive: &str, img: &str) -> String {
+    format!(
+        r#"export PATH="$PATH:/usr/sbin:/sbin"
+rm -rf root {img} fakeroot.state
+mkdir root
+fakeroot -s fakeroot.state tar -C root -xpf {archive}
+kib=$(du -sk root | cut -f1)
+entries=$(find root | wc -l)
+mib=$(( (kib * 6 / 5 + 16384 + 1023) / 1024 ))
+truncate -s $(( mib + 1 ))M {img}
+fakeroot -i fakeroot.state mkfs.ext4 -q -F -b 4096 -m 0 -N $(( entries * 6 / 5 + 1024 )) -d root -E offset=1048576 {img} $(( mib * 1024 ))k
+echo 'start=2048, type=83' | sfdisk -q --wipe-partitions never {img}
+rm -rf root fakeroot.state"#
+    )
 }
 
 impl<'a> ImagePackage<'a> {
@@ -138,19 +173,33 @@ impl<'a> ImagePackage<'a> {
 
     /// The paragraph that says where the image goes, wrapped; rpm's macros unescaped.
     fn where_note(&self, format: Option<Format>) -> String {
-        let file = image_file(self.rootfs, self.base);
-        let place = match format {
-            Some(f) => format!("as {}/{file}", install_dir(self.model, f)),
-            None => format!(
-                "as {file} in the library directory, /usr/lib64/{project} with rpm and /usr/lib/{project} on Debian",
-                project = self.model.project.name
-            ),
+        let file = installed_file(self.rootfs, self.base);
+        let dir = match format {
+            Some(f) => install_dir(self.model, f),
+            None => format!("/usr/lib/{}", self.model.project.name),
+        };
+        let what = match self.rootfs.install_as {
+            InstallAs::Archive => "the compressed tar archive kiwi made",
+            InstallAs::Disk => {
+                "a raw disk image with one ext4 partition holding the root tree kiwi made"
+            }
         };
         let note = format!(
-            "This package installs the image built on {}, the compressed tar archive kiwi made, {place}.",
+            "This package installs the image built on {}, {what}, as {dir}/{file}.",
             self.base.name,
         );
         debian::wrap(&note, 79).join("\n")
+    }
+
+    /// The build step, as a shell script: none for an archive.
+    fn build_script(&self) -> Option<String> {
+        match self.rootfs.install_as {
+            InstallAs::Archive => None,
+            InstallAs::Disk => Some(disk_script(
+                &image_file(self.rootfs, self.base),
+                &installed_file(self.rootfs, self.base),
+            )),
+        }
     }
 
     /// The install step, as a shell script with `$DESTDIR`.
@@ -158,7 +207,7 @@ impl<'a> ImagePackage<'a> {
         format!(
             "install -D -m 0644 {file} $DESTDIR{}",
             self.installed(format),
-            file = image_file(self.rootfs, self.base)
+            file = installed_file(self.rootfs, self.base)
         )
     }
 
@@ -166,8 +215,29 @@ impl<'a> ImagePackage<'a> {
         format!(
             "{}/{}",
             install_dir(self.model, format),
-            image_file(self.rootfs, self.base)
+            installed_file(self.rootfs, self.base)
         )
+    }
+
+    /// What the build needs on `target`.
+    fn build_requires(&self, target: &Distro) -> Vec<String> {
+        self.rootfs
+            .build_requires
+            .get(&target.id)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// What the Debian build needs: one control for every deb target.
+    fn build_depends(&self) -> Vec<String> {
+        let mut all: Vec<String> = self
+            .deb_targets
+            .iter()
+            .flat_map(|t| self.build_requires(t))
+            .collect();
+        all.sort();
+        all.dedup();
+        all
     }
 
     /// Every output: the OBS package, its package meta, and the per-target copies.
@@ -199,6 +269,15 @@ impl<'a> ImagePackage<'a> {
             out.push(file(
                 dir.join(format!("{name}.changes")),
                 self.changes(templates)?,
+                rpm.clone(),
+            ));
+            out.push(file(
+                dir.join(format!("{name}-rpmlintrc")),
+                rpm::rpmlintrc(&[
+                    (IMAGE_NOT_NOARCH, "no-binary"),
+                    (IMAGE_NOT_SHARED, "only-non-binary-in-usr-lib"),
+                    rpm::USR_LIB_FILTER,
+                ]),
                 rpm,
             ));
             for t in &self.rpm_targets {
@@ -249,6 +328,18 @@ impl<'a> ImagePackage<'a> {
             Some(_) => self.rpm_changelog(),
         };
         let owned = [model.project.name.as_str()];
+        let (build_requires, conditionals) = match target {
+            Some(t) => (self.build_requires(t), Vec::new()),
+            None => {
+                let per_target: Vec<(&Distro, Vec<String>, Vec<String>)> = self
+                    .rpm_targets
+                    .iter()
+                    .map(|t| (*t, self.build_requires(t), Vec::new()))
+                    .collect();
+                let (br, _, conditionals) = spec::fold_conditionals(&per_target, &self.rpm_targets);
+                (br, conditionals)
+            }
+        };
         let ctx = json!({
             "obs": target.is_none(),
             "target": target.map(|t| json!({"id": t.id, "name": rpm::escape(&t.name)})),
@@ -268,11 +359,11 @@ impl<'a> ImagePackage<'a> {
             "url": model.project.homepage.as_deref().map(rpm::escape),
             "sources": [{"n": 0, "value": "%{name}-%{version}.tar.gz"}],
             "patches": [],
-            "build_requires": [],
+            "build_requires": build_requires,
             "requires": [],
             "build_arch": null,
             "exclusive_arch": archs.join(" "),
-            "conditionals": [],
+            "conditionals": conditionals,
             "description": format!(
                 "{}\n\n{}",
                 spec::description(self.rootfs.description.trim_end()),
@@ -280,7 +371,7 @@ impl<'a> ImagePackage<'a> {
             ),
             "subpackages": [],
             "setup": {"vendor": false, "dir": null},
-            "build": [],
+            "build": self.build_script().map(|s| json!({"condition": null, "script": s.replace("/usr/sbin", "%{_sbindir}")})).into_iter().collect::<Vec<_>>(),
             "install": [{"condition": null, "script": self.install_script(Format::Rpm).replace("$DESTDIR", "%{buildroot}")}],
             "files": rpm::files(&[self.installed(Format::Rpm)], &[], &owned),
             "license_files": [],
@@ -424,7 +515,7 @@ impl ImagePackage<'_> {
             "homepage": model.project.homepage,
             "standards_version": debian::STANDARDS_VERSION,
             "debhelper_compat": debian::DEBHELPER_COMPAT,
-            "build_depends": [],
+            "build_depends": self.build_depends(),
             "binaries": [{
                 "name": self.name(),
                 "section": null,
@@ -450,7 +541,7 @@ impl ImagePackage<'_> {
             "standards_version": debian::STANDARDS_VERSION,
             "debhelper_compat": debian::DEBHELPER_COMPAT,
             "priority": debian::PRIORITY,
-            "build_depends": [],
+            "build_depends": self.build_depends(),
             "package_list": [{"name": self.name(), "section": self.section(), "archs": archs}],
             "tarball": source_archive(self.rootfs, self.base),
             "series": false,
@@ -466,10 +557,10 @@ impl ImagePackage<'_> {
             "path": [],
             "jobs": false,
             "distro_switch": false,
-            "oneshell": false,
+            "oneshell": self.build_script().is_some(),
             "vendor_archive": null,
             "cargo_vendor": false,
-            "build": {"cases": [], "default": []},
+            "build": {"cases": [], "default": self.build_script().map(|s| debian::make_lines(&s, true)).unwrap_or_default()},
             "install": {"cases": [], "default": debian::make_lines(&self.install_script(Format::Deb), false)},
             "units": false,
             "static_units": [],
@@ -549,6 +640,17 @@ fn changelog(model: &Model, rootfs: &Rootfs, base: &Distro) -> Vec<ChangelogEntr
     }
     log
 }
+
+/// Why the rpmlintrc filters `no-binary`: rpmlint takes an architecture-specific package
+/// without ELF files for one that should be noarch.
+const IMAGE_NOT_NOARCH: &str =
+    "The image holds programs of its architecture inside an archive or a file\n\
+system, which rpmlint does not look into: the package is architecture-specific.";
+
+/// Why it filters `only-non-binary-in-usr-lib`: rpmlint takes files in `/usr/lib` that
+/// are not ELF for data that belongs in `/usr/share`.
+const IMAGE_NOT_SHARED: &str =
+    "Nor is the image data shared across architectures, which /usr/share is for.";
 
 /// The date of the one changelog entry of a rootfs no entry covers (2000-01-01): rpm
 /// refuses a `%changelog` date of the epoch.

@@ -296,9 +296,18 @@ fn render_package(model: &Model, p: &Package, templates: &Templates) -> Result<V
     }
     if has_rpm {
         let rpm = Serves::Format(Format::Rpm);
+        let obs_spec = spec::render(model, p, None, templates)?;
+        if rpm::has_usr_lib_path(&obs_spec) {
+            out.push(Output::new(
+                dir.join(format!("{}-rpmlintrc", p.name)),
+                rpm::rpmlintrc(&[rpm::USR_LIB_FILTER]).into_bytes(),
+                Some(&p.name),
+                rpm.clone(),
+            ));
+        }
         out.push(Output::new(
             dir.join(format!("{}.spec", p.name)),
-            spec::render(model, p, None, templates)?,
+            obs_spec,
             Some(&p.name),
             rpm.clone(),
         ));

@@ -243,6 +243,62 @@ pub(crate) fn info_page(line: &str) -> Option<String> {
     Some(format!("%{{_infodir}}/{file}%{{?ext_info}}"))
 }
 
+/// rpmlint's spec check takes a path under `/usr/lib`, which spec-cleaner writes
+/// `%{_prefix}/lib`, for a library path that should be `%{_libdir}`
+/// (`hardcoded-library-path`), except the directories in its
+/// `HardcodedLibPathExceptions`. A package's own directory there holds
+/// architecture-dependent files that are no libraries: whether `spec` has such a path
+/// outside comments and `%changelog`.
+pub(crate) fn has_usr_lib_path(spec: &str) -> bool {
+    const EXCEPTIONS: [&str; 7] = [
+        "modules", "cpp", "perl5", "rpm", "hotplug", "firmware", "systemd",
+    ];
+    let mut changelog = false;
+    for line in spec.lines() {
+        if line.starts_with('%') {
+            changelog = line.trim_end() == "%changelog";
+        }
+        if changelog || line.trim_start().starts_with('#') {
+            continue;
+        }
+        let code = line.split('#').next().unwrap_or_default();
+        for (at, _) in code.match_indices("%{_prefix}/lib") {
+            let rest = &code[at + "%{_prefix}/lib".len()..];
+            let Some(rest) = rest.strip_prefix('/') else {
+                if rest.is_empty() || rest.starts_with([' ', '\t', ';']) {
+                    return true;
+                }
+                continue;
+            };
+            let dir = rest.split(['/', ' ', '\t', ',']).next().unwrap_or_default();
+            if !EXCEPTIONS.contains(&dir) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// `<name>-rpmlintrc`, which OBS's rpmlint check reads from an OBS package's sources
+/// and applies to everything built from it (the spec, in the source rpm, and the
+/// binary rpms): `filters`, each `(why, check)`, the why as a comment.
+pub(crate) fn rpmlintrc(filters: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (why, check) in filters {
+        for line in why.lines() {
+            out.push_str(&format!("# {line}\n"));
+        }
+        out.push_str(&format!("addFilter(\"{check}\")\n"));
+    }
+    out
+}
+
+/// The filter for [`has_usr_lib_path`].
+pub(crate) const USR_LIB_FILTER: (&str, &str) = (
+    "Paths under /usr/lib are the package's own directory, not library paths.",
+    "hardcoded-library-path",
+);
+
 /// A condition true on exactly `chosen` among `all` rpm targets, as general as possible:
 /// a group (`0%{?suse_version}`), then a family, then single distros.
 pub(crate) fn condition(chosen: &[&Distro], all: &[&Distro]) -> String {
@@ -407,5 +463,36 @@ mod tests {
             "%make_build -C src/runtime"
         );
         assert_eq!(script("echo 100%", Section::Build), "echo 100%%");
+    }
+
+    #[test]
+    fn usr_lib_paths_are_found_as_rpmlint_finds_them() {
+        for spec in [
+            "%files\n%{_prefix}/lib/kata-containers/vmlinux.container\n",
+            "%install\ninstall -D x %{buildroot}%{_prefix}/lib/guestrt/x.img\n",
+            "%files\n%dir %{_prefix}/lib/guestrt\n",
+            "%build\nmake IMAGEPATH=%{_prefix}/lib/kata/x.img # the image\n",
+        ] {
+            assert!(has_usr_lib_path(spec), "{spec}");
+        }
+        for spec in [
+            "%files\n%{_prefix}/lib/systemd/system/x.service\n",
+            "%files\n%{_prefix}/lib/firmware/x.bin\n",
+            "%files\n%{_libdir}/x\n%{_prefix}/libexec/x\n",
+            "# %{_prefix}/lib/x in a comment\n",
+            "%changelog\n- Move to %{_prefix}/lib/x\n",
+        ] {
+            assert!(!has_usr_lib_path(spec), "{spec}");
+        }
+    }
+
+    #[test]
+    fn rpmlintrc_comments_each_filter() {
+        assert_eq!(
+            rpmlintrc(&[("one\ntwo", "a-check"), USR_LIB_FILTER]),
+            "# one\n# two\naddFilter(\"a-check\")\n\
+             # Paths under /usr/lib are the package's own directory, not library paths.\n\
+             addFilter(\"hardcoded-library-path\")\n"
+        );
     }
 }

@@ -18,7 +18,7 @@ struct Tag {
 }
 
 #[derive(Serialize, Default)]
-struct Conditional {
+pub(crate) struct Conditional {
     condition: String,
     build_requires: Vec<String>,
     requires: Vec<String>,
@@ -173,7 +173,7 @@ fn variants(
 }
 
 /// One dependency list per target, folded into what every target shares and `%if` blocks.
-fn fold_conditionals(
+pub(crate) fn fold_conditionals(
     per_target: &[(&Distro, Vec<String>, Vec<String>)],
     all: &[&Distro],
 ) -> (Vec<String>, Vec<String>, Vec<Conditional>) {

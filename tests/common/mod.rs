@@ -91,6 +91,9 @@ pub fn tool(name: &str) -> PathBuf {
     let mut dirs = candidates;
     dirs.push(repo().join(".venv/bin"));
     dirs.push(PathBuf::from("/usr/lib/obs-build"));
+    // mkfs.ext4, sfdisk, debugfs: outside a user's PATH on some distros
+    dirs.push(PathBuf::from("/usr/sbin"));
+    dirs.push(PathBuf::from("/sbin"));
     for d in dirs {
         let p = d.join(name);
         if p.is_file() {

@@ -1,6 +1,7 @@
 //! What kiwi takes from a `[[rootfs]]`: profile, user and group names, repositories.
 
 use super::{Checked, Rejection};
+use crate::manifest::model::InstallAs;
 use crate::version::escape_for_message;
 
 /// A kiwi profile name, which also names an OBS multibuild flavor.
@@ -135,6 +136,19 @@ pub(in crate::manifest) fn image_type_known(t: &str) -> Checked {
         escape_for_message(t)
     ))
     .note(format!("use one of {}", IMAGE_TYPES.join(", "))))
+}
+
+/// What an image package installs: `archive` or `disk`.
+pub(in crate::manifest) fn install_as_known(v: &str) -> Result<InstallAs, Rejection> {
+    match v {
+        "archive" => Ok(InstallAs::Archive),
+        "disk" => Ok(InstallAs::Disk),
+        _ => Err(
+            Rejection::new(format!("unknown install-as `{}`", escape_for_message(v))).note(
+                "use \"archive\" (kiwi's tar archive) or \"disk\" (a raw disk image made from it)",
+            ),
+        ),
+    }
 }
 
 /// The file name of an agent binary in the OBS package: not one OBS or kiwi owns.

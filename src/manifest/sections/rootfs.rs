@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::distro::Distro;
 use crate::manifest::checks::{
-    agent_file_name, group_name, image_type_known, no_control, user_name,
+    agent_file_name, group_name, image_type_known, install_as_known, no_control, user_name,
 };
 use crate::manifest::load::Cx;
 use crate::manifest::model::*;
@@ -26,6 +26,35 @@ fn required(raw: &raw::Manifest, name: &str) -> bool {
                 .values()
                 .any(|o| o.requires.as_deref().is_some_and(names))
     })
+}
+
+/// What the build of a disk image package needs, by logical name: `mkfs.ext4`,
+/// `fakeroot` to keep the tree's owners without root, and `sfdisk`.
+const DISK_BUILD_REQUIRES: &[&str] = &["e2fsprogs", "fakeroot", "sfdisk"];
+
+/// Per target of the project: [`DISK_BUILD_REQUIRES`] as `[names]` and the built-in
+/// table call them there; nothing for an archive.
+fn disk_build_requires(
+    install_as: InstallAs,
+    project: Option<&Project>,
+    names: &NameTable,
+) -> std::collections::BTreeMap<String, Vec<String>> {
+    let (InstallAs::Disk, Some(project)) = (install_as, project) else {
+        return Default::default();
+    };
+    project
+        .targets
+        .iter()
+        .map(|t| {
+            let mut list: Vec<String> = DISK_BUILD_REQUIRES
+                .iter()
+                .flat_map(|n| crate::names::resolve(names, n, t))
+                .collect();
+            list.sort();
+            list.dedup();
+            (t.id.clone(), list)
+        })
+        .collect()
 }
 
 /// Where the Kata agent lives in a guest image unless the manifest says otherwise.
@@ -50,6 +79,7 @@ impl Cx<'_> {
             let version = self.rootfs_version(i, r, raw, upstreams);
             let bases = self.rootfs_bases(i, r, distros);
             let (image_type, description) = self.rootfs_image_keys(i, r);
+            let install_as = self.rootfs_install_as(i, r, &image_type);
             let archs = match &r.archs {
                 Some(a) => self.archs(p("archs"), a, false),
                 None => project.map(|p| p.archs.clone()).unwrap_or_default(),
@@ -65,6 +95,8 @@ impl Cx<'_> {
                     bases,
                     packages: r.packages.clone(),
                     image_type,
+                    install_as,
+                    build_requires: disk_build_requires(install_as, project, names),
                     default_base: r.default_base.clone(),
                     archs,
                     images: kiwi.images,
@@ -188,6 +220,33 @@ impl Cx<'_> {
             }
         }
         bases
+    }
+
+    /// `install-as` of rootfs `i`: a disk image is made from a tar archive of the root
+    /// tree, which only the `tbz` image type is.
+    fn rootfs_install_as(&mut self, i: usize, r: &raw::Rootfs, image_type: &str) -> InstallAs {
+        let p = path!["rootfs", i, "install-as"];
+        let Some(v) = &r.install_as else {
+            return InstallAs::Archive;
+        };
+        match install_as_known(v) {
+            Ok(InstallAs::Disk) if image_type != "tbz" => {
+                self.err_note(
+                    p,
+                    format!(
+                        "install-as = \"disk\" needs image-type \"tbz\", not \"{}\"",
+                        escape_for_message(image_type)
+                    ),
+                    "the disk image is made from the root tree in kiwi's tar archive",
+                );
+                InstallAs::Archive
+            }
+            Ok(a) => a,
+            Err(e) => {
+                self.reject(p, v, e);
+                InstallAs::Archive
+            }
+        }
     }
 
     /// The image type and description of rootfs `i`, with its package names as one line each.

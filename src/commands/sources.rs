@@ -40,7 +40,11 @@ fn write_licenses(g: &Global, model: &Model, made: &[sources::Made]) -> Result<u
         let Some(set) = sources::licenses_of(model, package)? else {
             continue;
         };
-        for d in set.deps.iter().filter(|d| d.license.starts_with("UNKNOWN")) {
+        for d in set
+            .deps
+            .iter()
+            .filter(|d| d.license.starts_with("LicenseRef-vendored-"))
+        {
             let why = match d.texts.is_empty() {
                 true => "has no licence file",
                 false => "has a licence text pkgforge does not recognise",

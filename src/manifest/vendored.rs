@@ -48,7 +48,8 @@ pub struct Vendored {
     /// The Go module path or the crate name.
     pub name: String,
     pub version: String,
-    /// An SPDX expression, or `UNKNOWN-<n>` for a text no licence was recognised in.
+    /// An SPDX expression, with `LicenseRef-vendored-<n>` for a text no common
+    /// licence was recognised in.
     pub license: String,
     /// The copyright lines found in its licence files.
     pub copyright: Vec<String>,

@@ -1,7 +1,8 @@
 //! The licences of a vendored tree, for `vendor-licenses.toml`: per crate, the `license`
 //! of its `Cargo.toml` (or its `license-file`); per Go module of `vendor/modules.txt`,
 //! its licence file, recognised by the sentences that set the common licences apart.
-//! A text none of them is found in is kept as `UNKNOWN-<n>` with its full text.
+//! A text none of them is found in is kept as `LicenseRef-vendored-<n>` (SPDX's form for
+//! a licence of its own; lintian refuses `UNKNOWN`) with its full text.
 
 use std::path::Path;
 
@@ -22,7 +23,7 @@ pub(crate) fn scan(vendor: &Path, v: Vendor) -> Vec<Vendored> {
     deps
 }
 
-/// Give each distinct unrecognised text its `UNKNOWN-<n>`, in the order of the directories.
+/// Give each distinct unrecognised text its `LicenseRef-vendored-<n>`, in the order of the directories.
 fn number_unknown(deps: &mut [Vendored]) {
     let mut seen: Vec<Vec<String>> = Vec::new();
     for d in deps.iter_mut().filter(|d| d.license == "UNKNOWN") {
@@ -33,7 +34,7 @@ fn number_unknown(deps: &mut [Vendored]) {
                 seen.len()
             }
         };
-        d.license = format!("UNKNOWN-{n}");
+        d.license = format!("LicenseRef-vendored-{n}");
     }
 }
 
@@ -50,6 +51,10 @@ fn go_modules(vendor: &Path) -> Vec<Vendored> {
         let Some(path) = words.first() else {
             continue;
         };
+        // a replacement is listed again at the end, without the module's version
+        if out.iter().any(|d: &Vendored| d.name == *path) {
+            continue;
+        }
         let version = match words.get(1) {
             Some(&"=>") => words.get(3).copied().unwrap_or(""),
             Some(v) => v,
@@ -230,12 +235,30 @@ fn copyright_lines(texts: &[String]) -> Vec<String> {
             || lower.contains("copyright holder");
         let statement = lower.starts_with("copyright")
             && (l.chars().any(|c| c.is_ascii_digit()) || lower.contains("(c)") || l.contains('©'));
-        let l = l.split_whitespace().collect::<Vec<_>>().join(" ");
-        if statement && !template && !out.contains(&l) {
+        let l = holder(l);
+        if statement && !template && !l.is_empty() && !out.contains(&l) {
             out.push(l);
         }
     }
     out
+}
+
+/// A copyright statement as DEP-5 writes it: without the leading `Copyright`, `(c)`
+/// and `©`, whitespace collapsed (`Copyright (c) 2019 Jane` -> `2019 Jane`).
+fn holder(line: &str) -> String {
+    let mut rest = line.trim();
+    loop {
+        let before = rest;
+        for prefix in ["copyright", "(c)", "©", ":"] {
+            if rest.to_lowercase().starts_with(prefix) {
+                rest = rest.get(prefix.len()..).unwrap_or_default().trim_start();
+            }
+        }
+        if rest == before {
+            break;
+        }
+    }
+    rest.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -275,8 +298,8 @@ mod tests {
         assert_eq!(
             copyright_lines(&texts),
             vec![
-                "Copyright (c) 2019 Jane Doe".to_string(),
-                "Copyright 2015 The Go Authors. All rights reserved.".to_string()
+                "2019 Jane Doe".to_string(),
+                "2015 The Go Authors. All rights reserved.".to_string()
             ]
         );
     }
@@ -294,6 +317,13 @@ mod tests {
         let mut deps = vec![d("vendor/a", "x"), d("vendor/b", "y"), d("vendor/c", "x")];
         number_unknown(&mut deps);
         let names: Vec<&str> = deps.iter().map(|d| d.license.as_str()).collect();
-        assert_eq!(names, vec!["UNKNOWN-1", "UNKNOWN-2", "UNKNOWN-1"]);
+        assert_eq!(
+            names,
+            vec![
+                "LicenseRef-vendored-1",
+                "LicenseRef-vendored-2",
+                "LicenseRef-vendored-1"
+            ]
+        );
     }
 }

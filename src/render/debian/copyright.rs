@@ -251,7 +251,8 @@ const NO_NOTICE: &str = "The authors of each module or crate named in Files";
 
 /// The `Files:` paragraphs of `deps`, one per licence and copyright; the `License:`
 /// paragraphs they need are added to `licenses` unless one of the name is there.
-/// A licence no text was recognised in (`UNKNOWN-<n>`) is given with its own text.
+/// A licence of the record's own (`LicenseRef-vendored-<n>`, a text no common licence
+/// was recognised in) is given with the dependency's text.
 pub(crate) fn vendored(
     deps: &[crate::manifest::Vendored],
     licenses: &mut Vec<License>,
@@ -260,7 +261,7 @@ pub(crate) fn vendored(
     let mut sorted: Vec<&crate::manifest::Vendored> = deps.iter().collect();
     sorted.sort_by(|a, b| a.dir.cmp(&b.dir));
     for d in sorted {
-        let (expr, needed) = if d.license.starts_with("UNKNOWN") {
+        let (expr, needed) = if d.license.starts_with("LicenseRef-") {
             let text = match d.texts.is_empty() {
                 true => format!("{} has no licence file.", d.dir),
                 false => d.texts.join("\n\n"),
@@ -326,7 +327,7 @@ mod tests {
                 dep("vendor/c", "MIT", &["2020 C"]),
                 dep("vendor/a", "MIT", &["2020 C"]),
                 dep("vendor/b", "Apache-2.0 OR MIT", &[]),
-                dep("vendor/d", "UNKNOWN-1", &[]),
+                dep("vendor/d", "LicenseRef-vendored-1", &[]),
             ],
             &mut licenses,
         );
@@ -336,7 +337,7 @@ mod tests {
         assert_eq!(files[1].license, "Apache-2.0 or Expat");
         assert_eq!(files[1].copyright, vec![NO_NOTICE.to_string()]);
         let names: Vec<&str> = licenses.iter().map(|l| l.name.as_str()).collect();
-        assert_eq!(names, vec!["Expat", "Apache-2.0", "UNKNOWN-1"]);
+        assert_eq!(names, vec!["Expat", "Apache-2.0", "LicenseRef-vendored-1"]);
         assert_eq!(licenses[2].text, " Some licence\n .\n with terms");
     }
 

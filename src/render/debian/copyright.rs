@@ -283,9 +283,22 @@ pub(crate) fn vendored(
             false => d.copyright.clone(),
         };
         let pattern = format!("{}/*", d.dir);
+        // The last paragraph that matches a file is its licence: a directory joins an
+        // earlier paragraph only when none after it names a directory that holds it.
+        let inside = |g: &Files| {
+            g.files.iter().any(|f| {
+                let parent = f.trim_end_matches('*');
+                pattern.starts_with(parent) && pattern != *f
+            })
+        };
+        let last_holder = groups.iter().rposition(inside);
         match groups
             .iter_mut()
-            .find(|g| g.license == expr && g.copyright == copyright)
+            .enumerate()
+            .find(|(i, g)| {
+                g.license == expr && g.copyright == copyright && last_holder.is_none_or(|h| h <= *i)
+            })
+            .map(|(_, g)| g)
         {
             Some(g) => g.files.push(pattern),
             None => groups.push(Files {
@@ -339,6 +352,29 @@ mod tests {
         let names: Vec<&str> = licenses.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, vec!["Expat", "Apache-2.0", "LicenseRef-vendored-1"]);
         assert_eq!(licenses[2].text, " Some licence\n .\n with terms");
+    }
+
+    #[test]
+    fn a_nested_module_comes_after_the_module_that_holds_it() {
+        let mut licenses = Vec::new();
+        let files = vendored(
+            &[
+                dep("vendor/a", "MIT", &[]),
+                dep("vendor/x", "ISC", &[]),
+                dep("vendor/x/v2", "MIT", &[]),
+                dep("vendor/z", "MIT", &[]),
+            ],
+            &mut licenses,
+        );
+        let got: Vec<Vec<String>> = files.into_iter().map(|f| f.files).collect();
+        assert_eq!(
+            got,
+            vec![
+                vec!["vendor/a/*".to_string(), "vendor/z/*".to_string()],
+                vec!["vendor/x/*".to_string()],
+                vec!["vendor/x/v2/*".to_string()],
+            ]
+        );
     }
 
     #[test]

@@ -996,3 +996,57 @@ fn services_are_manual_by_default_and_never_buildtime_beside_debian_or_fedora() 
     let text = std::fs::read_to_string(server.path().join(service)).unwrap();
     assert!(!text.contains("mode="), "{text}");
 }
+
+/// `vendor-licenses.toml` is an input of the render like the manifest: an edit makes
+/// the copyright files stale (the render cache does not hide it); an entry for a package
+/// the manifest lacks, or recorded at another version, is a warning and not used.
+#[test]
+fn the_vendored_licences_record_is_an_input_and_its_stray_entries_are_warned_about() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_into(&repo().join("tests/cases/deb-vendored"), tmp.path());
+    std::fs::remove_dir_all(tmp.path().join("expected")).unwrap();
+    let dir = tmp.path();
+    ok(&pkgforge(dir, &["render", "-q"]));
+    ok(&pkgforge(dir, &["render", "--check"]));
+    let copyright = dir.join("obs/vendored-agent/debian.copyright");
+    assert!(std::fs::read_to_string(&copyright)
+        .unwrap()
+        .contains("\nFiles: vendor/anyhow/*\n"));
+
+    let record = std::fs::read_to_string(dir.join("vendor-licenses.toml")).unwrap();
+    let edited = record
+        .replace(
+            "[packages.vendored-agent]\nversion = \"2.1.0\"",
+            "[packages.vendored-agent]\nversion = \"2.0.0\"",
+        )
+        .replace("[texts]", "[packages.gone]\nversion = \"1.0\"\n\n[texts]");
+    assert_ne!(edited, record);
+    write(dir, "vendor-licenses.toml", &edited);
+    let out = pkgforge(dir, &["render", "--check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("-Files: vendor/anyhow/*"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = pkgforge(dir, &["render"]);
+    ok(&out);
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: vendor-licenses.toml: the manifest has no package `gone`; its entry is not used"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: vendor-licenses.toml: package `vendored-agent` is recorded at version 2.0.0, the manifest has 2.1.0"),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(&copyright).unwrap();
+    assert!(!text.contains("vendor/"), "{text}");
+    // The runtime's entry is current and still used.
+    assert!(
+        std::fs::read_to_string(dir.join("obs/vendored-runtime/debian.copyright"))
+            .unwrap()
+            .contains("\nFiles: vendor/github.com/example/errors/*\n vendor/golang.org/x/sys/*\n")
+    );
+}

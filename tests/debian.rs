@@ -703,6 +703,16 @@ fn dummy_upstream(dir: &Path) {
     std::fs::write(dir.join("README"), "stand-in upstream\n").unwrap();
 }
 
+/// The vendored directories `debian/copyright` names (from `vendor-licenses.toml`), as
+/// the build has them once the vendor archive is unpacked at the top of the tree:
+/// lintian checks every `Files:` pattern against the source tree it is given.
+fn vendored_stand_ins(p: &pkgforge::manifest::Package, dir: &Path) {
+    for d in pkgforge::manifest::vendored::current(p) {
+        std::fs::create_dir_all(dir.join(&d.dir)).unwrap();
+        std::fs::write(dir.join(&d.dir).join("LICENSE"), "stand-in licence\n").unwrap();
+    }
+}
+
 #[test]
 fn golden_cases_match_and_pass_dpkg_source_and_lintian() {
     let all = deb_cases();
@@ -735,6 +745,7 @@ fn check_sources(root: &Path) {
         let tar = field(&dsc_text, "DEBTRANSFORM-TAR").unwrap();
         let top = pkgforge::render::tarball_dir(&tar);
         dummy_upstream(&work.path().join("up").join(top));
+        vendored_stand_ins(p, &work.path().join("up").join(top));
         must(
             Command::new("tar")
                 .arg("-caf")
@@ -756,6 +767,7 @@ fn check_sources(root: &Path) {
             let upstream = &p.version.deb;
             let tree = work.path().join(format!("{}-{upstream}", p.name));
             dummy_upstream(&tree);
+            vendored_stand_ins(p, &tree);
             let orig = work
                 .path()
                 .join(format!("{}_{upstream}.orig.tar.xz", p.name));

@@ -69,6 +69,18 @@ files = ["/usr/bin/demo-agent"]
     )
 }
 
+/// The MIT licence text with its copyright line.
+fn mit_text(holder: &str) -> String {
+    format!(
+        "MIT License\n\nCopyright (c) {holder}\n\nPermission is hereby granted, free of charge, to any person obtaining a copy\nof this software and associated documentation files (the \"Software\"), to deal\nin the Software without restriction.\n\nThe above copyright notice and this permission notice shall be included in all\ncopies or substantial portions of the Software.\n"
+    )
+}
+
+const BSD_3: &str = "Copyright (c) 2009 The Go Authors. All rights reserved.\n\nRedistribution and use in source and binary forms, with or without\nmodification, are permitted provided that the following conditions are\nmet:\n\n   * Redistributions of source code must retain the above copyright\nnotice, this list of conditions and the following disclaimer.\n   * Neither the name of Google Inc. nor the names of its\ncontributors may be used to endorse or promote products derived from\nthis software without specific prior written permission.\n";
+
+/// A licence no common one matches.
+const ODD_LICENSE: &str = "The odd licence\n\nYou may use this module on Tuesdays.\n";
+
 /// An upstream like Kata's: a Go module in `src/runtime` (with a `replace` to a module
 /// beside it) and a Cargo workspace in `src/agent` (with a git dependency on another
 /// repository over file://, locked). Returns the project directory, the upstream's
@@ -88,8 +100,9 @@ impl Fixture {
             &[
                 (
                     "Cargo.toml",
-                    "[package]\nname = \"dep\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+                    "[package]\nname = \"dep\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT OR Apache-2.0\"\n",
                 ),
+                ("LICENSE-MIT", mit_text("2020 The dep authors").as_str()),
                 ("src/lib.rs", "pub fn answer() -> u32 { 42 }\n"),
             ],
             "dep",
@@ -108,13 +121,20 @@ impl Fixture {
             ),
             (
                 "src/runtime/go.mod",
-                "module example.com/runtime\n\ngo 1.19\n\nrequire example.com/dep v0.0.0\n\nreplace example.com/dep => ../dep\n",
+                "module example.com/runtime\n\ngo 1.19\n\nrequire (\n\texample.com/dep v0.0.0\n\texample.com/odd v0.0.0\n)\n\nreplace example.com/dep => ../dep\n\nreplace example.com/odd => ../odd\n",
             ),
             (
                 "src/runtime/main.go",
-                "package main\n\nimport \"example.com/dep\"\n\nfunc main() { println(dep.Answer()) }\n",
+                "package main\n\nimport (\n\t\"example.com/dep\"\n\t\"example.com/odd\"\n)\n\nfunc main() { println(dep.Answer() + odd.Answer()) }\n",
             ),
             ("src/dep/go.mod", "module example.com/dep\n\ngo 1.19\n"),
+            ("src/dep/LICENSE", BSD_3),
+            ("src/odd/go.mod", "module example.com/odd\n\ngo 1.19\n"),
+            ("src/odd/LICENSE", ODD_LICENSE),
+            (
+                "src/odd/odd.go",
+                "package odd\n\nfunc Answer() int { return 0 }\n",
+            ),
             (
                 "src/dep/dep.go",
                 "package dep\n\nfunc Answer() int { return 42 }\n",
@@ -297,6 +317,191 @@ fn archives_are_byte_identical_vendored_where_the_workspace_is_and_cached() {
         .collect();
     assert_eq!(again, expected);
     assert!(!project.join("obs/demo-runtime").exists());
+}
+
+/// `pkgforge --manifest packages.toml ARGS` in `project`.
+fn pkgforge_in(project: &Path, args: &[&str]) -> Output {
+    Command::new(bin())
+        .current_dir(project)
+        .arg("--manifest")
+        .arg(project.join("packages.toml"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn vendored_licences_are_recorded_and_become_debian_copyright_paragraphs() {
+    let f = Fixture::new();
+    let project = f.project();
+    let out = f.sources(&[]);
+    ok(&out);
+    let err = stderr(&out);
+    // The module whose licence is not recognised is named, with what it becomes.
+    assert!(
+        err.contains("warning: demo-runtime: example.com/odd v0.0.0 has a licence text pkgforge does not recognise: debian/copyright gives it as LicenseRef-vendored-1"),
+        "{err}"
+    );
+    let record_path = project.join("vendor-licenses.toml");
+    let record = std::fs::read_to_string(&record_path).unwrap();
+    let parsed: toml::Table = toml::from_str(&record).unwrap();
+    let deps = |package: &str| {
+        parsed["packages"][package]["vendored"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let agent = deps("demo-agent");
+    assert_eq!(agent.len(), 1, "{record}");
+    assert_eq!(agent[0]["dir"].as_str(), Some("vendor/dep"));
+    assert_eq!(agent[0]["version"].as_str(), Some("0.1.0"));
+    assert_eq!(agent[0]["license"].as_str(), Some("MIT OR Apache-2.0"));
+    assert_eq!(
+        agent[0]["copyright"].as_array().unwrap()[0].as_str(),
+        Some("2020 The dep authors")
+    );
+    let runtime = deps("demo-runtime");
+    let got: Vec<(&str, &str)> = runtime
+        .iter()
+        .map(|d| (d["dir"].as_str().unwrap(), d["license"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("vendor/example.com/dep", "BSD-3-Clause"),
+            ("vendor/example.com/odd", "LicenseRef-vendored-1")
+        ],
+        "{record}"
+    );
+    assert_eq!(
+        parsed["packages"]["demo-runtime"]["version"].as_str(),
+        Some("1.0")
+    );
+    // Each text once, named by the dependencies.
+    assert_eq!(parsed["texts"].as_table().unwrap().len(), 3, "{record}");
+
+    // The record, not the archive, is what render reads: remove the archives.
+    std::fs::remove_dir_all(project.join(".pkgforge-sources-cache")).unwrap();
+    for p in ["demo-agent", "demo-runtime"] {
+        for e in std::fs::read_dir(project.join("obs").join(p)).unwrap() {
+            let e = e.unwrap();
+            let keep = e.file_name().to_string_lossy().ends_with(".tar.xz")
+                || e.file_name().to_string_lossy().starts_with("vendor.");
+            if keep {
+                let dest = f.tmp.path().join("archives").join(p);
+                std::fs::create_dir_all(&dest).unwrap();
+                std::fs::rename(e.path(), dest.join(e.file_name())).unwrap();
+            }
+        }
+    }
+    ok(&pkgforge_in(&project, &["render", "-q"]));
+    let copyright =
+        std::fs::read_to_string(project.join("obs/demo-runtime/debian.copyright")).unwrap();
+    assert!(
+        copyright.contains("\nFiles: vendor/example.com/dep/*\nCopyright: 2009 The Go Authors. All rights reserved.\nLicense: BSD-3-Clause\n"),
+        "{copyright}"
+    );
+    assert!(
+        copyright.contains("\nFiles: vendor/example.com/odd/*\nCopyright: The authors of each module or crate named in Files\nLicense: LicenseRef-vendored-1\n"),
+        "{copyright}"
+    );
+    assert!(
+        copyright.contains("\nLicense: LicenseRef-vendored-1\n The odd licence\n .\n You may use this module on Tuesdays.\n"),
+        "{copyright}"
+    );
+    assert!(
+        copyright.contains("\nLicense: BSD-3-Clause\n Redistribution"),
+        "{copyright}"
+    );
+    let agent =
+        std::fs::read_to_string(project.join("debian/debian-12/demo-agent/debian/copyright"))
+            .unwrap();
+    assert!(
+        agent.contains("\nFiles: vendor/dep/*\nCopyright: 2020 The dep authors\nLicense: Expat or Apache-2.0\n"),
+        "{agent}"
+    );
+    assert_eq!(agent.matches("\nLicense: Expat\n").count(), 1, "{agent}");
+    ok(&pkgforge_in(&project, &["render", "--check"]));
+
+    // A second run leaves the record as it is.
+    let before = std::fs::metadata(&record_path).unwrap().modified().unwrap();
+    ok(&f.sources(&[]));
+    assert_eq!(std::fs::read_to_string(&record_path).unwrap(), record);
+    assert_eq!(
+        std::fs::metadata(&record_path).unwrap().modified().unwrap(),
+        before
+    );
+
+    // dpkg-source and lintian over the source package with the vendor archive as its
+    // `orig-vendor` component, unpacked at the top as debian/rules does.
+    for (p, vendor) in [
+        ("demo-runtime", "vendor.tar.gz"),
+        ("demo-agent", "vendor.tar.zst"),
+    ] {
+        debian_source_with_vendor(&project, &f.tmp.path().join("archives").join(p), p, vendor);
+    }
+}
+
+/// Build the debian-12 source package of `package` from its rendered native directory,
+/// the upstream tarball and the vendor archive (as the `orig-vendor` component), then
+/// run lintian over it: no error, no warning but the first upload's missing ITP bug.
+fn debian_source_with_vendor(project: &Path, archives: &Path, package: &str, vendor: &str) {
+    let work = tempfile::tempdir().unwrap();
+    let orig = work.path().join(format!("{package}_1.0.orig.tar.xz"));
+    std::fs::copy(archives.join(format!("{package}-1.0.tar.xz")), &orig).unwrap();
+    let ext = vendor.rsplit('.').next().unwrap();
+    // dpkg-source takes a component tarball compressed with gzip, bzip2, xz or lzma.
+    let component = work
+        .path()
+        .join(format!("{package}_1.0.orig-vendor.tar.xz"));
+    let vendor_tree = work.path().join("vendor-tree");
+    std::fs::create_dir_all(&vendor_tree).unwrap();
+    let decompress = if ext == "zst" { "--zstd" } else { "--gzip" };
+    must(
+        Command::new("tar")
+            .args(["-x", decompress, "-f"])
+            .arg(archives.join(vendor))
+            .current_dir(&vendor_tree),
+        "tar -x vendor",
+    );
+    must(
+        Command::new("tar")
+            .args(["-cJf"])
+            .arg(&component)
+            .arg("vendor")
+            .current_dir(&vendor_tree),
+        "tar -c vendor",
+    );
+    must(
+        Command::new("tar")
+            .arg("-xf")
+            .arg(&orig)
+            .current_dir(work.path()),
+        "tar -x orig",
+    );
+    let tree = work.path().join(format!("{package}-1.0"));
+    copy_into(&vendor_tree, &tree);
+    let debian = project
+        .join("debian/debian-12")
+        .join(package)
+        .join("debian");
+    std::fs::create_dir_all(tree.join("debian")).unwrap();
+    copy_into(&debian, &tree.join("debian"));
+    dpkg_source_native(&tree, work.path());
+    let dsc = work.path().join(format!("{package}_1.0-1.dsc"));
+    assert!(dsc.is_file(), "no {}", dsc.display());
+    let dsc_text = std::fs::read_to_string(&dsc).unwrap();
+    assert!(dsc_text.contains(".orig-vendor.tar.xz"), "{dsc_text}");
+    let (_, out) = run(Command::new(tool("lintian"))
+        .args(["--tag-display-limit", "0"])
+        .arg(&dsc));
+    let bad: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("E: ") || l.starts_with("W: ") || l.contains("internal error"))
+        .filter(|l| !l.contains(" initial-upload-closes-no-bugs"))
+        .collect();
+    assert!(bad.is_empty(), "lintian on {package}:\n{out}");
 }
 
 #[test]

@@ -62,7 +62,8 @@ pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
         let plan = project.plan(&selection, reuse.as_ref())?;
         return Ok(check_outcome(g, &plan));
     }
-    let warnings = crate::archive::warnings(&project.model);
+    let mut warnings = crate::archive::warnings(&project.model);
+    warnings.extend(crate::manifest::vendored::warnings(&project.model));
     let plan = project.plan_staged(&selection, reuse.as_ref(), warnings.clone())?;
     project.apply(&plan)?;
     for w in &warnings {

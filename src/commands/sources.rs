@@ -1,9 +1,11 @@
 //! `pkgforge sources`: the files each package's `_service` makes on OBS, made from the
 //! pins and written into `obs/<package>/` only once every selected package has them;
 //! with `--package <rootfs>-<base>-pkg`, the image package's source, built by kiwi.
+//! The vendored dependencies' licences go into `vendor-licenses.toml` beside the manifest.
 
 use crate::app::LoadedProject;
 use crate::error::{Error, Result};
+use crate::manifest::{vendored, Model, VENDOR_LICENSES};
 use crate::render::image_package;
 use crate::sources::{self, Report};
 
@@ -16,6 +18,58 @@ pub struct Args {
     pub packages: Vec<String>,
     /// Show progress bars on stderr (stderr is a terminal); `-q` turns them off.
     pub progress: bool,
+}
+
+/// Update `vendor-licenses.toml` with the vendored dependencies' licences of the packages
+/// in `made`, dropping entries of packages the manifest has no vendor archive for; it is
+/// written only when its text changes. Warns of licences no text was recognised in.
+/// The number of files written.
+fn write_licenses(g: &Global, model: &Model, made: &[sources::Made]) -> Result<usize> {
+    let mut record = vendored::read(&model.dir)?;
+    let before = record.clone();
+    record.retain(|name, _| {
+        model
+            .packages
+            .iter()
+            .any(|p| &p.name == name && p.vendor.is_some())
+    });
+    for m in made {
+        let Some(package) = model.packages.iter().find(|p| p.name == m.package) else {
+            continue;
+        };
+        let Some(set) = sources::licenses_of(model, package)? else {
+            continue;
+        };
+        for d in set
+            .deps
+            .iter()
+            .filter(|d| d.license.starts_with("LicenseRef-vendored-"))
+        {
+            let why = match d.texts.is_empty() {
+                true => "has no licence file",
+                false => "has a licence text pkgforge does not recognise",
+            };
+            (g.say)(&format!(
+                "warning: {}: {} {} {why}: debian/copyright gives it as {} with its text; check it and name its licence",
+                package.name, d.name, d.version, d.license
+            ));
+        }
+        record.insert(package.name.clone(), set);
+    }
+    if record == before {
+        return Ok(0);
+    }
+    let path = crate::fsio::base(&model.dir).join(VENDOR_LICENSES);
+    if record.is_empty() {
+        crate::fsio::remove_durable(&path)?;
+    } else {
+        let text = vendored::to_toml(&record);
+        crate::fsio::write_atomic_in(&model.dir, &path, text.as_bytes(), false)?;
+    }
+    if g.verbose {
+        (g.say)(&format!("wrote {VENDOR_LICENSES}"));
+    }
+    Ok(1)
 }
 
 /// Make every selected package's sources, then write them. A pin that does not hold
@@ -81,6 +135,7 @@ pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
         };
         g.status(&format!("{}: {how}: {}", made.package, names.join(", ")));
     }
+    written += write_licenses(g, model, &all)?;
     crate::fsio::remove_tmp_dir(crate::fsio::base(&model.dir));
     let cached = all.iter().filter(|m| m.cached).count();
     g.status(&format!(

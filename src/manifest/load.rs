@@ -1,4 +1,5 @@
-//! Loading: read, validate and resolve `packages.toml` and `changelog.toml` into a [`Model`].
+//! Loading: read, validate and resolve `packages.toml`, `changelog.toml` and
+//! `vendor-licenses.toml` into a [`Model`].
 
 use std::path::Path;
 
@@ -63,6 +64,7 @@ pub fn load_texts(path: &Path, manifest: String, changelog: String) -> Result<Mo
     let (csrc, rawlog): (TomlFile, raw::Changelog) = TomlFile::parse(&changelog_path, changelog)?;
     let entries = resolve_changelog(&csrc, &rawlog, &model)?;
     attach_changelog(&src, &mut model, &entries)?;
+    super::vendored::attach(&mut model)?;
     Ok(model)
 }
 

@@ -11,7 +11,9 @@ pub(crate) mod model;
 pub(crate) mod raw;
 mod sections;
 pub(crate) mod toml_file;
+pub mod vendored;
 
 pub use load::{load, load_texts, CHANGELOG};
 pub use model::*;
 pub(crate) use sections::GO_BUILD_ID;
+pub use vendored::{Vendored, VendoredSet, VENDOR_LICENSES};

@@ -186,6 +186,8 @@ pub struct Package {
     pub subpackages: Vec<Subpackage>,
     /// The changelog entries that cover this package, newest first.
     pub changelog: Vec<ChangelogEntry>,
+    /// Its vendored dependencies' licences, from `vendor-licenses.toml`.
+    pub vendored: Option<super::vendored::VendoredSet>,
 }
 
 impl Package {

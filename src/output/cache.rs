@@ -4,8 +4,9 @@
 //! `archive prune`) records in `.pkgforge.render-cache`, beside the manifest:
 //!
 //! - a fingerprint of everything the outputs are a function of — the manifest, the
-//!   changelog, the templates directory, the files the manifest names (patches, agent
-//!   files, keyrings), the record of rendered files and the pkgforge binary itself;
+//!   changelog, `vendor-licenses.toml`, the templates directory, the files the manifest
+//!   names (patches, agent files, keyrings), the record of rendered files and the
+//!   pkgforge binary itself;
 //! - for every unit of the render ([`crate::render::Unit`]: a package, a rootfs on one
 //!   base, an archived series, the project meta), its key, the SHA-256 of exactly what
 //!   that unit is rendered from ([`crate::render::Unit::key`]);
@@ -29,7 +30,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context as _;
 use sha2::{Digest as _, Sha256};
 
-use crate::manifest::{AgentSource, Model, CHANGELOG};
+use crate::manifest::{AgentSource, Model, CHANGELOG, VENDOR_LICENSES};
 
 /// The cache file, beside the manifest.
 pub(crate) const FILE: &str = ".pkgforge.render-cache";
@@ -466,6 +467,7 @@ fn fingerprint(manifest: &Path, templates: &[String], inputs: &[String]) -> Opti
     };
     file("manifest", manifest);
     file("changelog", &dir.join(CHANGELOG));
+    file("vendor licenses", &dir.join(VENDOR_LICENSES));
     file("state", &dir.join(super::STATE_FILE));
     // Templates: the ones pkgforge reads by name, and a listing of the directory, whose
     // stray `.tera` files are errors.

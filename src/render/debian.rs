@@ -936,6 +936,8 @@ struct CopyrightContext {
     licenses: Vec<copyright::License>,
     /// The package's `license-files`: where the source states its licence.
     license_files: Vec<String>,
+    /// The vendored dependencies' `Files:` paragraphs, from `vendor-licenses.toml`.
+    vendored: Vec<copyright::Files>,
 }
 
 fn copyright(model: &Model, package: &Package, templates: &Templates) -> Result<String> {
@@ -957,7 +959,8 @@ fn copyright(model: &Model, package: &Package, templates: &Templates) -> Result<
         None => (package.upstream.clone(), None),
     };
     let span = year_span(&package.changelog);
-    let (license, licenses) = copyright::dep5(&package.license);
+    let (license, mut licenses) = copyright::dep5(&package.license);
+    let vendored = copyright::vendored(crate::manifest::vendored::current(package), &mut licenses);
     let ctx = CopyrightContext {
         upstream_copyright: format!("The {name} authors"),
         upstream_name: name,
@@ -966,6 +969,7 @@ fn copyright(model: &Model, package: &Package, templates: &Templates) -> Result<
         license,
         licenses,
         license_files: package.license_files.clone(),
+        vendored,
     };
     templates.render("debian/copyright.tera", &ctx)
 }

@@ -7,7 +7,9 @@
 //! the Source0 of the spec and the `DEBTRANSFORM-TAR` of the `.dsc`. `set_version` has
 //! nothing left to do: the version is rendered into the spec and the `.dsc` already.
 //! With `vendor`, `go_modules` (`vendor.tar.gz`) or `cargo_vendor` (`vendor.tar.zst`):
-//! the ecosystem's own client run where the module or workspace is ([`vendor`]).
+//! the ecosystem's own client run where the module or workspace is ([`vendor`]), and the
+//! vendored dependencies' licences read from what it wrote ([`licenses`]), for
+//! `vendor-licenses.toml`.
 //! For a tarball upstream, as `download_files` and `verify_file` do: the tarball,
 //! refused unless its sha256 is the pinned one, and with `signature` its detached
 //! signature, refused unless it verifies with the upstream's keyring.
@@ -22,6 +24,7 @@
 
 pub(crate) mod archive;
 pub(crate) mod image;
+pub(crate) mod licenses;
 pub(crate) mod vendor;
 
 use std::path::{Path, PathBuf};
@@ -29,7 +32,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 use crate::error::{Error, Result};
-use crate::manifest::{Model, Package, Upstream, UpstreamSource, Vendor};
+use crate::manifest::{Model, Package, Upstream, UpstreamSource, Vendor, Vendored, VendoredSet};
 use crate::remote;
 use archive::{Compression, Entry, Kind};
 
@@ -125,16 +128,8 @@ fn git_file_names(model: &Model, package: &Package) -> Vec<String> {
     names
 }
 
-fn from_git(
-    cache: &Path,
-    model: &Model,
-    package: &Package,
-    upstream: &Upstream,
-    url: &str,
-    commit: &str,
-    report: &Report,
-) -> Result<Made> {
-    let names = git_file_names(model, package);
+/// Where the cache keeps what a git upstream's services make for `package` at `commit`.
+fn made_dir(cache: &Path, model: &Model, package: &Package, commit: &str) -> PathBuf {
     let mut builds: Vec<&str> = package.targets.values().map(|t| t.build.as_str()).collect();
     builds.sort();
     builds.dedup();
@@ -149,12 +144,47 @@ fn from_git(
         )
         .as_bytes(),
     );
-    let made_dir = cache.join("made").join(&key);
+    cache.join("made").join(&key)
+}
+
+/// The file in a made directory with the vendored dependencies' licences, as the
+/// package's entry of `vendor-licenses.toml`.
+const LICENSES: &str = "vendor-licenses.toml";
+
+/// The vendored dependencies' licences of `package`, from the cache, when it has a
+/// vendor archive and `make` made it.
+pub(crate) fn licenses_of(model: &Model, package: &Package) -> Result<Option<VendoredSet>> {
+    let (Some(_), Ok(upstream)) = (package.vendor, model.upstream_of(package)) else {
+        return Ok(None);
+    };
+    let UpstreamSource::Git { commit, .. } = &upstream.source else {
+        return Ok(None);
+    };
+    let path = made_dir(&cache_dir(&model.dir)?, model, package, commit).join(LICENSES);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(None);
+    };
+    let mut record = crate::manifest::vendored::parse(&path, text)?;
+    Ok(record.remove(&package.name))
+}
+
+fn from_git(
+    cache: &Path,
+    model: &Model,
+    package: &Package,
+    upstream: &Upstream,
+    url: &str,
+    commit: &str,
+    report: &Report,
+) -> Result<Made> {
+    let names = git_file_names(model, package);
+    let made_dir = made_dir(cache, model, package, commit);
     let files: Vec<(String, PathBuf)> = names
         .iter()
         .map(|n| (n.clone(), made_dir.join(n)))
         .collect();
-    if made_dir.join(".complete").is_file() && files.iter().all(|(_, p)| p.is_file()) {
+    let licensed = package.vendor.is_none() || made_dir.join(LICENSES).is_file();
+    if made_dir.join(".complete").is_file() && licensed && files.iter().all(|(_, p)| p.is_file()) {
         return Ok(Made {
             package: package.name.clone(),
             files,
@@ -204,7 +234,18 @@ fn from_git(
             package.name,
             vendor_client(v)
         ));
-        outputs.push(vendor_archive(package, v, &entries, mtime)?);
+        let (archive, deps) = vendor_archive(package, v, &entries, mtime)?;
+        outputs.push(archive);
+        let set = VendoredSet {
+            version: package.version.raw.clone(),
+            deps,
+        };
+        let record = std::iter::once((package.name.clone(), set)).collect();
+        crate::fsio::write_atomic(
+            &made_dir.join(LICENSES),
+            crate::manifest::vendored::to_toml(&record).as_bytes(),
+            false,
+        )?;
     }
     for ((_, path), bytes) in files.iter().zip(&outputs) {
         crate::fsio::write_atomic(path, bytes, false)?;
@@ -229,8 +270,14 @@ fn vendor_client(v: Vendor) -> &'static str {
 }
 
 /// The vendor archive: the tree exported to a temporary directory, the client run where
-/// the module or workspace is, its `vendor/` archived and compressed as the service does.
-fn vendor_archive(package: &Package, v: Vendor, entries: &[Entry], mtime: u64) -> Result<Vec<u8>> {
+/// the module or workspace is, its `vendor/` archived and compressed as the service does;
+/// and the licences of what it vendored.
+fn vendor_archive(
+    package: &Package,
+    v: Vendor,
+    entries: &[Entry],
+    mtime: u64,
+) -> Result<(Vec<u8>, Vec<Vendored>)> {
     let tmp = io(
         tempfile::Builder::new()
             .prefix("pkgforge-sources")
@@ -245,12 +292,13 @@ fn vendor_archive(package: &Package, v: Vendor, entries: &[Entry], mtime: u64) -
         "cannot create a temporary directory".to_string()
     })?;
     let vendored = vendor::vendor(&tree, &dir, v, &scratch, &package.name)?;
+    let deps = licenses::scan(&scratch.join("vendor"), v);
     let tar = archive::tar(&vendored, mtime).map_err(Error::Other)?;
     let how = match v {
         Vendor::Go => Compression::Gz,
         Vendor::Cargo => Compression::Zst,
     };
-    archive::compress(&tar, how).map_err(Error::Other)
+    Ok((archive::compress(&tar, how).map_err(Error::Other)?, deps))
 }
 
 /// Write `entries` under `root`.

@@ -132,6 +132,7 @@ impl Cx<'_> {
             test: pkg.test.clone(),
             subpackages,
             changelog: Vec::new(),
+            vendored: None,
         })
     }
 

@@ -235,9 +235,147 @@ pub(crate) fn dep5(spdx: &str) -> (String, Vec<License>) {
     (expr, licenses)
 }
 
+/// One `Files:` paragraph of vendored dependencies: the directories that share a licence
+/// and copyright lines.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub(crate) struct Files {
+    /// `vendor/github.com/x/y/*` patterns, sorted.
+    pub files: Vec<String>,
+    pub copyright: Vec<String>,
+    /// The DEP-5 licence expression.
+    pub license: String,
+}
+
+/// The copyright of a dependency whose licence files name nobody.
+const NO_NOTICE: &str = "The authors of each module or crate named in Files";
+
+/// The `Files:` paragraphs of `deps`, one per licence and copyright; the `License:`
+/// paragraphs they need are added to `licenses` unless one of the name is there.
+/// A licence of the record's own (`LicenseRef-vendored-<n>`, a text no common licence
+/// was recognised in) is given with the dependency's text.
+pub(crate) fn vendored(
+    deps: &[crate::manifest::Vendored],
+    licenses: &mut Vec<License>,
+) -> Vec<Files> {
+    let mut groups: Vec<Files> = Vec::new();
+    let mut sorted: Vec<&crate::manifest::Vendored> = deps.iter().collect();
+    sorted.sort_by(|a, b| a.dir.cmp(&b.dir));
+    for d in sorted {
+        let (expr, needed) = if d.license.starts_with("LicenseRef-") {
+            let text = match d.texts.is_empty() {
+                true => format!("{} has no licence file.", d.dir),
+                false => d.texts.join("\n\n"),
+            };
+            (
+                d.license.clone(),
+                vec![paragraph(&d.license, &trimmed(&text))],
+            )
+        } else {
+            dep5(&d.license)
+        };
+        for l in needed {
+            if !licenses.iter().any(|x| x.name == l.name) {
+                licenses.push(l);
+            }
+        }
+        let copyright = match d.copyright.is_empty() {
+            true => vec![NO_NOTICE.to_string()],
+            false => d.copyright.clone(),
+        };
+        let pattern = format!("{}/*", d.dir);
+        // The last paragraph that matches a file is its licence: a directory joins an
+        // earlier paragraph only when none after it names a directory that holds it.
+        let inside = |g: &Files| {
+            g.files.iter().any(|f| {
+                let parent = f.trim_end_matches('*');
+                pattern.starts_with(parent) && pattern != *f
+            })
+        };
+        let last_holder = groups.iter().rposition(inside);
+        match groups
+            .iter_mut()
+            .enumerate()
+            .find(|(i, g)| {
+                g.license == expr && g.copyright == copyright && last_holder.is_none_or(|h| h <= *i)
+            })
+            .map(|(_, g)| g)
+        {
+            Some(g) => g.files.push(pattern),
+            None => groups.push(Files {
+                files: vec![pattern],
+                copyright,
+                license: expr,
+            }),
+        }
+    }
+    groups
+}
+
+/// A text with its lines' trailing whitespace and its blank lines at either end removed.
+fn trimmed(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    lines.join("\n").trim_matches('\n').to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn dep(dir: &str, license: &str, copyright: &[&str]) -> crate::manifest::Vendored {
+        crate::manifest::Vendored {
+            dir: dir.to_string(),
+            name: dir.to_string(),
+            version: "1".to_string(),
+            license: license.to_string(),
+            copyright: copyright.iter().map(|s| s.to_string()).collect(),
+            texts: vec!["Some licence  \n\nwith terms\n".to_string()],
+        }
+    }
+
+    #[test]
+    fn vendored_directories_group_by_licence_and_copyright() {
+        let (_, mut licenses) = dep5("MIT");
+        let files = vendored(
+            &[
+                dep("vendor/c", "MIT", &["2020 C"]),
+                dep("vendor/a", "MIT", &["2020 C"]),
+                dep("vendor/b", "Apache-2.0 OR MIT", &[]),
+                dep("vendor/d", "LicenseRef-vendored-1", &[]),
+            ],
+            &mut licenses,
+        );
+        assert_eq!(files.len(), 3);
+        assert_eq!(files[0].files, vec!["vendor/a/*", "vendor/c/*"]);
+        assert_eq!(files[0].license, "Expat");
+        assert_eq!(files[1].license, "Apache-2.0 or Expat");
+        assert_eq!(files[1].copyright, vec![NO_NOTICE.to_string()]);
+        let names: Vec<&str> = licenses.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, vec!["Expat", "Apache-2.0", "LicenseRef-vendored-1"]);
+        assert_eq!(licenses[2].text, " Some licence\n .\n with terms");
+    }
+
+    #[test]
+    fn a_nested_module_comes_after_the_module_that_holds_it() {
+        let mut licenses = Vec::new();
+        let files = vendored(
+            &[
+                dep("vendor/a", "MIT", &[]),
+                dep("vendor/x", "ISC", &[]),
+                dep("vendor/x/v2", "MIT", &[]),
+                dep("vendor/z", "MIT", &[]),
+            ],
+            &mut licenses,
+        );
+        let got: Vec<Vec<String>> = files.into_iter().map(|f| f.files).collect();
+        assert_eq!(
+            got,
+            vec![
+                vec!["vendor/a/*".to_string(), "vendor/z/*".to_string()],
+                vec!["vendor/x/*".to_string()],
+                vec!["vendor/x/v2/*".to_string()],
+            ]
+        );
+    }
 
     #[test]
     fn spdx_becomes_dep5() {

@@ -310,9 +310,10 @@ pub(crate) enum Keep {
 pub(crate) enum Produced {
     /// Its outputs, rendered.
     Rendered(Vec<Output>),
-    /// Its outputs are current on disk, as the render cache proved: their paths and
-    /// digests. Nothing is rendered, read or written for them.
-    Current(Vec<(PathBuf, [u8; 32])>),
+    /// Its outputs are current on disk, as the render cache proved: their paths, digests
+    /// and where the record of rendered files probably lists them. Nothing is rendered,
+    /// read or written for them.
+    Current(Vec<(PathBuf, [u8; 32], usize)>),
 }
 
 /// The SHA-256 of an output's content and executable bit, as the render cache records it.
@@ -539,10 +540,12 @@ impl Planner<'_, '_> {
             Produced::Rendered(outputs) => outputs,
             Produced::Current(current) => {
                 // Each path looked up once: all of them must be in the old record.
-                let found: Option<Vec<old::OldRecord>> =
-                    current.iter().map(|(p, _)| self.was(p)).collect();
+                let found: Option<Vec<old::OldRecord>> = current
+                    .iter()
+                    .map(|(p, _, hint)| self.old.get_near(p, *hint))
+                    .collect();
                 if let Some(found) = found {
-                    for ((path, d), rec) in current.iter().zip(found) {
+                    for ((path, d, _), rec) in current.iter().zip(found) {
                         let record = RenderedFile {
                             package: rec.package.cloned(),
                             serves: rec.serves.clone(),

@@ -310,9 +310,10 @@ pub(crate) enum Keep {
 pub(crate) enum Produced {
     /// Its outputs, rendered.
     Rendered(Vec<Output>),
-    /// Its outputs are current on disk, as the render cache proved: their paths and
-    /// digests. Nothing is rendered, read or written for them.
-    Current(Vec<(PathBuf, [u8; 32])>),
+    /// Its outputs are current on disk, as the render cache proved: their paths, digests
+    /// and where the record of rendered files probably lists them. Nothing is rendered,
+    /// read or written for them.
+    Current(Vec<(PathBuf, [u8; 32], usize)>),
 }
 
 /// The SHA-256 of an output's content and executable bit, as the render cache records it.
@@ -402,7 +403,7 @@ pub(crate) fn plan_units(
     plan.changes
         .sort_unstable_by(|a, b| path_cmp(&a.path, &b.path));
     let produced = Records::new(done.produced);
-    let kept = gone(dir, &old, &produced, selection, all_targets, &mut plan)?;
+    let (kept, dropped) = gone(dir, &old, &produced, selection, all_targets, &mut plan)?;
     let new_state = MergeLines {
         a: produced
             .iter()
@@ -410,7 +411,8 @@ pub(crate) fn plan_units(
             .peekable(),
         b: kept.iter().copied().peekable(),
     };
-    record_state(dir, &old, new_state, planner.staging.as_deref(), &mut plan)?;
+    let staging = planner.staging.as_deref();
+    record_state(dir, &old, new_state, dropped == 0, staging, &mut plan)?;
     plan.outputs = produced;
     Ok(plan)
 }
@@ -538,10 +540,12 @@ impl Planner<'_, '_> {
             Produced::Rendered(outputs) => outputs,
             Produced::Current(current) => {
                 // Each path looked up once: all of them must be in the old record.
-                let found: Option<Vec<old::OldRecord>> =
-                    current.iter().map(|(p, _)| self.was(p)).collect();
+                let found: Option<Vec<old::OldRecord>> = current
+                    .iter()
+                    .map(|(p, _, hint)| self.old.get_near(p, *hint))
+                    .collect();
                 if let Some(found) = found {
-                    for ((path, d), rec) in current.iter().zip(found) {
+                    for ((path, d, _), rec) in current.iter().zip(found) {
                         let record = RenderedFile {
                             package: rec.package.cloned(),
                             serves: rec.serves.clone(),
@@ -646,7 +650,8 @@ impl Planner<'_, '_> {
 }
 
 /// The old records the outputs no longer have: removed when selected (a change in
-/// `plan`), else kept, and returned. Both lists are in path order, so one walk finds them.
+/// `plan`), else kept, and returned with how many there are of either. Both lists are in
+/// path order, so one walk finds them.
 fn gone<'a>(
     dir: &Path,
     old: &'a OldRecords,
@@ -654,8 +659,9 @@ fn gone<'a>(
     selection: &Selection,
     all_targets: usize,
     plan: &mut Plan,
-) -> crate::Result<Vec<Line<'a>>> {
+) -> crate::Result<(Vec<Line<'a>>, usize)> {
     let mut kept = Vec::new();
+    let mut dropped = 0;
     let mut new = produced.iter().map(|e| e.path).peekable();
     for rec in old.iter() {
         let path = rec.path;
@@ -669,6 +675,7 @@ fn gone<'a>(
         {
             continue;
         }
+        dropped += 1;
         if rec.picked_by(selection) || selection.is_everything(all_targets) {
             if let Some((bytes, exec)) = read_existing(&dir.join(path))? {
                 plan.changes.push(Change {
@@ -686,23 +693,25 @@ fn gone<'a>(
             kept.push((path, rec.package.map(|p| &**p), &**rec.serves));
         }
     }
-    Ok(kept)
+    Ok((kept, dropped))
 }
 
 /// The new record of rendered files as a change of `plan` when it differs from the file,
 /// and the union of the old and the new records, the new ones winning, which [`apply`]
-/// writes first: only when it is neither (with no old records it is the new ones). With
+/// writes first: only when it is neither (with no old records it is the new ones, and
+/// so it is when `old_all_new`: every old record's path is among the new ones). With
 /// `staging`, the new record is written to the staging tree rather than kept in memory,
 /// and the texts are compared by their digests.
 fn record_state<'a>(
     dir: &Path,
     old: &'a OldRecords,
     new_state: impl Iterator<Item = Line<'a>> + Clone,
+    old_all_new: bool,
     staging: Option<&Path>,
     plan: &mut Plan,
 ) -> crate::Result<()> {
     let new_digest = state_digest(new_state.clone());
-    if !old.is_empty() {
+    if !old.is_empty() && !old_all_new {
         let union = Union {
             old: old_lines(old).peekable(),
             new: new_state.clone().peekable(),

@@ -70,7 +70,17 @@ pub fn run(g: &Global, args: &Args) -> Result<Outcome> {
         (g.say)(w);
     }
     report(g, &plan);
+    drop_later((project, plan, reuse));
     Ok(Outcome::done())
+}
+
+/// Free `t` on a thread of its own that nobody waits for: the model and the plan of a
+/// large manifest are many small allocations, which take longer to free than the process
+/// takes to exit. Where no thread can be started, `t` is freed here.
+fn drop_later<T: Send + 'static>(t: T) {
+    let _ = std::thread::Builder::new()
+        .name("drop".to_string())
+        .spawn(move || drop(t));
 }
 
 /// `render --check`: exit 0 when every file is current, else 1 and the diff.

@@ -132,6 +132,9 @@ struct CachedOutput {
     /// Where its path is in [`RenderCache::paths`].
     start: u32,
     len: u32,
+    /// Its place in the cache's list of outputs, in path order: where the record of
+    /// rendered files the cache was written with lists it too.
+    index: u32,
 }
 
 impl CachedOutput {
@@ -197,6 +200,7 @@ pub(crate) fn read(manifest: &Path) -> Option<RenderCache> {
                     digest: from_hex(hex)?,
                     start,
                     len: path.len() as u32,
+                    index: cache.outputs.len() as u32,
                 });
             }
             _ => return None,
@@ -276,8 +280,10 @@ impl RenderCache {
     }
 }
 
-/// Each output's path and digest.
-type Digests = Vec<(PathBuf, [u8; 32])>;
+/// Each output's path, digest and place in the cache's list of outputs (a hint for
+/// finding it in the record of rendered files, which lists the same paths in the same
+/// order when it is the one the cache was written with).
+type Digests = Vec<(PathBuf, [u8; 32], usize)>;
 
 /// The outputs of the units the cache proved intact.
 pub(crate) struct Reuse {
@@ -304,7 +310,13 @@ impl Reuse {
         Some(
             outputs
                 .iter()
-                .map(|o| (PathBuf::from(o.path(&self.paths)), o.digest))
+                .map(|o| {
+                    (
+                        PathBuf::from(o.path(&self.paths)),
+                        o.digest,
+                        o.index as usize,
+                    )
+                })
                 .collect(),
         )
     }

@@ -171,6 +171,15 @@ impl OldRecords {
         self.record(self.entries.get(i)?)
     }
 
+    /// [`OldRecords::get`], looking first at the `hint`th file in path order.
+    pub(super) fn get_near(&self, path: &Path, hint: usize) -> Option<OldRecord<'_>> {
+        let at = self.entries.get(hint).and_then(|e| self.record(e));
+        match at {
+            Some(r) if r.path.as_os_str() == path.as_os_str() => Some(r),
+            _ => self.get(path),
+        }
+    }
+
     /// Every file, in path order.
     pub(super) fn iter(&self) -> impl Iterator<Item = OldRecord<'_>> + Clone + '_ {
         self.entries.iter().filter_map(|e| self.record(e))
@@ -241,6 +250,11 @@ mod tests {
             "rpm"
         );
         assert!(old.get(Path::new("obs/a")).is_none());
+        for hint in [0, 1, 2, 9] {
+            let near = old.get_near(Path::new("obs/a.b"), hint).unwrap();
+            assert_eq!(near.path, Path::new("obs/a.b"));
+            assert!(old.get_near(Path::new("obs/a"), hint).is_none());
+        }
         assert!(old.get(Path::new("zzz")).is_none());
         assert!(!old.is_empty());
         assert!(OldRecords::parse("# only a header\n").is_empty());

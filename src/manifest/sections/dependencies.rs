@@ -85,7 +85,11 @@ impl DependencyScope<'_> {
     ) -> Vec<String> {
         let mut v = Vec::new();
         for d in list {
-            let exact = exact_requires(d, upstream, version, t, self.raw);
+            // Only the manifest's own packages are pinned: no search for the others.
+            let exact = match self.local.contains(d.as_str()) {
+                true => exact_requires(d, upstream, version, t, self.raw),
+                false => None,
+            };
             push_unique(
                 &mut v,
                 exact.unwrap_or_else(|| resolve_dep(d, t, self.names, &self.local, self.rootfs)),

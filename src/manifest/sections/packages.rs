@@ -392,12 +392,15 @@ impl Cx<'_> {
 
     /// `[packages.distro.<key>]`: a known key, with dependencies and commands like the package's.
     fn package_overrides(&mut self, i: usize, pkg: &raw::Package, project: Option<&Project>) {
-        let distros_known: Vec<Distro> = project.map(|p| p.targets.clone()).unwrap_or_default();
+        if pkg.distro.is_empty() {
+            return;
+        }
+        // The keys a package may use: built once for its overrides, not for every package.
+        let known: Vec<Distro> = distro::builtin()
+            .into_iter()
+            .chain(project.iter().flat_map(|p| p.targets.iter().cloned()))
+            .collect();
         for (k, o) in &pkg.distro {
-            let known: Vec<Distro> = distro::builtin()
-                .into_iter()
-                .chain(distros_known.iter().cloned())
-                .collect();
             if !self.lookup_key(path!["packages", i, "distro", k], k, &known) {
                 continue;
             }

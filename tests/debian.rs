@@ -1031,7 +1031,7 @@ fn image_package_builds_from_the_image_kiwi_made() {
 }
 
 /// An image package with `install-as = "disk"`: its build, as a user would run it, makes
-/// a disk image from the archive (fakeroot, mkfs.ext4 -d, sfdisk) that the .deb installs
+/// a disk image from the archive (under fakeroot, mkfs.ext4 -d, sfdisk) that the .deb installs
 /// as `/usr/lib/<project>/<rootfs>.img`: one partition at sector 2048 holding an ext4 file
 /// system with the archive's tree, owners and modes. Lintian accepts it; the native
 /// directory builds twice in one tree.

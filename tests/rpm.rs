@@ -873,9 +873,11 @@ fn image_package_builds_from_the_image_kiwi_made() {
 }
 
 /// An image package with `install-as = "disk"`: the spec's build, as a user would run it,
-/// makes a disk image from the archive (fakeroot, mkfs.ext4 -d, sfdisk); the rpm installs
+/// makes a disk image from the archive (as root, mkfs.ext4 -d, sfdisk); the rpm installs
 /// it as `/usr/lib/<project>/<rootfs>.img`, with one partition at sector 2048 holding an
-/// ext4 file system with the archive's tree, owners and modes; rpmlint accepts it.
+/// ext4 file system with the archive's tree, owners and modes; rpmlint accepts it. The
+/// spec asks OBS for a root build the way obs-build's `build` looks for it, and needs no
+/// `fakeroot`, which CentOS and RHEL have only in EPEL.
 #[test]
 fn image_package_installs_a_disk_image() {
     let project = common::image::disk_project();
@@ -887,6 +889,18 @@ fn image_package_installs_a_disk_image() {
     let m = model(dir);
     let targets: Vec<&Distro> = m.rpm_targets().collect();
     assert_eq!(targets.len(), 2, "openSUSE Tumbleweed and Fedora 41");
+    let specs = files_where(dir, |p| p.to_string_lossy().ends_with("tumbleweed.spec"));
+    assert_eq!(specs.len(), 1 + targets.len(), "{specs:?}");
+    for spec in &specs {
+        let text = std::fs::read_to_string(spec).unwrap();
+        // obs-build: egrep '^#[[:blank:]]*needsrootforbuild[[:blank:]]*$' <$RECIPEFILE
+        let root = text
+            .lines()
+            .filter(|l| l.strip_prefix('#').map(str::trim) == Some("needsrootforbuild"))
+            .count();
+        assert_eq!(root, 1, "{}:\n{text}", spec.display());
+        assert!(!text.contains("fakeroot"), "{}:\n{text}", spec.display());
+    }
     for t in targets {
         let top = tempfile::tempdir().unwrap();
         let rpm = image_rpm(t, &obs, top.path());

@@ -85,24 +85,42 @@ pub fn install_dir(model: &Model, format: Format) -> String {
 }
 
 /// The build of a disk image, as a shell script run from the source directory: the
-/// archive unpacked under `fakeroot`, which records the owners and modes tar sets
-/// without root; `mkfs.ext4 -d` copying the tree, under the same `fakeroot` state, into
-/// a file system 1 MiB into the image; `sfdisk` writing an MBR partition table with one
+/// archive unpacked with its owners and modes; `mkfs.ext4 -d` copying the tree into a
+/// file system 1 MiB into the image; `sfdisk` writing an MBR partition table with one
 /// Linux partition from sector 2048 to the end. The size is the tree's plus a fifth and
 /// 16 MiB for the file system's own data, in MiB; the inodes, its entries plus a fifth.
-fn disk_script(archive: &str, img: &str) -> String {
+///
+/// Owners need root. The rpm build runs as root (`# needsrootforbuild`, which OBS's
+/// worker honours; CentOS and RHEL have no `fakeroot` outside EPEL) and says so when it
+/// is not; the Debian build runs tar and mkfs.ext4 under one `fakeroot` state, which
+/// records the owners and modes tar sets without root.
+fn disk_script(archive: &str, img: &str, format: Format) -> String {
+    let (check, unpack, mkfs, state) = match format {
+        Format::Rpm => (
+            "if [ \"$(id -u)\" != 0 ]; then echo 'the disk image keeps the owners of the archive: build it as root' >&2; exit 1; fi\n",
+            String::new(),
+            String::new(),
+            "",
+        ),
+        Format::Deb => (
+            "",
+            "fakeroot -s fakeroot.state ".to_string(),
+            "fakeroot -i fakeroot.state ".to_string(),
+            " fakeroot.state",
+        ),
+    };
     format!(
         r#"export PATH="$PATH:/usr/sbin:/sbin"
-rm -rf root {img} fakeroot.state
+{check}rm -rf root {img}{state}
 mkdir root
-fakeroot -s fakeroot.state tar -C root -xpf {archive}
+{unpack}tar -C root --numeric-owner -xpf {archive}
 kib=$(du -sk root | cut -f1)
 entries=$(find root | wc -l)
 mib=$(( (kib * 6 / 5 + 16384 + 1023) / 1024 ))
 truncate -s $(( mib + 1 ))M {img}
-fakeroot -i fakeroot.state mkfs.ext4 -q -F -b 4096 -m 0 -N $(( entries * 6 / 5 + 1024 )) -d root -E offset=1048576 {img} $(( mib * 1024 ))k
+{mkfs}mkfs.ext4 -q -F -b 4096 -m 0 -N $(( entries * 6 / 5 + 1024 )) -d root -E offset=1048576 {img} $(( mib * 1024 ))k
 echo 'start=2048, type=83' | sfdisk -q --wipe-partitions never {img}
-rm -rf root fakeroot.state"#
+rm -rf root{state}"#
     )
 }
 
@@ -191,13 +209,14 @@ impl<'a> ImagePackage<'a> {
         debian::wrap(&note, 79).join("\n")
     }
 
-    /// The build step, as a shell script: none for an archive.
-    fn build_script(&self) -> Option<String> {
+    /// The build step in `format`, as a shell script: none for an archive.
+    fn build_script(&self, format: Format) -> Option<String> {
         match self.rootfs.install_as {
             InstallAs::Archive => None,
             InstallAs::Disk => Some(disk_script(
                 &image_file(self.rootfs, self.base),
                 &installed_file(self.rootfs, self.base),
+                format,
             )),
         }
     }
@@ -371,13 +390,14 @@ impl<'a> ImagePackage<'a> {
             ),
             "subpackages": [],
             "setup": {"vendor": false, "dir": null},
-            "build": self.build_script().map(|s| json!({"condition": null, "script": s.replace("/usr/sbin", "%{_sbindir}")})).into_iter().collect::<Vec<_>>(),
+            "build": self.build_script(Format::Rpm).map(|s| json!({"condition": null, "script": s.replace("/usr/sbin", "%{_sbindir}")})).into_iter().collect::<Vec<_>>(),
             "install": [{"condition": null, "script": self.install_script(Format::Rpm).replace("$DESTDIR", "%{buildroot}")}],
             "files": rpm::files(&[self.installed(Format::Rpm)], &[], &owned),
             "license_files": [],
             "scriptlets": [],
             "systemd_requires": null,
             "no_debug_package": true,
+            "needs_root": self.build_script(Format::Rpm).is_some(),
             "changelog": changelog,
             "ext_man": null,
             "ext_info": null,
@@ -557,10 +577,10 @@ impl ImagePackage<'_> {
             "path": [],
             "jobs": false,
             "distro_switch": false,
-            "oneshell": self.build_script().is_some(),
+            "oneshell": self.build_script(Format::Deb).is_some(),
             "vendor_archive": null,
             "cargo_vendor": false,
-            "build": {"cases": [], "default": self.build_script().map(|s| debian::make_lines(&s, true)).unwrap_or_default()},
+            "build": {"cases": [], "default": self.build_script(Format::Deb).map(|s| debian::make_lines(&s, true)).unwrap_or_default()},
             "install": {"cases": [], "default": debian::make_lines(&self.install_script(Format::Deb), false)},
             "units": false,
             "static_units": [],

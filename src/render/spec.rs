@@ -105,6 +105,8 @@ struct Context {
     systemd_requires: Option<String>,
     /// Whether the spec turns rpm's debug package off.
     no_debug_package: bool,
+    /// Whether OBS builds it as root (`# needsrootforbuild`).
+    needs_root: bool,
     changelog: Vec<ChangelogItem>,
     /// Where the spec defines `%{ext_man}` (SUSE's rpm does, the others do not): `Some("")`
     /// on every target, `Some(condition)` on those the condition selects.
@@ -666,6 +668,7 @@ pub(crate) fn render(
         scriptlets,
         systemd_requires,
         no_debug_package: !package.debug_package && !is_noarch(&package.archs),
+        needs_root: false,
         changelog,
         ext_man,
         ext_info,

@@ -28,9 +28,11 @@ fn required(raw: &raw::Manifest, name: &str) -> bool {
     })
 }
 
-/// What the build of a disk image package needs, by logical name: `mkfs.ext4`,
-/// `fakeroot` to keep the tree's owners without root, and `sfdisk`.
-const DISK_BUILD_REQUIRES: &[&str] = &["e2fsprogs", "fakeroot", "sfdisk"];
+/// What the build of a disk image package needs, by logical name: `mkfs.ext4` and
+/// `sfdisk`, and on Debian and Ubuntu `fakeroot` to keep the tree's owners without root
+/// (the rpm build runs as root: CentOS and RHEL have no `fakeroot` outside EPEL).
+const DISK_BUILD_REQUIRES: &[&str] = &["e2fsprogs", "sfdisk"];
+const DISK_BUILD_REQUIRES_DEB: &[&str] = &["fakeroot"];
 
 /// Per target of the project: [`DISK_BUILD_REQUIRES`] as `[names]` and the built-in
 /// table call them there; nothing for an archive.
@@ -46,8 +48,13 @@ fn disk_build_requires(
         .targets
         .iter()
         .map(|t| {
+            let deb: &[&str] = match t.format() {
+                crate::distro::Format::Deb => DISK_BUILD_REQUIRES_DEB,
+                crate::distro::Format::Rpm => &[],
+            };
             let mut list: Vec<String> = DISK_BUILD_REQUIRES
                 .iter()
+                .chain(deb)
                 .flat_map(|n| crate::names::resolve(names, n, t))
                 .collect();
             list.sort();

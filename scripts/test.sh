@@ -58,6 +58,11 @@ fi
 echo "==> pip install -r tests/requirements-kiwi9.txt"
 .venv-kiwi9/bin/pip install -q --disable-pip-version-check -r tests/requirements-kiwi9.txt
 
+# Every crate of Cargo.lock, for every platform: the tests read the whole lock graph
+# offline (`cargo metadata --offline`), and a build only downloads the host's crates.
+echo "==> cargo fetch --locked"
+cargo fetch --locked
+
 # Debian's programs before anything else the machine carries (a second git under
 # /usr/local, say), so the tests run what a fresh Debian system with the list above runs.
 export PATH="$PWD/.venv/bin:/usr/lib/obs-build:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"

@@ -386,8 +386,10 @@ fn vendored_licences_are_recorded_and_become_debian_copyright_paragraphs() {
     for p in ["demo-agent", "demo-runtime"] {
         for e in std::fs::read_dir(project.join("obs").join(p)).unwrap() {
             let e = e.unwrap();
-            let keep = e.file_name().to_string_lossy().ends_with(".tar.xz")
-                || e.file_name().to_string_lossy().starts_with("vendor.");
+            let name = e.file_name().to_string_lossy().to_string();
+            let keep = name.ends_with(".tar.gz")
+                || name.ends_with(".tar.xz")
+                || name.starts_with("vendor.");
             if keep {
                 let dest = f.tmp.path().join("archives").join(p);
                 std::fs::create_dir_all(&dest).unwrap();
@@ -448,8 +450,9 @@ fn vendored_licences_are_recorded_and_become_debian_copyright_paragraphs() {
 /// run lintian over it: no error, no warning but the first upload's missing ITP bug.
 fn debian_source_with_vendor(project: &Path, archives: &Path, package: &str, vendor: &str) {
     let work = tempfile::tempdir().unwrap();
-    let orig = work.path().join(format!("{package}_1.0.orig.tar.xz"));
-    std::fs::copy(archives.join(format!("{package}-1.0.tar.xz")), &orig).unwrap();
+    // The upstream tarball is in gzip, as the project has Debian targets.
+    let orig = work.path().join(format!("{package}_1.0.orig.tar.gz"));
+    std::fs::copy(archives.join(format!("{package}-1.0.tar.gz")), &orig).unwrap();
     let ext = vendor.rsplit('.').next().unwrap();
     // dpkg-source takes a component tarball compressed with gzip, bzip2, xz or lzma.
     let component = work

@@ -319,18 +319,6 @@ fn archives_are_byte_identical_vendored_where_the_workspace_is_and_cached() {
     assert!(!project.join("obs/demo-runtime").exists());
 }
 
-/// `pkgforge --manifest packages.toml ARGS` in `project`.
-fn pkgforge_in(project: &Path, args: &[&str]) -> Output {
-    Command::new(bin())
-        .current_dir(project)
-        .arg("--manifest")
-        .arg(project.join("packages.toml"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn vendored_licences_are_recorded_and_become_debian_copyright_paragraphs() {
     let f = Fixture::new();
@@ -397,7 +385,7 @@ fn vendored_licences_are_recorded_and_become_debian_copyright_paragraphs() {
             }
         }
     }
-    ok(&pkgforge_in(&project, &["render", "-q"]));
+    ok(&pkgforge(&project, &["render", "-q"]));
     let copyright =
         std::fs::read_to_string(project.join("obs/demo-runtime/debian.copyright")).unwrap();
     assert!(
@@ -424,7 +412,7 @@ fn vendored_licences_are_recorded_and_become_debian_copyright_paragraphs() {
         "{agent}"
     );
     assert_eq!(agent.matches("\nLicense: Expat\n").count(), 1, "{agent}");
-    ok(&pkgforge_in(&project, &["render", "--check"]));
+    ok(&pkgforge(&project, &["render", "--check"]));
 
     // A second run leaves the record as it is.
     let before = std::fs::metadata(&record_path).unwrap().modified().unwrap();

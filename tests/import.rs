@@ -161,6 +161,8 @@ const CASES: &[(&str, &[&str])] = &[
             "obs/_meta/packages/",
             "/debug-image-",
             "/guest-image-",
+            // the kiwi build root lines of the prjconf come with the Fedora images
+            "obs/_meta/home:runtime.prjconf",
         ],
     ),
     ("per-distro", &[]),
@@ -175,6 +177,8 @@ const CASES: &[(&str, &[&str])] = &[
             "obs/_meta/devel:kubic:katacontainers:archive:3.0.",
             "obs/_meta/packages/",
             "/kata-containers-image-",
+            // the kiwi build root lines of the prjconf come with the Fedora image
+            "obs/_meta/devel:kubic:katacontainers.prjconf",
         ],
     ),
 ];
@@ -214,6 +218,8 @@ fn the_bundled_manifest_renders_the_same_after_import() {
             // kiwi images and their image packages: not imported
             "obs/_meta/packages/",
             "/kata-containers-image-",
+            // the kiwi build root lines of the prjconf come with the Fedora image
+            "obs/_meta/devel:kubic:katacontainers.prjconf",
             // the runtime's Debian 12 blocks of debian.rules are reported, not imported
             "obs/kata-runtime/debian.",
             "debian/debian-12/kata-runtime/debian/",

@@ -153,12 +153,17 @@ fn obs_package(p: &Project, work: &Path) -> PathBuf {
         .expect("DEBTRANSFORM-TAR")
         .trim()
         .to_string();
+    // gzip for a project with Debian targets, which this one has; xz otherwise
+    let compress = match tar.ends_with(".gz") {
+        true => tool("gzip"),
+        false => tool("xz"),
+    };
     let script = format!(
         "'{}' -C '{}' archive --format=tar --prefix=greet-1.0/ {} | '{}' -c >'{}'",
         tool("git").display(),
         p.upstream.path().display(),
         p.commit,
-        tool("xz").display(),
+        compress.display(),
         src.join(&tar).display()
     );
     must(Command::new("sh").arg("-ec").arg(script), "git archive");

@@ -42,9 +42,10 @@ fn kind(rel: &str) -> Kind {
 }
 
 /// Patches are the packager's files, copied byte for byte: blank context lines of a
-/// unified diff end in a space.
+/// unified diff end in a space. A tar archive (a kiwi description's agent archive) is
+/// no text: its blocks end in NUL padding, not a newline.
 fn copied_verbatim(rel: &str) -> bool {
-    rel.ends_with(".patch") || rel.ends_with(".diff")
+    rel.ends_with(".patch") || rel.ends_with(".diff") || rel.ends_with(".tar")
 }
 
 /// deb822 fields that hold a comma-separated list of relations.
@@ -82,10 +83,14 @@ fn problems(rel: &str, text: &str) -> Vec<String> {
     }
     let lines: Vec<&str> = text.lines().collect();
     // openSUSE's layout (spec-cleaner writes it, osc's template has it): the leading
-    // comment block of a spec is followed by exactly two blank lines.
+    // comment block of a spec is followed by exactly two blank lines. The body starts
+    // at the first line that is no comment, or is OBS's `# needsrootforbuild`.
     let body = lines
         .iter()
-        .position(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .position(|l| {
+            !l.trim().is_empty()
+                && (!l.starts_with('#') || l.trim_start_matches('#').trim() == "needsrootforbuild")
+        })
         .unwrap_or(lines.len());
     let mut blank_run = 0;
     for (i, line) in lines.iter().enumerate() {
@@ -296,6 +301,13 @@ fn the_rules_catch_each_kind_of_slip() {
             "debian/debian-12/a/debian/control:7: empty item in `Recommends:` \" b,\"",
             "debian/debian-12/a/debian/control:9: tab in a Debian control file: \"\\tlong\"",
         ]
+    );
+    // The two blank lines after the header may come before OBS's build directive.
+    let root = "#\n# header\n#\n\n\n# needsrootforbuild\nName:           a\n";
+    assert_eq!(problems("obs/a/a.spec", root), Vec::<String>::new());
+    assert_eq!(
+        problems("obs/a/a.spec", &root.replace("\n# need", "\n\n# need")),
+        ["obs/a/a.spec:6: more than one blank line in a row"]
     );
     // A multi-line field starts empty; tabs are fine outside control files.
     let dsc = "Format: 3.0 (quilt)\nFiles:\n 0123 10 a.tar.gz\n";

@@ -828,10 +828,7 @@ fn hello_tarball(upstream: &Path, commit: &str, sources: &Path) {
 fn image_package_builds_from_the_image_kiwi_made() {
     let project = common::image::project();
     let dir = project.path();
-    let kiwi = common::image::fake_kiwi(dir);
-    let package = "guest-rootfs-opensuse-tumbleweed-pkg";
-    ok(&common::image::sources(dir, &kiwi, package));
-    let obs = dir.join("obs").join(package);
+    let (kiwi, obs) = image_package_sources(dir);
     let source = obs.join("guest-rootfs-opensuse-tumbleweed-1.4.tar.gz");
     assert_eq!(
         common::image::tar_list(&source),
@@ -882,10 +879,7 @@ fn image_package_builds_from_the_image_kiwi_made() {
 fn image_package_installs_a_disk_image() {
     let project = common::image::disk_project();
     let dir = project.path();
-    let kiwi = common::image::fake_kiwi(dir);
-    let package = "guest-rootfs-opensuse-tumbleweed-pkg";
-    ok(&common::image::sources(dir, &kiwi, package));
-    let obs = dir.join("obs").join(package);
+    let (_, obs) = image_package_sources(dir);
     let m = model(dir);
     let targets: Vec<&Distro> = m.rpm_targets().collect();
     assert_eq!(targets.len(), 2, "openSUSE Tumbleweed and Fedora 41");
@@ -927,6 +921,16 @@ fn image_package_installs_a_disk_image() {
         common::image::check_disk_image(&root.join("usr/lib/guestrt/guest-rootfs.img"));
         rpmlint_image(&rpm, &obs);
     }
+}
+
+/// `pkgforge sources` for the openSUSE image package of the project in `dir`, with a
+/// stand-in kiwi-ng: the stand-in's directory, and the package's OBS directory with its
+/// source beside the spec.
+fn image_package_sources(dir: &Path) -> (PathBuf, PathBuf) {
+    let kiwi = common::image::fake_kiwi(dir);
+    let package = "guest-rootfs-opensuse-tumbleweed-pkg";
+    ok(&common::image::sources(dir, &kiwi, package));
+    (kiwi, dir.join("obs").join(package))
 }
 
 /// rpmbuild -bb of the OBS spec of an image package in `obs`, for target `t`, with the

@@ -347,6 +347,7 @@ impl<'a> ImagePackage<'a> {
             Some(_) => self.rpm_changelog(),
         };
         let owned = [model.project.name.as_str()];
+        let build = self.build_script(Format::Rpm);
         let (build_requires, conditionals) = match target {
             Some(t) => (self.build_requires(t), Vec::new()),
             None => {
@@ -390,14 +391,14 @@ impl<'a> ImagePackage<'a> {
             ),
             "subpackages": [],
             "setup": {"vendor": false, "dir": null},
-            "build": self.build_script(Format::Rpm).map(|s| json!({"condition": null, "script": s.replace("/usr/sbin", "%{_sbindir}")})).into_iter().collect::<Vec<_>>(),
+            "needs_root": build.is_some(),
+            "build": build.map(|s| json!({"condition": null, "script": s.replace("/usr/sbin", "%{_sbindir}")})).into_iter().collect::<Vec<_>>(),
             "install": [{"condition": null, "script": self.install_script(Format::Rpm).replace("$DESTDIR", "%{buildroot}")}],
             "files": rpm::files(&[self.installed(Format::Rpm)], &[], &owned),
             "license_files": [],
             "scriptlets": [],
             "systemd_requires": null,
             "no_debug_package": true,
-            "needs_root": self.build_script(Format::Rpm).is_some(),
             "changelog": changelog,
             "ext_man": null,
             "ext_info": null,
@@ -570,6 +571,7 @@ impl ImagePackage<'_> {
     }
 
     fn rules(&self, templates: &Templates) -> Result<String> {
+        let build = self.build_script(Format::Deb);
         let ctx = json!({
             "name": self.name(),
             "go": false,
@@ -577,10 +579,10 @@ impl ImagePackage<'_> {
             "path": [],
             "jobs": false,
             "distro_switch": false,
-            "oneshell": self.build_script(Format::Deb).is_some(),
+            "oneshell": build.is_some(),
             "vendor_archive": null,
             "cargo_vendor": false,
-            "build": {"cases": [], "default": self.build_script(Format::Deb).map(|s| debian::make_lines(&s, true)).unwrap_or_default()},
+            "build": {"cases": [], "default": build.map(|s| debian::make_lines(&s, true)).unwrap_or_default()},
             "install": {"cases": [], "default": debian::make_lines(&self.install_script(Format::Deb), false)},
             "units": false,
             "static_units": [],

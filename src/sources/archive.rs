@@ -165,6 +165,19 @@ pub(crate) enum Compression {
     Zst,
 }
 
+impl Compression {
+    /// The compression a file name's extension names (`.tar.xz`, `.tar.gz`, `.tar.zst`).
+    pub(crate) fn of_file(name: &str) -> Option<Compression> {
+        let (_, ext) = name.rsplit_once('.')?;
+        match ext {
+            "xz" => Some(Compression::Xz),
+            "gz" => Some(Compression::Gz),
+            "zst" => Some(Compression::Zst),
+            _ => None,
+        }
+    }
+}
+
 /// `data` compressed with `how`.
 pub(crate) fn compress(data: &[u8], how: Compression) -> anyhow::Result<Vec<u8>> {
     match how {
@@ -265,6 +278,7 @@ mod tests {
             ("x.tar.gz", Compression::Gz),
             ("x.tar.zst", Compression::Zst),
         ] {
+            assert_eq!(Compression::of_file(name), Some(how), "{name}");
             let packed = compress(&data, how).unwrap();
             assert_eq!(packed, compress(&data, how).unwrap(), "{name}");
             let mut out = Vec::new();

@@ -222,10 +222,10 @@ fn from_git(
     );
     let tar = archive::tar(&tree, mtime).map_err(Error::Other)?;
     drop(tree);
-    let compression = match crate::render::service::git_compression(model) {
-        "gz" => Compression::Gz,
-        _ => Compression::Xz,
-    };
+    // Compressed as the name the spec's Source0 and the service use says.
+    let name = crate::render::service::git_tarball(model, package);
+    let compression = Compression::of_file(&name)
+        .ok_or_else(|| Error::Other(anyhow::anyhow!("{name}: no known compression")))?;
     outputs.push(archive::compress(&tar, compression).map_err(Error::Other)?);
     drop(tar);
     if let Some(v) = package.vendor {
